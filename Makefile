@@ -1,0 +1,167 @@
+# bb: a build worker made of small Unix commands.
+#
+#   make            build every command into $(O)/bin (O=build)
+#   make check      install what is missing, then run the suite twice:
+#                   plainly (build/) and under ASan+UBSan (build-asan/)
+#   make demo       a local hub, a worker and a real build of an example
+#   make bench      benchmarks against the stock tools
+#   make fuzz       libFuzzer targets for every parser (clang)
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       install the Debian packages bb needs (root), or say how
+#
+# Sources are found by their place: lib/*.c make libbb.a, cmd/bb-*.c make
+# commands, cmd/bb-*.sh make shell commands, tests/unit/*.c make unit tests,
+# tests/fuzz/*.c make fuzz targets.  Adding a file needs no edit here.
+
+PREFIX ?=	/usr/local
+BINDIR ?=	$(PREFIX)/bin
+SBINDIR ?=	$(PREFIX)/sbin
+MANDIR ?=	$(PREFIX)/share/man
+DESTDIR ?=
+
+# The hub a worker talks to when neither -H nor BB_HUB names one.
+HUB_URL ?=	https://localhost:8443
+VERSION ?=	0.1.0
+
+O ?=		build
+SAN ?=		0
+CC ?=		cc
+PKGS =		libbsd-overlay openssl libarchive libcurl sqlite3 \
+		libmicrohttpd libsodium
+
+PKG_CFLAGS :=	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS :=	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN =		-Wall -Wextra -Wformat=2 -Wno-format-nonliteral -Werror
+HARDEN =	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CFLAGS ?=	-O2 -g
+BB_CFLAGS =	-std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS $(WARN) $(HARDEN) \
+		-Ilib $(PKG_CFLAGS) -DBB_VERSION='"$(VERSION)"' \
+		-DBB_HUB_URL='"$(HUB_URL)"'
+BB_LDFLAGS =	-pie -Wl,-z,relro,-z,now
+ifeq ($(SAN),1)
+BB_CFLAGS +=	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		-fno-omit-frame-pointer
+BB_LDFLAGS +=	-fsanitize=address,undefined
+endif
+LIBS =		$(PKG_LIBS) -lm -lpthread
+
+LIB_SRC :=	$(sort $(wildcard lib/*.c))
+LIB_OBJ :=	$(LIB_SRC:%.c=$(O)/%.o)
+CMD_C :=	$(sort $(wildcard cmd/bb-*.c))
+CMD_SH :=	$(sort $(wildcard cmd/bb-*.sh))
+CMDS :=		$(CMD_C:cmd/%.c=$(O)/bin/%) $(CMD_SH:cmd/%.sh=$(O)/bin/%)
+UNIT_SRC :=	$(sort $(wildcard tests/unit/*.c))
+UNITS :=	$(UNIT_SRC:%.c=$(O)/%)
+FUZZ_SRC :=	$(sort $(wildcard tests/fuzz/*.c))
+MAN1 :=		$(sort $(wildcard man/*.1))
+MAN5 :=		$(sort $(wildcard man/*.5))
+MAN7 :=		$(sort $(wildcard man/*.7))
+MAN8 :=		$(sort $(wildcard man/*.8))
+SBIN_CMDS =	bb-hub
+
+.PHONY: all check check-plain check-asan test deps demo bench fuzz \
+	fuzz-build install uninstall clean lint
+
+all: $(CMDS) $(UNITS)
+
+$(O)/lib/%.o: lib/%.c lib/*.h Makefile
+	@mkdir -p $(@D)
+	$(CC) $(BB_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/cmd/%.o: cmd/%.c lib/*.h Makefile
+	@mkdir -p $(@D)
+	$(CC) $(BB_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/libbb.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $(LIB_OBJ)
+
+$(O)/bin/%: $(O)/cmd/%.o $(O)/libbb.a
+	@mkdir -p $(@D)
+	$(CC) $(BB_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/libbb.a $(LIBS)
+
+$(O)/bin/%: cmd/%.sh Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@HUB_URL@|$(HUB_URL)|g' $< > $@.tmp
+	chmod 755 $@.tmp
+	mv $@.tmp $@
+
+$(O)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(O)/libbb.a
+	@mkdir -p $(@D)
+	$(CC) $(BB_CFLAGS) $(CFLAGS) -Itests/unit $(BB_LDFLAGS) $(LDFLAGS) \
+	    -o $@ $< $(O)/libbb.a $(LIBS)
+
+# The suite: unit tests, command tests and end-to-end tests, through prove.
+# BB_BIN names the commands under test; tests/lib.sh reads it.
+PROVE ?=	prove
+PROVE_FLAGS ?=	-j2
+TESTS_SH :=	$(sort $(wildcard tests/cmd/*.t tests/e2e/*.t))
+
+test: all
+	BB_BIN=$(CURDIR)/$(O)/bin BB_BUILD=$(CURDIR)/$(O) BB_SRC=$(CURDIR) \
+	    $(PROVE) $(PROVE_FLAGS) $(UNITS) $(TESTS_SH)
+
+check: deps
+	$(MAKE) check-plain
+	$(MAKE) check-asan
+
+check-plain:
+	$(MAKE) O=build SAN=0 test
+
+check-asan:
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    $(MAKE) O=build-asan SAN=1 test
+
+deps:
+	@sh mk/deps.sh
+
+lint:
+	mandoc -Tlint -Wwarning $(MAN1) $(MAN5) $(MAN7) $(MAN8)
+	shellcheck -S warning $(CMD_SH) mk/*.sh tests/lib.sh tests/*/*.t
+
+demo: deps
+	$(MAKE) O=build
+	sh contrib/demo.sh $(CURDIR)/build/bin
+
+bench: deps
+	$(MAKE) O=build
+	sh mk/bench.sh $(CURDIR)/build/bin
+
+FUZZ_CFLAGS =	-std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS -g -O1 -Ilib \
+		$(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
+FUZZ_TIME ?=	60
+
+fuzz-build: $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) lib/*.h
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -DBB_VERSION='"fuzz"' -DBB_HUB_URL='"x"' \
+	    -o $@ $< $(LIB_SRC) $(LIBS)
+
+fuzz: deps fuzz-build
+	sh mk/fuzz.sh $(FUZZ_TIME) $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -d $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
+	for c in $(CMDS); do \
+		n=$${c##*/}; d=$(DESTDIR)$(BINDIR); \
+		case " $(SBIN_CMDS) " in *" $$n "*) d=$(DESTDIR)$(SBINDIR);; esac; \
+		install -m 755 $$c $$d/$$n || exit 1; \
+	done
+	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1)
+	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5)
+	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7)
+	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8)
+
+uninstall:
+	for c in $(CMDS); do n=$${c##*/}; \
+		rm -f $(DESTDIR)$(BINDIR)/$$n $(DESTDIR)$(SBINDIR)/$$n; done
+	for m in $(MAN1) $(MAN5) $(MAN7) $(MAN8); do n=$${m##*/}; \
+		rm -f $(DESTDIR)$(MANDIR)/man$${n##*.}/$$n; done
+
+clean:
+	rm -rf build build-asan build-fuzz

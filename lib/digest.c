@@ -1,0 +1,146 @@
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "digest.h"
+
+#define DIGEST_BLOCK	(256 * 1024)
+
+struct digest {
+	EVP_MD_CTX	*ctx;
+};
+
+struct digest *
+digest_new(void)
+{
+	struct digest *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	if ((d->ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(d->ctx, EVP_sha256(), NULL) != 1) {
+		digest_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void
+digest_free(struct digest *d)
+{
+	if (d == NULL)
+		return;
+	EVP_MD_CTX_free(d->ctx);
+	free(d);
+}
+
+int
+digest_update(struct digest *d, const void *p, size_t n)
+{
+	return EVP_DigestUpdate(d->ctx, p, n) == 1 ? 0 : -1;
+}
+
+void
+digest_tohex(const void *p, size_t len, char *dst)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = p;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		dst[2 * i] = hex[s[i] >> 4];
+		dst[2 * i + 1] = hex[s[i] & 0xf];
+	}
+	dst[2 * len] = '\0';
+}
+
+int
+digest_final_hex(struct digest *d, char *hex)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n;
+
+	if (EVP_DigestFinal_ex(d->ctx, md, &n) != 1 || n != DIGEST_LEN)
+		return -1;
+	digest_tohex(md, n, hex);
+	if (EVP_DigestInit_ex(d->ctx, EVP_sha256(), NULL) != 1)
+		return -1;
+	return 0;
+}
+
+int
+digest_fd(int fd, const char *name, char *hex, off_t *size,
+    struct bb_error *err)
+{
+	struct digest *d;
+	char *block = NULL;
+	off_t total = 0;
+	ssize_t n;
+	int rv = -1;
+
+	if ((d = digest_new()) == NULL ||
+	    (block = malloc(DIGEST_BLOCK)) == NULL) {
+		bb_error_errno(err, EX_OSERR, "%s", name);
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, block, DIGEST_BLOCK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			bb_error_errno(err, EX_IOERR, "read %s", name);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (digest_update(d, block, (size_t)n) == -1)
+			goto crypto;
+		total += n;
+	}
+	if (digest_final_hex(d, hex) == -1)
+		goto crypto;
+	if (size != NULL)
+		*size = total;
+	rv = 0;
+	goto out;
+crypto:
+	bb_error_set(err, EX_SOFTWARE, "%s: sha256 failed", name);
+out:
+	free(block);
+	digest_free(d);
+	return rv;
+}
+
+int
+digest_file(int dirfd, const char *path, char *hex, off_t *size,
+    struct bb_error *err)
+{
+	int fd, rv;
+
+	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC)) == -1) {
+		bb_error_errno(err, EX_NOINPUT, "%s", path);
+		return -1;
+	}
+	rv = digest_fd(fd, path, hex, size, err);
+	close(fd);
+	return rv;
+}
+
+int
+digest_valid_hex(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < DIGEST_HEXLEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[i] == '\0';
+}

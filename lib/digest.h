@@ -1,0 +1,43 @@
+/*
+ * SHA-256 digests of streams and files, in hex as sha256sum prints them.
+ */
+#ifndef BB_DIGEST_H
+#define BB_DIGEST_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define DIGEST_LEN	32
+#define DIGEST_HEXLEN	(2 * DIGEST_LEN)
+
+struct digest;
+
+/* Returns a new SHA-256 context, or NULL. */
+struct digest	*digest_new(void);
+void		 digest_free(struct digest *);
+int		 digest_update(struct digest *, const void *, size_t);
+
+/* Finishes d into hex (DIGEST_HEXLEN + 1 bytes); d can be used again. */
+int		 digest_final_hex(struct digest *, char *);
+
+/*
+ * Hashes what is left of fd, reading in blocks (constant memory).  Puts
+ * the hex digest in hex and the byte count in *size (if not NULL).  name
+ * is for messages.  Returns 0 or -1.
+ */
+int	digest_fd(int, const char *, char *, off_t *, struct bb_error *);
+
+/* As digest_fd, for a file opened at dirfd (AT_FDCWD) and path. */
+int	digest_file(int, const char *, char *, off_t *, struct bb_error *);
+
+/* Hex-encodes len bytes of p into dst (2 * len + 1 bytes). */
+void	digest_tohex(const void *, size_t, char *);
+
+/* Returns 1 if s is a well-formed lower-case sha256 hex digest. */
+int	digest_valid_hex(const char *);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * Files written so that a crash leaves the old version or the new one,
+ * never half of one; small files read with a cap; standard descriptors.
+ */
+#ifndef BB_FILE_H
+#define BB_FILE_H
+
+#include <sys/types.h>
+
+#include "buf.h"
+#include "error.h"
+
+/*
+ * Writes len bytes to dirfd/name by way of name.tmp: write, fsync, rename,
+ * fsync the directory.  mode applies to a new file.  Returns 0 or -1.
+ */
+int	file_write_atomic(int, const char *, const void *, size_t, mode_t,
+	    struct bb_error *);
+
+/*
+ * Reads all of dirfd/path (at most max bytes, else EX_DATAERR "too large")
+ * into a new buffer *out.  Returns 0 or -1.
+ */
+int	file_read(int, const char *, size_t, struct buf **, struct bb_error *);
+
+/*
+ * As file_read, for a secret: refused (EX_NOPERM) if the file is readable
+ * or writable by group or others; one trailing newline is dropped.  The
+ * buffer is the caller's to buf_freezero.
+ */
+int	file_read_secret(int, const char *, size_t, struct buf **,
+	    struct bb_error *);
+
+/* fsyncs the directory dirfd/path.  Returns 0 or -1. */
+int	file_sync_dir(int, const char *, struct bb_error *);
+
+/* Opens /dev/null on any of fd 0, 1, 2 that is closed (call it first). */
+void	file_sanitise_stdfd(void);
+
+/* Creates dir and its parents with mode; existing ones are fine. */
+int	file_mkdirs(const char *, mode_t, struct bb_error *);
+
+#endif

@@ -1,0 +1,858 @@
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+#include <vis.h>
+
+#include "duration.h"
+#include "file.h"
+#include "recipe.h"
+
+#define STEP_SYNTAX	"\"step NAME [timeout=DURATION] [dir=PATH] " \
+			"[continue] [always]: COMMAND\""
+
+struct parser {
+	const char	*file;
+	size_t		 line;
+	struct bb_error	*err;
+};
+
+static int __printflike(2, 3)
+perr(struct parser *p, const char *fmt, ...)
+{
+	char msg[BB_ERROR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	bb_error_set(p->err, EX_DATAERR, "%s:%zu: %s", p->file, p->line, msg);
+	return -1;
+}
+
+struct recipe *
+recipe_new(void)
+{
+	return calloc(1, sizeof(struct recipe));
+}
+
+static void
+free_list(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+recipe_free(struct recipe *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	free(r->name);
+	free_list(r->require, r->nrequire);
+	free_list(r->secret, r->nsecret);
+	free_list(r->mask, r->nmask);
+	free_list(r->collect, r->ncollect);
+	for (i = 0; i < r->nenv; i++) {
+		free(r->env[i].name);
+		free(r->env[i].value);
+	}
+	free(r->env);
+	for (i = 0; i < r->nsteps; i++) {
+		free(r->steps[i].name);
+		free(r->steps[i].cmd);
+		free(r->steps[i].dir);
+	}
+	free(r->steps);
+	free(r);
+}
+
+/* Grows the array at *vp of *np elements of size sz by one, zeroed. */
+static void *
+grow(void *vp, size_t *np, size_t sz)
+{
+	void **v = vp;
+	char *p;
+
+	if ((p = reallocarray(*v, *np + 1, sz)) == NULL)
+		return NULL;
+	*v = p;
+	memset(p + *np * sz, 0, sz);
+	return p + (*np)++ * sz;
+}
+
+static int
+push_str(char ***v, size_t *n, const char *s)
+{
+	char **slot, *d;
+
+	if ((d = strdup(s)) == NULL)
+		return -1;
+	if ((slot = grow(v, n, sizeof(**v))) == NULL) {
+		free(d);
+		return -1;
+	}
+	*slot = d;
+	return 0;
+}
+
+int
+recipe_valid_name(const char *s)
+{
+	size_t i;
+
+	if (!isalnum((unsigned char)s[0]))
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= 128 || !(isalnum((unsigned char)s[i]) ||
+		    strchr("._-", s[i]) != NULL))
+			return 0;
+	return 1;
+}
+
+int
+recipe_valid_var(const char *s)
+{
+	size_t i;
+
+	if (!(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= 128 || !(isalnum((unsigned char)s[i]) || s[i] == '_'))
+			return 0;
+	return 1;
+}
+
+int
+recipe_valid_cap(const char *s)
+{
+	size_t i;
+
+	if (!isalnum((unsigned char)s[0]))
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= 128 || !(isalnum((unsigned char)s[i]) ||
+		    strchr("._:+=/-", s[i]) != NULL))
+			return 0;
+	return 1;
+}
+
+int
+recipe_valid_relpath(const char *s)
+{
+	const char *p;
+	size_t n;
+
+	if (s[0] == '\0' || s[0] == '/')
+		return 0;
+	for (p = s; *p != '\0'; p += n + (p[n] == '/')) {
+		n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return 0;
+		if ((unsigned char)*p < 0x20)
+			return 0;
+	}
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* A glob, a mask pattern: non-empty, no blanks or control bytes. */
+static int
+valid_word(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s <= 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * A command as a recipe line can hold it: no blank at either end, no
+ * control bytes but tabs, and newlines only after a backslash.
+ */
+static int
+valid_cmd(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || isblank((unsigned char)s[0]) ||
+	    isblank((unsigned char)s[n - 1]) || s[n - 1] == '\\' ||
+	    s[n - 1] == '\n')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\n') {
+			if (i == 0 || s[i - 1] != '\\')
+				return 0;
+		} else if (((unsigned char)s[i] < 0x20 && s[i] != '\t') ||
+		    s[i] == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+/* An env value as a recipe line can hold it. */
+static int
+valid_value(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > 0 && isblank((unsigned char)s[n - 1]))
+		return 0;
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static struct recipe_step *
+find_step(const struct recipe *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsteps; i++)
+		if (strcmp(r->steps[i].name, name) == 0)
+			return &r->steps[i];
+	return NULL;
+}
+
+static struct recipe_env *
+find_env(const struct recipe *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nenv; i++)
+		if (strcmp(r->env[i].name, name) == 0)
+			return &r->env[i];
+	return NULL;
+}
+
+static int
+has(char **v, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The checks shared by the text and the record forms.  Each returns NULL
+ * or what is wrong, for the caller to place.
+ */
+static const char *
+add_name(struct recipe *r, const char *name)
+{
+	if (r->name != NULL)
+		return "the job's name is given twice";
+	if (!recipe_valid_name(name))
+		return "bad job name (letters, digits, '.', '_', '-')";
+	if ((r->name = strdup(name)) == NULL)
+		return strerror(errno);
+	return NULL;
+}
+
+static const char *
+add_require(struct recipe *r, const char *cap)
+{
+	if (!recipe_valid_cap(cap))
+		return "bad capability (letters, digits, '._:+=/-')";
+	if (has(r->require, r->nrequire, cap))
+		return NULL;
+	if (push_str(&r->require, &r->nrequire, cap) == -1)
+		return strerror(errno);
+	return NULL;
+}
+
+static const char *
+add_env(struct recipe *r, const char *name, const char *value)
+{
+	struct recipe_env *e;
+
+	if (!recipe_valid_var(name))
+		return "bad variable name (letters, digits, '_')";
+	if (strncmp(name, "BB_", 3) == 0)
+		return "variables named BB_* are bb-run's own";
+	if (find_env(r, name) != NULL || has(r->secret, r->nsecret, name))
+		return "variable set twice";
+	if (!valid_value(value))
+		return "control character or trailing blank in value";
+	if ((e = grow(&r->env, &r->nenv, sizeof(*r->env))) == NULL)
+		return strerror(errno);
+	e->name = strdup(name);
+	e->value = strdup(value);
+	if (e->name == NULL || e->value == NULL)
+		return strerror(errno);
+	return NULL;
+}
+
+static const char *
+add_secret(struct recipe *r, const char *name)
+{
+	if (!recipe_valid_var(name))
+		return "bad variable name (letters, digits, '_')";
+	if (strncmp(name, "BB_", 3) == 0)
+		return "variables named BB_* are bb-run's own";
+	if (find_env(r, name) != NULL || has(r->secret, r->nsecret, name))
+		return "variable set twice";
+	if (push_str(&r->secret, &r->nsecret, name) == -1)
+		return strerror(errno);
+	return NULL;
+}
+
+static const char *
+add_mask(struct recipe *r, const char *glob)
+{
+	if (!valid_word(glob))
+		return "bad mask pattern";
+	if (has(r->mask, r->nmask, glob))
+		return NULL;
+	if (push_str(&r->mask, &r->nmask, glob) == -1)
+		return strerror(errno);
+	return NULL;
+}
+
+static const char *
+add_collect(struct recipe *r, const char *glob)
+{
+	if (!valid_word(glob) || !recipe_valid_relpath(glob))
+		return "artifact glob must be a relative path inside the "
+		    "work tree (no \"..\", no leading \"/\")";
+	if (has(r->collect, r->ncollect, glob))
+		return NULL;
+	if (push_str(&r->collect, &r->ncollect, glob) == -1)
+		return strerror(errno);
+	return NULL;
+}
+
+static const char *
+add_step(struct recipe *r, const struct recipe_step *st)
+{
+	struct recipe_step *s;
+
+	if (!recipe_valid_name(st->name))
+		return "bad step name (letters, digits, '.', '_', '-')";
+	if (find_step(r, st->name) != NULL)
+		return "step name used twice";
+	if (r->nsteps >= RECIPE_NSTEPS)
+		return "too many steps";
+	if (st->dir != NULL && !recipe_valid_relpath(st->dir))
+		return "dir must be a relative path inside the work tree "
+		    "(no \"..\", no leading \"/\")";
+	if (!valid_cmd(st->cmd))
+		return "bad or empty command";
+	if (record_encoded_len(st->cmd, strlen(st->cmd)) > RECORD_MAX - 1024)
+		return "command too long";
+	if ((s = grow(&r->steps, &r->nsteps, sizeof(*r->steps))) == NULL)
+		return strerror(errno);
+	s->timeout = st->timeout;
+	s->cont = st->cont;
+	s->always = st->always;
+	s->name = strdup(st->name);
+	s->cmd = strdup(st->cmd);
+	s->dir = st->dir ? strdup(st->dir) : NULL;
+	if (s->name == NULL || s->cmd == NULL || (st->dir && s->dir == NULL))
+		return strerror(errno);
+	return NULL;
+}
+
+/* Splits the next blank-separated word off *sp; NULL at the end. */
+static char *
+word(char **sp)
+{
+	char *s = *sp, *w;
+
+	while (isblank((unsigned char)*s))
+		s++;
+	if (*s == '\0') {
+		*sp = s;
+		return NULL;
+	}
+	w = s;
+	while (*s != '\0' && !isblank((unsigned char)*s))
+		s++;
+	if (*s != '\0')
+		*s++ = '\0';
+	*sp = s;
+	return w;
+}
+
+/* Calls add on each word of rest; at least one is needed. */
+static int
+words(struct parser *p, char *rest, const char *directive, const char *what,
+    struct recipe *r, const char *(*add)(struct recipe *, const char *))
+{
+	const char *why;
+	char *w;
+	int n = 0;
+
+	while ((w = word(&rest)) != NULL) {
+		if ((why = add(r, w)) != NULL)
+			return perr(p, "%s: %s", directive, why);
+		n++;
+	}
+	if (n == 0)
+		return perr(p, "expected \"%s %s...\"", directive, what);
+	return 0;
+}
+
+static int
+parse_step(struct parser *p, struct recipe *r, char *rest)
+{
+	struct recipe_step st;
+	struct bb_error derr;
+	const char *why;
+	char *colon, *w, *opts;
+
+	memset(&st, 0, sizeof(st));
+	if ((colon = strchr(rest, ':')) == NULL)
+		return perr(p, "expected %s", STEP_SYNTAX);
+	*colon = '\0';
+	opts = rest;
+	if ((st.name = word(&opts)) == NULL)
+		return perr(p, "step without a name: expected %s",
+		    STEP_SYNTAX);
+	while ((w = word(&opts)) != NULL) {
+		if (strncmp(w, "timeout=", 8) == 0) {
+			if (duration_parse(w + 8, 1, DURATION_MAX, &st.timeout,
+			    &derr) == -1)
+				return perr(p, "step %s: %s", st.name,
+				    derr.msg);
+		} else if (strncmp(w, "dir=", 4) == 0)
+			st.dir = w + 4;
+		else if (strcmp(w, "continue") == 0)
+			st.cont = 1;
+		else if (strcmp(w, "always") == 0)
+			st.always = 1;
+		else
+			return perr(p, "step %s: unknown option \"%.40s\": "
+			    "expected %s", st.name, w, STEP_SYNTAX);
+	}
+	st.cmd = colon + 1;
+	while (isblank((unsigned char)*st.cmd))
+		st.cmd++;
+	if (*st.cmd == '\0')
+		return perr(p, "step %s: no command after ':'", st.name);
+	if ((why = add_step(r, &st)) != NULL)
+		return perr(p, "step %s: %s", st.name, why);
+	return 0;
+}
+
+static int
+parse_line(struct parser *p, struct recipe *r, char *s)
+{
+	struct bb_error derr;
+	const char *why;
+	char *kw, *eq, *rest;
+
+	/* Joined lines: a command keeps its backslash-newlines. */
+	rest = s;
+	if (strncmp(s, "step:", 5) == 0)
+		return perr(p, "step without a name: expected %s",
+		    STEP_SYNTAX);
+	kw = word(&rest);
+	if (strcmp(kw, "step") == 0)
+		return parse_step(p, r, rest);
+	for (eq = rest; (eq = strstr(eq, "\\\n")) != NULL; )
+		eq[0] = eq[1] = ' ';
+	if (strcmp(kw, "job") == 0) {
+		char *name = word(&rest);
+
+		if (name == NULL || word(&rest) != NULL)
+			return perr(p, "expected \"job NAME\"");
+		if ((why = add_name(r, name)) != NULL)
+			return perr(p, "job: %s", why);
+	} else if (strcmp(kw, "timeout") == 0) {
+		char *d = word(&rest);
+
+		if (d == NULL || word(&rest) != NULL)
+			return perr(p, "expected \"timeout DURATION\"");
+		if (r->timeout != 0)
+			return perr(p, "timeout: given twice");
+		if (duration_parse(d, 1, DURATION_MAX, &r->timeout, &derr)
+		    == -1)
+			return perr(p, "timeout: %s", derr.msg);
+	} else if (strcmp(kw, "require") == 0) {
+		return words(p, rest, "require", "CAPABILITY", r, add_require);
+	} else if (strcmp(kw, "env") == 0) {
+		while (isblank((unsigned char)*rest))
+			rest++;
+		if ((eq = strchr(rest, '=')) == NULL || eq == rest)
+			return perr(p, "expected \"env NAME=VALUE\"");
+		*eq = '\0';
+		if ((why = add_env(r, rest, eq + 1)) != NULL)
+			return perr(p, "env %s: %s", rest, why);
+	} else if (strcmp(kw, "secret") == 0) {
+		return words(p, rest, "secret", "VARIABLE", r, add_secret);
+	} else if (strcmp(kw, "mask") == 0) {
+		return words(p, rest, "mask", "PATTERN", r, add_mask);
+	} else if (strcmp(kw, "collect") == 0) {
+		return words(p, rest, "collect", "GLOB", r, add_collect);
+	} else {
+		char vis[64];
+
+		(void)strnvis(vis, kw, sizeof(vis), VIS_SAFE | VIS_OCTAL);
+		return perr(p, "unknown directive \"%s\" (expected job, "
+		    "timeout, require, env, secret, mask, step or collect)",
+		    vis);
+	}
+	return 0;
+}
+
+int
+recipe_check(const struct recipe *r, struct bb_error *err)
+{
+	if (r->nsteps == 0) {
+		bb_error_set(err, EX_DATAERR, "recipe has no steps");
+		return -1;
+	}
+	return 0;
+}
+
+int
+recipe_parse(const char *text, size_t len, const char *name,
+    struct recipe **out, struct bb_error *err)
+{
+	struct parser p = { name ? name : "recipe", 0, err };
+	struct recipe *r;
+	struct buf *logical = NULL;
+	const char *s = text, *end = text + len, *nl;
+	size_t n, first = 0, i;
+	int rv = -1, cont = 0;
+
+	if ((r = recipe_new()) == NULL ||
+	    (logical = buf_new(RECIPE_MAX)) == NULL) {
+		bb_error_errno(err, EX_OSERR, "%s", p.file);
+		goto out;
+	}
+	if (len > RECIPE_MAX) {
+		bb_error_set(err, EX_DATAERR, "%s: larger than %d bytes",
+		    p.file, RECIPE_MAX);
+		goto out;
+	}
+	while (s < end) {
+		p.line++;
+		nl = memchr(s, '\n', (size_t)(end - s));
+		n = nl ? (size_t)(nl - s) : (size_t)(end - s);
+		for (i = 0; i < n; i++)
+			if (((unsigned char)s[i] < 0x20 && s[i] != '\t' &&
+			    !(s[i] == '\r' && i == n - 1)) || s[i] == 0x7f) {
+				perr(&p, "control character 0x%02x",
+				    (unsigned char)s[i]);
+				goto out;
+			}
+		while (n > 0 && isspace((unsigned char)s[n - 1]))
+			n--;
+		if (!cont) {
+			buf_reset(logical);
+			first = p.line;
+			for (i = 0; i < n && isblank((unsigned char)s[i]); i++)
+				;
+			if (i == n || s[i] == '#') {
+				s = nl ? nl + 1 : end;
+				continue;
+			}
+		}
+		(void)buf_add(logical, s, n);
+		s = nl ? nl + 1 : end;
+		cont = n > 0 && logical->data[logical->len - 1] == '\\';
+		if (cont && s < end) {
+			(void)buf_addc(logical, '\n');
+			continue;
+		}
+		if (cont) {
+			perr(&p, "backslash at the end of the file");
+			goto out;
+		}
+		i = p.line;
+		p.line = first;
+		if (parse_line(&p, r, logical->data) == -1)
+			goto out;
+		p.line = i;
+	}
+	if (recipe_check(r, err) == -1) {
+		bb_error_prefix(err, "%s", p.file);
+		goto out;
+	}
+	*out = r;
+	r = NULL;
+	rv = 0;
+out:
+	buf_free(logical);
+	recipe_free(r);
+	return rv;
+}
+
+int
+recipe_parse_file(const char *path, struct recipe **out, struct bb_error *err)
+{
+	struct buf *b = NULL;
+	int rv;
+
+	if (strcmp(path, "-") == 0) {
+		rv = file_read(AT_FDCWD, "/dev/stdin", RECIPE_MAX, &b, err);
+		path = "stdin";
+	} else
+		rv = file_read(AT_FDCWD, path, RECIPE_MAX, &b, err);
+	if (rv == -1)
+		return -1;
+	rv = recipe_parse(b->data, b->len, path, out, err);
+	buf_free(b);
+	return rv;
+}
+
+int
+recipe_record_type(const char *type)
+{
+	static const char *const types[] = {
+		"recipe", "env", "secret", "mask", "step", "collect",
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(types); i++)
+		if (strcmp(type, types[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* A value that must be a C string (no NUL inside); NULL if absent. */
+static const char *
+str(const struct record *rec, const char *key, int *bad)
+{
+	const char *v;
+	size_t n;
+
+	if ((v = record_getn(rec, key, &n)) == NULL)
+		return NULL;
+	if (strlen(v) != n)
+		*bad = 1;
+	return v;
+}
+
+static int
+flag(const struct record *rec, const char *key, int *bad)
+{
+	const char *v = str(rec, key, bad);
+
+	if (v == NULL || strcmp(v, "0") == 0)
+		return 0;
+	if (strcmp(v, "1") != 0)
+		*bad = 1;
+	return 1;
+}
+
+int
+recipe_add_record(struct recipe *r, const struct record *rec,
+    struct bb_error *err)
+{
+	const char *why = NULL, *v;
+	long long n;
+	int bad = 0;
+
+	if (!recipe_record_type(rec->type))
+		return 0;
+	if (record_is(rec, "recipe")) {
+		if ((v = str(rec, "name", &bad)) != NULL && !bad)
+			why = add_name(r, v);
+		if (why == NULL && record_get(rec, "timeout") != NULL) {
+			if (record_get_num(rec, "timeout", 0, DURATION_MAX, &n,
+			    err) == -1)
+				return -1;
+			r->timeout = n;
+		}
+		if (why == NULL && (v = str(rec, "require", &bad)) != NULL &&
+		    !bad && *v != '\0') {
+			char *list = strdup(v), *s = list, *c;
+
+			if (list == NULL)
+				why = strerror(errno);
+			while (why == NULL && (c = strsep(&s, ",")) != NULL)
+				why = add_require(r, c);
+			free(list);
+		}
+	} else if (record_is(rec, "env")) {
+		const char *name = str(rec, "name", &bad);
+
+		v = str(rec, "value", &bad);
+		why = name && v ? add_env(r, name, v) : "needs name and value";
+	} else if (record_is(rec, "secret")) {
+		v = str(rec, "name", &bad);
+		why = v ? add_secret(r, v) : "needs name";
+	} else if (record_is(rec, "mask")) {
+		v = str(rec, "name", &bad);
+		why = v ? add_mask(r, v) : "needs name";
+	} else if (record_is(rec, "collect")) {
+		v = str(rec, "glob", &bad);
+		why = v ? add_collect(r, v) : "needs glob";
+	} else if (record_is(rec, "step")) {
+		struct recipe_step st;
+
+		memset(&st, 0, sizeof(st));
+		st.name = (char *)str(rec, "name", &bad);
+		st.cmd = (char *)str(rec, "cmd", &bad);
+		st.dir = (char *)str(rec, "dir", &bad);
+		st.cont = flag(rec, "continue", &bad);
+		st.always = flag(rec, "always", &bad);
+		if (record_get(rec, "timeout") != NULL) {
+			if (record_get_num(rec, "timeout", 0, DURATION_MAX,
+			    &st.timeout, err) == -1)
+				return -1;
+		}
+		if (st.name == NULL || st.cmd == NULL)
+			why = "needs name and cmd";
+		else if (!bad)
+			why = add_step(r, &st);
+	}
+	if (bad)
+		why = "NUL byte or bad flag in a value";
+	if (why != NULL) {
+		bb_error_set(err, EX_DATAERR, "%s record: %s", rec->type, why);
+		return -1;
+	}
+	return 1;
+}
+
+static int
+emit(struct buf *b, struct record *rec, struct bb_error *err)
+{
+	return record_encode(rec, b, err);
+}
+
+int
+recipe_encode(const struct recipe *r, struct buf *b, struct bb_error *err)
+{
+	struct record rec;
+	struct buf *caps = NULL;
+	size_t i;
+	int rv = -1;
+
+	record_init(&rec);
+	if ((caps = buf_new(RECORD_MAX)) == NULL)
+		goto nomem;
+	for (i = 0; i < r->nrequire; i++)
+		if ((i > 0 && buf_addc(caps, ',') == -1) ||
+		    buf_adds(caps, r->require[i]) == -1)
+			goto nomem;
+	(void)record_start(&rec, "recipe", err);
+	if ((r->name && record_set(&rec, "name", r->name, err) == -1) ||
+	    (r->timeout &&
+	    record_setf(&rec, err, "timeout", "%lld", r->timeout) == -1) ||
+	    (r->nrequire &&
+	    record_set(&rec, "require", caps->data, err) == -1) ||
+	    emit(b, &rec, err) == -1)
+		goto out;
+	for (i = 0; i < r->nenv; i++) {
+		(void)record_start(&rec, "env", err);
+		if (record_set(&rec, "name", r->env[i].name, err) == -1 ||
+		    record_set(&rec, "value", r->env[i].value, err) == -1 ||
+		    emit(b, &rec, err) == -1)
+			goto out;
+	}
+	for (i = 0; i < r->nsecret; i++) {
+		(void)record_start(&rec, "secret", err);
+		if (record_set(&rec, "name", r->secret[i], err) == -1 ||
+		    emit(b, &rec, err) == -1)
+			goto out;
+	}
+	for (i = 0; i < r->nmask; i++) {
+		(void)record_start(&rec, "mask", err);
+		if (record_set(&rec, "name", r->mask[i], err) == -1 ||
+		    emit(b, &rec, err) == -1)
+			goto out;
+	}
+	for (i = 0; i < r->nsteps; i++) {
+		const struct recipe_step *s = &r->steps[i];
+
+		(void)record_start(&rec, "step", err);
+		if (record_set(&rec, "name", s->name, err) == -1 ||
+		    (s->timeout && record_setf(&rec, err, "timeout", "%lld",
+		    s->timeout) == -1) ||
+		    (s->dir && record_set(&rec, "dir", s->dir, err) == -1) ||
+		    (s->cont && record_set(&rec, "continue", "1", err) == -1) ||
+		    (s->always && record_set(&rec, "always", "1", err) == -1) ||
+		    record_set(&rec, "cmd", s->cmd, err) == -1 ||
+		    emit(b, &rec, err) == -1)
+			goto out;
+	}
+	for (i = 0; i < r->ncollect; i++) {
+		(void)record_start(&rec, "collect", err);
+		if (record_set(&rec, "glob", r->collect[i], err) == -1 ||
+		    emit(b, &rec, err) == -1)
+			goto out;
+	}
+	rv = 0;
+	goto out;
+nomem:
+	bb_error_errno(err, EX_OSERR, "encoding recipe");
+out:
+	buf_free(caps);
+	record_free(&rec);
+	return rv;
+}
+
+int
+recipe_format(const struct recipe *r, struct buf *b, struct bb_error *err)
+{
+	char d[32];
+	size_t i;
+	int bad = 0;
+
+	if (r->name)
+		bad |= buf_addf(b, "job %s\n", r->name);
+	if (r->timeout) {
+		duration_format(r->timeout, d, sizeof(d));
+		bad |= buf_addf(b, "timeout %s\n", d);
+	}
+	if (r->nrequire) {
+		bad |= buf_adds(b, "require");
+		for (i = 0; i < r->nrequire; i++)
+			bad |= buf_addf(b, " %s", r->require[i]);
+		bad |= buf_addc(b, '\n');
+	}
+	for (i = 0; i < r->nenv; i++)
+		bad |= buf_addf(b, "env %s=%s\n", r->env[i].name,
+		    r->env[i].value);
+	for (i = 0; i < r->nsecret; i++)
+		bad |= buf_addf(b, "secret %s\n", r->secret[i]);
+	for (i = 0; i < r->nmask; i++)
+		bad |= buf_addf(b, "mask %s\n", r->mask[i]);
+	for (i = 0; i < r->nsteps; i++) {
+		const struct recipe_step *s = &r->steps[i];
+
+		bad |= buf_addf(b, "step %s", s->name);
+		if (s->timeout) {
+			duration_format(s->timeout, d, sizeof(d));
+			bad |= buf_addf(b, " timeout=%s", d);
+		}
+		if (s->dir)
+			bad |= buf_addf(b, " dir=%s", s->dir);
+		if (s->cont)
+			bad |= buf_adds(b, " continue");
+		if (s->always)
+			bad |= buf_adds(b, " always");
+		bad |= buf_addf(b, ": %s\n", s->cmd);
+	}
+	for (i = 0; i < r->ncollect; i++)
+		bad |= buf_addf(b, "collect %s\n", r->collect[i]);
+	if (bad) {
+		bb_error_errno(err, EX_SOFTWARE, "formatting recipe");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * bb-recipe(5): what a job runs, as a person writes it, and as it travels
+ * in records (recipe, env, secret, mask, step, collect).
+ */
+#ifndef BB_RECIPE_H
+#define BB_RECIPE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "error.h"
+#include "record.h"
+
+#define RECIPE_MAX	(1024 * 1024)	/* longest recipe file */
+#define RECIPE_NSTEPS	1000		/* most steps in one recipe */
+
+struct recipe_step {
+	char		*name;
+	char		*cmd;		/* given to /bin/sh -c */
+	char		*dir;		/* relative to the work tree, or NULL */
+	long long	 timeout;	/* seconds, 0 for none */
+	int		 cont;		/* continue after a failure */
+	int		 always;	/* run even after a failure or cancel */
+};
+
+struct recipe_env {
+	char	*name;
+	char	*value;
+};
+
+struct recipe {
+	char			*name;		/* the job's name, or NULL */
+	long long		 timeout;	/* whole job, seconds, 0: none */
+	char			**require;	/* capabilities the worker needs */
+	size_t			 nrequire;
+	struct recipe_env	*env;
+	size_t			 nenv;
+	char			**secret;	/* variables passed and masked */
+	size_t			 nsecret;
+	char			**mask;		/* name globs of masked vars */
+	size_t			 nmask;
+	char			**collect;	/* artifact globs */
+	size_t			 ncollect;
+	struct recipe_step	*steps;
+	size_t			 nsteps;
+};
+
+/* Returns a new empty recipe, or NULL. */
+struct recipe	*recipe_new(void);
+void		 recipe_free(struct recipe *);
+
+/*
+ * Parses the text of a recipe file; name (the file's) prefixes messages,
+ * which read "NAME:LINE: what was expected".  Returns 0 and the recipe in
+ * *out, or -1 with EX_DATAERR.
+ */
+int	recipe_parse(const char *, size_t, const char *, struct recipe **,
+	    struct bb_error *);
+
+/* Reads and parses the recipe file at path ("-" is standard input). */
+int	recipe_parse_file(const char *, struct recipe **, struct bb_error *);
+
+/*
+ * Returns 1 if type is one of the recipe's record types (recipe, env,
+ * secret, mask, step, collect), else 0.
+ */
+int	recipe_record_type(const char *);
+
+/*
+ * Adds one record to r.  Returns 1 if it was a recipe record and was
+ * added, 0 if it is of another type (r unchanged), -1 if it is a recipe
+ * record that is malformed (EX_DATAERR).
+ */
+int	recipe_add_record(struct recipe *, const struct record *,
+	    struct bb_error *);
+
+/* Checks what only the whole recipe can tell (at least one step). */
+int	recipe_check(const struct recipe *, struct bb_error *);
+
+/* Appends r as records, one a line, to b.  Returns 0 or -1. */
+int	recipe_encode(const struct recipe *, struct buf *, struct bb_error *);
+
+/* Appends r as recipe text that recipe_parse reads back the same. */
+int	recipe_format(const struct recipe *, struct buf *, struct bb_error *);
+
+/* Valid names: steps and the job, env variables, capabilities. */
+int	recipe_valid_name(const char *);
+int	recipe_valid_var(const char *);
+int	recipe_valid_cap(const char *);
+
+/*
+ * Returns 1 if path is relative and has no ".." component (a directory
+ * or glob inside the work tree), else 0.
+ */
+int	recipe_valid_relpath(const char *);
+
+#endif

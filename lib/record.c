@@ -1,0 +1,619 @@
+#include <sys/types.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+#include <vis.h>
+
+#include "record.h"
+
+/* Keys and values of one record, NULs included; old values pile up here. */
+#define RECORD_MEMMAX	(4 * RECORD_MAX)
+
+static const char hex[] = "0123456789ABCDEF";
+
+static int
+must_escape(unsigned char c)
+{
+	return c <= 0x20 || c == '%' || c == 0x7f;
+}
+
+static int
+name_char(unsigned char c, int first)
+{
+	if (c >= 'a' && c <= 'z')
+		return 1;
+	if (first)
+		return 0;
+	return (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
+static int
+hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* A short, safe rendering of untrusted bytes for a message. */
+static void
+excerpt(char *dst, size_t dlen, const char *s, size_t n)
+{
+	char raw[33];
+
+	if (n > sizeof(raw) - 1)
+		n = sizeof(raw) - 1;
+	memcpy(raw, s, n);
+	raw[n] = '\0';
+	(void)strnvis(dst, raw, dlen, VIS_SAFE | VIS_OCTAL | VIS_TAB |
+	    VIS_NL | VIS_CSTYLE);
+}
+
+void
+record_init(struct record *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void
+record_free(struct record *r)
+{
+	free(r->f);
+	buf_free(r->mem);
+	memset(r, 0, sizeof(*r));
+}
+
+void
+record_clear(struct record *r)
+{
+	r->type[0] = '\0';
+	r->nf = 0;
+	if (r->mem != NULL)
+		buf_reset(r->mem);
+}
+
+int
+record_valid_name(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if (i >= RECORD_NAMEMAX || !name_char((unsigned char)s[i],
+		    i == 0))
+			return 0;
+	return 1;
+}
+
+int
+record_start(struct record *r, const char *type, struct bb_error *err)
+{
+	record_clear(r);
+	if (!record_valid_name(type)) {
+		bb_error_set(err, EX_SOFTWARE, "bad record type");
+		return -1;
+	}
+	(void)strlcpy(r->type, type, sizeof(r->type));
+	return 0;
+}
+
+static int
+mem_add(struct record *r, const void *p, size_t n, size_t *off)
+{
+	if (r->mem == NULL && (r->mem = buf_new(RECORD_MEMMAX)) == NULL)
+		return -1;
+	*off = r->mem->len;
+	if (buf_add(r->mem, p, n) == -1 || buf_addc(r->mem, '\0') == -1)
+		return -1;
+	return 0;
+}
+
+static struct record_field *
+find(const struct record *r, const char *key)
+{
+	size_t i;
+
+	if (r->mem == NULL)
+		return NULL;
+	for (i = 0; i < r->nf; i++)
+		if (strcmp(r->mem->data + r->f[i].key, key) == 0)
+			return &r->f[i];
+	return NULL;
+}
+
+static struct record_field *
+new_field(struct record *r, const char *key, size_t klen)
+{
+	struct record_field *f;
+	size_t ncap;
+
+	if (r->nf == r->fcap) {
+		ncap = r->fcap ? r->fcap * 2 : 8;
+		f = reallocarray(r->f, ncap, sizeof(*f));
+		if (f == NULL)
+			return NULL;
+		r->f = f;
+		r->fcap = ncap;
+	}
+	f = &r->f[r->nf];
+	if (mem_add(r, key, klen, &f->key) == -1)
+		return NULL;
+	f->val = f->key + klen;		/* the key's NUL: an empty value */
+	f->vlen = 0;
+	r->nf++;
+	return f;
+}
+
+int
+record_setn(struct record *r, const char *key, const void *val, size_t len,
+    struct bb_error *err)
+{
+	struct record_field *f;
+	size_t off;
+
+	if (!record_valid_name(key)) {
+		bb_error_set(err, EX_SOFTWARE, "bad record key");
+		return -1;
+	}
+	if ((f = find(r, key)) == NULL &&
+	    (f = new_field(r, key, strlen(key))) == NULL)
+		goto nomem;
+	if (mem_add(r, val, len, &off) == -1)
+		goto nomem;
+	f->val = off;
+	f->vlen = len;
+	return 0;
+nomem:
+	bb_error_errno(err, EX_SOFTWARE, "record %s: key %s", r->type, key);
+	return -1;
+}
+
+int
+record_set(struct record *r, const char *key, const char *val,
+    struct bb_error *err)
+{
+	return record_setn(r, key, val, strlen(val), err);
+}
+
+int
+record_setf(struct record *r, struct bb_error *err, const char *key,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n, rv;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n == -1) {
+		bb_error_errno(err, EX_OSERR, "record %s: key %s", r->type,
+		    key);
+		return -1;
+	}
+	rv = record_setn(r, key, s, (size_t)n, err);
+	free(s);
+	return rv;
+}
+
+void
+record_unset(struct record *r, const char *key)
+{
+	struct record_field *f;
+	size_t i;
+
+	if ((f = find(r, key)) == NULL)
+		return;
+	i = (size_t)(f - r->f);
+	memmove(&r->f[i], &r->f[i + 1], (r->nf - i - 1) * sizeof(*r->f));
+	r->nf--;
+}
+
+const char *
+record_getn(const struct record *r, const char *key, size_t *len)
+{
+	const struct record_field *f;
+
+	if ((f = find(r, key)) == NULL)
+		return NULL;
+	if (len != NULL)
+		*len = f->vlen;
+	return r->mem->data + f->val;
+}
+
+const char *
+record_get(const struct record *r, const char *key)
+{
+	return record_getn(r, key, NULL);
+}
+
+const char *
+record_key(const struct record *r, size_t i)
+{
+	return r->mem->data + r->f[i].key;
+}
+
+const char *
+record_val(const struct record *r, size_t i, size_t *len)
+{
+	if (len != NULL)
+		*len = r->f[i].vlen;
+	return r->mem->data + r->f[i].val;
+}
+
+int
+record_get_num(const struct record *r, const char *key, long long min,
+    long long max, long long *out, struct bb_error *err)
+{
+	const char *v, *errstr;
+	char vis[200];
+	size_t len;
+	long long n;
+
+	if ((v = record_getn(r, key, &len)) == NULL) {
+		bb_error_set(err, EX_DATAERR, "%s record without %s", r->type,
+		    key);
+		return -1;
+	}
+	n = strlen(v) == len ? strtonum(v, min, max, &errstr) : 0;
+	if (strlen(v) != len)
+		errstr = "invalid";
+	if (errstr != NULL) {
+		excerpt(vis, sizeof(vis), v, len);
+		bb_error_set(err, EX_DATAERR, "%s record: %s=\"%s\" is %s",
+		    r->type, key, vis, errstr);
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+int
+record_is(const struct record *r, const char *type)
+{
+	return strcmp(r->type, type) == 0;
+}
+
+/* Reads a name ending at a space, '=' or the end; returns its length. */
+static size_t
+scan_name(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!name_char((unsigned char)s[i], i == 0))
+			break;
+	return i;
+}
+
+int
+record_parse(struct record *r, const char *line, size_t len,
+    struct bb_error *err)
+{
+	struct record_field *f;
+	char vis[200], key[RECORD_NAMEMAX + 1];
+	const char *p = line, *end = line + len;
+	size_t n, off, i;
+	char *d;
+	int hi, lo;
+
+	record_clear(r);
+	if (len == 0) {
+		bb_error_set(err, EX_DATAERR, "empty line");
+		return -1;
+	}
+	n = scan_name(p, len);
+	if (n == 0 || n > RECORD_NAMEMAX || (n < len && p[n] != ' ')) {
+		excerpt(vis, sizeof(vis), p, len);
+		bb_error_set(err, EX_DATAERR, "bad record type at \"%s\"", vis);
+		return -1;
+	}
+	memcpy(r->type, p, n);
+	r->type[n] = '\0';
+	p += n;
+	while (p < end) {
+		p++;				/* the space */
+		n = scan_name(p, (size_t)(end - p));
+		if (n == 0 || n > RECORD_NAMEMAX || p + n == end ||
+		    p[n] != '=') {
+			excerpt(vis, sizeof(vis), p, (size_t)(end - p));
+			bb_error_set(err, EX_DATAERR,
+			    "bad field at byte %zu: \"%s\"",
+			    (size_t)(p - line) + 1, vis);
+			return -1;
+		}
+		memcpy(key, p, n);
+		key[n] = '\0';
+		if (find(r, key) != NULL) {
+			bb_error_set(err, EX_DATAERR,
+			    "duplicate key \"%s\" at byte %zu", key,
+			    (size_t)(p - line) + 1);
+			return -1;
+		}
+		if ((f = new_field(r, key, n)) == NULL)
+			goto nomem;
+		p += n + 1;
+		/* Decode the value straight into the record's memory. */
+		off = r->mem->len;
+		for (i = 0; p + i < end && p[i] != ' '; i++)
+			;
+		if ((d = buf_reserve(r->mem, i + 1)) == NULL)
+			goto nomem;
+		for (; p < end && *p != ' '; p++) {
+			unsigned char c = (unsigned char)*p;
+
+			if (c == '%') {
+				if (end - p < 3 ||
+				    (hi = hexval((unsigned char)p[1])) == -1 ||
+				    (lo = hexval((unsigned char)p[2])) == -1) {
+					bb_error_set(err, EX_DATAERR,
+					    "bad %%-escape at byte %zu",
+					    (size_t)(p - line) + 1);
+					return -1;
+				}
+				*d++ = (char)(hi << 4 | lo);
+				p += 2;
+			} else if (c < 0x20 || c == 0x7f) {
+				bb_error_set(err, EX_DATAERR,
+				    "unescaped control byte 0x%02x at byte %zu",
+				    c, (size_t)(p - line) + 1);
+				return -1;
+			} else
+				*d++ = (char)c;
+		}
+		*d = '\0';
+		f->val = off;
+		f->vlen = (size_t)(d - (r->mem->data + off));
+		r->mem->len = off + f->vlen + 1;
+		if (p < end && p + 1 == end) {
+			bb_error_set(err, EX_DATAERR,
+			    "trailing space at byte %zu", len);
+			return -1;
+		}
+	}
+	return 0;
+nomem:
+	bb_error_errno(err, EX_OSERR, "decoding record");
+	return -1;
+}
+
+size_t
+record_encoded_len(const void *v, size_t len)
+{
+	const unsigned char *s = v;
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += must_escape(s[i]) ? 3 : 1;
+	return n;
+}
+
+size_t
+record_fit(const void *v, size_t len, size_t room)
+{
+	const unsigned char *s = v;
+	size_t i, w;
+
+	for (i = 0; i < len; i++) {
+		w = must_escape(s[i]) ? 3 : 1;
+		if (w > room)
+			break;
+		room -= w;
+	}
+	return i;
+}
+
+int
+record_escape(struct buf *b, const void *v, size_t len)
+{
+	const unsigned char *s = v;
+	size_t i;
+	char *d;
+
+	if ((d = buf_reserve(b, record_encoded_len(v, len))) == NULL)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (must_escape(s[i])) {
+			*d++ = '%';
+			*d++ = hex[s[i] >> 4];
+			*d++ = hex[s[i] & 0xf];
+		} else
+			*d++ = (char)s[i];
+	}
+	b->len = (size_t)(d - b->data);
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
+record_encode(const struct record *r, struct buf *b, struct bb_error *err)
+{
+	size_t start = b->len, i, total, vlen;
+	const char *v;
+
+	total = strlen(r->type) + 1;
+	for (i = 0; i < r->nf; i++) {
+		v = record_val(r, i, &vlen);
+		total += 2 + strlen(record_key(r, i)) +
+		    record_encoded_len(v, vlen);
+	}
+	if (total > RECORD_MAX) {
+		bb_error_set(err, EX_SOFTWARE,
+		    "%s record of %zu bytes is over the %d byte limit",
+		    r->type, total, RECORD_MAX);
+		return -1;
+	}
+	if (buf_adds(b, r->type) == -1)
+		goto fail;
+	for (i = 0; i < r->nf; i++) {
+		v = record_val(r, i, &vlen);
+		if (buf_addc(b, ' ') == -1 ||
+		    buf_adds(b, record_key(r, i)) == -1 ||
+		    buf_addc(b, '=') == -1 || record_escape(b, v, vlen) == -1)
+			goto fail;
+	}
+	if (buf_addc(b, '\n') == -1)
+		goto fail;
+	return 0;
+fail:
+	bb_error_errno(err, EX_SOFTWARE, "encoding %s record", r->type);
+	b->len = start;
+	return -1;
+}
+
+int
+record_write(FILE *fp, const struct record *r, struct bb_error *err)
+{
+	struct buf *b;
+	int rv = -1;
+
+	if ((b = buf_new(RECORD_MAX)) == NULL) {
+		bb_error_errno(err, EX_OSERR, "writing %s record", r->type);
+		return -1;
+	}
+	if (record_encode(r, b, err) == -1)
+		goto out;
+	if (fwrite(b->data, 1, b->len, fp) != b->len || fflush(fp) == EOF) {
+		bb_error_errno(err, EX_IOERR, "write");
+		goto out;
+	}
+	rv = 0;
+out:
+	buf_free(b);
+	return rv;
+}
+
+int
+record_reader_init(struct record_reader *rd, int fd, const char *name)
+{
+	memset(rd, 0, sizeof(*rd));
+	rd->fd = fd;
+	if (name != NULL)
+		(void)strlcpy(rd->name, name, sizeof(rd->name));
+	/* Room for one whole line plus one read. */
+	if ((rd->in = buf_new(2 * RECORD_MAX)) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+record_reader_free(struct record_reader *rd)
+{
+	buf_free(rd->in);
+	rd->in = NULL;
+}
+
+static void
+reader_error(struct record_reader *rd, struct bb_error *err, size_t line)
+{
+	if (rd->name[0] != '\0')
+		bb_error_prefix(err, "%s: line %zu", rd->name, line);
+	else
+		bb_error_prefix(err, "line %zu", line);
+}
+
+ssize_t
+record_reader_fill(struct record_reader *rd, struct bb_error *err)
+{
+	size_t room;
+	ssize_t n;
+	char *d;
+
+	if (rd->pos > 0) {
+		buf_consume(rd->in, rd->pos);
+		rd->pos = 0;
+	}
+	room = rd->in->max - rd->in->len;
+	if (room > RECORD_MAX)
+		room = RECORD_MAX;
+	if (room == 0) {
+		errno = EMSGSIZE;
+		bb_error_set(err, EX_DATAERR, "line too long");
+		return -1;
+	}
+	if ((d = buf_reserve(rd->in, room)) == NULL) {
+		bb_error_errno(err, EX_OSERR, "reading records");
+		return -1;
+	}
+	n = read(rd->fd, d, room);
+	if (n == -1) {
+		bb_error_errno(err, EX_IOERR, "read%s%s",
+		    rd->name[0] ? " " : "", rd->name);
+		return -1;
+	}
+	rd->in->len += (size_t)n;
+	rd->in->data[rd->in->len] = '\0';
+	if (n == 0)
+		rd->eof = 1;
+	return n;
+}
+
+int
+record_reader_next(struct record_reader *rd, struct record *r,
+    const char **linep, size_t *lenp, struct bb_error *err)
+{
+	const char *s = rd->in->data + rd->pos, *nl;
+	size_t avail = rd->in->len - rd->pos, len;
+
+	nl = avail ? memchr(s, '\n', avail) : NULL;
+	if (nl == NULL) {
+		if (avail >= RECORD_MAX) {
+			bb_error_set(err, EX_DATAERR,
+			    "longer than %d bytes", RECORD_MAX);
+			reader_error(rd, err, rd->lineno + 1);
+			return -1;
+		}
+		if (rd->eof && avail > 0) {
+			bb_error_set(err, EX_DATAERR,
+			    "incomplete last line (no newline)");
+			reader_error(rd, err, rd->lineno + 1);
+			return -1;
+		}
+		return 0;
+	}
+	len = (size_t)(nl - s);
+	rd->lineno++;
+	if (len + 1 > RECORD_MAX) {
+		bb_error_set(err, EX_DATAERR, "longer than %d bytes",
+		    RECORD_MAX);
+		reader_error(rd, err, rd->lineno);
+		return -1;
+	}
+	rd->pos += len + 1;
+	if (record_parse(r, s, len, err) == -1) {
+		reader_error(rd, err, rd->lineno);
+		return -1;
+	}
+	if (linep != NULL)
+		*linep = s;
+	if (lenp != NULL)
+		*lenp = len;
+	return 1;
+}
+
+int
+record_read(struct record_reader *rd, struct record *r, const char **linep,
+    size_t *lenp, struct bb_error *err)
+{
+	int rv;
+
+	for (;;) {
+		if ((rv = record_reader_next(rd, r, linep, lenp, err)) != 0)
+			return rv;
+		if (rd->eof)
+			return 0;
+		if (record_reader_fill(rd, err) == -1 && errno != EINTR)
+			return -1;
+	}
+}

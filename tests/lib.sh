@@ -1,0 +1,101 @@
+# Shared helpers for the shell tests: TAP output, running a command and
+# capturing its output and exit status, waiting with a deadline.
+# Source it with: . "${BB_SRC:-.}/tests/lib.sh"
+# shellcheck shell=sh
+
+: "${BB_BIN:?run through make check, or set BB_BIN to the commands}"
+: "${BB_SRC:=$(pwd)}"
+PATH=$BB_BIN:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
+export PATH
+LC_ALL=C
+export LC_ALL
+
+_tap_n=0
+_tap_failed=0
+T=$(mktemp -d "${TMPDIR:-/tmp}/bb-test.XXXXXX")
+_cleanup_hooks=
+# cleanup CMD: run CMD (a shell command) when the test ends.
+cleanup() { _cleanup_hooks="$1
+$_cleanup_hooks"; }
+_finish() {
+	_rc=$?
+	set +e
+	eval "$_cleanup_hooks"
+	rm -rf "$T"
+	exit "$_rc"
+}
+trap _finish EXIT
+trap 'exit 130' INT TERM HUP
+
+ok() {	# ok COND-STATUS DESCRIPTION
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $_tap_n - $2"
+	else
+		echo "not ok $_tap_n - $2"
+		_tap_failed=$((_tap_failed + 1))
+	fi
+}
+
+is() {	# is GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '#   got:  %s\n#   want: %s\n' "$1" "$2" | head -20
+	fi
+}
+
+like() {	# like GOT GREP-PATTERN DESCRIPTION
+	if printf '%s\n' "$1" | grep -q -- "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '%s\n' "$1" | head -20 | sed 's/^/#   got: /'
+		printf '#   want: /%s/\n' "$2"
+	fi
+}
+
+unlike() {	# unlike GOT GREP-PATTERN DESCRIPTION
+	if printf '%s\n' "$1" | grep -q -- "$2"; then
+		ok 1 "$3"
+		printf '%s\n' "$1" | grep -- "$2" | head -5 | sed 's/^/#   got: /'
+	else
+		ok 0 "$3"
+	fi
+}
+
+diag() { printf '# %s\n' "$*"; }
+
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+
+done_testing() {
+	echo "1..$_tap_n"
+	[ "$_tap_failed" -eq 0 ]
+}
+
+# run CMD ARGS...: runs a command under a clean environment; sets $rc and
+# leaves its standard output in $T/out and standard error in $T/err.
+run() {
+	set +e
+	env -i PATH="$PATH" HOME="$T" LC_ALL=C ${RUN_ENV:-} "$@" \
+	    >"$T/out" 2>"$T/err"
+	rc=$?
+	set -e
+	out=$(cat "$T/out")
+	err=$(cat "$T/err")
+}
+
+# wait_for SECONDS CMD...: polls CMD every 0.05 s until it succeeds; fails
+# when the deadline passes.
+wait_for() {
+	_deadline=$(($(date +%s) + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(date +%s)" -lt "$_deadline" ] || return 1
+		sleep 0.05
+	done
+}
+
+# now_ms: milliseconds since the epoch.
+now_ms() { date +%s%3N; }

@@ -1,0 +1,46 @@
+/* Unit tests of lib/buf.c and lib/error.c. */
+#include <errno.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "buf.h"
+#include "error.h"
+#include "tap.h"
+
+int
+main(void)
+{
+	struct bb_error err;
+	struct buf *b = buf_new(10);
+
+	ok(b != NULL && b->len == 0, "new buffer is empty");
+	ok(buf_adds(b, "hello") == 0 && strcmp(b->data, "hello") == 0, "adds");
+	ok(buf_addf(b, "%d", 1234) == 0 && strcmp(b->data, "hello1234") == 0,
+	    "addf");
+	ok(buf_addc(b, '!') == 0 && b->len == 10, "fills to the cap");
+	errno = 0;
+	ok(buf_addc(b, 'x') == -1 && errno == EMSGSIZE && b->len == 10,
+	    "over the cap: EMSGSIZE, nothing added");
+	ok(buf_addf(b, "%s", "y") == -1 && b->len == 10, "addf over the cap");
+	buf_consume(b, 5);
+	is_str(b->data, "1234!", "consume");
+	buf_consume(b, 99);
+	ok(b->len == 0 && b->data[0] == '\0', "consume all");
+	ok(buf_add(b, "a\0b", 3) == 0 && b->len == 3 && b->data[3] == '\0',
+	    "binary data, NUL-ended");
+	buf_freezero(b);
+	buf_free(NULL);
+
+	bb_error_set(&err, EX_DATAERR, "line %d: bad", 3);
+	ok(err.code == EX_DATAERR && strcmp(err.msg, "line 3: bad") == 0,
+	    "error set");
+	bb_error_prefix(&err, "%s", "f.txt");
+	is_str(err.msg, "f.txt: line 3: bad", "error prefix");
+	errno = ENOENT;
+	bb_error_errno(&err, 0, "open %s", "x");
+	ok(err.code == EX_SOFTWARE && strcmp(err.msg,
+	    "open x: No such file or directory") == 0, "error errno");
+	bb_error_set(NULL, 1, "ignored");
+	ok(1, "NULL error is fine");
+	return tap_done();
+}

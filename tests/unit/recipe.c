@@ -1,0 +1,208 @@
+/* Unit tests of lib/recipe.c: bb-recipe(5) text and records. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "recipe.h"
+#include "tap.h"
+
+static const char good[] =
+    "# hello: a small C program\n"
+    "job hello\n"
+    "timeout 30m\n"
+    "\n"
+    "require linux cc\n"
+    "require make\n"
+    "env CFLAGS=-O2 -g\n"
+    "env EMPTY=\n"
+    "secret DEPLOY_TOKEN\n"
+    "mask *_CREDENTIALS\n"
+    "   # an indented comment\n"
+    "step configure: ./configure --prefix=/usr\r\n"
+    "step build timeout=10m dir=src: make -j\"$BB_JOBS\" \\\n"
+    "    all\n"
+    "step test continue: make check # not a comment\n"
+    "step clean always timeout=1h30m: rm -rf tmp\n"
+    "collect src/hello dist/*.tar.gz\n";
+
+static struct recipe *
+parse(const char *text, struct bb_error *err)
+{
+	struct recipe *r = NULL;
+
+	if (recipe_parse(text, strlen(text), "t.recipe", &r, err) == -1)
+		return NULL;
+	return r;
+}
+
+static void
+test_good(void)
+{
+	struct bb_error err;
+	struct recipe *r;
+
+	r = parse(good, &err);
+	ok(r != NULL, "parses a good recipe");
+	if (r == NULL) {
+		printf("# %s\n", err.msg);
+		return;
+	}
+	is_str(r->name, "hello", "job name");
+	is_int(r->timeout, 1800, "job timeout");
+	is_int(r->nrequire, 3, "three capabilities");
+	is_str(r->require[2], "make", "require over two lines");
+	is_int(r->nenv, 2, "two env");
+	is_str(r->env[0].value, "-O2 -g", "env value keeps its spaces");
+	is_str(r->env[1].value, "", "empty env value");
+	is_str(r->secret[0], "DEPLOY_TOKEN", "secret");
+	is_str(r->mask[0], "*_CREDENTIALS", "mask");
+	is_int(r->nsteps, 4, "four steps");
+	is_str(r->steps[0].cmd, "./configure --prefix=/usr", "CR stripped");
+	is_str(r->steps[1].cmd, "make -j\"$BB_JOBS\" \\\n    all",
+	    "continued command keeps its backslash-newline");
+	is_int(r->steps[1].timeout, 600, "step timeout");
+	is_str(r->steps[1].dir, "src", "step dir");
+	is_str(r->steps[2].cmd, "make check # not a comment",
+	    "a # in a command is the shell's");
+	ok(r->steps[2].cont && !r->steps[2].always, "continue");
+	ok(r->steps[3].always && r->steps[3].timeout == 5400, "always");
+	is_int(r->ncollect, 2, "two globs");
+	recipe_free(r);
+}
+
+static void
+test_roundtrip(void)
+{
+	struct recipe *r, *back;
+	struct record_reader rd;
+	struct bb_error err;
+	struct record rec;
+	struct buf *recs = buf_new(RECIPE_MAX), *t1 = buf_new(RECIPE_MAX);
+	struct buf *t2 = buf_new(RECIPE_MAX);
+	int p[2], rv, n = 0;
+
+	r = parse(good, &err);
+	ok(recipe_encode(r, recs, &err) == 0, "encode as records");
+	ok(strstr(recs->data, "step name=build timeout=600 dir=src cmd="
+	    "make%20-j\"$BB_JOBS\"%20\\%0A%20%20%20%20all\n") != NULL,
+	    "step record");
+	ok(strstr(recs->data, "recipe name=hello timeout=1800 "
+	    "require=linux,cc,make\n") != NULL, "recipe record");
+	ok(pipe(p) == 0 && write(p[1], recs->data, recs->len) ==
+	    (ssize_t)recs->len, "records into a pipe");
+	close(p[1]);
+	back = recipe_new();
+	record_init(&rec);
+	record_reader_init(&rd, p[0], NULL);
+	while ((rv = record_read(&rd, &rec, NULL, NULL, &err)) == 1)
+		n += recipe_add_record(back, &rec, &err) == 1;
+	is_int(rv, 0, "read them back");
+	is_int(n, 11, "every record is a recipe record");
+	ok(recipe_format(r, t1, &err) == 0 &&
+	    recipe_format(back, t2, &err) == 0, "format both");
+	is_str(t2->data, t1->data, "text -> records -> text is lossless");
+	recipe_free(back);
+	back = parse(t1->data, &err);
+	buf_reset(t2);
+	ok(back != NULL && recipe_format(back, t2, &err) == 0 &&
+	    strcmp(t1->data, t2->data) == 0, "format parses back the same");
+
+	(void)record_start(&rec, "status", &err);
+	is_int(recipe_add_record(back, &rec, &err), 0,
+	    "other records are not taken");
+	(void)record_start(&rec, "step", &err);
+	(void)record_set(&rec, "name", "x", &err);
+	(void)record_set(&rec, "cmd", "a\nb", &err);
+	ok(recipe_add_record(back, &rec, &err) == -1 &&
+	    err.code == EX_DATAERR, "a command a recipe line cannot hold "
+	    "is refused: %s", err.msg);
+	(void)record_set(&rec, "cmd", "true", &err);
+	(void)record_set(&rec, "name", "build", &err);
+	ok(recipe_add_record(back, &rec, &err) == -1 &&
+	    strstr(err.msg, "used twice") != NULL, "duplicate step record");
+	close(p[0]);
+	record_reader_free(&rd);
+	record_free(&rec);
+	recipe_free(r);
+	recipe_free(back);
+	buf_free(recs);
+	buf_free(t1);
+	buf_free(t2);
+}
+
+static void
+test_bad(void)
+{
+	static const struct {
+		const char *text;
+		const char *msg;
+	} bad[] = {
+		{ "", "t.recipe: recipe has no steps" },
+		{ "job a\n", "recipe has no steps" },
+		{ "step a: x\nfrobnicate\n",
+		    "t.recipe:2: unknown directive \"frobnicate\"" },
+		{ "job\nstep a: x\n", "t.recipe:1: expected \"job NAME\"" },
+		{ "job a b\n", ":1: expected \"job NAME\"" },
+		{ "job a\njob b\n", ":2: job: the job's name is given twice" },
+		{ "job a/b\n", ":1: job: bad job name" },
+		{ "timeout\n", ":1: expected \"timeout DURATION\"" },
+		{ "timeout 10x\n", ":1: timeout: bad duration \"10x\"" },
+		{ "timeout 1m\ntimeout 2m\n", ":2: timeout: given twice" },
+		{ "require\n", ":1: expected \"require CAPABILITY...\"" },
+		{ "require a,b\n", ":1: require: bad capability" },
+		{ "env X\n", ":1: expected \"env NAME=VALUE\"" },
+		{ "env =x\n", ":1: expected \"env NAME=VALUE\"" },
+		{ "env 1X=a\n", ":1: env 1X: bad variable name" },
+		{ "env BB_JOB=a\n", ":1: env BB_JOB: variables named BB_*" },
+		{ "env A=1\nenv A=2\n", ":2: env A: variable set twice" },
+		{ "env A=1\nsecret A\n", ":2: secret: variable set twice" },
+		{ "step\n", ":1: expected \"step NAME" },
+		{ "step: x\n", ":1: step without a name" },
+		{ "step a\n", ":1: expected \"step NAME" },
+		{ "step a:\n", ":1: step a: no command after ':'" },
+		{ "step a:   \n", ":1: step a: no command after ':'" },
+		{ "step a fast: x\n", ":1: step a: unknown option \"fast\"" },
+		{ "step a timeout=: x\n", ":1: step a: bad duration" },
+		{ "step a timeout=0s: x\n", ":1: step a: duration \"0s\" out" },
+		{ "step a dir=../x: x\n", ":1: step a: dir must be a relative" },
+		{ "step a dir=/tmp: x\n", ":1: step a: dir must be" },
+		{ "step a: x\nstep a: y\n", ":2: step a: step name used twice" },
+		{ "step a: x\ncollect ../x\n", ":2: collect: artifact glob" },
+		{ "step a: x\ncollect /etc/*\n", ":2: collect: artifact glob" },
+		{ "step a: x\ncollect a/../../b\n", ":2: collect: artifact" },
+		{ "collect\n", ":1: expected \"collect GLOB...\"" },
+		{ "step a: x\nstep b: y \\\n", ":2: backslash at the end" },
+		{ "\n\nstep a: x\x01y\n", "t.recipe:3: control character 0x01" },
+		{ "step a: \\\n  \n", ":1: step a: bad or empty command" },
+	};
+	struct bb_error err;
+	struct recipe *r;
+	size_t i;
+
+	for (i = 0; i < nitems(bad); i++) {
+		bb_error_clear(&err);
+		r = parse(bad[i].text, &err);
+		ok(r == NULL && err.code == EX_DATAERR &&
+		    strstr(err.msg, bad[i].msg) != NULL,
+		    "bad recipe %zu: %s", i, bad[i].msg);
+		if (r != NULL || strstr(err.msg, bad[i].msg) == NULL)
+			printf("#   message: %s\n", err.msg);
+		recipe_free(r);
+	}
+	/* The first line of a continued command is the one named. */
+	r = parse("step a: x\n\nstep b: y \\\n z\nbogus\n", &err);
+	ok(r == NULL && strstr(err.msg, "t.recipe:5: unknown") != NULL,
+	    "line numbers count continued lines: %s", err.msg);
+	recipe_free(r);
+}
+
+int
+main(void)
+{
+	test_good();
+	test_roundtrip();
+	test_bad();
+	return tap_done();
+}

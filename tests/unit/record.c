@@ -1,0 +1,290 @@
+/* Unit tests of lib/record.c: the bb-record(5) codec. */
+#include <sys/types.h>
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "record.h"
+#include "tap.h"
+
+static int
+parse(struct record *r, const char *s, struct bb_error *err)
+{
+	return record_parse(r, s, strlen(s), err);
+}
+
+static void
+test_parse(void)
+{
+	struct bb_error err;
+	struct record r;
+	size_t n;
+	const char *v;
+
+	record_init(&r);
+	is_int(parse(&r, "status step=build state=started", &err), 0,
+	    "parse a simple record");
+	is_str(r.type, "status", "type");
+	is_int(r.nf, 2, "two fields");
+	is_str(record_get(&r, "step"), "build", "step value");
+	is_str(record_get(&r, "state"), "started", "state value");
+	ok(record_get(&r, "rc") == NULL, "missing key is NULL");
+	ok(record_is(&r, "status"), "record_is");
+
+	is_int(parse(&r, "log data=a%20b%25c%0Ad%00e%7F", &err), 0,
+	    "parse escapes");
+	v = record_getn(&r, "data", &n);
+	ok(n == 10 && memcmp(v, "a b%c\nd\0e\x7f", 10) == 0,
+	    "escapes decode, NUL included");
+	is_int(parse(&r, "log data=%c3%a9", &err), 0, "lower-case hex");
+	is_str(record_get(&r, "data"), "\xc3\xa9", "lower-case hex decodes");
+	is_int(parse(&r, "x k= j=", &err), 0, "empty values");
+	is_str(record_get(&r, "k"), "", "empty value is empty");
+	is_int(parse(&r, "done", &err), 0, "type alone");
+	is_int(r.nf, 0, "no fields");
+	is_int(parse(&r, "a.b-c_d k.1=\xe2\x82\xac", &err), 0,
+	    "UTF-8 passes raw");
+	record_free(&r);
+}
+
+static void
+test_malformed(void)
+{
+	static const struct {
+		const char *line;
+		const char *why;
+	} bad[] = {
+		{ "", "empty line" },
+		{ "Status a=1", "bad record type" },
+		{ "1x a=1", "bad record type" },
+		{ "x  a=1", "bad field at byte 3" },
+		{ "x a=1 ", "trailing space" },
+		{ "x a", "bad field" },
+		{ "x =1", "bad field" },
+		{ "x A=1", "bad field" },
+		{ "x a=1 a=2", "duplicate key \"a\"" },
+		{ "x a=%", "bad %-escape at byte 5" },
+		{ "x a=%4", "bad %-escape" },
+		{ "x a=%zz", "bad %-escape" },
+		{ "x a=b\tc", "unescaped control byte 0x09" },
+		{ "x a=b\rc", "unescaped control byte 0x0d" },
+		{ "x a=\x7f", "unescaped control byte 0x7f" },
+		{ "x\ta=1", "bad record type" },
+		{ "x a==", NULL },	/* '=' in a value is fine */
+	};
+	struct bb_error err;
+	struct record r;
+	size_t i;
+	int rv;
+
+	record_init(&r);
+	for (i = 0; i < nitems(bad); i++) {
+		bb_error_clear(&err);
+		rv = parse(&r, bad[i].line, &err);
+		if (bad[i].why == NULL) {
+			is_int(rv, 0, "accepts line %zu of the table", i);
+			continue;
+		}
+		ok(rv == -1 && err.code == EX_DATAERR &&
+		    strstr(err.msg, bad[i].why) != NULL,
+		    "refuses line %zu: %s", i, bad[i].why);
+		if (rv != -1 || strstr(err.msg, bad[i].why) == NULL)
+			printf("#   message: %s\n", err.msg);
+	}
+	/* A long type or key is refused. */
+	char longkey[200];
+	memset(longkey, 'k', sizeof(longkey));
+	memcpy(longkey, "x ", 2);
+	memcpy(longkey + 150, "=v", 3);
+	ok(parse(&r, longkey, &err) == -1, "over-long key refused");
+	record_free(&r);
+}
+
+static void
+test_build(void)
+{
+	struct bb_error err;
+	struct record r;
+	struct buf *b = buf_new(RECORD_MAX);
+	char big[RECORD_MAX];
+
+	record_init(&r);
+	ok(record_start(&r, "status", &err) == 0, "start a record");
+	ok(record_set(&r, "step", "make all", &err) == 0, "set");
+	ok(record_setf(&r, &err, "rc", "%d", 2) == 0, "setf");
+	ok(record_set(&r, "step", "make  check", &err) == 0, "replace");
+	ok(record_encode(&r, b, &err) == 0, "encode");
+	is_str(b->data, "status step=make%20%20check rc=2\n",
+	    "encoding, replaced key keeps its place");
+	record_unset(&r, "step");
+	buf_reset(b);
+	(void)record_encode(&r, b, &err);
+	is_str(b->data, "status rc=2\n", "unset");
+	ok(record_set(&r, "Bad", "x", &err) == -1, "bad key refused");
+	ok(record_start(&r, "9", &err) == -1, "bad type refused");
+
+	long long n;
+	(void)record_start(&r, "job", &err);
+	(void)record_set(&r, "id", "42", &err);
+	(void)record_set(&r, "neg", "-1", &err);
+	(void)record_setn(&r, "nul", "4\0002", 3, &err);
+	ok(record_get_num(&r, "id", 1, 100, &n, &err) == 0 && n == 42,
+	    "get_num");
+	ok(record_get_num(&r, "neg", 0, 100, &n, &err) == -1 &&
+	    strstr(err.msg, "neg=\"-1\" is too small") != NULL,
+	    "get_num range: %s", err.msg);
+	ok(record_get_num(&r, "nul", 0, 100, &n, &err) == -1,
+	    "get_num refuses embedded NUL");
+	ok(record_get_num(&r, "gone", 0, 100, &n, &err) == -1 &&
+	    strstr(err.msg, "job record without gone") != NULL,
+	    "get_num missing: %s", err.msg);
+
+	/* Encoded length is capped at RECORD_MAX, newline included. */
+	memset(big, 'a', sizeof(big));
+	(void)record_start(&r, "log", &err);
+	(void)record_setn(&r, "data", big, RECORD_MAX - 10, &err);
+	buf_reset(b);
+	ok(record_encode(&r, b, &err) == 0 && b->len == RECORD_MAX,
+	    "a line of exactly RECORD_MAX bytes encodes");
+	(void)record_setn(&r, "data", big, RECORD_MAX - 9, &err);
+	buf_reset(b);
+	ok(record_encode(&r, b, &err) == -1, "one byte more does not");
+	is_int(record_fit("a b", 3, 4), 2, "fit counts escapes");
+	is_int(record_fit("ab", 2, 10), 2, "fit all");
+	is_int(record_encoded_len("% \n", 3), 9, "encoded_len");
+	record_free(&r);
+	buf_free(b);
+}
+
+/* Random values of random lengths up to the line limit round-trip. */
+static void
+test_roundtrip(void)
+{
+	struct bb_error err;
+	struct record r, back;
+	struct buf *b = buf_new(RECORD_MAX);
+	unsigned char *v = malloc(RECORD_MAX);
+	size_t len, got, room, i;
+	const char *p;
+	int fails = 0, iter;
+
+	record_init(&r);
+	record_init(&back);
+	srandom(12345);
+	for (iter = 0; iter < 2000; iter++) {
+		/* Biased towards bytes that need escaping. */
+		room = (size_t)random() % (RECORD_MAX - 16);
+		for (i = 0; i < room; i++)
+			v[i] = random() % 4 == 0 ? (unsigned char)(random() %
+			    0x22) : (unsigned char)random();
+		len = record_fit(v, room, RECORD_MAX - 16);
+		(void)record_start(&r, "log", &err);
+		(void)record_setn(&r, "data", v, len, &err);
+		(void)record_set(&r, "fd", "1", &err);
+		buf_reset(b);
+		if (record_encode(&r, b, &err) == -1 ||
+		    memchr(b->data, ' ', b->len - 1) == NULL ||
+		    record_parse(&back, b->data, b->len - 1, &err) == -1) {
+			fails++;
+			continue;
+		}
+		p = record_getn(&back, "data", &got);
+		if (got != len || memcmp(p, v, len) != 0)
+			fails++;
+		/* Only bytes 0x21-0x7e other than '%' and >= 0x80 are raw. */
+		for (i = 0; i < b->len - 1; i++)
+			if ((unsigned char)b->data[i] < 0x20 ||
+			    b->data[i] == 0x7f)
+				fails++;
+	}
+	is_int(fails, 0, "2000 random values round-trip byte for byte");
+	record_free(&r);
+	record_free(&back);
+	buf_free(b);
+	free(v);
+}
+
+static int
+reader_on(const char *data, struct record_reader *rd)
+{
+	int p[2];
+
+	if (pipe(p) == -1)
+		return -1;
+	if (write(p[1], data, strlen(data)) != (ssize_t)strlen(data))
+		return -1;
+	close(p[1]);
+	return record_reader_init(rd, p[0], "stdin");
+}
+
+static void
+test_reader(void)
+{
+	struct record_reader rd;
+	struct bb_error err;
+	struct record r;
+	const char *line;
+	size_t len;
+
+	record_init(&r);
+	reader_on("a x=1\nb y=2\n", &rd);
+	ok(record_read(&rd, &r, &line, &len, &err) == 1 &&
+	    record_is(&r, "a"), "reader: first record");
+	ok(len == 5 && memcmp(line, "a x=1", 5) == 0, "reader: raw line");
+	ok(record_read(&rd, &r, NULL, NULL, &err) == 1 &&
+	    record_is(&r, "b"), "reader: second record");
+	is_int(record_read(&rd, &r, NULL, NULL, &err), 0, "reader: clean EOF");
+	close(rd.fd);
+	record_reader_free(&rd);
+
+	reader_on("a x=1\nb y\n", &rd);
+	(void)record_read(&rd, &r, NULL, NULL, &err);
+	ok(record_read(&rd, &r, NULL, NULL, &err) == -1 &&
+	    strncmp(err.msg, "stdin: line 2: bad field", 24) == 0 &&
+	    err.code == EX_DATAERR, "reader: names the line: %s", err.msg);
+	close(rd.fd);
+	record_reader_free(&rd);
+
+	reader_on("a x=1\nb y=2", &rd);
+	(void)record_read(&rd, &r, NULL, NULL, &err);
+	ok(record_read(&rd, &r, NULL, NULL, &err) == -1 &&
+	    strstr(err.msg, "line 2: incomplete last line") != NULL,
+	    "reader: a cut last line is an error: %s", err.msg);
+	close(rd.fd);
+	record_reader_free(&rd);
+
+	/* An over-long line, fed from a file. */
+	char path[] = "/tmp/bb-unit.XXXXXX";
+	int fd = mkstemp(path);
+	char *big = malloc(RECORD_MAX + 10);
+	memset(big, 'a', RECORD_MAX + 10);
+	memcpy(big, "x k=", 4);
+	big[RECORD_MAX + 9] = '\n';
+	ok(write(fd, "ok\n", 3) == 3 &&
+	    write(fd, big, RECORD_MAX + 10) == RECORD_MAX + 10, "temp file");
+	(void)lseek(fd, 0, SEEK_SET);
+	unlink(path);
+	record_reader_init(&rd, fd, NULL);
+	ok(record_read(&rd, &r, NULL, NULL, &err) == 1, "reader: before");
+	ok(record_read(&rd, &r, NULL, NULL, &err) == -1 &&
+	    strstr(err.msg, "line 2: longer than 65536 bytes") != NULL,
+	    "reader: over-long line: %s", err.msg);
+	close(fd);
+	free(big);
+	record_reader_free(&rd);
+	record_free(&r);
+}
+
+int
+main(void)
+{
+	test_parse();
+	test_malformed();
+	test_build();
+	test_roundtrip();
+	test_reader();
+	return tap_done();
+}

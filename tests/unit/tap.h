@@ -1,0 +1,63 @@
+/*
+ * A minimal TAP producer for the unit tests: each check prints "ok N" or
+ * "not ok N" with its description, and tap_done prints the plan and
+ * returns the exit status.
+ */
+#ifndef BB_TAP_H
+#define BB_TAP_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static int tap_n, tap_failed;
+
+static void __attribute__((__format__(__printf__, 2, 3)))
+tap_ok(int cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_n++;
+	printf("%sok %d - ", cond ? "" : "not ", tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	if (!cond)
+		tap_failed++;
+	fflush(stdout);
+}
+
+#define ok(cond, ...)	tap_ok(!!(cond), __VA_ARGS__)
+
+#define is_int(got, want, ...) do {					\
+	long long g_ = (got), w_ = (want);				\
+	tap_ok(g_ == w_, __VA_ARGS__);					\
+	if (g_ != w_)							\
+		printf("#   got %lld, want %lld\n", g_, w_);	\
+} while (0)
+
+#define is_str(got, want, ...) do {					\
+	const char *g_ = (got), *w_ = (want);				\
+	int c_ = g_ != NULL && w_ != NULL ? strcmp(g_, w_) == 0 :	\
+	    g_ == w_;							\
+	tap_ok(c_, __VA_ARGS__);					\
+	if (!c_)							\
+		printf("#   got \"%s\", want \"%s\"\n",		\
+		    g_ ? g_ : "(null)", w_ ? w_ : "(null)");		\
+} while (0)
+
+static void __attribute__((__unused__))
+tap_diag(const char *s)
+{
+	printf("# %s\n", s);
+}
+
+static int
+tap_done(void)
+{
+	printf("1..%d\n", tap_n);
+	return tap_failed ? 1 : 0;
+}
+
+#endif
