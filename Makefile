@@ -53,6 +53,10 @@ CMD_SH :=	$(sort $(wildcard cmd/bb-*.sh))
 CMDS :=		$(CMD_C:cmd/%.c=$(O)/bin/%) $(CMD_SH:cmd/%.sh=$(O)/bin/%)
 UNIT_SRC :=	$(sort $(wildcard tests/unit/*.c))
 UNITS :=	$(UNIT_SRC:%.c=$(O)/%)
+TOOL_SRC :=	$(sort $(wildcard tests/tools/*.c))
+TOOLS :=	$(TOOL_SRC:%.c=$(O)/%)
+BENCH_SRC :=	$(sort $(wildcard tests/bench/*.c))
+BENCHES :=	$(BENCH_SRC:%.c=$(O)/%)
 FUZZ_SRC :=	$(sort $(wildcard tests/fuzz/*.c))
 MAN1 :=		$(sort $(wildcard man/*.1))
 MAN5 :=		$(sort $(wildcard man/*.5))
@@ -63,7 +67,7 @@ SBIN_CMDS =	bb-hub
 .PHONY: all check check-plain check-asan test deps demo bench fuzz \
 	fuzz-build install uninstall clean lint
 
-all: $(CMDS) $(UNITS)
+all: $(CMDS) $(UNITS) $(TOOLS)
 
 $(O)/lib/%.o: lib/%.c lib/*.h Makefile
 	@mkdir -p $(@D)
@@ -92,14 +96,28 @@ $(O)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(O)/libbb.a
 	$(CC) $(BB_CFLAGS) $(CFLAGS) -Itests/unit $(BB_LDFLAGS) $(LDFLAGS) \
 	    -o $@ $< $(O)/libbb.a $(LIBS)
 
+# Programs the tests and benchmarks use (fake clients, load generators).
+$(O)/tests/tools/%: tests/tools/%.c $(O)/libbb.a
+	@mkdir -p $(@D)
+	$(CC) $(BB_CFLAGS) $(CFLAGS) $(BB_LDFLAGS) $(LDFLAGS) \
+	    -o $@ $< $(O)/libbb.a $(LIBS)
+
+$(O)/tests/bench/%: tests/bench/%.c $(O)/libbb.a
+	@mkdir -p $(@D)
+	$(CC) $(BB_CFLAGS) $(CFLAGS) $(BB_LDFLAGS) $(LDFLAGS) \
+	    -o $@ $< $(O)/libbb.a $(LIBS)
+
 # The suite: unit tests, command tests and end-to-end tests, through prove.
-# BB_BIN names the commands under test; tests/lib.sh reads it.
+# BB_BIN names the commands under test, BB_BUILD the build directory (its
+# tests/tools/ too), BB_SAN is 1 under the sanitizers (tests of memory use
+# skip then); tests/lib.sh reads them.
 PROVE ?=	prove
 PROVE_FLAGS ?=	-j2
 TESTS_SH :=	$(sort $(wildcard tests/cmd/*.t tests/e2e/*.t))
 
 test: all
 	BB_BIN=$(CURDIR)/$(O)/bin BB_BUILD=$(CURDIR)/$(O) BB_SRC=$(CURDIR) \
+	    BB_SAN=$(SAN) \
 	    $(PROVE) $(PROVE_FLAGS) $(UNITS) $(TESTS_SH)
 
 check: deps
@@ -126,8 +144,8 @@ demo: deps
 	sh contrib/demo.sh $(CURDIR)/build/bin
 
 bench: deps
-	$(MAKE) O=build
-	sh mk/bench.sh $(CURDIR)/build/bin
+	$(MAKE) O=build all $(BENCHES:$(O)/%=build/%)
+	BB_BUILD=$(CURDIR)/build sh mk/bench.sh $(CURDIR)/build/bin
 
 FUZZ_CFLAGS =	-std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS -g -O1 -Ilib \
 		$(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
