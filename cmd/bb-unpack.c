@@ -140,9 +140,14 @@ put_workdir(const char *path)
 	if (record_start(&r, "workdir", &e) == -1 ||
 	    record_set(&r, "path", path, &e) == -1 ||
 	    record_write(stdout, &r, &e) == -1) {
+		int saved = errno;
+
 		(void)unpack_rmtree(path, 0, NULL);
+		errno = saved;
 		if (errno == EPIPE)
 			exit(EX_IOERR);
+		if (e.code == EX_IOERR)
+			err(EX_IOERR, "stdout");
 		errx(e.code, "stdout: %s", e.msg);
 	}
 	record_free(&r);

@@ -952,7 +952,8 @@ http_do_retry(struct http_client *c, const struct http_req *req,
 	for (;;) {
 		if (http_do(c, req, resp, err) == 0)
 			return 0;
-		if (err != NULL && err->code != EX_TEMPFAIL)
+		if ((err != NULL && err->code != EX_TEMPFAIL) ||
+		    (c->opts.stop != NULL && *c->opts.stop))
 			return -1;
 		if ((req->in_fd != -1 && in0 == -1) ||
 		    (resp->written > 0 && out0 == -1))
