@@ -64,6 +64,8 @@ struct http_req {
 	int		 in_fd;		/* or the body read from in_fd */
 	off_t		 in_size;	/* its length; -1: chunked */
 	const char	*type;		/* Content-Type; NULL: records */
+	const char *const *headers;	/* more "Name: value" lines, NULL-ended,
+					   sent to any origin: no secrets */
 	int		 out_fd;	/* a 2xx answer's body goes here; -1:
 					   into resp->body */
 	off_t		 out_max;	/* most bytes to out_fd; 0: no cap */

@@ -77,6 +77,7 @@ http {
 			}
 		}
 		location /fail/ { return 503 "error status=503 msg=busy\n"; }
+		location /gone/ { return 410 "error status=410 msg=cancelled\n"; }
 		location /redirect/ { return 302 http://127.0.0.1:$P2/other/src.tar.gz; }
 		location /slow/ { limit_rate 20k; }
 	}
@@ -235,6 +236,10 @@ unpack "$session
 job id=1 lease=old attempt=1 source=/v1/jobs/1/source size=$size sha256=$sha"
 is "$rc $err" "76 bb-unpack: job 1: source: GET $HUB/v1/jobs/1/source: status 409: stale lease" \
     "stale lease: exit 76"
+unpack "$session
+job id=1 lease=lease-1 attempt=1 source=/gone/x size=$size sha256=$sha"
+is "$rc $err" "76 bb-unpack: job 1: source: GET $HUB/gone/x: status 410: cancelled" \
+    "cancelled job: exit 76"
 unpack "$session
 job id=1 lease=lease-1 attempt=1 source=/v1/jobs/9/source size=$size sha256=$sha"
 is "$rc $err" "76 bb-unpack: job 1: source: GET $HUB/v1/jobs/9/source: status 404" \

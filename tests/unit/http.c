@@ -183,6 +183,8 @@ exchange(struct http_client *c, struct http_req *req, const char *answer,
 static void
 test_exchanges(void)
 {
+	static const char *const digest_header[] = {
+	    "Content-Digest: sha-256=:x=:", NULL };
 	struct http_opts o;
 	struct http_client *c;
 	struct http_req req;
@@ -372,6 +374,7 @@ test_exchanges(void)
 	req.in_size = 8;
 	req.type = "application/octet-stream";
 	req.url = "/v1/up";
+	req.headers = digest_header;
 	{
 		pid_t pid;
 		int st;
@@ -388,6 +391,7 @@ test_exchanges(void)
 	head = request_head();
 	ok(rv == 0 && resp.status == 201 && strncmp(head, "PUT /v1/up ", 11)
 	    == 0 && strstr(head, "\r\nContent-Length: 8\r\n") != NULL &&
+	    strstr(head, "\r\nContent-Digest: sha-256=:x=:\r\n") != NULL &&
 	    strstr(head, "\r\nAuthorization: Basic dzE6cGFzcyB3b3Jk\r\n") !=
 	    NULL, "PUT with Basic credentials");
 	close(fd);
