@@ -58,6 +58,7 @@ struct step {
 	long long		 kill_at;	/* SIGKILL then, or 0 */
 	long long		 killed;	/* when SIGKILL was sent, or 0 */
 	long long		 last_scan;
+	size_t			 left;		/* found at the last scan */
 	long long		 pipe_wait;	/* give up on the pipes then */
 	long long		 next_beat;
 	long long		 last_read;
@@ -441,11 +442,14 @@ sweep(struct step *st, long long now)
 	size_t n, i;
 	int stopping = st->res->stop != RUN_STOP_NONE;
 
-	if (now - st->last_scan < SCAN_MS && st->last_scan != 0)
-		return 0;
+	if (now - st->last_scan < SCAN_MS && st->last_scan != 0) {
+		/* Nobody was left at the last look: done once the pipes are. */
+		return st->left == 0 && st->s[0].fd == -1 && st->s[1].fd == -1;
+	}
 	st->last_scan = now;
 	n = run_signal_tree(getpid(), st->killed ? SIGKILL : 0, pids,
 	    nitems(pids));
+	st->left = n;
 	for (i = 0; i < n && i < nitems(pids); i++) {
 		if (seen(st, pids[i]) || st->nseen == TRACK_MAX)
 			continue;
