@@ -32,8 +32,9 @@ meter_format(char *buf, size_t len, off_t done, off_t total, double secs)
 	if (rate > 0 && total >= done) {
 		s = (long long)((double)(total - done) / rate + 0.5);
 		if (s >= 3600)
-			(void)snprintf(left, sizeof(left), "  %lld:%02lld:%02lld "
-			    "left", s / 3600, s / 60 % 60, s % 60);
+			(void)snprintf(left, sizeof(left),
+			    "  %lld:%02lld:%02lld left", s / 3600, s / 60 % 60,
+			    s % 60);
 		else
 			(void)snprintf(left, sizeof(left), "  %lld:%02lld left",
 			    s / 60, s % 60);

@@ -823,8 +823,8 @@ open_parent(struct pack *p, int rootfd, const char *path, const char **last)
 			if (errno == ENOENT)
 				member_error(p, EX_NOINPUT, 1, "%s", path);
 			else if (errno == ELOOP || errno == ENOTDIR)
-				member_error(p, EX_DATAERR, 0, "%s: %.*s is not "
-				    "a directory (links are not followed)",
+				member_error(p, EX_DATAERR, 0, "%s: %.*s is "
+				    "not a directory (links are not followed)",
 				    path, (int)(slash - path), path);
 			else
 				member_error(p, EX_NOINPUT, 1, "%.*s",

@@ -12,7 +12,8 @@
 #include "pack.h"
 #include "record.h"
 
-#define PACKJOB_HELD_MAX	(16 * 1024 * 1024)	/* bytes of held lines */
+/* The most bytes of artifact and sig lines held for one job. */
+#define PACKJOB_HELD_MAX	(16 * 1024 * 1024)
 
 /* The name of an archive when no -n template is given. */
 #define PACKJOB_TEMPLATE		"{name}-{version}-{os}-{arch}"

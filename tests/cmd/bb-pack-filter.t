@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # rc, out, err: set by run in tests/lib.sh
 # bb-pack as a filter: records pass at once, artifact and sig records are
 # held until done, then packed into one archive described by a new
 # artifact record; failures become error records; malformed input.

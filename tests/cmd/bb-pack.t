@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154 # rc, out, err: set by run in tests/lib.sh
 # bb-pack alone: archives in every format unpack with GNU tar, bsdtar and
 # unzip to the tree packed; the same tree gives the same bytes whatever its
 # times, modes, the umask and TZ; checksum files; bad input.
@@ -127,7 +128,7 @@ bin/
 bin/readme" "operands in strcmp order"
 
 # Names from the template.
-cd "$T"
+cd "$T" || exit 1
 run bb-pack -N hello -V 1.0 -C "$T/src" .
 os=$(uname -s | tr A-Z a-z); arch=$(uname -m)
 is "$rc:$out" "0:hello-1.0-$os-$arch.tar.gz" "default name printed"
@@ -159,13 +160,13 @@ is "$rc:$err" "74:bb-pack: write standard output: No space left on device" \
 mkdir "$T/sp"
 echo a > "$T/sp/a"
 mkfifo "$T/sp/fifo"
-cd "$T/sp"
+cd "$T/sp" || exit 1
 run bb-pack -o self.tar .
 is "$rc:$err" "0:bb-pack: fifo: skipped: a fifo
 bb-pack: self.tar.tmp: the archive itself: not packed" \
     "fifo skipped, the archive too"
 is "$(tar -tf self.tar)" "a" "only the file"
-cd "$T"
+cd "$T" || exit 1
 
 # Bad input, each with its status.
 run bb-pack -o "$T/x.tar" -C "$T/src" nope README
