@@ -126,11 +126,20 @@ check_level(const struct pack_opts *po)
 		errx(e.code, "%s", e.msg);
 }
 
+/* Standard output failed: quietly when its reader has gone. */
+static __dead void
+out_failed(const char *msg)
+{
+	if (errno == EPIPE)
+		exit(EX_IOERR);
+	errx(EX_IOERR, "standard output: %s", msg);
+}
+
 static void
 put_line(const char *line, size_t len)
 {
 	if (fwrite(line, 1, len, stdout) != len || putchar('\n') == EOF)
-		err(EX_IOERR, "standard output");
+		out_failed(strerror(errno));
 }
 
 static void
@@ -139,7 +148,7 @@ put_record(const struct record *r)
 	struct bb_error e;
 
 	if (record_write(stdout, r, &e) == -1)
-		errx(EX_IOERR, "standard output: %s", e.msg);
+		out_failed(e.msg);
 }
 
 static void

@@ -19,7 +19,7 @@
 #include "pack.h"
 
 #define PACK_OBUF	(256 * 1024)	/* output gathered into one write */
-#define PACK_RBUF	(256 * 1024)	/* one read of a member's data */
+#define PACK_RBUF	(64 * 1024)	/* one read of a member's data */
 
 struct pack {
 	struct archive		*a;
