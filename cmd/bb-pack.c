@@ -280,7 +280,7 @@ standalone(struct opts *o, int argc, char **argv)
 {
 	struct pack_result res;
 	struct pack_opts *po = &o->job.pack;
-	struct meter m = { .last = 0 };
+	struct meter m = { .last = -METER_INTERVAL };	/* first: at once */
 	struct bb_error e;
 	char name[NAME_MAX + 1], base[NAME_MAX + 1], **v = NULL;
 	const char *out = o->out;

@@ -156,6 +156,12 @@ run sh -c "bb-pack -f zip -o - -C '$T/src' . > /dev/full"
 is "$rc:$err" "74:bb-pack: write standard output: No space left on device" \
     "standard output on /dev/full"
 
+# The progress meter: on a terminal only, and erased at the end.
+script -qec "bb-pack -o '$T/m.tar' -C '$T/src' ." /dev/null > "$T/tty" 2>&1
+like "$(tr '\r' '\n' < "$T/tty")" "^[0-9.]*[KM]*i*B of [0-9.]*[KM]*i*B .*B/s .* left" \
+    "progress meter on a terminal: bytes, rate, time left"
+like "$(od -An -c "$T/tty" | tr -d ' \n')" '033\[K$' "then erased"
+
 # Special files are skipped; the archive is not packed into itself.
 mkdir "$T/sp"
 echo a > "$T/sp/a"
