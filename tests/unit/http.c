@@ -472,6 +472,8 @@ main(void)
 	norm("https://h/?q=1", 1, NULL);
 	norm("https://h/#f", 1, NULL);
 	norm("https://h:99999/", 1, NULL);
+	norm("http://127.01%8080", 1, NULL);
+	norm("http://h%41st/", 1, "http://hast");
 	bb_error_clear(&err);
 	{
 		char out[HTTP_URL_MAX];
@@ -479,6 +481,15 @@ main(void)
 		(void)http_url_normalise("https://w:SECRET@h/", 0, out, &err);
 		ok(err.code == EX_DATAERR && strstr(err.msg, "SECRET") == NULL,
 		    "user:password refused without repeating it: %s", err.msg);
+		(void)http_url_normalise("https://w:SECRET@h:99999/", 0, out,
+		    &err);
+		ok(err.code == EX_DATAERR && strstr(err.msg, "SECRET") == NULL
+		    && strstr(err.msg, "https://...@h:99999") != NULL,
+		    "bad URL with a password not repeated: %s", err.msg);
+		(void)http_url_resolve("https://h", "ftp://h/x?sig=SECRET", 0,
+		    out, NULL, &err);
+		ok(err.code == EX_DATAERR && strstr(err.msg, "SECRET") == NULL,
+		    "bad URL with a query not repeated: %s", err.msg);
 	}
 
 	resolve("https://h:8443/bb", "/v1/jobs/1/source", 0,
