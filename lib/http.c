@@ -39,7 +39,7 @@ struct xfer {
 	struct http_client	*c;
 	const struct http_req	*req;
 	struct http_resp	*resp;
-	size_t			 max;		/* cap on a 2xx body in memory */
+	size_t			 max;		/* cap on a 2xx body */
 	int			 decided;	/* the status is known */
 	int			 to_fd;		/* the body goes to out_fd */
 	int			 werr;		/* errno of a failed write */
@@ -140,7 +140,8 @@ url_parse(const char *s, int allow_http, int default_port, struct url *p,
 	    curl_url_get(p->u, CURLUPART_HOST, &p->host, 0) != CURLUE_OK ||
 	    curl_url_get(p->u, CURLUPART_PATH, &p->path, 0) != CURLUE_OK ||
 	    p->host[0] == '\0') {
-		bb_error_set(err, EX_DATAERR, "%s: not a URL", url_show(s, show));
+		bb_error_set(err, EX_DATAERR, "%s: not a URL",
+		    url_show(s, show));
 		goto fail;
 	}
 	if (curl_url_get(p->u, CURLUPART_PORT, &p->port,
@@ -901,7 +902,8 @@ http_do(struct http_client *c, const struct http_req *req,
 		return -1;
 	}
 	/* Messages never show a query: it may hold a signature. */
-	(void)snprintf(what, sizeof(what), "%s %s", method, url_show(url, show));
+	(void)snprintf(what, sizeof(what), "%s %s", method,
+	    url_show(url, show));
 	if (req->in_fd != -1)
 		x.in_start = lseek(req->in_fd, 0, SEEK_CUR);
 	if (snprintf(ct, sizeof(ct), "Content-Type: %s", req->type != NULL ?

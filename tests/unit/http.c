@@ -458,7 +458,8 @@ main(void)
 	if (mkdtemp(tmpdir) == NULL)
 		return 1;
 
-	norm("https://Hub.Example.ORG:8443/", 0, "https://hub.example.org:8443");
+	norm("https://Hub.Example.ORG:8443/", 0,
+	    "https://hub.example.org:8443");
 	norm("https://h/bb///", 0, "https://h/bb");
 	norm("https://h", 0, "https://h");
 	norm("https://[::1]:8443/", 0, "https://[::1]:8443");
@@ -509,7 +510,8 @@ main(void)
 	resolve("https://h", "https://u:p@h/x", 0, NULL, 0);
 
 	ok(http_same_origin("https://a:1/x", "https://A:1/y"), "origin: case");
-	ok(!http_same_origin("https://a:1/x", "http://a:1/x"), "origin: scheme");
+	ok(!http_same_origin("https://a:1/x", "http://a:1/x"),
+	    "origin: scheme");
 	ok(!http_same_origin("https://a:1/x", "https://a:2/x"), "origin: port");
 	ok(http_same_origin("http://a/x", "http://a:80/"), "origin: port 80");
 	ok(!http_same_origin("https://a.b/", "https://a.b.evil/"),
