@@ -284,6 +284,9 @@ is "$rc $err" "65 bb-unpack: stdin: line 2: bad field at byte 5: \"line\"" \
 is "$out" "hello a=1
 error tool=bb-unpack msg=stdin:%20line%202:%20bad%20field%20at%20byte%205:%20\"line\"" \
     "  records before it passed on, then an error record"
+unpack "session token=tok-1
+$job"
+is "$rc $err" "65 bb-unpack: line 1: session: no hub" "a session with no hub: exit 65"
 unpack "job id=../1 attempt=1 source=/s size=1 sha256=$sha"
 is "$rc" 65 "a job id that is not a directory name: exit 65"
 like "$err" "^bb-unpack: line 1: job: id missing, or not 1 to 64" "  message"

@@ -267,5 +267,9 @@ run sh -c 'bb-unpack "$1" -C "$2" >/dev/full' sh "$T/good.tar" "$W/full"
 is "$rc $err" "74 bb-unpack: stdout: No space left on device" \
     "stdout on /dev/full: exit 74"
 untouched "/dev/full"
+mkdir "$W/full"
+run sh -c 'bb-unpack "$1" -C "$2" >/dev/full' sh "$T/good.tar" "$W/full"
+is "$rc $(ls -A "$W") $(ls -A "$W/full")" "74 full " \
+    "stdout on /dev/full: a directory that was there stays, empty"
 
 done_testing
