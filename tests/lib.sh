@@ -77,11 +77,12 @@ done_testing() {
 # run CMD ARGS...: runs a command under a clean environment; sets $rc and
 # leaves its standard output in $T/out and standard error in $T/err.
 run() {
+	case $- in *e*) _e=1 ;; *) _e=0 ;; esac
 	set +e
 	env -i PATH="$PATH" HOME="$T" LC_ALL=C ${RUN_ENV:-} "$@" \
 	    >"$T/out" 2>"$T/err"
 	rc=$?
-	set -e
+	[ "$_e" = 0 ] || set -e
 	out=$(cat "$T/out")
 	err=$(cat "$T/err")
 }
