@@ -74,8 +74,11 @@ done_testing() {
 	[ "$_tap_failed" -eq 0 ]
 }
 
-# run CMD ARGS...: runs a command under a clean environment; sets $rc and
-# leaves its standard output in $T/out and standard error in $T/err.
+# run CMD ARGS...: runs a command under a clean environment; sets $rc, $out
+# and $err (its exit status, standard output and standard error), also in
+# $T/out and $T/err.  (Tests that read them need "# shellcheck
+# disable=SC2154": shellcheck cannot see that run sets them.)
+# shellcheck disable=SC2034
 run() {
 	case $- in *e*) _e=1 ;; *) _e=0 ;; esac
 	set +e
