@@ -212,6 +212,10 @@ write_list(const struct opts *o, int argc, char **argv)
 			die(&e);
 		sp = &s;
 	}
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], o->listname) == 0)
+			errx(EX_USAGE, "%s: the list would replace a file it "
+			    "lists", argv[i]);
 	sumlist_init(&l);
 	for (i = 0; i < argc; i++)
 		if (sumlist_can_add(&l, argv[i], o->style, &e) == -1 ||

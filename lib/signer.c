@@ -42,6 +42,7 @@ signer_load(struct signer *s, const char *path, enum sign_format fmt,
     const char *comment, const struct passphrase *pp, struct bb_error *err)
 {
 	struct buf *b = NULL;
+	struct stat st;
 	int rv = -1;
 
 	memset(s, 0, sizeof(*s));
@@ -61,6 +62,15 @@ signer_load(struct signer *s, const char *path, enum sign_format fmt,
 		s->fmt = fmt != SIGN_NONE ? fmt : s->sk.fmt;
 		sign_key_id(s->sk.keynum, s->id);
 	} else if (cms_is_der(b->data, b->len)) {
+		/*
+		 * file_read_secret drops a last newline, which in DER is a
+		 * byte of the MAC: put it back.
+		 */
+		if (stat(path, &st) == 0 && st.st_size == (off_t)b->len + 1 &&
+		    buf_addc(b, '\n') == -1) {
+			bb_error_errno(err, EX_OSERR, "%s", path);
+			goto out;
+		}
 		if (fmt != SIGN_NONE && fmt != SIGN_CMS) {
 			bb_error_set(err, EX_USAGE, "%s: a PKCS#12 file makes "
 			    "CMS signatures, not %s", path,
@@ -127,6 +137,11 @@ signer_file(struct signer *s, int dirfd, const char *path,
 		goto out;
 	if (sigpath != NULL && strlcpy(sp, sigpath, sizeof(sp)) >= sizeof(sp)) {
 		bb_error_set(err, EX_CANTCREAT, "%s: name too long", sigpath);
+		goto out;
+	}
+	if (strcmp(sp, path) == 0) {
+		bb_error_set(err, EX_USAGE, "%s: the signature would replace "
+		    "the file it signs", path);
 		goto out;
 	}
 	if ((out = buf_new(SIGN_SIGFILE_MAX)) == NULL) {
