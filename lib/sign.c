@@ -25,7 +25,7 @@
 #define SIGALG		"Ed"	/* Ed25519 over the message */
 #define SIGALG_HASHED	"ED"	/* Ed25519 over BLAKE2b-512(message) */
 #define PREHASH_LEN	64
-#define STREAM_BLOCK	(256 * 1024)
+#define STREAM_BLOCK	(64 * 1024)
 
 /* signify's secret key: 104 bytes. */
 #define SIGNIFY_SECLEN	(2 + 2 + 4 + 16 + 8 + SIGN_KEYNUMLEN + SIGN_SECLEN)
@@ -843,6 +843,10 @@ map_fd(int fd, const char *name, long long max, struct map *m,
 	}
 	if (st.st_size == 0)
 		return 0;
+	/*
+	 * XXX A file cut short by someone else while it is mapped raises
+	 * SIGBUS; artifacts are finished files by the time they are signed.
+	 */
 	m->len = (size_t)st.st_size;
 	m->p = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (m->p == MAP_FAILED) {

@@ -1,8 +1,8 @@
 #!/bin/sh
 # make bench: bb-sign signing and checksumming a 1 GiB file, side by side
 # with the stock tools on the same file in the same run.  Each command
-# runs $BENCH_RUNS times (default 3) on a warm cache and the fastest run
-# counts.  Within each algorithm the ratio is to the fastest tool:
+# runs $BENCH_RUNS times (default 3, round-robin) on a warm cache and the
+# fastest run counts.  Within each algorithm the ratio is to the fastest tool:
 #   sha256:      bb-sign -l, sha256sum, openssl dgst -sha256
 #   BLAKE2b-512: bb-sign -S -f minisign, minisign -S, b2sum,
 #                openssl dgst -blake2b512 (minisign signs the BLAKE2b-512)
@@ -22,23 +22,17 @@ cat f > /dev/null
 
 now_ns() { date +%s%N; }
 
-# best NAME CMD...: runs CMD $BENCH_RUNS times, prints the fastest in ms.
-best() {
-	_name=$1
+# measure VAR CMD...: runs CMD once; keeps the fastest time in ms in VAR.
+measure() {
+	_var=$1
 	shift
-	_best=
-	_i=0
-	while [ $_i -lt "$BENCH_RUNS" ]; do
-		_t0=$(now_ns)
-		"$@" >/dev/null 2>&1 || { echo "** $_name failed" >&2; return 1; }
-		_t1=$(now_ns)
-		_ms=$(((_t1 - _t0) / 1000000))
-		if [ -z "$_best" ] || [ $_ms -lt "$_best" ]; then
-			_best=$_ms
-		fi
-		_i=$((_i + 1))
-	done
-	echo "$_best"
+	_t0=$(now_ns)
+	"$@" >/dev/null 2>&1 || { echo "** $* failed" >&2; exit 1; }
+	_ms=$((($(now_ns) - _t0) / 1000000))
+	eval "_old=\${$_var:-}"
+	if [ -z "$_old" ] || [ "$_ms" -lt "$_old" ]; then
+		eval "$_var=$_ms"
+	fi
 }
 
 # group TITLE NAME=MS ...: prints each tool's time, speed and its ratio to
@@ -60,32 +54,36 @@ group() {
 			if (min < 1) min = 1
 			printf "  %-28s %7d ms %8.0f MB/s %6.2fx", n, ms,
 			    size / 1e6 / (ms / 1000), ms / min
-			if (n ~ /^bb-sign/)
-				printf "  %s", ms <= 1.10 * min ?
-				    "(within 10% of the fastest)" :
-				    "(MISSED: over 10% behind the fastest)"
+			if (n ~ /^bb-sign/ && ms <= 1.10 * min)
+				printf "  (within 10%% of the fastest)"
+			else if (n ~ /^bb-sign/)
+				printf "  (MISSED: over 10%% behind the fastest)"
 			printf "\n"
 		}'
 	done
 }
 
-echo "1 GiB of random data, fastest of $BENCH_RUNS runs, warm cache"
+echo "1 GiB of random data, fastest of $BENCH_RUNS rounds, warm cache"
 
-a=$(best sha256sum sha256sum f)
-b=$(best openssl-sha256 openssl dgst -sha256 f)
-c=$(best bb-sign-l bb-sign -l -o SHA256 f)
-group "sha256 (checksum list):" "sha256sum=$a" "openssl dgst -sha256=$b" \
-    "bb-sign -l=$c"
+# Round-robin, so that load from elsewhere falls on every tool alike.
+r=0
+while [ $r -lt "$BENCH_RUNS" ]; do
+	measure t_sha256sum sha256sum f
+	measure t_ossl_sha openssl dgst -sha256 f
+	measure t_bb_list bb-sign -l -o SHA256 f
+	measure t_minisign minisign -S -s m.sec -m f -x f.m
+	measure t_b2sum b2sum f
+	measure t_ossl_b2 openssl dgst -blake2b512 f
+	measure t_bb_mini bb-sign -S -f minisign -s k.sec f
+	measure t_signify signify-openbsd -S -s s.sec -m f -x f.s
+	measure t_bb_signify bb-sign -S -f signify -s k.sec f
+	r=$((r + 1))
+done
 
-a=$(best minisign minisign -S -s m.sec -m f -x f.m)
-b=$(best b2sum b2sum f)
-c=$(best openssl-blake2b openssl dgst -blake2b512 f)
-d=$(best bb-sign-minisign bb-sign -S -f minisign -s k.sec f)
-group "BLAKE2b-512 (minisign):" "minisign -S=$a" "b2sum=$b" \
-    "openssl dgst -blake2b512=$c" "bb-sign -S -f minisign=$d"
-
-a=$(best signify signify-openbsd -S -s s.sec -m f -x f.s)
-b=$(best bb-sign-signify bb-sign -S -f signify -s k.sec f)
-group "Ed25519 over the whole file (signify):" "signify-openbsd -S=$a" \
-    "bb-sign -S -f signify=$b"
+group "sha256 (checksum list):" "sha256sum=$t_sha256sum" \
+    "openssl dgst -sha256=$t_ossl_sha" "bb-sign -l=$t_bb_list"
+group "BLAKE2b-512 (minisign):" "minisign -S=$t_minisign" "b2sum=$t_b2sum" \
+    "openssl dgst -blake2b512=$t_ossl_b2" "bb-sign -S -f minisign=$t_bb_mini"
+group "Ed25519 over the whole file (signify):" \
+    "signify-openbsd -S=$t_signify" "bb-sign -S -f signify=$t_bb_signify"
 rm -f f
