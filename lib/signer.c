@@ -199,8 +199,8 @@ signer_list(struct signer *s, int dirfd, const char *list,
 		goto out;
 	}
 	if (s->fmt != SIGN_SIGNIFY) {
-		rv = signer_file(s, dirfd, list, NULL, base_name(list), job, now,
-		    NULL, sigout, err);
+		rv = signer_file(s, dirfd, list, NULL, base_name(list), job,
+		    now, NULL, sigout, err);
 		goto out;
 	}
 	if (sig_path(sp, list, sign_format_ext(s->fmt), err) == -1 ||
@@ -258,9 +258,10 @@ safe_path(const char *path, size_t len, struct bb_error *err)
 	}
 	for (s = path; s != NULL; s = strchr(s, '/') ? strchr(s, '/') + 1 :
 	    NULL) {
-		if (s[0] == '.' && s[1] == '.' && (s[2] == '/' || s[2] == '\0')) {
-			bb_error_set(err, EX_DATAERR, "%s: artifact path leaves "
-			    "the work tree", path);
+		if (s[0] == '.' && s[1] == '.' &&
+		    (s[2] == '/' || s[2] == '\0')) {
+			bb_error_set(err, EX_DATAERR, "%s: artifact path "
+			    "leaves the work tree", path);
 			return -1;
 		}
 	}
@@ -335,8 +336,8 @@ on_artifact(struct signer_job *j, const struct record *r,
 	}
 	if (j->list != NULL) {
 		if (strcmp(name, base_name(j->list)) == 0) {
-			bb_error_set(err, EX_DATAERR, "%s: artifact has the name "
-			    "of the checksum list", path);
+			bb_error_set(err, EX_DATAERR, "%s: artifact has the "
+			    "name of the checksum list", path);
 			return -1;
 		}
 		if (sumlist_can_add(&j->sums, name, j->style, err) == -1)

@@ -66,6 +66,8 @@ group() {
 echo "1 GiB of random data, fastest of $BENCH_RUNS rounds, warm cache"
 
 # Round-robin, so that load from elsewhere falls on every tool alike.
+t_sha256sum='' t_ossl_sha='' t_bb_list='' t_minisign='' t_b2sum='' t_ossl_b2=''
+t_bb_mini='' t_signify='' t_bb_signify=''
 r=0
 while [ $r -lt "$BENCH_RUNS" ]; do
 	measure t_sha256sum sha256sum f
