@@ -212,6 +212,10 @@ write_list(const struct opts *o, int argc, char **argv)
 			die(&e);
 		sp = &s;
 	}
+	for (i = 0; i < argc; i++)
+		if (strcmp(argv[i], o->listname) == 0)
+			errx(EX_USAGE, "%s: the list would replace a file it "
+			    "lists", argv[i]);
 	sumlist_init(&l);
 	for (i = 0; i < argc; i++)
 		if (sumlist_can_add(&l, argv[i], o->style, &e) == -1 ||
@@ -400,7 +404,8 @@ main(int argc, char *argv[])
 	memset(&o, 0, sizeof(o));
 	passphrase_init(&o.pp);
 	o.style = SUMLIST_BSD;
-	while ((ch = getopt(argc, argv, "+EF:GP:SVc:f:gj:ln:o:p:qs:x:")) != -1) {
+	while ((ch = getopt(argc, argv, "+EF:GP:SVc:f:gj:ln:o:p:qs:x:")) !=
+	    -1) {
 		switch (ch) {
 		case 'E':
 			o.encrypt = 1;
@@ -408,8 +413,8 @@ main(int argc, char *argv[])
 		case 'F':
 			o.pp.fd = (int)strtonum(optarg, 0, INT_MAX, &errstr);
 			if (errstr != NULL)
-				errx(EX_USAGE, "-F %s: descriptor is %s", optarg,
-				    errstr);
+				errx(EX_USAGE, "-F %s: descriptor is %s",
+				    optarg, errstr);
 			if (fcntl(o.pp.fd, F_GETFD) == -1)
 				err(EX_USAGE, "-F %s", optarg);
 			break;
@@ -430,8 +435,8 @@ main(int argc, char *argv[])
 			break;
 		case 'f':
 			if ((o.fmt = sign_format_parse(optarg)) == SIGN_NONE)
-				errx(EX_USAGE, "-f %s: not signify, minisign or "
-				    "cms", optarg);
+				errx(EX_USAGE, "-f %s: not signify, minisign "
+				    "or cms", optarg);
 			break;
 		case 'g':
 			o.style = SUMLIST_GNU;
@@ -498,7 +503,8 @@ main(int argc, char *argv[])
 		break;
 	case MODE_VERIFY:
 		if (o.pubkey == NULL || (o.list && o.sigfile == NULL) ||
-		    (!o.list && (argc == 0 || (o.sigfile != NULL && argc != 1))))
+		    (!o.list && argc == 0) ||
+		    (!o.list && o.sigfile != NULL && argc != 1))
 			usage();
 		status = verify(&o, argc, argv);
 		break;

@@ -38,7 +38,8 @@ read_line_fd(int fd, char *buf, size_t size, struct bb_error *err)
 			break;
 		if (n + 1 >= size) {
 			bb_error_set(err, EX_DATAERR, "passphrase from "
-			    "descriptor %d: longer than %zu bytes", fd, size - 1);
+			    "descriptor %d: longer than %zu bytes", fd,
+			    size - 1);
 			return -1;
 		}
 		buf[n++] = c;

@@ -14,7 +14,7 @@
 
 struct passphrase {
 	const char	*file;	/* read the first line of this file, or */
-	int		 fd;	/* the first line from this descriptor (-1: no) */
+	int		 fd;	/* the first line of this descriptor (-1: no) */
 };
 
 /* Makes pp the default source: the terminal. */

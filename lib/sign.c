@@ -25,7 +25,7 @@
 #define SIGALG		"Ed"	/* Ed25519 over the message */
 #define SIGALG_HASHED	"ED"	/* Ed25519 over BLAKE2b-512(message) */
 #define PREHASH_LEN	64
-#define STREAM_BLOCK	(256 * 1024)
+#define STREAM_BLOCK	(64 * 1024)
 
 /* signify's secret key: 104 bytes. */
 #define SIGNIFY_SECLEN	(2 + 2 + 4 + 16 + 8 + SIGN_KEYNUMLEN + SIGN_SECLEN)
@@ -39,10 +39,10 @@
 #define SIGFILE_LEN	(2 + SIGN_KEYNUMLEN + SIGN_SIGLEN)
 
 /* Limits on the scrypt parameters read from a key: minisign's, times 4. */
-#define SCRYPT_OPSMAX	(4ULL * \
-			    crypto_pwhash_scryptsalsa208sha256_OPSLIMIT_SENSITIVE)
-#define SCRYPT_MEMMAX	(4ULL * \
-			    crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_SENSITIVE)
+#define SCRYPT_OPS	crypto_pwhash_scryptsalsa208sha256_OPSLIMIT_SENSITIVE
+#define SCRYPT_MEM	crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_SENSITIVE
+#define SCRYPT_OPSMAX	(4ULL * SCRYPT_OPS)
+#define SCRYPT_MEMMAX	(4ULL * SCRYPT_MEM)
 
 static const char *format_names[] = {
 	[SIGN_NONE] = "none",
@@ -332,7 +332,8 @@ minisign_kdf(uint8_t *p, size_t len, const char *pass, const uint8_t *salt,
 	uint8_t stream[MINISIGN_ENCLEN];
 	size_t i;
 
-	if (ops > SCRYPT_OPSMAX || mem > SCRYPT_MEMMAX || len > sizeof(stream)) {
+	if (ops > SCRYPT_OPSMAX || mem > SCRYPT_MEMMAX ||
+	    len > sizeof(stream)) {
 		bb_error_set(err, EX_DATAERR, "%s: scrypt limits too large "
 		    "(opslimit %" PRIu64 ", memlimit %" PRIu64 ")", name, ops,
 		    mem);
@@ -361,7 +362,7 @@ encode_signify(const struct sign_seckey *sk, uint8_t *raw,
 	memcpy(p + 2, "BK", 2);
 	memset(p + 4, 0, 4);			/* rounds: 0, no passphrase */
 	p += 8;
-	RAND_bytes(p, 16);			/* salt, unused without rounds */
+	RAND_bytes(p, 16);		/* salt, unused without rounds */
 	p += 16;
 	if (signify_chk(sk, p, err) == -1)
 		return -1;
@@ -389,8 +390,8 @@ encode_minisign(const struct sign_seckey *sk, const char *pass,
 	memset(salt, 0, MINISIGN_SALTLEN);
 	if (pass != NULL) {
 		randombytes_buf(salt, MINISIGN_SALTLEN);
-		ops = crypto_pwhash_scryptsalsa208sha256_OPSLIMIT_SENSITIVE;
-		mem = crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_SENSITIVE;
+		ops = SCRYPT_OPS;
+		mem = SCRYPT_MEM;
 	}
 	p += MINISIGN_SALTLEN;
 	le64_store(p, ops);
@@ -557,8 +558,8 @@ parse_signify_sec(const uint8_t *raw, const char *name,
 	    (uint32_t)raw[6] << 8 | raw[7];
 	if (rounds != 0) {
 		bb_error_set(err, EX_CONFIG, "%s: passphrase-protected signify "
-		    "key: bb-sign cannot decrypt it (bcrypt_pbkdf is in none of "
-		    "its libraries); make a key without a passphrase with "
+		    "key: bb-sign cannot decrypt it (bcrypt_pbkdf is in none "
+		    "of its libraries); make a key without a passphrase with "
 		    "\"signify-openbsd -G -n\" or \"bb-sign -G\", or use a "
 		    "passphrase-protected minisign key", name);
 		return -1;
@@ -722,8 +723,9 @@ sign_trusted_comment(char *dst, size_t size, time_t t, const char *file,
 		goto out;
 	}
 	if (vjob != NULL)
-		n = snprintf(dst, size, "timestamp:%lld\tfile:%s\tjob:%s\thashed",
-		    (long long)t, vfile, vjob);
+		n = snprintf(dst, size,
+		    "timestamp:%lld\tfile:%s\tjob:%s\thashed", (long long)t,
+		    vfile, vjob);
 	else
 		n = snprintf(dst, size, "timestamp:%lld\tfile:%s\thashed",
 		    (long long)t, vfile);
@@ -843,6 +845,10 @@ map_fd(int fd, const char *name, long long max, struct map *m,
 	}
 	if (st.st_size == 0)
 		return 0;
+	/*
+	 * XXX A file cut short by someone else while it is mapped raises
+	 * SIGBUS; artifacts are finished files by the time they are signed.
+	 */
 	m->len = (size_t)st.st_size;
 	m->p = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (m->p == MAP_FAILED) {
@@ -1035,8 +1041,8 @@ sign_sig_parse(const char *text, size_t len, const char *name,
 	memcpy(sig->keynum, raw + 2, SIGN_KEYNUMLEN);
 	memcpy(sig->sig, raw + 2 + SIGN_KEYNUMLEN, SIGN_SIGLEN);
 	rest = len - pos;
-	if (rest >= sizeof(TRUSTED_PREFIX) - 1 &&
-	    memcmp(text + pos, TRUSTED_PREFIX, sizeof(TRUSTED_PREFIX) - 1) == 0) {
+	if (rest >= sizeof(TRUSTED_PREFIX) - 1 && memcmp(text + pos,
+	    TRUSTED_PREFIX, sizeof(TRUSTED_PREFIX) - 1) == 0) {
 		sig->fmt = SIGN_MINISIGN;
 		(void)next_line(text, len, &pos, &line, &llen, &nl);
 		line += sizeof(TRUSTED_PREFIX) - 1;

@@ -42,6 +42,7 @@ signer_load(struct signer *s, const char *path, enum sign_format fmt,
     const char *comment, const struct passphrase *pp, struct bb_error *err)
 {
 	struct buf *b = NULL;
+	struct stat st;
 	int rv = -1;
 
 	memset(s, 0, sizeof(*s));
@@ -61,6 +62,15 @@ signer_load(struct signer *s, const char *path, enum sign_format fmt,
 		s->fmt = fmt != SIGN_NONE ? fmt : s->sk.fmt;
 		sign_key_id(s->sk.keynum, s->id);
 	} else if (cms_is_der(b->data, b->len)) {
+		/*
+		 * file_read_secret drops a last newline, which in DER is a
+		 * byte of the MAC: put it back.
+		 */
+		if (stat(path, &st) == 0 && st.st_size == (off_t)b->len + 1 &&
+		    buf_addc(b, '\n') == -1) {
+			bb_error_errno(err, EX_OSERR, "%s", path);
+			goto out;
+		}
 		if (fmt != SIGN_NONE && fmt != SIGN_CMS) {
 			bb_error_set(err, EX_USAGE, "%s: a PKCS#12 file makes "
 			    "CMS signatures, not %s", path,
@@ -129,6 +139,11 @@ signer_file(struct signer *s, int dirfd, const char *path,
 		bb_error_set(err, EX_CANTCREAT, "%s: name too long", sigpath);
 		goto out;
 	}
+	if (strcmp(sp, path) == 0) {
+		bb_error_set(err, EX_USAGE, "%s: the signature would replace "
+		    "the file it signs", path);
+		goto out;
+	}
 	if ((out = buf_new(SIGN_SIGFILE_MAX)) == NULL) {
 		bb_error_errno(err, EX_OSERR, "%s", path);
 		goto out;
@@ -184,8 +199,8 @@ signer_list(struct signer *s, int dirfd, const char *list,
 		goto out;
 	}
 	if (s->fmt != SIGN_SIGNIFY) {
-		rv = signer_file(s, dirfd, list, NULL, base_name(list), job, now,
-		    NULL, sigout, err);
+		rv = signer_file(s, dirfd, list, NULL, base_name(list), job,
+		    now, NULL, sigout, err);
 		goto out;
 	}
 	if (sig_path(sp, list, sign_format_ext(s->fmt), err) == -1 ||
@@ -243,9 +258,10 @@ safe_path(const char *path, size_t len, struct bb_error *err)
 	}
 	for (s = path; s != NULL; s = strchr(s, '/') ? strchr(s, '/') + 1 :
 	    NULL) {
-		if (s[0] == '.' && s[1] == '.' && (s[2] == '/' || s[2] == '\0')) {
-			bb_error_set(err, EX_DATAERR, "%s: artifact path leaves "
-			    "the work tree", path);
+		if (s[0] == '.' && s[1] == '.' &&
+		    (s[2] == '/' || s[2] == '\0')) {
+			bb_error_set(err, EX_DATAERR, "%s: artifact path "
+			    "leaves the work tree", path);
 			return -1;
 		}
 	}
@@ -320,8 +336,8 @@ on_artifact(struct signer_job *j, const struct record *r,
 	}
 	if (j->list != NULL) {
 		if (strcmp(name, base_name(j->list)) == 0) {
-			bb_error_set(err, EX_DATAERR, "%s: artifact has the name "
-			    "of the checksum list", path);
+			bb_error_set(err, EX_DATAERR, "%s: artifact has the "
+			    "name of the checksum list", path);
 			return -1;
 		}
 		if (sumlist_can_add(&j->sums, name, j->style, err) == -1)

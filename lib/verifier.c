@@ -161,7 +161,8 @@ verifier_file(const struct verifier *v, const char *path,
 		f = v->fmt != SIGN_NONE ? v->fmt : any[i];
 		n = snprintf(sp, sizeof(sp), "%s%s", path, sign_format_ext(f));
 		if (n < 0 || (size_t)n >= sizeof(sp)) {
-			bb_error_set(err, EX_NOINPUT, "%s: name too long", path);
+			bb_error_set(err, EX_NOINPUT, "%s: name too long",
+			    path);
 			return -1;
 		}
 		if (v->fmt != SIGN_NONE)

@@ -19,7 +19,10 @@ ossl pkcs12 -export -inkey s.key -in s.pem -out s.p12 -passout pass:sesame
 ossl pkcs12 -export -legacy -inkey s.key -in s.pem -out old.p12 \
     -passout pass:sesame
 ossl pkcs12 -export -inkey s.key -in s.pem -out nopw.p12 -passout pass:
-chmod 600 s.p12 old.p12 nopw.p12
+# 2058 MAC iterations: the last byte of the file is 0x0a, a newline.
+ossl pkcs12 -export -iter 2058 -inkey s.key -in s.pem -out nl.p12 \
+    -passout pass:sesame
+chmod 600 s.p12 old.p12 nopw.p12 nl.p12
 printf 'sesame\n' > pw
 printf 'wrong\n' > bad
 chmod 600 pw bad
@@ -50,6 +53,8 @@ cmsverify old.p7s a.bin ca.pem
 is "$rc" 0 "verifies with openssl"
 run bb-sign -S -s nopw.p12 -x nopw.p7s a.bin
 is "$rc" 0 "PKCS#12 without a passphrase: nothing asked"
+run bb-sign -S -s nl.p12 -P pw -x nl.p7s a.bin
+is "$rc" 0 "a PKCS#12 file ending in a newline byte is read whole"
 run bb-sign -S -s s.p12 -P bad -x no.p7s a.bin
 is "$rc" 77 "wrong passphrase: 77"
 is "$err" "bb-sign: s.p12: wrong passphrase" "names the file"

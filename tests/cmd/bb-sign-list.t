@@ -96,6 +96,8 @@ is "$(cat P)" "SHA256 (empty) = e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934c
     "the others are listed"
 run bb-sign -l -g -o Q 'a)b'
 is "$rc" 0 "fine in a GNU list"
+run bb-sign -l -o empty empty
+is "$rc:$(wc -c < empty)" "64:0" "a list never replaces a file it lists"
 run bb-sign -l -o R nosuch
 is "$rc:$(test -e R && echo R)" "66:" "nothing to list: no list"
 done_testing

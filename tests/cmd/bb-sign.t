@@ -43,6 +43,17 @@ is "$rc" 0 "-G -f minisign"
 is "$(head -1 m.pub)" "untrusted comment: build host public key" "-c comment"
 run bb-sign -G -f cms -p c.pub -s c.sec
 is "$rc" 64 "-G -f cms: a PKCS#12 file comes from openssl"
+run bb-sign -S -s k.sec -x f f
+is "$rc:$(cat f)" "64:hello" "-x naming the file itself: refused"
+awk 'NR == 2 { c = substr($0, 100, 1); $0 = substr($0, 1, 99) \
+    (c == "A" ? "B" : "A") substr($0, 101) } { print }' k.sec > bad.sec
+chmod 600 bad.sec
+run bb-sign -S -s bad.sec f
+is "$rc" 65 "a corrupt secret key: 65"
+like "$err" "bad.sec: corrupt secret key" "says so"
+cp k.pub pub.sec && chmod 600 pub.sec
+run bb-sign -S -s pub.sec f
+is "$rc" 65 "a public key is no secret key: 65"
 chmod 644 k.sec
 run bb-sign -S -s k.sec f
 is "$rc" 77 "a secret key others may read is refused"

@@ -146,9 +146,9 @@ test_roundtrip(enum sign_format fmt)
 
 	ok(sign_keygen(&sk, &pk, &err) == 0, "%s: key made", name);
 	ok(sign_seckey_encode(&sk, fmt, NULL, NULL, k, &err) == 0 &&
-	    sign_seckey_parse(k->data, k->len, "k.sec", NULL, &sk2, &err) == 0 &&
-	    memcmp(sk.sk, sk2.sk, sizeof(sk.sk)) == 0 && sk2.fmt == fmt,
-	    "%s: secret key round trip", name);
+	    sign_seckey_parse(k->data, k->len, "k.sec", NULL, &sk2,
+	    &err) == 0 && memcmp(sk.sk, sk2.sk, sizeof(sk.sk)) == 0 &&
+	    sk2.fmt == fmt, "%s: secret key round trip", name);
 	buf_reset(k);
 	ok(sign_pubkey_encode(&pk, fmt, NULL, k, &err) == 0 &&
 	    sign_pubkey_parse(k->data, k->len, "k.pub", &pk2, &err) == 0 &&
@@ -174,7 +174,8 @@ test_roundtrip(enum sign_format fmt)
 	ok(verify_str(&pk, b->data, 30, "data\n", &err) == -1 &&
 	    err.code == EX_DATAERR, "%s: cut in the comment fails", name);
 	if (fmt == SIGN_MINISIGN) {
-		ok((p = strstr(b->data, "file:msg")) != NULL, "trusted comment");
+		p = strstr(b->data, "file:msg");
+		ok(p != NULL, "trusted comment");
 		p[5] = 'X';
 		ok(verify_str(&pk, b->data, b->len, "data\n", &err) == -1 &&
 		    err.code == SIGN_BAD && strstr(err.msg, "trusted comment"),

@@ -9,8 +9,10 @@
 #include "sumlist.h"
 #include "tap.h"
 
-#define HELLO	"5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"
-#define EMPTY	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define HELLO	"5891b5b522d5df086d0ff0b110fbd9d2" \
+		"1bb4fc7163af34d08286a2e846f6be03"
+#define EMPTY	"e3b0c44298fc1c149afbf4c8996fb924" \
+		"27ae41e4649b934ca495991b7852b855"
 
 int
 main(void)
