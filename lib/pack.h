@@ -17,7 +17,7 @@
 #include "error.h"
 
 enum pack_format {
-	PACK_TGZ,		/* pax (restricted) + gzip, no name or time */
+	PACK_TGZ,		/* pax (restricted) + gzip members, no time */
 	PACK_TXZ,		/* pax + xz */
 	PACK_TZST,		/* pax + zstd */
 	PACK_TAR,		/* pax, uncompressed */
@@ -33,7 +33,7 @@ enum pack_format {
 struct pack_opts {
 	enum pack_format format;
 	int		 level;		/* -1: the format's default */
-	int		 threads;	/* zstd workers; 0: one per CPU */
+	int		 threads;	/* gzip, zstd; 0: one per CPU */
 	time_t		 mtime;		/* every member's time */
 	int		 digest;	/* hash the output */
 	int		 sumfile;	/* pack_run: write OUT.sha256 */
