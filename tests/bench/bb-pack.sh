@@ -93,7 +93,7 @@ echo "tar.gz, gzip level 6"
 run_base "bb-pack -f tar.gz -l 6" "$out/bb.tar.gz" \
     bb-pack -S -l 6 -o "$out/bb.tar.gz" -C "$tree" .
 bench "tar -czf (GNU tar + gzip -6)" "$out/gnu.tar.gz" \
-    env GZIP=-6 tar -czf "$out/gnu.tar.gz" -C "$tree" .
+    tar -I 'gzip -6' -cf "$out/gnu.tar.gz" -C "$tree" .
 bench "bsdtar -czf (level 6)" "$out/bsd.tar.gz" \
     bsdtar --options gzip:compression-level=6 -czf "$out/bsd.tar.gz" \
     -C "$tree" .
