@@ -517,8 +517,10 @@ nthreads(const struct pack_opts *o)
 {
 	int n = o->threads;
 
-	if (n <= 0)
-		n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	/* Each zstd worker holds tens of MiB: a default of a few. */
+	if (n <= 0 && (n = (int)sysconf(_SC_NPROCESSORS_ONLN)) >
+	    PACK_THREADS_DEFAULT)
+		n = PACK_THREADS_DEFAULT;
 	return n < 1 ? 1 : n;
 }
 
