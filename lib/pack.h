@@ -17,7 +17,7 @@
 #include "error.h"
 
 enum pack_format {
-	PACK_TGZ,		/* pax (restricted) + gzip, no name or time */
+	PACK_TGZ,		/* pax (restricted) + gzip members, no time */
 	PACK_TXZ,		/* pax + xz */
 	PACK_TZST,		/* pax + zstd */
 	PACK_TAR,		/* pax, uncompressed */
@@ -27,13 +27,16 @@ enum pack_format {
 /* 1980-01-01T00:00:00Z: the oldest time a zip entry can hold. */
 #define PACK_MTIME_DEFAULT	315532800
 
+/* The most threads used when the options do not say. */
+#define PACK_THREADS_DEFAULT	8
+
 /* Deepest directory walked below an operand. */
 #define PACK_DEPTH_MAX		256
 
 struct pack_opts {
 	enum pack_format format;
 	int		 level;		/* -1: the format's default */
-	int		 threads;	/* zstd workers; 0: one per CPU */
+	int		 threads;	/* gzip, zstd; 0: one per CPU, <= 8 */
 	time_t		 mtime;		/* every member's time */
 	int		 digest;	/* hash the output */
 	int		 sumfile;	/* pack_run: write OUT.sha256 */

@@ -63,23 +63,23 @@ if [ ! -e "$tree/.done" ]; then
 fi
 bytes=$(du -sb --exclude=.done "$tree" | cut -f1)
 files=$(find "$tree" -type f | wc -l)
-echo "tree: $((bytes >> 20)) MiB in $files files, $(nproc) cores"
+echo "tree: $((bytes >> 20)) MiB in $files files, $(nproc) cores," \
+    "load $(cut -d' ' -f1 /proc/loadavg)"
+echo "wall time, CPU time (user + system), output size, wall time / bb-pack's"
 # Warm the cache: every file read once.
 find "$tree" -type f -exec cat {} + > /dev/null
 
-now() { date +%s.%N; }
 base=
 bench() {	# bench LABEL OUTPUT CMD...
 	label=$1 file=$2
 	shift 2
-	t0=$(now)
-	"$@"
-	t1=$(now)
+	/usr/bin/time -f '%e %U %S' -o "$out/time" "$@"
 	size=$(wc -c < "$file")
-	secs=$(echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }')
+	secs=$(awk '{ printf "%.2f", $1 }' "$out/time")
+	cpu=$(awk '{ printf "%.2f", $2 + $3 }' "$out/time")
 	rel=$(echo "$secs ${base:-$secs}" | awk '{ printf "%.2f", $1 / $2 }')
-	printf '%-34s %7s s %6s MiB  x%s bb-pack time\n' "$label" "$secs" \
-	    $((size >> 20)) "$rel"
+	printf '%-34s %6s s %6s s cpu %4s MiB  x%s\n' "$label" "$secs" \
+	    "$cpu" $((size >> 20)) "$rel"
 	rm -f "$file"
 }
 run_base() {	# run_base LABEL OUTPUT CMD...: times bb-pack, sets base
@@ -93,7 +93,7 @@ echo "tar.gz, gzip level 6"
 run_base "bb-pack -f tar.gz -l 6" "$out/bb.tar.gz" \
     bb-pack -S -l 6 -o "$out/bb.tar.gz" -C "$tree" .
 bench "tar -czf (GNU tar + gzip -6)" "$out/gnu.tar.gz" \
-    env GZIP=-6 tar -czf "$out/gnu.tar.gz" -C "$tree" .
+    tar -I 'gzip -6' -cf "$out/gnu.tar.gz" -C "$tree" .
 bench "bsdtar -czf (level 6)" "$out/bsd.tar.gz" \
     bsdtar --options gzip:compression-level=6 -czf "$out/bsd.tar.gz" \
     -C "$tree" .
@@ -113,4 +113,5 @@ bench "tar | zstd --single-thread -3" "$out/st.tar.zst" \
     > '$out/st.tar.zst'"
 echo
 echo "targets: bb-pack tar.gz no slower than GNU tar + gzip; bb-pack tar.zst"
-echo "faster than single-threaded zstd (x > 1.00 on those lines)."
+echo "faster than single-threaded zstd (x > 1.00 on those lines); the load"
+echo "of the machine at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

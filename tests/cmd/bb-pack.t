@@ -17,7 +17,8 @@ mk_tree() {
 	: > "$1/empty"
 	printf '#!/bin/sh\necho hi\n' > "$1/bin/run"
 	chmod 755 "$1/bin/run"
-	seq 1 20000 > "$1/share/doc/deep/er/numbers"
+	# Over 2 MiB: a tar.gz of several gzip members.
+	seq 1 400000 > "$1/share/doc/deep/er/numbers"
 	echo x > "$1/a-b/x"
 	echo dot > "$1/a.b"
 	echo sp > "$1/with space/file name"
@@ -102,6 +103,15 @@ for f in $FORMATS; do
 	is "$(cut -d' ' -f1 "$T/t.$f.sha256")" \
 	    "$(cut -d' ' -f1 "$T/u.$f.sha256")" "$f: same sha256"
 done
+# Nor on the number of threads.
+for f in tar.gz tar.zst; do
+	run bb-pack -j 1 -o "$T/j1.$f" -C "$T/src" .
+	run bb-pack -j 3 -o "$T/j3.$f" -C "$T/src" .
+	ok "$(t cmp "$T/t.$f" "$T/j1.$f")" "$f: -j 1 gives the same bytes"
+	ok "$(t cmp "$T/t.$f" "$T/j3.$f")" "$f: -j 3 gives the same bytes"
+done
+is "$(gzip -dc "$T/t.tar.gz" | cmp - "$T/t.tar" && echo same)" "same" \
+    "tar.gz: gzip -d gives the tar (several members)"
 # The bytes of a tar do not depend on the machine either.
 is "$(sha256sum < "$T/t.tar" | cut -d' ' -f1)" \
     "$(cat "$BB_SRC/tests/cmd/bb-pack.tar.sha256")" "tar: golden sha256"
