@@ -103,3 +103,24 @@ fakehub_start() {
 	diag "nginx did not start: $(cat "$_fh/error.log")"
 	return 1
 }
+
+# blackhole: a server on 127.0.0.1 that accepts connections and never
+# answers; sets BLACKHOLE (its URL) and BLACKHOLE_LOG (a line "accepted"
+# for each connection).
+blackhole() {
+	BLACKHOLE_LOG=$T/blackhole.log
+	: > "$BLACKHOLE_LOG"
+	perl -MIO::Socket::INET -e '
+	    my $s = IO::Socket::INET->new(Listen => 16, Proto => "tcp",
+		LocalAddr => "127.0.0.1", LocalPort => 0) or die "listen: $!";
+	    open(my $f, ">>", $ARGV[0]) or die "$ARGV[0]: $!";
+	    $f->autoflush(1);
+	    print $f "port ", $s->sockport, "\n";
+	    my @keep;
+	    while (my $c = $s->accept) { push @keep, $c; print $f "accepted\n"; }
+	' "$BLACKHOLE_LOG" &
+	_bh=$!
+	cleanup "kill $_bh 2>/dev/null; wait $_bh 2>/dev/null"
+	wait_for 20 grep -q '^port ' "$BLACKHOLE_LOG" || return 1
+	BLACKHOLE=http://127.0.0.1:$(sed -n 's/^port //p' "$BLACKHOLE_LOG")
+}
