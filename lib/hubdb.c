@@ -18,7 +18,6 @@
 
 #define SCHEMA_VERSION	"1"
 #define STMT_MAX	64
-#define DEFAULT_ATTEMPTS 3
 
 struct stmt_cache {
 	const char	*sql;
@@ -805,7 +804,7 @@ hubdb_submit(struct hubdb *h, const struct recipe *rc, const char *source,
 	if (runf(h, err, "INSERT INTO jobs(name, max_attempts, require, "
 	    "recipe, source, size, submitted) VALUES(?, ?, ?, ?, ?, ?, ?)",
 	    "titbtii", rc->name,
-	    (long long)attempts > 0 ? attempts : DEFAULT_ATTEMPTS, req->data,
+	    (long long)(attempts > 0 ? attempts : 0), req->data,
 	    text->data, (size_t)text->len, source, (long long)size, now) == -1)
 		goto out;
 	*id = sqlite3_last_insert_rowid(h->db);
@@ -1449,8 +1448,9 @@ out:
 }
 
 int
-hubdb_expire(struct hubdb *h, long long now, int (*busy)(void *, long long),
-    void *arg, long long *nexp, struct bb_error *err)
+hubdb_expire(struct hubdb *h, long long now, int defmax,
+    int (*busy)(void *, long long), void *arg, long long *nexp,
+    struct bb_error *err)
 {
 	sqlite3_stmt *st;
 	struct exp {
@@ -1477,6 +1477,8 @@ hubdb_expire(struct hubdb *h, long long now, int (*busy)(void *, long long),
 		v[n].id = sqlite3_column_int64(st, 0);
 		v[n].attempt = sqlite3_column_int64(st, 1);
 		v[n].max = sqlite3_column_int64(st, 2);
+		if (v[n].max == 0)
+			v[n].max = defmax;
 		n++;
 	}
 	if (r == -1)
@@ -1525,7 +1527,7 @@ hubdb_next_expiry(struct hubdb *h, long long *ms, struct bb_error *err)
 #define JOB_COLS "id, coalesce(name, 'job-' || id) AS name, state, " \
 	"attempt, worker, submitted/1000 AS submitted, started/1000 AS " \
 	"started, finished/1000 AS finished, reason, require, source, size, " \
-	"max_attempts AS attempts, CASE WHEN finished IS NOT NULL AND " \
+	"nullif(max_attempts, 0) AS attempts, CASE WHEN finished IS NOT NULL AND " \
 	"started IS NOT NULL THEN " \
 	"printf('%.3f', (finished-started)/1000.0) END AS elapsed"
 #define JOB_NCOLS 14

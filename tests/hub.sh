@@ -18,6 +18,7 @@
 #					tarball; default a small tree); sets $JOB
 #	hub_req METHOD PATH [CURL-ARGS]	one request; sets $code (HTTP status)
 #					and $body
+#	hub_wait_parked N		wait until N claims are parked
 #	rec_get KEY			the value of KEY in the first record on
 #					stdin that has it (still %-encoded)
 #
@@ -56,6 +57,12 @@ hub_start() {
 hub_stop() {
 	kill -TERM "$HUB_PID" 2>/dev/null
 	wait "$HUB_PID"
+}
+
+hub_wait_parked() {
+	# shellcheck disable=SC2086
+	wait_for 20 sh -c "curl -s $HUB_CURL_OPTS '$HUB_URL/metrics' |
+	    grep -q '^bb_hub_claims_parked $1\$'"
 }
 
 hub_diag() {

@@ -47,8 +47,8 @@ like "$body" '^step name=build cmd=make$' "the recipe follows as records"
 curl -sS -o "$T/poll" -w '%{http_code}' -X POST -H "$A1" \
     "$HUB_URL/v1/claim?wait=10" >"$T/poll.code" &
 P=$!
-wait_for 10 sh -c "curl -s $HUB_URL/metrics | grep -q '^bb_hub_claims_parked 1'"
-ok $? "the claim is parked"
+hub_wait_parked 1 && r=0 || r=1
+ok $r "the claim is parked"
 t0=$(now_ms)
 hub_submit 'job quick
 require linux
@@ -90,11 +90,11 @@ like "$body" 'reason=stale-lease' "as a stale lease"
 # A claim whose client went away before the answer: the job is not lost.
 curl -sS -o /dev/null -X POST -H "$A1" "$HUB_URL/v1/claim?wait=10" &
 P=$!
-wait_for 10 sh -c "curl -s $HUB_URL/metrics | grep -q '^bb_hub_claims_parked 1'"
+hub_wait_parked 1 || diag "no claim parked"
 kill "$P"
 wait "$P" 2>/dev/null
-wait_for 10 sh -c "curl -s $HUB_URL/metrics | grep -q '^bb_hub_claims_parked 0'"
-ok $? "the hub drops a parked claim whose client has gone"
+hub_wait_parked 0 && r=0 || r=1
+ok $r "the hub drops a parked claim whose client has gone"
 hub_submit 'job orphan
 require linux
 step build: true'
@@ -107,9 +107,10 @@ like "$body" "^job id=$J3 .*attempt=1 " "as its first attempt"
 curl -sS -o "$T/stop" -w '%{http_code}' -X POST -H "$A2" \
     "$HUB_URL/v1/claim?wait=10" >"$T/stop.code" &
 P=$!
-wait_for 10 sh -c "curl -s $HUB_URL/metrics | grep -q '^bb_hub_claims_parked 1'"
-hub_stop
-is "$?" 0 "bb-hub exits 0 on SIGTERM"
+hub_wait_parked 1 || diag "no claim parked"
+r=0
+hub_stop || r=$?
+is "$r" 0 "bb-hub exits 0 on SIGTERM"
 wait "$P"
 is "$(cat "$T/stop.code")" 503 "the parked claim is answered 503 at stop"
 like "$(cat "$HUB_LOG")" 'bb-hub: stopped' "and it says so"
