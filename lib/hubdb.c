@@ -346,6 +346,8 @@ open_db(const char *path, int flags, struct hubdb **out,
 	sqlite3_busy_timeout(h->db, 5000);
 	if (exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 	    "PRAGMA foreign_keys=OFF;", err) == -1) {
+		if ((sqlite3_errcode(h->db) & 0xff) == SQLITE_NOTADB && err)
+			err->code = EX_CONFIG;
 		hubdb_close(h);
 		return -1;
 	}
@@ -387,9 +389,9 @@ hubdb_open(const char *path, struct hubdb **out, struct bb_error *err)
 
 	if (open_db(path, SQLITE_OPEN_READWRITE, &h, err) == -1)
 		return -1;
-	if ((st = q(h, "SELECT value FROM meta WHERE key='schema'", err)) ==
-	    NULL || (r = row(h, st, err)) == -1)
-		goto fail;
+	if ((st = q(h, "SELECT value FROM meta WHERE key='schema'", NULL)) ==
+	    NULL || (r = row(h, st, NULL)) == -1)
+		r = 0;
 	v = r ? col_text(st, 0) : NULL;
 	if (v == NULL || strcmp(v, SCHEMA_VERSION) != 0) {
 		bb_error_set(err, EX_CONFIG, "%s: not a bb-hub database of "

@@ -103,6 +103,12 @@ hub_req POST "/v1/claim?wait=5" -H "$A1"
 is "$code" 200 "the next claim gets the job"
 like "$body" "^job id=$J3 .*attempt=1 " "as its first attempt"
 
+# Another hub on the same port.
+set +e
+bb-hub serve -l "$HUB_URL" "$T/hub" 2>"$T/busy"
+is "$?" 69 "serving on a port in use: exit 69"
+like "$(cat "$T/busy")" "cannot listen on $HUB_URL" "saying so"
+
 # Shut down with a parked claim: it is answered, the hub exits 0.
 curl -sS -o "$T/stop" -w '%{http_code}' -X POST -H "$A2" \
     "$HUB_URL/v1/claim?wait=10" >"$T/stop.code" &

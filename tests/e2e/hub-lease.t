@@ -23,8 +23,8 @@ hub_submit 'job renewed
 require linux
 step build: true'
 J=$JOB
-hub_req POST "/v1/claim?wait=0" -H "$A1"
-L=$(printf '%s\n' "$body" | rec_get lease)
+hub_claim "$A1" 0
+L=$LEASE
 end=$(($(date +%s) + 4))
 n=0
 while [ "$(date +%s)" -lt "$end" ]; do
@@ -48,8 +48,8 @@ hub_submit 'job flaky
 require linux
 step build: true'
 J=$JOB
-hub_req POST "/v1/claim?wait=0" -H "$A1"
-L1=$(printf '%s\n' "$body" | rec_get lease)
+hub_claim "$A1" 0
+L1=$LEASE
 hub_req POST "/v1/jobs/$J/events" -H "$A1" -H "Bb-Lease: $L1" \
     --data-binary 'log step=build fd=1 t=1 data=first seq=1
 '
@@ -86,8 +86,8 @@ hub_submit 'job cancelme
 require linux
 step build: sleep 100'
 J=$JOB
-hub_req POST "/v1/claim?wait=0" -H "$A1"
-L=$(printf '%s\n' "$body" | rec_get lease)
+hub_claim "$A1" 0
+L=$LEASE
 run bb-hub cancel -d "$HUB_DIR" "$J"
 is "$rc:$err" "0:" "bb-hub cancel"
 hub_req POST "/v1/jobs/$J/events" -H "$A1" -H "Bb-Lease: $L" \
@@ -115,8 +115,8 @@ hub_submit 'job waiting
 require linux
 step build: true'
 Q=$JOB
-hub_req POST "/v1/claim?wait=0" -H "$A1"
-L=$(printf '%s\n' "$body" | rec_get lease)
+hub_claim "$A1" 0
+L=$LEASE
 printf 'log step=build fd=1 t=1 data=before seq=1\n' >"$T/r1"
 printf 'log step=build fd=1 t=2 data=after seq=2\n' >"$T/r2"
 hub_req POST "/v1/jobs/$J/events" -H "$A1" -H "Bb-Lease: $L" \
