@@ -26,7 +26,6 @@
 #include "unpack.h"
 
 #define INPUT_MAX	(1024 * 1024)	/* records passed on */
-#define MAXDELAY	300		/* seconds between tries, at most */
 #define ONCE_RETRIES	3		/* --once: tries after the first */
 #define WAIT_DEFAULT	60		/* when the session has no wait */
 #define DISK_RECHECK	60		/* seconds between disk checks */
@@ -34,18 +33,14 @@
 #define DECLINE_MAX_MS	5000
 #define POLL_MIN_MS	1000		/* polls that end at once, at most */
 
-enum { OPT_CA = 256, OPT_MAXDELAY, OPT_MAXRETRIES, OPT_MIN_FREE,
-    OPT_MIN_INODES, OPT_ONCE, OPT_PIN };
+enum { OPT_NET = 256, OPT_MIN_FREE, OPT_MIN_INODES, OPT_ONCE };
 
 struct opts {
 	const char	*basedir;	/* -b */
 	const char	*caps;		/* -c */
 	long long	 wait;		/* -w; -1: the session's */
 	int		 once;		/* --once */
-	const char	*ca;		/* --ca */
-	const char	*pin;		/* --pin */
-	long long	 maxdelay;	/* --maxdelay */
-	long long	 maxretries;	/* --maxretries; -1: default */
+	struct session_net net;		/* --ca, --pin, --max* */
 	long long	 min_free;	/* --min-free */
 	long long	 min_inodes;	/* --min-inodes */
 };
@@ -177,21 +172,21 @@ static void
 parse_args(int argc, char *argv[], struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "ca",		required_argument,	NULL,	OPT_CA },
-		{ "maxdelay",	required_argument,	NULL,	OPT_MAXDELAY },
-		{ "maxretries",	required_argument,	NULL,	OPT_MAXRETRIES },
+		{ "ca",		required_argument,	NULL,	OPT_NET },
+		{ "maxdelay",	required_argument,	NULL,	OPT_NET },
+		{ "maxretries",	required_argument,	NULL,	OPT_NET },
 		{ "min-free",	required_argument,	NULL,	OPT_MIN_FREE },
 		{ "min-inodes",	required_argument,	NULL,	OPT_MIN_INODES },
 		{ "once",	no_argument,		NULL,	OPT_ONCE },
-		{ "pin",	required_argument,	NULL,	OPT_PIN },
+		{ "pin",	required_argument,	NULL,	OPT_NET },
 		{ NULL,		0,			NULL,	0 }
 	};
 	struct bb_error e;
 	const char *errstr;
-	int ch;
+	int ch, li;
 
 	while ((ch = getopt_long(argc, argv, "+b:c:w:", longopts,
-	    NULL)) != -1) {
+	    &li)) != -1) {
 		switch (ch) {
 		case 'b':
 			o->basedir = optarg;
@@ -204,20 +199,11 @@ parse_args(int argc, char *argv[], struct opts *o)
 			    &e) == -1)
 				errx(EX_USAGE, "-w: %s", e.msg);
 			break;
-		case OPT_CA:
-			o->ca = optarg;
-			break;
-		case OPT_MAXDELAY:
-			if (duration_parse(optarg, 1, 86400, &o->maxdelay,
+		case OPT_NET:
+			if (session_net_opt(&o->net, longopts[li].name, optarg,
 			    &e) == -1)
-				errx(EX_USAGE, "--maxdelay: %s", e.msg);
-			break;
-		case OPT_MAXRETRIES:
-			o->maxretries = strtonum(optarg, 0, INT_MAX - 1,
-			    &errstr);
-			if (errstr != NULL)
-				errx(EX_USAGE, "--maxretries %s: %s", optarg,
-				    errstr);
+				errx(e.code, "--%s %s", longopts[li].name,
+				    e.msg);
 			break;
 		case OPT_MIN_FREE:
 			if (strcmp(optarg, "0") == 0)
@@ -235,12 +221,6 @@ parse_args(int argc, char *argv[], struct opts *o)
 			break;
 		case OPT_ONCE:
 			o->once = 1;
-			break;
-		case OPT_PIN:
-			if (strncmp(optarg, "sha256//", 8) != 0)
-				errx(EX_USAGE, "--pin %s: sha256//BASE64 "
-				    "expected", optarg);
-			o->pin = optarg;
 			break;
 		default:
 			usage();
@@ -281,8 +261,7 @@ main(int argc, char *argv[])
 	(void)signal(SIGPIPE, SIG_IGN);
 	memset(&o, 0, sizeof(o));
 	o.wait = -1;
-	o.maxdelay = MAXDELAY;
-	o.maxretries = -1;
+	session_net_init(&o.net);
 	o.min_free = 1024LL * 1024 * 1024;
 	o.min_inodes = 10000;
 	parse_args(argc, argv, &o);
@@ -294,14 +273,14 @@ main(int argc, char *argv[])
 	if (session_parse(&rec, &s, &e) == -1)
 		errx(EX_DATAERR, "stdin: %s", e.msg);
 	session_record_wipe(&rec);
-	if (o.ca != NULL) {
+	if (o.net.ca != NULL) {
 		free(s.ca);
-		if ((s.ca = strdup(o.ca)) == NULL)
+		if ((s.ca = strdup(o.net.ca)) == NULL)
 			err(EX_OSERR, NULL);
 	}
-	if (o.pin != NULL) {
+	if (o.net.pin != NULL) {
 		free(s.pin);
-		if ((s.pin = strdup(o.pin)) == NULL)
+		if ((s.pin = strdup(o.net.pin)) == NULL)
 			err(EX_OSERR, NULL);
 	}
 	caps_init(&caps);
@@ -327,11 +306,7 @@ main(int argc, char *argv[])
 		err(EX_OSERR, "sigaction");
 	if ((c = session_client(&s, &stop, &e)) == NULL)
 		fail(&e);
-	memset(&r, 0, sizeof(r));
-	r.tries = o.maxretries >= 0 ? (int)o.maxretries + 1 :
-	    o.once ? ONCE_RETRIES + 1 : 0;
-	r.max_ms = (long)o.maxdelay * 1000;
-	r.notify = on_retry;
+	session_net_retry(&o.net, o.once ? ONCE_RETRIES + 1 : 0, on_retry, &r);
 	claim_job_init(&job);
 
 	for (;;) {

@@ -17,16 +17,13 @@
 #include <unistd.h>
 
 #include "caps.h"
-#include "duration.h"
 #include "file.h"
 #include "http.h"
 #include "probe.h"
 #include "record.h"
 #include "session.h"
 
-#define MAXDELAY	300	/* seconds, as Buildbot's worker */
-
-enum { OPT_CA = 256, OPT_MAXDELAY, OPT_MAXRETRIES, OPT_PIN, OPT_PROBE };
+enum { OPT_NET = 256, OPT_PROBE };
 
 struct opts {
 	const char	*basedir;	/* -b */
@@ -37,11 +34,8 @@ struct opts {
 	int		 plain;		/* -p */
 	long long	 slots;		/* -j */
 	struct caps	 caps;		/* detected and -c */
-	char		*ca;		/* --ca, made absolute */
-	const char	*pin;		/* --pin */
 	const char	*probe;		/* --probe */
-	long long	 maxdelay;	/* --maxdelay, seconds */
-	long long	 maxretries;	/* --maxretries; -1: no limit */
+	struct session_net net;		/* --ca, --pin, --max* */
 };
 
 static __dead void
@@ -152,20 +146,19 @@ static void
 parse_args(int argc, char *argv[], struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "ca",		required_argument,	NULL,	OPT_CA },
-		{ "maxdelay",	required_argument,	NULL,	OPT_MAXDELAY },
-		{ "maxretries",	required_argument,	NULL,	OPT_MAXRETRIES },
-		{ "pin",	required_argument,	NULL,	OPT_PIN },
+		{ "ca",		required_argument,	NULL,	OPT_NET },
+		{ "maxdelay",	required_argument,	NULL,	OPT_NET },
+		{ "maxretries",	required_argument,	NULL,	OPT_NET },
+		{ "pin",	required_argument,	NULL,	OPT_NET },
 		{ "probe",	required_argument,	NULL,	OPT_PROBE },
 		{ NULL,		0,			NULL,	0 }
 	};
 	struct bb_error e;
 	const char *errstr;
-	char path[PATH_MAX];
-	int ch;
+	int ch, li;
 
 	while ((ch = getopt_long(argc, argv, "+b:c:H:j:n:pS:s:", longopts,
-	    NULL)) != -1) {
+	    &li)) != -1) {
 		switch (ch) {
 		case 'b':
 			o->basedir = optarg;
@@ -199,30 +192,11 @@ parse_args(int argc, char *argv[], struct opts *o)
 		case 's':
 			o->secret_file = optarg;
 			break;
-		case OPT_CA:
-			if (realpath(optarg, path) == NULL)
-				err(EX_CONFIG, "--ca %s", optarg);
-			free(o->ca);
-			if ((o->ca = strdup(path)) == NULL)
-				err(EX_OSERR, NULL);
-			break;
-		case OPT_MAXDELAY:
-			if (duration_parse(optarg, 1, 86400, &o->maxdelay,
+		case OPT_NET:
+			if (session_net_opt(&o->net, longopts[li].name, optarg,
 			    &e) == -1)
-				errx(EX_USAGE, "--maxdelay: %s", e.msg);
-			break;
-		case OPT_MAXRETRIES:
-			o->maxretries = strtonum(optarg, 0, INT_MAX - 1,
-			    &errstr);
-			if (errstr != NULL)
-				errx(EX_USAGE, "--maxretries %s: %s", optarg,
-				    errstr);
-			break;
-		case OPT_PIN:
-			if (strncmp(optarg, "sha256//", 8) != 0)
-				errx(EX_USAGE, "--pin %s: sha256//BASE64 "
-				    "expected", optarg);
-			o->pin = optarg;
+				errx(e.code, "--%s %s", longopts[li].name,
+				    e.msg);
 			break;
 		case OPT_PROBE:
 			o->probe = optarg;
@@ -260,8 +234,7 @@ main(int argc, char *argv[])
 	caps_init(&o.caps);
 	o.secret_fd = -1;
 	o.slots = 1;
-	o.maxdelay = MAXDELAY;
-	o.maxretries = -1;
+	session_net_init(&o.net);
 	if (caps_detect(&o.caps, &e) == -1)
 		fail(&e);
 	parse_args(argc, argv, &o);
@@ -288,15 +261,12 @@ main(int argc, char *argv[])
 	body = hello_body(&o);
 
 	memset(&ho, 0, sizeof(ho));
-	ho.ca = o.ca;
-	ho.pin = o.pin;
+	ho.ca = o.net.ca;
+	ho.pin = o.net.pin;
 	ho.allow_http = o.plain;
 	if ((c = http_client_new(base, &ho, &e)) == NULL)
 		fail(&e);
-	memset(&r, 0, sizeof(r));
-	r.tries = o.maxretries < 0 ? 0 : (int)o.maxretries + 1;
-	r.max_ms = (long)o.maxdelay * 1000;
-	r.notify = on_retry;
+	session_net_retry(&o.net, 0, on_retry, &r);
 	record_init(&answer);
 	record_init(&out);
 	if (session_hello(c, o.name, secret->data, body, &r, &answer,
@@ -312,8 +282,8 @@ main(int argc, char *argv[])
 	so.name = o.name;
 	so.slots = o.slots;
 	so.caps = &o.caps;
-	so.ca = o.ca;
-	so.pin = o.pin;
+	so.ca = o.net.ca;
+	so.pin = o.net.pin;
 	if (session_make(&answer, &so, &out, &e) == -1)
 		errx(e.code, "POST %s/v1/hello: %s", base, e.msg);
 	if (record_write(stdout, &out, &e) == -1 || fflush(stdout) == EOF)
@@ -323,6 +293,6 @@ main(int argc, char *argv[])
 	http_client_free(c);
 	buf_free(body);
 	caps_free(&o.caps);
-	free(o.ca);
+	session_net_free(&o.net);
 	return 0;
 }

@@ -53,6 +53,40 @@ struct session {
 	long long	 slots;
 };
 
+/*
+ * The options of the stages that talk to a hub: --ca, --pin,
+ * --maxdelay, --maxretries.
+ */
+struct session_net {
+	char		*ca;		/* an absolute path, or NULL */
+	const char	*pin;		/* or NULL */
+	long long	 maxdelay;	/* seconds */
+	long long	 maxretries;	/* -1: not given */
+};
+
+#define SESSION_MAXDELAY	300	/* seconds, as Buildbot's worker */
+
+/* Sets n to the defaults; session_net_free frees its ca. */
+void	session_net_init(struct session_net *);
+void	session_net_free(struct session_net *);
+
+/*
+ * Reads the value arg of the option name ("ca", "pin", "maxdelay" or
+ * "maxretries") into n; a CA's path is made absolute.  Returns 0, or
+ * -1 (EX_USAGE; EX_CONFIG for a CA that is not there).
+ */
+int	session_net_opt(struct session_net *, const char *name,
+	    const char *arg, struct bb_error *);
+
+/*
+ * Sets up r for the tries n allows (tries: the number of tries when
+ * --maxretries was not given, 0 for no limit) with notify.  The rest of
+ * r is zeroed.
+ */
+void	session_net_retry(const struct session_net *, int tries,
+	    void (*notify)(void *, const struct bb_error *, long),
+	    struct http_retry *);
+
 /* Returns 1 if s can be a worker's name (bb-hub(8) add-worker), else 0. */
 int	session_valid_name(const char *);
 

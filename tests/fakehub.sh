@@ -124,3 +124,9 @@ blackhole() {
 	wait_for 20 grep -q '^port ' "$BLACKHOLE_LOG" || return 1
 	BLACKHOLE=http://127.0.0.1:$(sed -n 's/^port //p' "$BLACKHOLE_LOG")
 }
+
+# fakehub_wait PATTERN N: waits until the access log has N lines that
+# match PATTERN (nginx logs a request after it answered it).
+fakehub_wait() {
+	wait_for 20 sh -c "[ \$(grep -c -- '$1' '$FAKEHUB_LOG') -ge $2 ]"
+}

@@ -47,11 +47,13 @@ step name=build cmd=make
 collect glob=hello
 $(cat "$T/s")" "the job, its recipe, then the input passed on"
 is "$err" "" "a job: nothing on stderr"
+fakehub_wait '^POST /job/v1/claim' 1
 like "$(grep '^POST /job/v1/claim' "$FAKEHUB_LOG" | tail -1)" \
     "^POST /job/v1/claim?wait=1 200 auth=Bearer T0K3N lease=-" \
     "claimed with the session's wait and token, no lease"
 run sh -c 'exec bb-claim -w 2m --once < "$1"' sh "$T/s"
 is "$rc" 0 "-w 2m --once: exit 0"
+fakehub_wait '^POST /job/v1/claim' 2
 like "$(grep '^POST /job/v1/claim' "$FAKEHUB_LOG" | tail -1)" \
     "^POST /job/v1/claim?wait=120 " "-w sets the wait"
 run sh -c 'bb-claim < "$1" > /dev/full' sh "$T/s"
@@ -77,6 +79,7 @@ t1=$(now_ms)
 is "$rc" 69 "--once and no job: exit 69"
 is "$out$err" "" "--once and no job: no output"
 ok "$([ $((t1 - t0)) -lt 10000 ]; echo $?)" "--once and no job: quickly ($((t1 - t0)) ms)"
+fakehub_wait '^POST /none/v1/claim' 1
 is "$(claims none)" 1 "--once polls once"
 
 # Without --once it polls again; TERM stops it, printing nothing.
@@ -113,12 +116,14 @@ is "$rc" 69 "a job needing gpu, --once: exit 69"
 is "$out" "" "a declined job is not printed"
 is "$err" "bb-claim: declining job 7 (hello): lacks capability gpu" \
     "the decline says why"
+fakehub_wait '^POST /gpu/v1/jobs/7/decline' 1
 like "$(grep '^POST /gpu/v1/jobs/7/decline' "$FAKEHUB_LOG" | tail -1)" \
     "^POST /gpu/v1/jobs/7/decline 200 auth=Bearer T0K3N lease=L7 body=decline reason=lacks%20capability%20gpu" \
     "declined under the job's lease, with the reason"
 run sh -c 'exec bb-claim --once -c gpu < "$1"' sh "$T/gpu"
 is "$rc" 0 "-c gpu: the job is taken"
 like "$out" "^job id=7 " "-c gpu: the job is printed"
+fakehub_wait '^POST /gpu/v1/claim' 2
 n0=$(claims gpu)
 bb-claim < "$T/gpu" > "$T/bg.out" 2> "$T/bg.err" &
 pid=$!
@@ -131,6 +136,7 @@ is "$rc" 130 "INT: killed by INT"
 is "$(cat "$T/bg.out")" "" "INT: nothing on stdout"
 
 # Too little disk: no claim at all.
+fakehub_wait '^POST /job/v1/claim' 3
 n0=$(claims job)
 run sh -c 'exec bb-claim --once -b "$2" --min-free 1000T < "$1"' sh \
     "$T/s" "$T"

@@ -26,7 +26,6 @@ location = /canned/hello {
 }
 EOF
 HUB=$FAKEHUB
-hellos() { grep -c '^POST /v1/hello ' "$FAKEHUB_LOG"; }
 lasthello() { grep '^POST /v1/hello ' "$FAKEHUB_LOG" | tail -1; }
 # Every output of every run, to look for the secret at the end.
 all() { cat "$T/out" "$T/err" >> "$T/all"; }
@@ -42,6 +41,7 @@ is "$rc" 0 "good secret: exit 0"
 is "$out" "session hub=$HUB worker=w1 token=T0K3N keepalive=30 ttl=90 wait=5 max_batch=1000 slots=1 caps=$CAPS" \
     "session record with hub, slots and caps added"
 is "$err" "" "nothing on stderr for a loopback http hub"
+fakehub_wait '^POST /v1/hello ' 1
 like "$(lasthello)" "body=hello version=[0-9.]* os=linux arch=$ARCH slots=1 caps=$CAPS" \
     "hello: version, os, arch, slots, caps"
 
@@ -50,20 +50,22 @@ all
 is "$rc" 0 "trailing slashes, -j, -c: exit 0"
 like "$out" "^session hub=$HUB worker=" "trailing slashes removed from hub"
 like "$out" " slots=4 caps=$CAPS,docker,gpu:cuda\$" "slots and caps"
-is "$(grep -c '^POST /v1/hello 200 ' "$FAKEHUB_LOG")" 2 \
-    "the request went to /v1/hello"
+fakehub_wait '^POST /v1/hello 200 ' 2
+ok $? "the request went to /v1/hello"
 
 # Wrong secret: 77 at once, not retried, with a clear message.
 printf 'wrong\n' > "$T/wrong"
 chmod 600 "$T/wrong"
-n0=$(hellos)
+WAUTH=$(printf 'w1:wrong' | base64)
 run bb-connect -p -H "$HUB" -n w1 -s "$T/wrong"
 all
 is "$rc" 77 "wrong secret: exit 77"
 is "$out" "" "wrong secret: nothing on stdout"
 is "$err" "bb-connect: worker w1: name or secret refused: POST $HUB/v1/hello: status 401: bad name or secret" \
     "wrong secret: the message says so"
-is "$(($(hellos) - n0))" 1 "a refused secret is not retried"
+fakehub_wait "^POST /v1/hello .*auth=Basic $WAUTH " 1
+is "$(grep -c "^POST /v1/hello .*auth=Basic $WAUTH " "$FAKEHUB_LOG")" 1 \
+    "a refused secret is not retried"
 
 # The secret's file must not be readable by others.
 chmod 644 "$T/secret"
@@ -130,13 +132,14 @@ run bb-connect -p -H "$HUB" -n w1 -s "$T/secret" -c 'a b'
 is "$rc" 64 "bad capability: exit 64"
 
 # Plain http only when asked for; a warning unless on the loopback.
-n0=$(hellos)
-run bb-connect -H "$HUB" -n w1 -s "$T/secret"
+run bb-connect -H "$HUB" -n plain -s "$T/secret"
 all
 is "$rc" 64 "http without -p: exit 64"
 like "$err" "plain http sends the secret unencrypted; use https, or -p" \
     "http without -p: the message says why"
-is "$(($(hellos) - n0))" 0 "http without -p: nothing was sent"
+PAUTH=$(printf 'plain:%s' "$SECRET" | base64)
+grep -q "auth=Basic $PAUTH" "$FAKEHUB_LOG" && r=1 || r=0
+ok $r "http without -p: nothing was sent"
 ZHUB=$(echo "$HUB" | sed 's/127.0.0.1/0.0.0.0/')
 run bb-connect -p -H "$ZHUB" -n w1 -s "$T/secret"
 all
@@ -172,7 +175,8 @@ PATH=$T/bin:$PATH run bb-connect -p -H "$HUB" -n w1 -s "$T/secret" \
     -b "$T/base" --probe faketool,reader,noversion,missingtool
 all
 is "$rc" 0 "-b and --probe: exit 0"
-body=$(lasthello)
+fakehub_wait 'body=hello.*faketool' 1
+body=$(grep 'body=hello.*faketool' "$FAKEHUB_LOG")
 like "$body" 'info name=admin value=Ada%20<ada@example.org>' \
     "info admin sent"
 like "$body" 'info name=host value=Debian%2012%20on%202%20cores\\x0A' \

@@ -39,6 +39,8 @@ main(void)
 	struct bb_error err;
 	struct session_opts so;
 	struct session s;
+	struct session_net net;
+	struct http_retry retry;
 	struct record a, out;
 	struct caps caps;
 	struct buf *b, *sec;
@@ -211,6 +213,31 @@ main(void)
 	    "localhost.example.org is not");
 	ok(!session_url_loopback("http://[::2]"), "[::2] is not");
 	ok(!session_url_loopback("not a url"), "garbage is not");
+
+	session_net_init(&net);
+	ok(net.maxdelay == 300 && net.maxretries == -1 && net.ca == NULL,
+	    "net defaults");
+	ok(session_net_opt(&net, "maxdelay", "2m", &err) == 0 &&
+	    net.maxdelay == 120, "--maxdelay 2m");
+	ok(session_net_opt(&net, "maxdelay", "0", &err) == -1 &&
+	    err.code == EX_USAGE, "--maxdelay 0: %s", err.msg);
+	ok(session_net_opt(&net, "maxretries", "3", &err) == 0 &&
+	    net.maxretries == 3, "--maxretries 3");
+	ok(session_net_opt(&net, "maxretries", "-1", &err) == -1 &&
+	    err.code == EX_USAGE, "--maxretries -1: %s", err.msg);
+	ok(session_net_opt(&net, "pin", "sha256//x=", &err) == 0 &&
+	    strcmp(net.pin, "sha256//x=") == 0, "--pin");
+	ok(session_net_opt(&net, "pin", "md5//x", &err) == -1, "--pin md5");
+	ok(session_net_opt(&net, "ca", "/", &err) == 0 &&
+	    strcmp(net.ca, "/") == 0, "--ca /");
+	ok(session_net_opt(&net, "ca", "/nonexistent/ca.pem", &err) == -1 &&
+	    err.code == EX_CONFIG, "--ca missing: %s", err.msg);
+	session_net_retry(&net, 7, NULL, &retry);
+	ok(retry.tries == 4 && retry.max_ms == 120000, "retry from options");
+	net.maxretries = -1;
+	session_net_retry(&net, 7, NULL, &retry);
+	ok(retry.tries == 7, "retry default tries");
+	session_net_free(&net);
 
 	session_record_wipe(&a);
 	session_record_wipe(&out);
