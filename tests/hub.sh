@@ -1,5 +1,5 @@
 # Helpers for tests that need a real bb-hub: source after tests/lib.sh.
-# shellcheck shell=sh disable=SC2034
+# shellcheck shell=sh disable=SC2034,SC2154
 #
 #	hub_init			make the hub directory $HUB_DIR ($T/hub)
 #					and set $HUB_ADMIN (the admin token)
@@ -20,6 +20,8 @@
 #					and $body
 #	hub_claim AUTH-HEADER [WAIT]	claim (as hub_req); sets $LEASE too
 #	hub_wait_parked N		wait until N claims are parked
+#	hub_done			done_testing, with the hub's log shown
+#					if anything failed
 #	rec_get KEY			the value of KEY in the first record on
 #					stdin that has it (still %-encoded)
 #
@@ -58,6 +60,11 @@ hub_start() {
 hub_stop() {
 	kill -TERM "$HUB_PID" 2>/dev/null
 	wait "$HUB_PID"
+}
+
+hub_done() {
+	[ "$_tap_failed" -eq 0 ] || hub_diag
+	done_testing
 }
 
 hub_wait_parked() {

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154,SC2034  # rc, out, err, RUN_ENV: tests/lib.sh
 # bb-hub's admin commands: output, errors and exit statuses.
 . "${BB_SRC:-.}/tests/lib.sh"
 
@@ -106,7 +107,7 @@ run bb-hub remove-worker builder-1
 is "$rc:$err" "0:" "remove-worker"
 is "$(bb-hub workers -d "$D" -r)" "" "the worker is gone"
 
-RUN_ENV=
+unset RUN_ENV
 run bb-hub serve -K 10 -L 5 -l http://127.0.0.1:0 "$D"
 is "$rc" 64 "a lease shorter than the keepalive: exit 64"
 run bb-hub serve -K 1x "$D"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154  # rc, out, err: set by run in tests/lib.sh
 # bb-hub: leases renewed by reports, expired leases fenced off, attempts,
 # cancel, and a restart in the middle of a job.
 . "${BB_SRC:-.}/tests/lib.sh"
@@ -60,7 +61,7 @@ hub_req POST "/v1/claim?wait=5" -H "$A2"
 is "$code" 200 "w2 claims it"
 like "$body" "^job id=$J .*attempt=2" "as attempt 2"
 L2=$(printf '%s\n' "$body" | rec_get lease)
-ok $([ "$L1" != "$L2" ]; echo $?) "under a new lease"
+ok "$([ "$L1" != "$L2" ]; echo $?)" "under a new lease"
 hub_req POST "/v1/jobs/$J/events" -H "$A1" -H "Bb-Lease: $L1" \
     --data-binary 'log step=build fd=1 t=2 data=late seq=2
 '
@@ -139,5 +140,4 @@ hub_req POST "/v1/jobs/$J/finish" -H "$A1" -H "Bb-Lease: $L" \
 is "$code:$body" "200:finished id=$J attempt=1 result=success" "and finishes it"
 hub_req POST "/v1/claim?wait=0" -H "$A2"
 like "$body" "^job id=$Q " "the queued job is still queued and handed out"
-[ "$_tap_failed" -eq 0 ] || hub_diag
-done_testing
+hub_done

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154  # rc, out, err: set by run in tests/lib.sh
 # bb-hub over TLS, with a test CA made here; curl refuses it without the CA.
 . "${BB_SRC:-.}/tests/lib.sh"
 . "$BB_SRC/tests/hub.sh"
@@ -48,7 +49,7 @@ is "$rc" 60 "and with another CA"
 rc=0
 curl -sS -o /dev/null -m 10 "http://${HUB_URL#https://}/healthz" \
     2>/dev/null || rc=$?
-ok $([ "$rc" -ne 0 ]; echo $?) "plain HTTP gets nothing from the TLS port"
+ok "$([ "$rc" -ne 0 ]; echo $?)" "plain HTTP gets nothing from the TLS port"
 
 HUB_CURL_OPTS="--cacert $T/ca.pem"
 hub_req GET /healthz
@@ -93,5 +94,4 @@ is "$(cat "$T/poll.code")" 200 "a parked TLS claim gets the new job"
 rc=0
 hub_stop || rc=$?
 is "$rc" 0 "the TLS hub stops cleanly"
-[ "$_tap_failed" -eq 0 ] || hub_diag
-done_testing
+hub_done
