@@ -7,7 +7,9 @@
 #     METHOD URI STATUS auth=AUTHORIZATION lease=BB-LEASE body=BODY, the
 #     body only when a location proxies it; @PORT@ in LOCATIONS is the
 #     server's own port)
-#   fakehub_ca                               makes $T/ca.pem, $T/srv.*
+#   fakehub_ca                               makes a CA ($T/ca.pem) and a
+#                                            certificate for 127.0.0.1
+#                                            ($T/srv.pem, $T/srv.key)
 #   freeport                                 prints a free port
 # shellcheck shell=sh
 
@@ -33,7 +35,8 @@ fakehub_ca() {
 	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$T/srv.ext" &&
 	openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" \
 	    -CAkey "$T/ca.key" -CAcreateserial -out "$T/srv.pem" -days 2 \
-	    -extfile "$T/srv.ext" 2>/dev/null
+	    -extfile "$T/srv.ext" 2>/dev/null &&
+	chmod 600 "$T/ca.key" "$T/srv.key"
 }
 
 fakehub_start() {

@@ -147,6 +147,11 @@ is "$rc" 0 "http to another host with -p: exit 0"
 like "$err" "warning: $ZHUB is plain http: the secret and the session token travel unencrypted" \
     "http to another host: a warning"
 
+# The hub built in (make HUB_URL=...) when neither -H nor BB_HUB says.
+run bb-connect -n w1 -s "$T/secret" --maxretries 0
+like "$err" "POST $(sed -n 's/^HUB_URL ?=[[:space:]]*//p' "$BB_SRC/Makefile")/v1/hello: " \
+    "without -H or BB_HUB, the hub built in"
+
 # Hub down: retried with backoff, then 75.
 port=$(freeport)
 run bb-connect -p -H "http://127.0.0.1:$port" -n w1 -s "$T/secret" \

@@ -4,6 +4,7 @@
 # TLS with a CA made here.
 . "${BB_SRC:-.}/tests/lib.sh"
 . "$BB_SRC/tests/hub.sh"
+. "$BB_SRC/tests/fakehub.sh"
 
 hub_init
 hub_add_worker w1
@@ -160,20 +161,10 @@ is "$rc" 75 "hub down, bb-connect: exit 75"
 like "$err" "trying again in 1 s" "hub down, bb-connect: retried"
 
 # TLS: a CA made here.
-(
-	cd "$T" || exit 1
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout ca.key -out ca.pem -days 2 -subj /CN=bb-test-ca
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout hub.key -out hub.csr -subj /CN=localhost
-	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >ext
-	openssl x509 -req -in hub.csr -CA ca.pem -CAkey ca.key \
-	    -CAcreateserial -out hub.pem -days 2 -extfile ext
-	chmod 600 hub.key
-) >"$T/openssl.log" 2>&1
+fakehub_ca
 ok $? "a test CA and a hub certificate"
 HUB_LISTEN=https://127.0.0.1:0
-hub_start -c "$T/hub.pem" -k "$T/hub.key" -K 5 -W 5
+hub_start -c "$T/srv.pem" -k "$T/srv.key" -K 5 -W 5
 run bb-connect -H "$HUB_URL" -n w1 -s "$T/w1.secret" --maxretries 0
 is "$rc" 75 "https, a CA the worker does not trust: exit 75"
 like "$err" "the TLS certificate of 127.0.0.1 cannot be verified" \
