@@ -146,14 +146,18 @@ session_secret_fd(int fd, struct buf **out, struct bb_error *err)
 int
 session_secret_env(const char *var, struct buf **out, struct bb_error *err)
 {
-	char *v;
-	size_t len;
+	char *v, *entry;
+	size_t len, vlen = strlen(var);
 	int rv = -1;
 
 	*out = NULL;
 	if ((v = getenv(var)) == NULL)
 		return 0;
 	len = strlen(v);
+	/* The whole "NAME=value" string, as /proc/PID/environ shows it. */
+	entry = v - vlen - 1;
+	if (strncmp(entry, var, vlen) != 0 || entry[vlen] != '=')
+		entry = v;
 	if (session_check_secret(v, len, err) == -1) {
 		bb_error_prefix(err, "%s", var);
 		goto out;
@@ -167,8 +171,8 @@ session_secret_env(const char *var, struct buf **out, struct bb_error *err)
 	}
 	rv = 1;
 out:
-	explicit_bzero(v, len);
 	(void)unsetenv(var);
+	explicit_bzero(entry, (size_t)(v - entry) + len);
 	return rv;
 }
 

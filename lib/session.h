@@ -106,8 +106,8 @@ int	session_secret_fd(int, struct buf **, struct bb_error *);
 
 /*
  * Reads the secret in the environment variable var into *out, then
- * wipes the variable's value in place and removes it from the
- * environment (so no child and no /proc/PID/environ reader sees it).
+ * removes the variable from the environment and wipes its NAME=value
+ * string in place (so no child and no /proc/PID/environ reader sees it).
  * Returns 1 when the variable was set, 0 when it was not, -1 when its
  * value is not a usable secret.
  */

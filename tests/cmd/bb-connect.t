@@ -267,6 +267,25 @@ run sh -c 'bb-connect -H "$1" -n w1 -s "$2" --ca "$3" >/dev/full' sh \
 is "$rc $err" "74 bb-connect: stdout: No space left on device" \
     "stdout on /dev/full: exit 74"
 
+# While it waits for the hub, the secret is in neither its environment
+# nor its command line.
+blackhole || exit 1
+env -i PATH="$PATH" BB_SECRET="$SECRET" bb-connect -p -H "$BLACKHOLE" -n w1 \
+    > "$T/bg.out" 2> "$T/bg.err" &
+pid=$!
+wait_for 30 grep -q accepted "$BLACKHOLE_LOG" && r=0 || r=1
+ok $r "bb-connect waits for a silent hub"
+tr '\0' '\n' < "/proc/$pid/environ" > "$T/environ"
+tr '\0' '\n' < "/proc/$pid/cmdline" > "$T/cmdline"
+kill -TERM "$pid"
+wait "$pid" 2>/dev/null || :
+grep -q PATH= "$T/environ" && r=0 || r=1
+ok $r "its environment was read"
+grep -q -- "$SECRET" "$T/environ" "$T/cmdline" && r=1 || r=0
+ok $r "BB_SECRET is wiped from its environment"
+grep -q BB_SECRET "$T/environ" && r=1 || r=0
+ok $r "and removed"
+
 # The secret was never printed, and never on a command line.
 test -s "$T/all"
 ok $? "outputs were collected"

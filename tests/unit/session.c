@@ -81,6 +81,7 @@ main(void)
 	ok(n == 1 && strcmp(sec->data, "envsecret") == 0,
 	    "the secret from the environment");
 	ok(getenv("BB_TEST_SECRET") == NULL, "removed from the environment");
+	ok(v[-1] == 0 && v[-2] == 0 && v[-15] == 0, "its name too");
 	ok(v[0] == '\0' && memcmp(v, "\0\0\0\0\0\0\0\0\0", 9) == 0,
 	    "its value was wiped in place");
 	buf_freezero(sec);
