@@ -11,7 +11,7 @@
 #                                            certificate for 127.0.0.1
 #                                            ($T/srv.pem, $T/srv.key)
 #   freeport                                 prints a free port
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2034
 
 freeport() {
 	if [ -x "${BB_BUILD:-}/tests/tools/freeport" ]; then

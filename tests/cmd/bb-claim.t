@@ -1,5 +1,6 @@
 #!/bin/sh
 # bb-claim against a canned hub (nginx): jobs, no job, declines, disk,
+# shellcheck disable=SC2154,SC2034  # rc, out, err, body, RUN_ENV: tests/lib.sh, hub.sh
 # refused tokens, a hub that is down or silent, signals.
 . "${BB_SRC:-.}/tests/lib.sh"
 . "$BB_SRC/tests/fakehub.sh"

@@ -1,5 +1,6 @@
 #!/bin/sh
 # bb-connect against a canned hub (nginx): hello, secrets, TLS, retries.
+# shellcheck disable=SC2154,SC2034  # rc, out, err, body, RUN_ENV: tests/lib.sh, hub.sh
 . "${BB_SRC:-.}/tests/lib.sh"
 . "$BB_SRC/tests/fakehub.sh"
 

@@ -1,5 +1,6 @@
 #!/bin/sh
 # bb-connect and bb-claim against a real bb-hub on the loopback: hello,
+# shellcheck disable=SC2154,SC2034  # rc, out, err, body, RUN_ENV: tests/lib.sh, hub.sh
 # secrets, tokens, jobs with their recipes, declines, the disk, signals,
 # TLS with a CA made here.
 . "${BB_SRC:-.}/tests/lib.sh"
