@@ -31,7 +31,7 @@
 #define DISK_RECHECK	60		/* seconds between disk checks */
 #define DECLINE_TRIES	4
 #define DECLINE_MAX_MS	5000
-#define POLL_MIN_MS	1000		/* polls that end at once, at most */
+#define POLL_MIN_MS	1000		/* a poll that ends at once waits */
 
 enum { OPT_NET = 256, OPT_MIN_FREE, OPT_MIN_INODES, OPT_ONCE };
 
@@ -365,5 +365,8 @@ main(int argc, char *argv[])
 		if (o.once)
 			exit(EX_UNAVAILABLE);
 		block_signals(SIG_UNBLOCK);
+		/* A hub that offers the declined job again is not hammered. */
+		if (now_ms() - started < POLL_MIN_MS)
+			pause_ms(POLL_MIN_MS);
 	}
 }
