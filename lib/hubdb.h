@@ -117,7 +117,7 @@ int	hubdb_workers(struct hubdb *, long long, long long,
 
 /*
  * Queues a job: the recipe, the source blob (hex, size) and the most
- * attempts (0: the default, 3).  Returns HUB_OK and its number in *id.
+ * attempts (0: the hub's, given to hubdb_expire).  Returns HUB_OK and its number in *id.
  */
 int	hubdb_submit(struct hubdb *, const struct recipe *, const char *,
 	    off_t, int, long long, long long *, struct bb_error *);
@@ -215,11 +215,12 @@ int	hubdb_cancel(struct hubdb *, long long, long long, struct bb_error *);
 /*
  * Ends every lease that ran out by now, except of jobs for which busy
  * returns 1: each job goes back to the queue, or ends in state error when
- * it had its most attempts.  Adds the expired leases to *n.  Returns 0 or
- * -1.
+ * it had its most attempts (its own, else defmax).  Adds the expired
+ * leases to *n.  Returns 0 or -1.
  */
-int	hubdb_expire(struct hubdb *, long long, int (*)(void *, long long),
-	    void *, long long *, struct bb_error *);
+int	hubdb_expire(struct hubdb *, long long, int,
+	    int (*)(void *, long long), void *, long long *,
+	    struct bb_error *);
 
 /* Gives every running job's lease ttl ms from now (at start). */
 int	hubdb_refresh_leases(struct hubdb *, long long, long long,

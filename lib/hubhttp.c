@@ -2299,7 +2299,8 @@ tick(struct hub_server *s, long long now)
 	if (hubdb_next_expiry(s->hd->db, &next, &err) == -1)
 		hlog(s, "leases: %s", err.msg);
 	else if (next > 0 && next < now) {
-		if (hubdb_expire(s->hd->db, now, is_busy, s, &n, &err) == -1)
+		if (hubdb_expire(s->hd->db, now, s->conf.attempts, is_busy, s,
+		    &n, &err) == -1)
 			hlog(s, "leases: %s", err.msg);
 		if (n > 0) {
 			s->m.expiries += (unsigned long long)n;
