@@ -179,8 +179,13 @@ client_new(const struct opts *o, const struct record *session,
 	if (session != NULL)
 		token = record_get(session, "token");
 	memset(&ho, 0, sizeof(ho));
+	/* bb-connect's --ca and --pin travel in the session record. */
 	ho.ca = o->ca;
 	ho.pin = o->pin;
+	if (ho.ca == NULL && session != NULL)
+		ho.ca = record_get(session, "ca");
+	if (ho.pin == NULL && session != NULL)
+		ho.pin = record_get(session, "pin");
 	ho.stop = &stop;
 	/* Plain http only when bb-connect was told to use it. */
 	ho.allow_http = hub != NULL && strncasecmp(hub, "http:", 5) == 0;
