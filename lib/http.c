@@ -835,6 +835,7 @@ http_do(struct http_client *c, const struct http_req *req,
 	const char *method;
 	struct xfer x;
 	CURLcode rc;
+	size_t i;
 	int same, body, rv = -1;
 
 	buf_free(resp->body);
@@ -872,6 +873,17 @@ http_do(struct http_client *c, const struct http_req *req,
 	    (body && header_add(&h, ct) == -1)) {
 		bb_error_set(err, EX_OSERR, "%s: out of memory", what);
 		goto out;
+	}
+	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++) {
+		if (!header_safe(req->headers[i], 1) ||
+		    strchr(req->headers[i], ':') == NULL) {
+			bb_error_set(err, EX_SOFTWARE, "%s: bad header", what);
+			goto out;
+		}
+		if (header_add(&h, req->headers[i]) == -1) {
+			bb_error_set(err, EX_OSERR, "%s: out of memory", what);
+			goto out;
+		}
 	}
 	if (setup(&x, url, method, h) == -1) {
 		bb_error_set(err, EX_SOFTWARE, "%s: libcurl refused an option",

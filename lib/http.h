@@ -71,6 +71,9 @@ struct http_req {
 					   HTTP_BODY_MAX */
 	long		 timeout;	/* whole exchange, seconds; 0: none */
 	int		 no_idle;	/* long poll: no idle limit */
+	const char *const *headers;	/* more "Name: value" headers,
+					   NULL-ended, or NULL: printable
+					   ASCII, sent to any origin */
 };
 
 /* What came back.  Set it up with http_resp_init. */

@@ -339,6 +339,29 @@ test_exchanges(void)
 	    "\r\nContent-Type: text/plain; charset=utf-8\r\n") != NULL &&
 	    strstr(head, "\r\nContent-Length: 13\r\n") != NULL,
 	    "POST of records");
+	{
+		const char *hdrs[] = { "Content-Digest: sha-256=:AB+/=:",
+		    NULL };
+		const char *bad[] = { "X-A: 1\r\nX-B: 2", NULL };
+		struct http_resp r2;
+
+		http_resp_init(&r2);
+		req.method = "PUT";
+		req.headers = hdrs;
+		rv = exchange(c, &req, "HTTP/1.1 201 Created\r\n"
+		    "Content-Length: 0\r\nConnection: close\r\n\r\n", &r2,
+		    &err, other, sizeof(other));
+		head = request_head();
+		ok(rv == 0 && strncmp(head, "PUT /v1/x", 9) == 0 &&
+		    strstr(head, "\r\nContent-Digest: sha-256=:AB+/=:\r\n")
+		    != NULL, "extra headers sent");
+		req.headers = bad;
+		ok(http_do(c, &req, &r2, &err) == -1 &&
+		    err.code == EX_SOFTWARE, "a header with a CR refused");
+		req.headers = NULL;
+		req.method = NULL;
+		http_resp_free(&r2);
+	}
 	pos = 0;
 	ok(http_resp_record(&resp, &pos, &r, &err) == 1 &&
 	    record_is(&r, "session") && strcmp(record_get(&r, "token"), "t")
