@@ -1,0 +1,609 @@
+/*
+ * bb-hub: the reference hub of bb.  It holds jobs, hands them to workers
+ * (bb-protocol(7)) and keeps their results; its admin commands work on
+ * the hub directory itself.
+ */
+#include <sys/types.h>
+
+#include <err.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+#include <vis.h>
+
+#include "duration.h"
+#include "file.h"
+#include "hub.h"
+#include "hubhttp.h"
+
+struct opts {
+	const char	*dir;
+	int		 records;	/* -r */
+	long long	 limit;		/* jobs -n */
+	const char	*state;		/* jobs -s */
+	long long	 attempt;	/* log -a, submit -a */
+};
+
+static volatile sig_atomic_t stop;
+
+static __dead void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: bb-hub init dir\n"
+	    "       bb-hub serve [-A attempts] [-c cert] [-K keepalive] "
+	    "[-k key] [-L lease]\n"
+	    "                    [-l address] [-n connections] "
+	    "[-W maxwait] [-w file] dir\n"
+	    "       bb-hub add-worker [-d dir] name\n"
+	    "       bb-hub remove-worker [-d dir] name\n"
+	    "       bb-hub submit [-a attempts] [-d dir] recipe source\n"
+	    "       bb-hub jobs [-r] [-d dir] [-n limit] [-s state]\n"
+	    "       bb-hub show [-r] [-d dir] job\n"
+	    "       bb-hub log [-r] [-a attempt] [-d dir] job\n"
+	    "       bb-hub cancel [-d dir] job\n"
+	    "       bb-hub workers [-r] [-d dir]\n");
+	exit(EX_USAGE);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+log_stderr(void *arg, const char *msg)
+{
+	(void)arg;
+	warnx("%s", msg);
+}
+
+static __dead void
+fail(const struct bb_error *e)
+{
+	errx(e->code, "%s", e->msg);
+}
+
+/* Exits with the outcome of a hub call that is not HUB_OK. */
+static void
+check(int rv, const struct bb_error *e)
+{
+	if (rv == HUB_OK)
+		return;
+	if (rv == -1)
+		fail(e);
+	errx(EX_DATAERR, "%s", e->msg);
+}
+
+static void
+finish_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(EX_IOERR, "stdout");
+}
+
+static long long
+job_number(const char *s)
+{
+	const char *errstr;
+	long long id;
+
+	id = strtonum(s, 1, LLONG_MAX, &errstr);
+	if (errstr != NULL)
+		errx(EX_USAGE, "job %s: %s", s, errstr);
+	return id;
+}
+
+static struct hub_dir *
+open_dir(const struct opts *o)
+{
+	struct hub_dir *hd;
+	struct bb_error e;
+
+	if (o->dir == NULL)
+		errx(EX_USAGE, "no hub directory: use -d or set BB_HUB_DIR");
+	if (hub_dir_open(o->dir, &hd, &e) == -1)
+		fail(&e);
+	return hd;
+}
+
+static long long
+duration_ms(const char *s, const char *what, long long min, long long max)
+{
+	struct bb_error e;
+	long long secs;
+
+	if (duration_parse(s, min, max, &secs, &e) == -1)
+		errx(EX_USAGE, "%s %s", what, e.msg);
+	return secs * 1000;
+}
+
+static int
+cmd_serve(int argc, char **argv)
+{
+	struct hub_conf c;
+	struct hub_server *s;
+	struct bb_error e;
+	struct sigaction sa;
+	sigset_t block, old;
+	const char *errstr;
+	int ch, lease_set = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.listen = "https://0.0.0.0:8443";
+	c.keepalive = 30 * 1000;
+	c.maxwait = 60 * 1000;
+	c.attempts = 3;
+	c.connections = 10000;
+	c.log = log_stderr;
+	while ((ch = getopt(argc, argv, "+A:c:K:k:L:l:n:W:w:")) != -1) {
+		switch (ch) {
+		case 'A':
+			c.attempts = (int)strtonum(optarg, 1,
+			    HUB_ATTEMPTS_MAX, &errstr);
+			if (errstr != NULL)
+				errx(EX_USAGE, "-A %s: %s", optarg, errstr);
+			break;
+		case 'c':
+			c.cert = optarg;
+			break;
+		case 'K':
+			c.keepalive = duration_ms(optarg, "-K", 1, 3600);
+			break;
+		case 'k':
+			c.key = optarg;
+			break;
+		case 'L':
+			c.ttl = duration_ms(optarg, "-L", 1, 86400);
+			lease_set = 1;
+			break;
+		case 'l':
+			c.listen = optarg;
+			break;
+		case 'n':
+			c.connections = (unsigned int)strtonum(optarg, 16,
+			    1000000, &errstr);
+			if (errstr != NULL)
+				errx(EX_USAGE, "-n %s: %s", optarg, errstr);
+			break;
+		case 'W':
+			c.maxwait = duration_ms(optarg, "-W", 1, 3600);
+			break;
+		case 'w':
+			c.addr_file = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage();
+	c.dir = argv[0];
+	if (!lease_set)
+		c.ttl = 3 * c.keepalive;
+	if (c.ttl <= c.keepalive)
+		errx(EX_USAGE, "-L must be longer than -K");
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)sigemptyset(&block);
+	(void)sigaddset(&block, SIGTERM);
+	(void)sigaddset(&block, SIGINT);
+	(void)sigaddset(&block, SIGHUP);
+	(void)sigprocmask(SIG_BLOCK, &block, &old);
+	(void)sigdelset(&old, SIGTERM);
+	(void)sigdelset(&old, SIGINT);
+	(void)sigdelset(&old, SIGHUP);
+
+	if (hub_server_start(&c, &s, &e) == -1)
+		fail(&e);
+	warnx("listening on %s", hub_server_url(s));
+	if (hub_server_run(s, &stop, &old, &e) == -1) {
+		hub_server_free(s);
+		fail(&e);
+	}
+	hub_server_free(s);
+	warnx("stopped");
+	return 0;
+}
+
+static int
+cmd_init(int argc, char **argv)
+{
+	struct bb_error e;
+
+	if (argc != 2)
+		usage();
+	if (hub_dir_init(argv[1], &e) == -1)
+		fail(&e);
+	return 0;
+}
+
+static int
+cmd_add_worker(const struct opts *o, int argc, char **argv)
+{
+	struct hub_dir *hd;
+	struct bb_error e;
+	char secret[HUBAUTH_TOKEN_LEN + 1];
+	int rv;
+
+	if (argc != 1)
+		usage();
+	hd = open_dir(o);
+	rv = hub_add_worker(hd, argv[0], secret, &e);
+	if (rv == HUB_EXISTS)
+		errx(EX_DATAERR, "%s", e.msg);
+	if (rv != HUB_OK)
+		fail(&e);
+	printf("%s\n", secret);
+	explicit_bzero(secret, sizeof(secret));
+	hub_dir_close(hd);
+	finish_stdout();
+	return 0;
+}
+
+static int
+cmd_remove_worker(const struct opts *o, int argc, char **argv)
+{
+	struct hub_dir *hd;
+	struct bb_error e;
+	long long n;
+
+	if (argc != 1)
+		usage();
+	hd = open_dir(o);
+	check(hubdb_worker_remove(hd->db, argv[0], hub_now(), &n, &e), &e);
+	if (n > 0)
+		warnx("%lld jobs of %s back in the queue", n, argv[0]);
+	hub_dir_close(hd);
+	return 0;
+}
+
+static int
+cmd_submit(const struct opts *o, int argc, char **argv)
+{
+	struct hub_dir *hd;
+	struct recipe *rc;
+	struct bb_error e;
+	char hex[DIGEST_HEXLEN + 1];
+	long long id;
+	off_t size;
+
+	if (argc != 2)
+		usage();
+	if (recipe_parse_file(argv[0], &rc, &e) == -1 ||
+	    recipe_check(rc, &e) == -1)
+		fail(&e);
+	hd = open_dir(o);
+	if (hub_put_source(hd, argv[1], hex, &size, &e) == -1)
+		fail(&e);
+	if (hub_submit(hd, rc, hex, (int)o->attempt, &id, &e) != HUB_OK)
+		fail(&e);
+	printf("%lld\n", id);
+	recipe_free(rc);
+	hub_dir_close(hd);
+	finish_stdout();
+	return 0;
+}
+
+static int
+print_rec(void *arg, const struct record *r)
+{
+	struct bb_error e;
+
+	(void)arg;
+	if (record_write(stdout, r, &e) == -1)
+		return -1;
+	return 0;
+}
+
+/* Prints value safely for a terminal or a pipe. */
+static void
+put_vis(const char *v, size_t len)
+{
+	char *out;
+
+	if ((out = calloc(len + 1, 4)) == NULL)
+		err(EX_OSERR, NULL);
+	(void)strvisx(out, v, len, VIS_SAFE | VIS_OCTAL |
+	    VIS_NOSLASH);
+	fputs(out, stdout);
+	free(out);
+}
+
+static const char *
+get(const struct record *r, const char *key)
+{
+	const char *v = record_get(r, key);
+
+	return v != NULL && *v != '\0' ? v : "-";
+}
+
+static int
+print_job_line(void *arg, const struct record *r)
+{
+	(void)arg;
+	printf("%-6s %-9s %-2s %-16s ", get(r, "id"), get(r, "state"),
+	    get(r, "attempt"), get(r, "worker"));
+	put_vis(get(r, "name"), strlen(get(r, "name")));
+	putchar('\n');
+	return ferror(stdout) ? -1 : 0;
+}
+
+static int
+cmd_jobs(const struct opts *o, int argc, char **argv)
+{
+	struct hub_dir *hd;
+	struct bb_error e;
+
+	(void)argv;
+	if (argc != 0)
+		usage();
+	if (o->state != NULL && strcmp(o->state, "queued") != 0 &&
+	    strcmp(o->state, "running") != 0 && !hubdb_valid_result(o->state))
+		errx(EX_USAGE, "-s %s: not a job state", o->state);
+	hd = open_dir(o);
+	if (!o->records)
+		printf("%-6s %-9s %-2s %-16s %s\n", "ID", "STATE", "AT",
+		    "WORKER", "NAME");
+	check(hubdb_jobs(hd->db, o->state, o->limit, o->records ? print_rec :
+	    print_job_line, NULL, &e), &e);
+	hub_dir_close(hd);
+	finish_stdout();
+	return 0;
+}
+
+static int
+print_worker_line(void *arg, const struct record *r)
+{
+	(void)arg;
+	printf("%-16s %-4s %-12s ", get(r, "name"),
+	    strcmp(get(r, "connected"), "1") == 0 ? "yes" : "no",
+	    get(r, "running"));
+	put_vis(get(r, "caps"), strlen(get(r, "caps")));
+	putchar('\n');
+	return ferror(stdout) ? -1 : 0;
+}
+
+static int
+cmd_workers(const struct opts *o, int argc, char **argv)
+{
+	struct hub_dir *hd;
+	struct bb_error e;
+
+	(void)argv;
+	if (argc != 0)
+		usage();
+	hd = open_dir(o);
+	if (!o->records)
+		printf("%-16s %-4s %-12s %s\n", "NAME", "CONN", "RUNNING",
+		    "CAPS");
+	/* Connected: seen within the default wait and lease. */
+	check(hubdb_workers(hd->db, hub_now(), (60 + 90 + 10) * 1000,
+	    o->records ? print_rec : print_worker_line, NULL, &e), &e);
+	hub_dir_close(hd);
+	finish_stdout();
+	return 0;
+}
+
+static int
+print_show(void *arg, const struct record *r)
+{
+	const char *v;
+	size_t i, len;
+
+	(void)arg;
+	if (record_is(r, "job")) {
+		for (i = 0; i < r->nf; i++) {
+			printf("%-10s ", record_key(r, i));
+			v = record_val(r, i, &len);
+			put_vis(v, len);
+			putchar('\n');
+		}
+	} else if (record_is(r, "step")) {
+		printf("step       %s: ", get(r, "name"));
+		v = record_getn(r, "cmd", &len);
+		put_vis(v ? v : "", v ? len : 0);
+		putchar('\n');
+	} else if (record_is(r, "attempt"))
+		printf("attempt    %s by %s: %s %s\n", get(r, "n"),
+		    get(r, "worker"), get(r, "end"), get(r, "result"));
+	else if (record_is(r, "artifact")) {
+		printf("artifact   %s %s %s ", get(r, "attempt"),
+		    get(r, "size"), get(r, "sha256"));
+		put_vis(get(r, "name"), strlen(get(r, "name")));
+		putchar('\n');
+	}
+	return ferror(stdout) ? -1 : 0;
+}
+
+static int
+cmd_show(const struct opts *o, int argc, char **argv)
+{
+	struct hub_dir *hd;
+	struct bb_error e;
+	long long id;
+
+	if (argc != 1)
+		usage();
+	id = job_number(argv[0]);
+	hd = open_dir(o);
+	check(hubdb_job(hd->db, id, o->records ? print_rec : print_show, NULL,
+	    &e), &e);
+	hub_dir_close(hd);
+	finish_stdout();
+	return 0;
+}
+
+struct logout {
+	int	raw;		/* -r */
+	int	tty;
+};
+
+static int
+print_log(void *arg, long long seq, const char *line, size_t len)
+{
+	struct logout *lo = arg;
+	struct record r;
+	const char *v;
+	size_t vlen;
+	int rv = 0;
+
+	(void)seq;
+	if (lo->raw) {
+		if (fwrite(line, 1, len, stdout) != len || putchar('\n') == EOF)
+			return -1;
+		return 0;
+	}
+	record_init(&r);
+	if (record_parse(&r, line, len, NULL) == -1)
+		goto out;
+	if (record_is(&r, "log") &&
+	    (v = record_getn(&r, "data", &vlen)) != NULL) {
+		if (lo->tty)
+			put_vis(v, vlen);
+		else if (fwrite(v, 1, vlen, stdout) != vlen)
+			rv = -1;
+	} else if (record_is(&r, "status")) {
+		printf("== %s %s", get(&r, "step"), get(&r, "state"));
+		if (record_get(&r, "result") != NULL)
+			printf(" %s", get(&r, "result"));
+		if (record_get(&r, "rc") != NULL)
+			printf(" rc=%s", get(&r, "rc"));
+		if (record_get(&r, "signal") != NULL)
+			printf(" signal=%s", get(&r, "signal"));
+		if (record_get(&r, "elapsed") != NULL)
+			printf(" %ss", get(&r, "elapsed"));
+		putchar('\n');
+	} else if (record_is(&r, "done")) {
+		printf("== done %s", get(&r, "result"));
+		if (record_get(&r, "reason") != NULL) {
+			putchar(' ');
+			put_vis(get(&r, "reason"), strlen(get(&r, "reason")));
+		}
+		putchar('\n');
+	}
+out:
+	record_free(&r);
+	return rv == 0 && ferror(stdout) ? -1 : rv;
+}
+
+static int
+cmd_log(const struct opts *o, int argc, char **argv)
+{
+	struct hub_dir *hd;
+	struct logout lo;
+	struct bb_error e;
+	long long id, n = o->attempt;
+
+	if (argc != 1)
+		usage();
+	id = job_number(argv[0]);
+	lo.raw = o->records;
+	lo.tty = isatty(STDOUT_FILENO);
+	hd = open_dir(o);
+	check(hubdb_log(hd->db, id, &n, 0, 0, print_log, &lo, &e), &e);
+	hub_dir_close(hd);
+	finish_stdout();
+	return 0;
+}
+
+static int
+cmd_cancel(const struct opts *o, int argc, char **argv)
+{
+	struct hub_dir *hd;
+	struct bb_error e;
+	long long id;
+
+	if (argc != 1)
+		usage();
+	id = job_number(argv[0]);
+	hd = open_dir(o);
+	check(hubdb_cancel(hd->db, id, hub_now(), &e), &e);
+	hub_dir_close(hd);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct opts o;
+	const char *cmd, *errstr;
+	int ch;
+
+	file_sanitise_stdfd();
+	(void)setvbuf(stdout, NULL, _IOLBF, 0);
+	(void)signal(SIGPIPE, SIG_IGN);
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	argc--;
+	argv++;
+	if (strcmp(cmd, "init") == 0)
+		return cmd_init(argc, argv);
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc, argv);
+
+	memset(&o, 0, sizeof(o));
+	o.dir = getenv("BB_HUB_DIR");
+	o.limit = 100;
+	while ((ch = getopt(argc, argv, "+a:d:n:rs:")) != -1) {
+		switch (ch) {
+		case 'a':
+			o.attempt = strtonum(optarg, 1, HUB_ATTEMPTS_MAX,
+			    &errstr);
+			if (errstr != NULL)
+				errx(EX_USAGE, "-a %s: %s", optarg, errstr);
+			break;
+		case 'd':
+			o.dir = optarg;
+			break;
+		case 'n':
+			o.limit = strtonum(optarg, 1, 1000000, &errstr);
+			if (errstr != NULL)
+				errx(EX_USAGE, "-n %s: %s", optarg, errstr);
+			break;
+		case 'r':
+			o.records = 1;
+			break;
+		case 's':
+			o.state = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (strcmp(cmd, "add-worker") == 0)
+		return cmd_add_worker(&o, argc, argv);
+	if (strcmp(cmd, "remove-worker") == 0)
+		return cmd_remove_worker(&o, argc, argv);
+	if (strcmp(cmd, "submit") == 0)
+		return cmd_submit(&o, argc, argv);
+	if (strcmp(cmd, "jobs") == 0)
+		return cmd_jobs(&o, argc, argv);
+	if (strcmp(cmd, "show") == 0)
+		return cmd_show(&o, argc, argv);
+	if (strcmp(cmd, "log") == 0)
+		return cmd_log(&o, argc, argv);
+	if (strcmp(cmd, "cancel") == 0)
+		return cmd_cancel(&o, argc, argv);
+	if (strcmp(cmd, "workers") == 0)
+		return cmd_workers(&o, argc, argv);
+	usage();
+}

@@ -1,0 +1,235 @@
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "hub.h"
+#include "hubsrc.h"
+
+long long
+hub_now(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+join(char *out, size_t len, const char *dir, const char *name,
+    struct bb_error *err)
+{
+	int n;
+
+	n = snprintf(out, len, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= len) {
+		bb_error_set(err, EX_USAGE, "%s: path too long", dir);
+		return -1;
+	}
+	return 0;
+}
+
+int
+hub_dir_init(const char *path, struct bb_error *err)
+{
+	char p[PATH_MAX], tok[HUBAUTH_TOKEN_LEN + 2];
+	struct blob_store *bs;
+	int dfd = -1, rv = -1;
+
+	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+		bb_error_errno(err, EX_CANTCREAT, "%s", path);
+		return -1;
+	}
+	if ((dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		bb_error_errno(err, EX_CANTCREAT, "%s", path);
+		return -1;
+	}
+	if (faccessat(dfd, "hub.db", F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+		bb_error_set(err, EX_CANTCREAT, "%s: a hub directory already",
+		    path);
+		goto out;
+	}
+	if (join(p, sizeof(p), path, "hub.db", err) == -1 ||
+	    hubdb_create(p, err) == -1)
+		goto out;
+	if (join(p, sizeof(p), path, "blobs", err) == -1 ||
+	    blob_store_open(p, &bs, err) == -1)
+		goto out;
+	blob_store_close(bs);
+	hubauth_random(tok, HUBAUTH_TOKEN_LEN);
+	tok[HUBAUTH_TOKEN_LEN] = '\n';
+	tok[HUBAUTH_TOKEN_LEN + 1] = '\0';
+	rv = file_write_atomic(dfd, "admin.token", tok, HUBAUTH_TOKEN_LEN + 1,
+	    0600, err);
+	explicit_bzero(tok, sizeof(tok));
+	if (rv == 0)
+		rv = file_sync_dir(dfd, ".", err);
+out:
+	close(dfd);
+	return rv;
+}
+
+int
+hub_dir_open(const char *path, struct hub_dir **out, struct bb_error *err)
+{
+	struct hub_dir *hd;
+	char p[PATH_MAX];
+	struct stat st;
+
+	if ((hd = calloc(1, sizeof(*hd))) == NULL ||
+	    (hd->path = strdup(path)) == NULL) {
+		bb_error_errno(err, EX_OSERR, "%s", path);
+		free(hd);
+		return -1;
+	}
+	if (join(p, sizeof(p), path, "hub.db", err) == -1)
+		goto fail;
+	if (stat(p, &st) == -1) {
+		bb_error_errno(err, EX_NOINPUT, "%s: not a hub directory "
+		    "(bb-hub init makes one)", path);
+		goto fail;
+	}
+	if (hubdb_open(p, &hd->db, err) == -1)
+		goto fail;
+	if (join(p, sizeof(p), path, "blobs", err) == -1 ||
+	    blob_store_open(p, &hd->blobs, err) == -1)
+		goto fail;
+	*out = hd;
+	return 0;
+fail:
+	hub_dir_close(hd);
+	return -1;
+}
+
+void
+hub_dir_close(struct hub_dir *hd)
+{
+	if (hd == NULL)
+		return;
+	hubdb_close(hd->db);
+	blob_store_close(hd->blobs);
+	free(hd->path);
+	free(hd);
+}
+
+int
+hub_admin_token(struct hub_dir *hd, struct buf **out, struct bb_error *err)
+{
+	char p[PATH_MAX];
+
+	if (join(p, sizeof(p), hd->path, "admin.token", err) == -1 ||
+	    file_read_secret(AT_FDCWD, p, 1024, out, err) == -1)
+		return -1;
+	if ((*out)->len < 16) {
+		bb_error_set(err, EX_CONFIG, "%s: too short", p);
+		buf_freezero(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+hub_valid_worker(const char *name)
+{
+	return strlen(name) <= HUBDB_NAME_MAX && recipe_valid_name(name);
+}
+
+int
+hub_add_worker(struct hub_dir *hd, const char *name, char *secret,
+    struct bb_error *err)
+{
+	char hash[HUBAUTH_HASH_MAX];
+	int rv;
+
+	if (!hub_valid_worker(name)) {
+		bb_error_set(err, EX_DATAERR, "bad worker name \"%s\": "
+		    "letters, digits, '.', '_' and '-', at most %d", name,
+		    HUBDB_NAME_MAX);
+		return -1;
+	}
+	hubauth_random(secret, HUBAUTH_TOKEN_LEN);
+	if (hubauth_secret_hash(secret, HUBAUTH_TOKEN_LEN, hash, err) == -1)
+		return -1;
+	rv = hubdb_worker_add(hd->db, name, hash, hub_now(), err);
+	explicit_bzero(hash, sizeof(hash));
+	return rv;
+}
+
+static int
+to_blob(void *arg, const void *p, size_t len, struct bb_error *err)
+{
+	return blob_writer_add(arg, p, len, err);
+}
+
+int
+hub_put_source(struct hub_dir *hd, const char *path, char *hex,
+    off_t *size, struct bb_error *err)
+{
+	struct blob_writer *w;
+	const char *errstr, *sde;
+	struct stat st;
+	long long mtime = 0;
+	int fd, rv;
+
+	if (strcmp(path, "-") == 0)
+		return blob_put_fd(hd->blobs, STDIN_FILENO, "stdin",
+		    HUB_SOURCE_MAX, hex, size, err);
+	if (stat(path, &st) == -1) {
+		bb_error_errno(err, EX_NOINPUT, "%s", path);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+			bb_error_errno(err, EX_NOINPUT, "%s", path);
+			return -1;
+		}
+		rv = blob_put_fd(hd->blobs, fd, path, HUB_SOURCE_MAX, hex,
+		    size, err);
+		close(fd);
+		return rv;
+	}
+	if ((sde = getenv("SOURCE_DATE_EPOCH")) != NULL) {
+		mtime = strtonum(sde, 0, LLONG_MAX / 2, &errstr);
+		if (errstr != NULL) {
+			bb_error_set(err, EX_USAGE, "SOURCE_DATE_EPOCH %s: %s",
+			    sde, errstr);
+			return -1;
+		}
+	}
+	if (blob_writer_new(hd->blobs, HUB_SOURCE_MAX, &w, err) == -1)
+		return -1;
+	if (hubsrc_pack(path, mtime, to_blob, w, err) == -1) {
+		blob_writer_abort(w);
+		return -1;
+	}
+	return blob_writer_commit(w, NULL, hex, size, err);
+}
+
+int
+hub_submit(struct hub_dir *hd, const struct recipe *rc, const char *hex,
+    int attempts, long long *id, struct bb_error *err)
+{
+	off_t size;
+	int fd;
+
+	if ((fd = blob_open(hd->blobs, hex, &size, err)) == -1) {
+		bb_error_set(err, EX_DATAERR, "no source %s on the hub", hex);
+		return -1;
+	}
+	close(fd);
+	if (recipe_check(rc, err) == -1)
+		return -1;
+	return hubdb_submit(hd->db, rc, hex, size, attempts, hub_now(), id,
+	    err);
+}

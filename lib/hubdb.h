@@ -1,0 +1,271 @@
+/*
+ * The hub's state in SQLite (WAL, synchronous=FULL): workers and their
+ * sessions, jobs, their attempts under leases, the records workers
+ * report (events), artifacts.  Every change is one transaction (BEGIN
+ * IMMEDIATE) that checks the lease it acts under, so a change under a
+ * stale lease never lands, and is on disk when the call returns.
+ *
+ * Times are milliseconds since the epoch, given by the caller.  Calls
+ * return -1 when the database fails (err set), else HUB_OK or another
+ * HUB_* outcome, with a message for people in err.
+ */
+#ifndef BB_HUBDB_H
+#define BB_HUBDB_H
+
+#include <sys/types.h>
+
+#include "buf.h"
+#include "error.h"
+#include "record.h"
+#include "recipe.h"
+
+#define HUBDB_LOG_MAX		(256LL * 1024 * 1024)	/* per attempt */
+#define HUBDB_ARTIFACTS_MAX	10000			/* per attempt */
+#define HUBDB_SEQ_MAX		999999999999999LL
+#define HUBDB_CAPS_MAX		4096	/* a worker's caps, comma-separated */
+#define HUBDB_NAME_MAX		64	/* a worker's name */
+#define HUBDB_RANGES_MAX	16384	/* the have= and missing= lists */
+
+enum hub_outcome {
+	HUB_OK = 0,
+	HUB_NOTFOUND,		/* no such job, worker or artifact */
+	HUB_STALE,		/* the lease is not the job's */
+	HUB_FINISHED,		/* the job ended under this lease */
+	HUB_CANCELLED,		/* the job was cancelled */
+	HUB_EXISTS,		/* worker exists; artifact with another digest */
+	HUB_SAME,		/* already stored, the same */
+	HUB_INCOMPLETE,		/* finish: records missing */
+	HUB_MISMATCH,		/* finish: the log digest differs */
+	HUB_TOOLARGE,		/* over a limit */
+	HUB_UNAUTH,		/* no such session */
+	HUB_NONE,		/* claim: nothing for this worker */
+	HUB_CONFLICT		/* admin: the job ended already */
+};
+
+struct hubdb;
+
+/* Makes a new database at path (it must not exist).  Returns 0 or -1. */
+int	hubdb_create(const char *, struct bb_error *);
+
+/* Opens the database at path.  Returns 0 and *out, or -1. */
+int	hubdb_open(const char *, struct hubdb **, struct bb_error *);
+void	hubdb_close(struct hubdb *);
+
+/* Returns 1 if another connection changed the database since last asked. */
+int	hubdb_changed(struct hubdb *);
+
+/* Returns 0 if the database answers, else -1. */
+int	hubdb_ping(struct hubdb *, struct bb_error *);
+
+/* Returns 1 if every capability in require (comma-separated) is in caps. */
+int	hubdb_caps_match(const char *, const char *);
+
+/*
+ * Workers.  A name follows recipe_valid_name and is at most
+ * HUBDB_NAME_MAX bytes; secret is the kept hash (lib/hubauth.h).
+ */
+int	hubdb_worker_add(struct hubdb *, const char *, const char *,
+	    long long, struct bb_error *);
+
+/*
+ * Removes a worker: its sessions end, its running jobs go back to the
+ * queue (*requeued of them).  HUB_OK or HUB_NOTFOUND.
+ */
+int	hubdb_worker_remove(struct hubdb *, const char *, long long,
+	    long long *, struct bb_error *);
+
+/* Copies the kept hash of name's secret to out (HUBAUTH_HASH_MAX). */
+int	hubdb_worker_secret(struct hubdb *, const char *, char *, size_t,
+	    struct bb_error *);
+
+struct hubdb_hello {
+	const char	*version;
+	const char	*os;
+	const char	*arch;
+	const char	*caps;		/* comma-separated */
+	long long	 slots;
+	const char	*info;		/* info and tool records, encoded */
+	size_t		 infolen;
+};
+
+/* Records a hello and a new session whose token hashes to token. */
+int	hubdb_hello(struct hubdb *, const char *, const struct hubdb_hello *,
+	    const char *, long long, struct bb_error *);
+
+struct hubdb_session {
+	char	worker[HUBDB_NAME_MAX + 1];
+	char	caps[HUBDB_CAPS_MAX + 1];
+};
+
+/*
+ * Looks up the session whose token hashes to token; a session unused for
+ * idle ms has ended.  HUB_OK and *s, or HUB_UNAUTH.
+ */
+int	hubdb_session(struct hubdb *, const char *, long long, long long,
+	    struct hubdb_session *, struct bb_error *);
+
+/* Ends the sessions unused for idle ms.  Returns 0 or -1. */
+int	hubdb_purge_sessions(struct hubdb *, long long, long long,
+	    struct bb_error *);
+
+/*
+ * Calls fn with one "worker" record per worker, by name: a worker is
+ * connected when seen less than window ms ago.
+ */
+int	hubdb_workers(struct hubdb *, long long, long long,
+	    int (*)(void *, const struct record *), void *, struct bb_error *);
+
+/*
+ * Queues a job: the recipe, the source blob (hex, size) and the most
+ * attempts (0: the default, 3).  Returns HUB_OK and its number in *id.
+ */
+int	hubdb_submit(struct hubdb *, const struct recipe *, const char *,
+	    off_t, int, long long, long long *, struct bb_error *);
+
+/*
+ * Hands the oldest queued job whose require is within caps and that the
+ * worker did not decline (only job id if id > 0) to the worker under a
+ * new lease of ttl ms.  Fills job with a "job" record (id, lease, name,
+ * attempt, size, sha256) and appends the recipe records to recipe.
+ * HUB_OK, or HUB_NONE when there is no such job.
+ */
+int	hubdb_claim(struct hubdb *, const char *, const char *, long long,
+	    long long, long long, struct record *, struct buf *,
+	    struct bb_error *);
+
+/*
+ * Undoes a claim whose answer could not be delivered: the job goes back
+ * to the queue as it was, if it is still under lease and nothing was
+ * reported.  HUB_OK, or another outcome when it was not undone.
+ */
+int	hubdb_unclaim(struct hubdb *, long long, const char *,
+	    struct bb_error *);
+
+/* Calls fn with each queued job's number and require, oldest first. */
+int	hubdb_queued(struct hubdb *, int (*)(void *, long long, const char *),
+	    void *, struct bb_error *);
+
+/* Returns 1 if worker declined job id, 0 if not, -1 on failure. */
+int	hubdb_declined(struct hubdb *, long long, const char *,
+	    struct bb_error *);
+
+/*
+ * Checks that lease is job id's and the worker's and the job runs;
+ * renews it for ttl ms when ttl > 0.  Puts the source's hex (if not
+ * NULL, DIGEST_HEXLEN + 1) and size.  HUB_OK, HUB_NOTFOUND, HUB_STALE,
+ * HUB_FINISHED, HUB_CANCELLED.
+ */
+int	hubdb_lease(struct hubdb *, long long, const char *, const char *,
+	    long long, long long, char *, off_t *, struct bb_error *);
+
+/* The worker declines job id: it goes back to the queue. */
+int	hubdb_decline(struct hubdb *, long long, const char *, const char *,
+	    const char *, long long, struct bb_error *);
+
+struct hubdb_event {
+	long long	 seq;
+	const char	*type;		/* typelen bytes */
+	size_t		 typelen;
+	const char	*line;		/* as received, no newline */
+	size_t		 len;
+};
+
+struct hubdb_ack {
+	long long	stored;
+	long long	dup;
+	long long	upto;
+};
+
+/*
+ * Stores a batch of n records under the lease, each sequence number once,
+ * and renews the lease for ttl ms.  All or nothing.  HUB_OK and *ack,
+ * HUB_TOOLARGE (over HUBDB_LOG_MAX), or a lease outcome.
+ */
+int	hubdb_events(struct hubdb *, long long, const char *, const char *,
+	    const struct hubdb_event *, size_t, long long, long long,
+	    struct hubdb_ack *, struct bb_error *);
+
+/*
+ * Records artifact name (hex, size) of the lease's attempt and renews
+ * the lease.  HUB_OK (new), HUB_SAME, HUB_EXISTS (another digest),
+ * HUB_TOOLARGE (too many), or a lease outcome.
+ */
+int	hubdb_artifact(struct hubdb *, long long, const char *, const char *,
+	    const char *, const char *, off_t, long long, long long,
+	    struct bb_error *);
+
+/* Returns 1 if result is a valid final state of a job. */
+int	hubdb_valid_result(const char *);
+
+/*
+ * Ends job id under the lease with result, when the records 1 to last
+ * are all stored and their digest is sha256 (hex).  Puts the job's
+ * attempt in *attempt and its final result in res (16 bytes): on a
+ * repeated finish, the first one's.  HUB_OK; HUB_INCOMPLETE with the
+ * sequence numbers held and missing as ranges in have and missing;
+ * HUB_MISMATCH; or a lease outcome.
+ */
+int	hubdb_finish(struct hubdb *, long long, const char *, const char *,
+	    const char *, const char *, long long, const char *, long long,
+	    int *, char *, struct buf *, struct buf *, struct bb_error *);
+
+/* Cancels a queued or running job.  HUB_OK, HUB_NOTFOUND, HUB_CONFLICT. */
+int	hubdb_cancel(struct hubdb *, long long, long long, struct bb_error *);
+
+/*
+ * Ends every lease that ran out by now, except of jobs for which busy
+ * returns 1: each job goes back to the queue, or ends in state error when
+ * it had its most attempts.  Adds the expired leases to *n.  Returns 0 or
+ * -1.
+ */
+int	hubdb_expire(struct hubdb *, long long, int (*)(void *, long long),
+	    void *, long long *, struct bb_error *);
+
+/* Gives every running job's lease ttl ms from now (at start). */
+int	hubdb_refresh_leases(struct hubdb *, long long, long long,
+	    struct bb_error *);
+
+/* Returns in *ms the soonest lease end (0 if none). */
+int	hubdb_next_expiry(struct hubdb *, long long *, struct bb_error *);
+
+/*
+ * Calls fn with a "job" record per job, newest first, at most limit,
+ * only in state (if not NULL).
+ */
+int	hubdb_jobs(struct hubdb *, const char *, long long,
+	    int (*)(void *, const struct record *), void *, struct bb_error *);
+
+/*
+ * Calls fn with job id's "job" record, its recipe records, one "attempt"
+ * record per attempt and one "artifact" record per artifact.  HUB_OK or
+ * HUB_NOTFOUND.
+ */
+int	hubdb_job(struct hubdb *, long long,
+	    int (*)(void *, const struct record *), void *, struct bb_error *);
+
+/*
+ * Calls fn with each stored line (no newline) of job id's attempt *n (0:
+ * the last one, then *n is set to it), in order of sequence number, from
+ * the first after number after, at most limit lines (0: all).  HUB_OK or
+ * HUB_NOTFOUND.
+ */
+int	hubdb_log(struct hubdb *, long long, long long *, long long,
+	    long long, int (*)(void *, long long, const char *, size_t),
+	    void *, struct bb_error *);
+
+/* Finds job id's source blob (hex, size).  HUB_OK or HUB_NOTFOUND. */
+int	hubdb_source(struct hubdb *, long long, char *, off_t *,
+	    struct bb_error *);
+
+/*
+ * Finds artifact name of job id's attempt n, or of its last attempt that
+ * has one by that name (n 0).  HUB_OK or HUB_NOTFOUND.
+ */
+int	hubdb_artifact_find(struct hubdb *, long long, const char *,
+	    long long, char *, off_t *, struct bb_error *);
+
+/* Calls fn with each state and how many jobs are in it. */
+int	hubdb_count(struct hubdb *, int (*)(void *, const char *, long long),
+	    void *, struct bb_error *);
+
+#endif

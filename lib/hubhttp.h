@@ -1,0 +1,62 @@
+/*
+ * bb-hub's server: bb-protocol(7) over libmicrohttpd, driven by one
+ * thread.  MHD runs on an external epoll descriptor that hub_server_run
+ * polls together with a timer; a claim that finds nothing is suspended
+ * (parked, no thread, no timeout) until a job comes, its wait ends, its
+ * client goes away, or the server stops.
+ */
+#ifndef BB_HUBHTTP_H
+#define BB_HUBHTTP_H
+
+#include <signal.h>
+
+#include "error.h"
+
+#define HUB_EVENTS_MAX		(1024 * 1024)		/* events body */
+#define HUB_HELLO_MAX		(64 * 1024)
+#define HUB_SUBMIT_MAX		(4 * 1024 * 1024)	/* recipe records */
+#define HUB_SMALL_MAX		(64 * 1024)		/* other bodies */
+#define HUB_IDLE_TIMEOUT	120			/* seconds */
+#define HUB_SESSION_IDLE	(3600LL * 1000)		/* ms */
+
+struct hub_conf {
+	const char	*dir;		/* the hub directory */
+	const char	*listen;	/* [http://|https://]host:port */
+	const char	*cert;		/* PEM files, for https */
+	const char	*key;
+	const char	*addr_file;	/* gets the URL once listening */
+	long long	 keepalive;	/* ms */
+	long long	 ttl;		/* a lease's life, ms */
+	long long	 maxwait;	/* the longest claim wait, ms */
+	int		 attempts;	/* the most attempts of a job */
+	unsigned int	 connections;	/* the most connections */
+	/* Called with each message for the administrator (stderr). */
+	void		(*log)(void *, const char *);
+	void		*logarg;
+};
+
+struct hub_server;
+
+/*
+ * Opens the hub directory and starts listening as conf says (conf and its
+ * strings must outlive the server).  Raises RLIMIT_NOFILE to fit the
+ * connections.  Returns 0 and *out, or -1.
+ */
+int	hub_server_start(const struct hub_conf *, struct hub_server **,
+	    struct bb_error *);
+
+/* Returns the URL the server listens on, such as http://127.0.0.1:8080. */
+const char	*hub_server_url(const struct hub_server *);
+
+/*
+ * Serves until *stop becomes non-zero.  Signals are waited for with mask
+ * (ppoll(2)), so the caller blocks them and passes the mask that lets
+ * them in.  Then answers every parked claim, lets the requests under way
+ * end (for a few seconds at most) and stops.  Returns 0 or -1.
+ */
+int	hub_server_run(struct hub_server *, volatile sig_atomic_t *,
+	    const sigset_t *, struct bb_error *);
+
+void	hub_server_free(struct hub_server *);
+
+#endif

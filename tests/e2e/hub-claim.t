@@ -1,0 +1,117 @@
+#!/bin/sh
+# bb-hub: hello, claims matched on capabilities, long polls, decline.
+. "${BB_SRC:-.}/tests/lib.sh"
+. "$BB_SRC/tests/hub.sh"
+
+hub_init
+hub_add_worker w1
+hub_add_worker w2
+hub_start -K 2 -L 6 -W 10
+A1= A2=
+
+# hello
+hub_hello w1 linux,x86_64
+ok $? "hello with the right secret gives a session"
+like "$(cat "$T/w1.session")" '^session worker=w1 token=[0-9a-f]\{64\} keepalive=2 ttl=6 wait=10' \
+    "the session record has token, keepalive, ttl and wait"
+A1="Authorization: Bearer $TOKEN"
+hub_hello w2 linux,x86_64,docker
+A2="Authorization: Bearer $TOKEN"
+hub_req POST /v1/hello -u w1:0000 --data-binary 'hello caps=linux
+'
+is "$code" 401 "hello with a wrong secret: 401"
+like "$body" '^error status=401 reason=unauthorized msg=' "as an error record"
+hub_req POST /v1/hello -u nobody:x --data-binary 'hello
+'
+is "$code" 401 "hello as an unknown worker: 401"
+hub_req POST /v1/hello --data-binary 'hello
+'
+is "$code" 401 "hello without credentials: 401"
+hub_req POST /v1/claim -H "Authorization: Bearer 0123"
+is "$code" 401 "a claim with an unknown token: 401"
+
+# Capabilities: w1 lacks docker.
+hub_submit 'job needsdocker
+require linux docker
+step build: make'
+J1=$JOB
+hub_req POST "/v1/claim?wait=0" -H "$A1"
+is "$code" 204 "a job that needs docker is not given to w1 (204)"
+hub_req POST "/v1/claim?wait=0" -H "$A2"
+is "$code" 200 "it is given to w2, which has docker"
+like "$body" "^job id=$J1 lease=[0-9a-f]* name=needsdocker attempt=1 size=[0-9]* sha256=[0-9a-f]\{64\} source=/v1/jobs/$J1/source" \
+    "the job record: id, lease, name, attempt, size, sha256, source"
+like "$body" '^step name=build cmd=make$' "the recipe follows as records"
+
+# A long poll answers within a second of a submit (generous bound: 5 s).
+curl -sS -o "$T/poll" -w '%{http_code}' -X POST -H "$A1" \
+    "$HUB_URL/v1/claim?wait=10" >"$T/poll.code" &
+P=$!
+wait_for 10 sh -c "curl -s $HUB_URL/metrics | grep -q '^bb_hub_claims_parked 1'"
+ok $? "the claim is parked"
+t0=$(now_ms)
+hub_submit 'job quick
+require linux
+step build: true'
+J2=$JOB
+wait $P
+t1=$(now_ms)
+is "$(cat "$T/poll.code")" 200 "the parked claim gets the new job"
+like "$(head -1 "$T/poll")" "^job id=$J2 " "the job just submitted"
+ok $(( t1 - t0 < 5000 ? 0 : 1 )) "within a second or so of the submit ($((t1 - t0)) ms)"
+diag "submit to answer: $((t1 - t0)) ms"
+L2=$(rec_get lease <"$T/poll")
+
+# A wait with nothing ends with 204.
+t0=$(now_ms)
+hub_req POST "/v1/claim?wait=1" -H "$A1"
+t1=$(now_ms)
+is "$code" 204 "a wait that ends with nothing: 204"
+ok $(( t1 - t0 >= 900 ? 0 : 1 )) "after the wait ($((t1 - t0)) ms)"
+
+# Decline: the job goes to another worker, never back to w1.
+hub_req POST "/v1/jobs/$J2/decline" -H "$A1" -H "Bb-Lease: $L2" \
+    --data-binary 'decline reason=no%20disk
+'
+is "$code" 200 "w1 declines the job"
+is "$body" "declined id=$J2" "declined record"
+hub_req POST "/v1/jobs/$J2/decline" -H "$A1" -H "Bb-Lease: $L2"
+is "$code" 200 "declining again is harmless"
+hub_req POST "/v1/claim?wait=0" -H "$A1"
+is "$code" 204 "the declined job is not offered to w1 again"
+hub_req POST "/v1/claim?wait=0" -H "$A2"
+is "$code" 200 "it goes to w2"
+like "$body" "^job id=$J2 .*attempt=2" "as attempt 2"
+hub_req POST "/v1/jobs/$J2/events" -H "$A1" -H "Bb-Lease: $L2" \
+    --data-binary ''
+is "$code" 409 "w1's old lease is refused (409)"
+like "$body" 'reason=stale-lease' "as a stale lease"
+
+# A claim whose client went away before the answer: the job is not lost.
+curl -sS -o /dev/null -X POST -H "$A1" "$HUB_URL/v1/claim?wait=10" &
+P=$!
+wait_for 10 sh -c "curl -s $HUB_URL/metrics | grep -q '^bb_hub_claims_parked 1'"
+kill "$P"
+wait "$P" 2>/dev/null
+wait_for 10 sh -c "curl -s $HUB_URL/metrics | grep -q '^bb_hub_claims_parked 0'"
+ok $? "the hub drops a parked claim whose client has gone"
+hub_submit 'job orphan
+require linux
+step build: true'
+J3=$JOB
+hub_req POST "/v1/claim?wait=5" -H "$A1"
+is "$code" 200 "the next claim gets the job"
+like "$body" "^job id=$J3 .*attempt=1 " "as its first attempt"
+
+# Shut down with a parked claim: it is answered, the hub exits 0.
+curl -sS -o "$T/stop" -w '%{http_code}' -X POST -H "$A2" \
+    "$HUB_URL/v1/claim?wait=10" >"$T/stop.code" &
+P=$!
+wait_for 10 sh -c "curl -s $HUB_URL/metrics | grep -q '^bb_hub_claims_parked 1'"
+hub_stop
+is "$?" 0 "bb-hub exits 0 on SIGTERM"
+wait "$P"
+is "$(cat "$T/stop.code")" 503 "the parked claim is answered 503 at stop"
+like "$(cat "$HUB_LOG")" 'bb-hub: stopped' "and it says so"
+[ "$_tap_failed" -eq 0 ] || hub_diag
+done_testing
