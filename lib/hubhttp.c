@@ -1034,7 +1034,6 @@ do_claim(struct req *r)
 	struct hub_server *s = r->s;
 	const char *v, *errstr = NULL;
 	long long wait = 0;
-	int rv;
 
 	if ((v = arg(r, "wait")) != NULL) {
 		wait = strtonum(v, 0, 86400, &errstr);
@@ -1046,20 +1045,16 @@ do_claim(struct req *r)
 	wait *= 1000;
 	if (wait > s->conf.maxwait)
 		wait = s->conf.maxwait;
-	if ((rv = try_claim(r, 0)) == HUB_OK)
-		return;
-	if (rv == -1) {
-		fail(r, 500, "internal", "claim failed");
-		return;
-	}
-	if (wait == 0) {
-		send_resp(r, 204, response("", 0, text_type()));
-		return;
-	}
+	/*
+	 * Every claim is parked, a wait of 0 too: wake() hands out jobs to
+	 * all of the parked claims in one transaction (one flush to disk),
+	 * then answers those with nothing that have waited long enough.
+	 */
 	r->until = hub_now() + wait;
 	r->parked = 1;
 	TAILQ_INSERT_TAIL(&s->waiters, r, entry);
 	s->nwaiters++;
+	s->wake = 1;
 	MHD_suspend_connection(r->c);
 }
 
@@ -2210,45 +2205,111 @@ add_queued(void *arg, long long id, const char *require)
 	return 0;
 }
 
-/* Hands queued jobs to the parked claims that can take them. */
+/* What wake() knows of the queue for one set of capabilities. */
+struct capsview {
+	const char	*caps;
+	size_t		 pos;	/* jobs before it are taken or do not fit */
+};
+
+/*
+ * Hands queued jobs to the parked claims that can take them, oldest job
+ * first, claims in the order they came, all in one batch; then answers
+ * the claims whose wait is over with nothing.
+ */
 static void
 wake(struct hub_server *s)
 {
 	struct queue q = { NULL, 0 };
+	struct capsview *views = NULL, *nv, *v;
+	struct req *w, *t, **given = NULL;
 	struct bb_error err;
-	struct req *w, *t;
-	size_t i;
-	int rv;
+	char *taken = NULL;
+	size_t i, k, nviews = 0, ngiven = 0;
+	long long now = hub_now();
+	int batch = 0, rv;
 
 	s->wake = 0;
 	if (TAILQ_EMPTY(&s->waiters))
 		return;
 	if (hubdb_queued(s->hd->db, add_queued, &q, &err) == -1) {
 		hlog(s, "queue: %s", err.msg);
-		s->wake = 1;
-		goto out;
+		goto late;
 	}
-	for (i = 0; i < q.n; i++) {
-		TAILQ_FOREACH_SAFE(w, &s->waiters, entry, t) {
-			if (!hubdb_caps_match(q.v[i].require, w->caps))
+	if (q.n == 0)
+		goto late;
+	if ((taken = calloc(q.n, 1)) == NULL ||
+	    (given = calloc(s->nwaiters, sizeof(*given))) == NULL)
+		goto late;
+	if (hubdb_batch(s->hd->db, 1, &err) == -1) {
+		hlog(s, "claims: %s", err.msg);
+		goto late;
+	}
+	batch = 1;
+	TAILQ_FOREACH_SAFE(w, &s->waiters, entry, t) {
+		if (w->resp != NULL)
+			continue;
+		for (k = 0; k < nviews; k++)
+			if (strcmp(views[k].caps, w->caps) == 0)
+				break;
+		if (k == nviews) {
+			if ((nv = reallocarray(views, nviews + 1,
+			    sizeof(*nv))) == NULL)
+				break;
+			views = nv;
+			views[nviews].caps = w->caps;
+			views[nviews++].pos = 0;
+		}
+		v = &views[k];
+		while (v->pos < q.n && (taken[v->pos] ||
+		    !hubdb_caps_match(q.v[v->pos].require, w->caps)))
+			v->pos++;
+		for (i = v->pos; i < q.n; i++) {
+			if (taken[i] ||
+			    !hubdb_caps_match(q.v[i].require, w->caps))
 				continue;
 			if (hubdb_declined(s->hd->db, q.v[i].id, w->worker,
-			    &err) != 0)
-				continue;
-			if (gone(w)) {
-				answer_nothing(w);
-				continue;
-			}
-			rv = try_claim(w, q.v[i].id);
-			if (rv == HUB_OK)
-				unpark(w, NULL, 0);
-			break;
+			    &err) == 0)
+				break;
 		}
+		if (i == q.n)
+			continue;
+		if (gone(w)) {
+			answer_nothing(w);
+			continue;
+		}
+		rv = try_claim(w, q.v[i].id);
+		taken[i] = 1;
+		if (rv == HUB_OK)
+			given[ngiven++] = w;
+		else if (rv == HUB_NONE)
+			s->wake = 1;	/* the queue changed: look again */
 	}
-out:
+late:
+	if (batch && hubdb_batch(s->hd->db, 0, &err) == -1) {
+		/* Nothing was claimed after all. */
+		hlog(s, "claims: %s", err.msg);
+		for (k = 0; k < ngiven; k++) {
+			MHD_destroy_response(given[k]->resp);
+			given[k]->resp = NULL;
+			given[k]->claimed = 0;
+			s->m.claims--;
+			unpark(given[k], error_resp(503, "unavailable",
+			    "the hub could not record the claim", NULL, NULL),
+			    503);
+		}
+		ngiven = 0;
+	}
+	for (k = 0; k < ngiven; k++)
+		unpark(given[k], NULL, 0);
+	TAILQ_FOREACH_SAFE(w, &s->waiters, entry, t)
+		if (w->until <= now && w->resp == NULL)
+			answer_nothing(w);
 	for (i = 0; i < q.n; i++)
 		free(q.v[i].require);
 	free(q.v);
+	free(views);
+	free(taken);
+	free(given);
 }
 
 /* Answers the parked claims whose client went away. */
@@ -2544,10 +2605,10 @@ hub_server_run(struct hub_server *s, volatile sig_atomic_t *stop,
 			    now >= deadline)
 				break;
 		}
-		if (now >= s->next_tick)
-			tick(s, now);
 		if (s->wake && !s->stopping)
 			wake(s);
+		if (now >= s->next_tick)
+			tick(s, now);
 		wait = s->next_tick - now;
 		if (wait < 0)
 			wait = 0;
