@@ -77,11 +77,13 @@ struct req {
 	enum route		 route;
 	long long		 id;		/* the job in the path */
 	char			*name;		/* artifact or worker */
-	char			 lease[HUBAUTH_LEASE_LEN + 1];
+	char			 lease[64 + 1];	/* as the client sent it */
 	char			 worker[HUBDB_NAME_MAX + 1];
 	char			*caps;
 	int			 started;	/* first call seen */
 	int			 answered;	/* a response is queued */
+	int			 broken;	/* no response could be made */
+	int			 deferred;	/* handled by flush() */
 	struct buf		*body;
 	int			 toolarge;
 	int			 ioerr;
@@ -136,8 +138,10 @@ struct hub_server {
 	struct buf		*cert;
 	struct buf		*key;
 	struct reqs		 waiters;
+	struct reqs		 pending;	/* reports for flush() */
 	size_t			 nwaiters;
 	int			 wake;		/* jobs may be claimable */
+	int			 flush;		/* reports are pending */
 	int			 resumed;	/* run MHD at once */
 	int			 stopping;
 	long long		 next_tick;
@@ -240,12 +244,23 @@ response(const void *p, size_t len, const char *ctype)
 	return resp;
 }
 
+/*
+ * Queues the answer, or, for a request handled outside the handler (a
+ * deferred one), keeps it for when the connection is resumed.
+ */
 static void
 send_resp(struct req *r, unsigned int status, struct MHD_Response *resp)
 {
 	if (resp == NULL) {
 		hlog(r->s, "out of memory for a response");
-		r->answered = 1;
+		r->broken = 1;
+		return;
+	}
+	if (r->deferred) {
+		if (r->resp != NULL)
+			MHD_destroy_response(r->resp);
+		r->resp = resp;
+		r->status = status;
 		return;
 	}
 	if (status < nitems(r->s->m.codes))
@@ -704,7 +719,6 @@ auth_session(struct req *r)
 	if (routes[r->route].auth != A_LEASE)
 		return 0;
 	if ((l = header(r, "Bb-Lease")) == NULL || *l == '\0' ||
-	    strlen(l) > HUBAUTH_LEASE_LEN * 2 ||
 	    strlcpy(r->lease, l, sizeof(r->lease)) >= sizeof(r->lease)) {
 		fail(r, 400, "malformed", "no Bb-Lease header, or a bad one");
 		return -1;
@@ -2089,16 +2103,28 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		*datalen = 0;
 		return MHD_YES;
 	}
+	if (r->broken)
+		return MHD_NO;
 	if (r->answered)
 		return MHD_YES;
 	if (r->resp != NULL) {
-		/* A parked claim, resumed with its answer. */
+		/* Resumed with its answer: a claim, or a deferred report. */
+		r->deferred = 0;
 		send_resp(r, r->status, r->resp);
 		r->resp = NULL;
 		return MHD_YES;
 	}
+	if (!r->toolarge && (r->route == R_EVENTS || r->route == R_FINISH ||
+	    r->route == R_DECLINE)) {
+		/* Reports are stored together by flush(): one disk flush. */
+		r->deferred = 1;
+		TAILQ_INSERT_TAIL(&s->pending, r, entry);
+		s->flush = 1;
+		MHD_suspend_connection(c);
+		return MHD_YES;
+	}
 	last_call(r);
-	return MHD_YES;
+	return r->broken ? MHD_NO : MHD_YES;
 }
 
 static void
@@ -2117,7 +2143,8 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (r->parked) {
 		TAILQ_REMOVE(&s->waiters, r, entry);
 		s->nwaiters--;
-	}
+	} else if (r->deferred && r->resp == NULL)
+		TAILQ_REMOVE(&s->pending, r, entry);
 	if (r->claimed > 0 && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
 		rv = hubdb_unclaim(s->hd->db, r->claimed, r->claimlease, &err);
 		if (rv == HUB_OK) {
@@ -2343,6 +2370,49 @@ sweep(struct hub_server *s)
 	free(pfd);
 }
 
+/*
+ * Stores the pending reports in one batch, then resumes their
+ * connections with the answers, which are only sent once the batch is
+ * on disk.
+ */
+static void
+flush(struct hub_server *s)
+{
+	struct reqs done;
+	struct bb_error err;
+	struct req *r;
+	int batch;
+
+	s->flush = 0;
+	TAILQ_INIT(&done);
+	batch = hubdb_batch(s->hd->db, 1, &err) == 0;
+	if (!batch)
+		hlog(s, "reports: %s", err.msg);
+	while ((r = TAILQ_FIRST(&s->pending)) != NULL) {
+		TAILQ_REMOVE(&s->pending, r, entry);
+		TAILQ_INSERT_TAIL(&done, r, entry);
+		if (batch)
+			last_call(r);
+	}
+	if (batch && hubdb_batch(s->hd->db, 0, &err) == -1) {
+		hlog(s, "reports: %s", err.msg);
+		batch = 0;
+	}
+	while ((r = TAILQ_FIRST(&done)) != NULL) {
+		TAILQ_REMOVE(&done, r, entry);
+		if (!batch) {
+			/* Nothing was stored: the worker sends it again. */
+			send_resp(r, 503, error_resp(503, "unavailable",
+			    "the hub could not store the report", NULL, NULL));
+		}
+		if (r->resp == NULL)
+			send_resp(r, 500, error_resp(500, "internal",
+			    "no answer", NULL, NULL));
+		MHD_resume_connection(r->c);
+	}
+	s->resumed = 1;
+}
+
 static void
 tick(struct hub_server *s, long long now)
 {
@@ -2460,6 +2530,7 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 	}
 	s->conf = *conf;
 	TAILQ_INIT(&s->waiters);
+	TAILQ_INIT(&s->pending);
 	RB_INIT(&s->authoks);
 	if (parse_listen(conf->listen, &tls, host, sizeof(host), port,
 	    sizeof(port), err) == -1)
@@ -2605,6 +2676,8 @@ hub_server_run(struct hub_server *s, volatile sig_atomic_t *stop,
 			    now >= deadline)
 				break;
 		}
+		if (s->flush)
+			flush(s);
 		if (s->wake && !s->stopping)
 			wake(s);
 		if (now >= s->next_tick)
@@ -2628,6 +2701,8 @@ hub_server_run(struct hub_server *s, volatile sig_atomic_t *stop,
 			hlog(s, "libmicrohttpd: run failed");
 	}
 	/* Nothing may stay suspended when the daemon stops. */
+	if (!TAILQ_EMPTY(&s->pending))
+		flush(s);
 	TAILQ_FOREACH_SAFE(w, &s->waiters, entry, t)
 		unpark(w, NULL, 0);
 	MHD_stop_daemon(s->d);

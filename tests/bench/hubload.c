@@ -22,6 +22,8 @@
 
 #define BUSY	8	/* claimers at once */
 #define ROUNDS	20	/* submit-to-answer samples */
+#define MAXJOBS	100000
+#define NREPORTS 4000	/* events batches */
 
 struct load {
 	const char	*url;
@@ -185,7 +187,15 @@ main(int argc, char *argv[])
 	CURLM *mi, *mb;
 	const char *errstr;
 	double t0, t1, lat[ROUNDS], tmp;
-	long rss0, rss1, i, j, claims = 0;
+	static struct {
+		long	id, seq;
+		char	lease[40];
+		char	leasehdr[64];
+	} jobs[MAXJOBS];
+	static char out[BUSY][4096], evurl[BUSY][1024], evbody[BUSY][256];
+	struct curl_slist *hev[BUSY];
+	long rss0, rss1, i, j, k, claims = 0, nev;
+	char *o;
 	int running;
 
 	if (argc != 9)
@@ -249,7 +259,9 @@ main(int argc, char *argv[])
 	mb = curl_multi_init();
 	(void)snprintf(url, sizeof(url), "%s/v1/claim?wait=0", l.url);
 	for (i = 0; i < BUSY; i++) {
-		busy[i] = easy(url, l.hbench, "", NULL);
+		out[i][0] = '\0';
+		busy[i] = easy(url, l.hbench, "", out[i]);
+		curl_easy_setopt(busy[i], CURLOPT_PRIVATE, out[i]);
 		curl_multi_add_handle(mb, busy[i]);
 	}
 	t0 = now();
@@ -262,6 +274,11 @@ main(int argc, char *argv[])
 		curl_multi_remove_handle(mb, done);
 		if (status(done) != 200)
 			continue;	/* the queue is empty: this one stops */
+		curl_easy_getinfo(done, CURLINFO_PRIVATE, &o);
+		if (claims < MAXJOBS && sscanf(o, "job id=%ld lease=%32s",
+		    &jobs[claims].id, jobs[claims].lease) != 2)
+			errx(EX_SOFTWARE, "claim: %s", o);
+		o[0] = '\0';
 		claims++;
 		curl_multi_add_handle(mb, done);
 	}
@@ -275,6 +292,53 @@ main(int argc, char *argv[])
 	}
 	if (claims != l.njobs)
 		errx(EX_SOFTWARE, "%ld claims of %ld jobs", claims, l.njobs);
+
+	/* Reports a second: one record a batch, BUSY at once. */
+	for (k = 0; k < claims && k < MAXJOBS; k++)
+		(void)snprintf(jobs[k].leasehdr, sizeof(jobs[k].leasehdr),
+		    "Bb-Lease: %s", jobs[k].lease);
+	(void)snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+	    l.bench);
+	running = 0;
+	t0 = now();
+	nev = 0;
+	for (i = 0; i < BUSY; i++)
+		busy[i] = NULL;
+	for (j = 0; j < NREPORTS || running > 0; ) {
+		for (i = 0; i < BUSY && j < NREPORTS; i++) {
+			if (busy[i] != NULL)
+				continue;
+			k = j % (claims < MAXJOBS ? claims : MAXJOBS);
+			(void)snprintf(evurl[i], sizeof(evurl[i]),
+			    "%s/v1/jobs/%ld/events", l.url, jobs[k].id);
+			(void)snprintf(evbody[i], sizeof(evbody[i]),
+			    "log step=b fd=1 t=1.000 data=line%%20%ld%%0A "
+			    "seq=%ld\n", j, ++jobs[k].seq);
+			hev[i] = curl_slist_append(curl_slist_append(NULL,
+			    auth), jobs[k].leasehdr);
+			busy[i] = easy(evurl[i], hev[i], evbody[i], NULL);
+			curl_easy_setopt(busy[i], CURLOPT_PRIVATE, (char *)i);
+			curl_multi_add_handle(mb, busy[i]);
+			j++;
+		}
+		if ((done = step(mb, &running)) == NULL)
+			continue;
+		curl_easy_getinfo(done, CURLINFO_PRIVATE, &o);
+		i = (long)o;
+		if (status(done) != 200)
+			errx(EX_SOFTWARE, "events: %ld", status(done));
+		nev++;
+		curl_multi_remove_handle(mb, done);
+		curl_easy_cleanup(done);
+		curl_slist_free_all(hev[i]);
+		busy[i] = NULL;
+		running = 0;
+		for (k = 0; k < BUSY; k++)
+			running += busy[k] != NULL;
+	}
+	t1 = now();
+	printf("reports: %ld batches in %.2f s = %.0f batches/s (%d workers "
+	    "reporting)\n", nev, t1 - t0, nev / (t1 - t0), BUSY);
 
 	/* Submit to the answer at a parked claim. */
 	(void)snprintf(url, sizeof(url), "%s/v1/claim?wait=60", l.url);
