@@ -1,0 +1,373 @@
+/*
+ * bb-unpack: download a job's source, check it and unpack it safely into
+ * a fresh work directory; or unpack a local archive with the same care.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "file.h"
+#include "http.h"
+#include "record.h"
+#include "unpack.h"
+
+#define RETRIES		4	/* downloads tried again */
+#define RETRY_FIRST_MS	1000
+#define RETRY_MAX_MS	30000
+
+enum { OPT_CA = 256, OPT_PIN };
+
+struct opts {
+	const char	*workroot;	/* -d */
+	const char	*dir;		/* -C */
+	const char	*file;
+	const char	*ca;		/* --ca */
+	const char	*pin;		/* --pin */
+	int		 retries;	/* -r */
+	struct unpack	 u;		/* -m, -n */
+};
+
+static volatile sig_atomic_t stop;
+
+static __dead void
+usage(void)
+{
+	fprintf(stderr, "usage: bb-unpack [-d workroot] [-m bytes] "
+	    "[-n entries] [-r retries] [--ca path]\n"
+	    "                 [--pin sha256//hash]\n"
+	    "       bb-unpack [-m bytes] [-n entries] -C dir file\n");
+	exit(EX_USAGE);
+}
+
+static void
+on_signal(int sig)
+{
+	stop = sig;
+}
+
+/* Catches the signals that end us, so that a half tree is removed. */
+static void
+catch_signals(int on)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on ? on_signal : SIG_DFL;
+	for (i = 0; i < nitems(sigs); i++)
+		(void)sigaction(sigs[i], &sa, NULL);
+}
+
+/* After a stop: die of the signal that asked for it. */
+static void
+die_if_stopped(void)
+{
+	if (stop == 0)
+		return;
+	catch_signals(0);
+	(void)raise(stop);
+}
+
+static void
+warn_archive(void *arg, const char *msg)
+{
+	(void)arg;
+	warnx("%s", msg);
+}
+
+static void
+warn_retry(void *arg, const struct bb_error *err, long ms)
+{
+	(void)arg;
+	warnx("%s; trying again in %.1f s", err->msg, (double)ms / 1000);
+}
+
+/*
+ * Says what failed: an error record for the stages below (filter mode),
+ * then the message and the exit status.
+ */
+static __dead void
+fail(int filter, const struct bb_error *err)
+{
+	struct record r;
+
+	die_if_stopped();
+	if (filter) {
+		record_init(&r);
+		if (record_start(&r, "error", NULL) == 0 &&
+		    record_set(&r, "tool", "bb-unpack", NULL) == 0 &&
+		    record_set(&r, "msg", err->msg, NULL) == 0)
+			(void)record_write(stdout, &r, NULL);
+		record_free(&r);
+	}
+	errx(err->code, "%s", err->msg);
+}
+
+/* Writes a line to standard output; a reader gone is EX_IOERR. */
+static void
+put_line(const char *line, size_t len)
+{
+	if (fwrite(line, 1, len, stdout) != len || putchar('\n') == EOF ||
+	    fflush(stdout) == EOF) {
+		if (errno == EPIPE)
+			exit(EX_IOERR);
+		err(EX_IOERR, "stdout");
+	}
+}
+
+/*
+ * Prints the workdir record of a tree just made.  When a signal came
+ * meanwhile, or the record cannot be written, nobody will know of the
+ * tree: it is removed (keep_top: a directory that was there before stays,
+ * empty), then bb-unpack dies of the signal or exits.
+ */
+static void
+announce(const char *path, int keep_top)
+{
+	struct bb_error e;
+	struct record r;
+	int saved, rv;
+
+	catch_signals(0);
+	record_init(&r);
+	rv = stop == 0 && record_start(&r, "workdir", &e) == 0 &&
+	    record_set(&r, "path", path, &e) == 0 &&
+	    record_write(stdout, &r, &e) == 0;
+	saved = errno;
+	record_free(&r);
+	if (rv)
+		return;
+	(void)unpack_rmtree(path, keep_top, NULL);
+	die_if_stopped();
+	errno = saved;
+	if (errno == EPIPE)
+		exit(EX_IOERR);
+	if (e.code == EX_IOERR)
+		err(EX_IOERR, "stdout");
+	errx(e.code, "stdout: %s", e.msg);
+}
+
+/* A client for the hub of a session record, or for no hub. */
+static struct http_client *
+client_new(const struct opts *o, const struct record *session,
+    struct bb_error *err)
+{
+	struct http_client *c;
+	struct http_opts ho;
+	const char *hub = NULL, *token = NULL;
+
+	if (session != NULL &&
+	    (hub = record_get(session, "hub")) == NULL) {
+		bb_error_set(err, EX_DATAERR, "no hub");
+		return NULL;
+	}
+	if (session != NULL)
+		token = record_get(session, "token");
+	memset(&ho, 0, sizeof(ho));
+	ho.ca = o->ca;
+	ho.pin = o->pin;
+	ho.stop = &stop;
+	/* Plain http only when bb-connect was told to use it. */
+	ho.allow_http = hub != NULL && strncasecmp(hub, "http:", 5) == 0;
+	if ((c = http_client_new(hub, &ho, err)) == NULL)
+		return NULL;
+	if (token != NULL && http_client_set_token(c, token, err) == -1) {
+		http_client_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int
+filter(struct opts *o)
+{
+	struct record_reader rd;
+	struct record r;
+	struct unpack_job job;
+	struct http_client *c = NULL;
+	struct http_retry rt;
+	struct bb_error e;
+	char root[PATH_MAX], path[PATH_MAX];
+	const char *line;
+	size_t len;
+	int n;
+
+	if (realpath(o->workroot, root) == NULL)
+		err(EX_CANTCREAT, "%s", o->workroot);
+	if (record_reader_init(&rd, STDIN_FILENO, "stdin") == -1)
+		err(EX_OSERR, "stdin");
+	record_init(&r);
+	while ((n = record_read(&rd, &r, &line, &len, &e)) == 1) {
+		put_line(line, len);
+		if (record_is(&r, "session")) {
+			http_client_free(c);
+			if ((c = client_new(o, &r, &e)) == NULL) {
+				bb_error_prefix(&e, "line %zu: session",
+				    rd.lineno);
+				fail(1, &e);
+			}
+			continue;
+		}
+		if (!record_is(&r, "job"))
+			continue;
+		if (unpack_job_parse(&r, &job, &e) == -1) {
+			bb_error_prefix(&e, "line %zu", rd.lineno);
+			fail(1, &e);
+		}
+		if (c == NULL && (c = client_new(o, NULL, &e)) == NULL)
+			fail(1, &e);
+		memset(&rt, 0, sizeof(rt));
+		rt.tries = o->retries + 1;
+		rt.first_ms = RETRY_FIRST_MS;
+		rt.max_ms = RETRY_MAX_MS;
+		rt.notify = warn_retry;
+		catch_signals(1);
+		if (unpack_job(&o->u, c, &rt, &job, root, path, sizeof(path),
+		    &e) == -1) {
+			bb_error_prefix(&e, "job %s", job.id);
+			fail(1, &e);
+		}
+		announce(path, 0);
+	}
+	if (n == -1)
+		fail(1, &e);
+	http_client_free(c);
+	record_free(&r);
+	record_reader_free(&rd);
+	return 0;
+}
+
+static int
+local(struct opts *o)
+{
+	struct bb_error e;
+	char path[PATH_MAX];
+	int fd = STDIN_FILENO, made = 0;
+
+	if (strcmp(o->file, "-") != 0 &&
+	    (fd = open(o->file, O_RDONLY | O_CLOEXEC)) == -1)
+		err(EX_NOINPUT, "%s", o->file);
+	if (mkdir(o->dir, 0755) == 0)
+		made = 1;
+	else if (errno != EEXIST)
+		err(EX_CANTCREAT, "mkdir %s", o->dir);
+	if (realpath(o->dir, path) == NULL)
+		err(EX_CANTCREAT, "%s", o->dir);
+	catch_signals(1);
+	if (unpack_fd(&o->u, fd, strcmp(o->file, "-") == 0 ? "stdin" :
+	    o->file, path, &e) == -1) {
+		if (made)
+			(void)rmdir(path);
+		fail(0, &e);
+	}
+	announce(path, !made);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "ca",		required_argument,	NULL,	OPT_CA },
+		{ "pin",	required_argument,	NULL,	OPT_PIN },
+		{ NULL,		0,			NULL,	0 }
+	};
+	struct opts o;
+	struct bb_error e;
+	const char *errstr;
+	int ch, rv;
+
+	file_sanitise_stdfd();
+	/* Names in archives are UTF-8 (pax): write them as they are. */
+	(void)setlocale(LC_CTYPE, "C.UTF-8");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	(void)signal(SIGPIPE, SIG_IGN);
+
+	memset(&o, 0, sizeof(o));
+	unpack_init(&o.u);
+	o.u.stop = &stop;
+	o.u.warn = warn_archive;
+	o.retries = RETRIES;
+	/* Options may also follow the file, as tar's -C does. */
+	for (;;) {
+		while ((ch = getopt_long(argc, argv, "+C:d:m:n:r:", longopts,
+		    NULL)) != -1) {
+			switch (ch) {
+			case 'C':
+				o.dir = optarg;
+				break;
+			case 'd':
+				o.workroot = optarg;
+				break;
+			case 'm':
+				if (unpack_parse_size(optarg, &o.u.max_bytes,
+				    &e) == -1)
+					errx(EX_USAGE, "-m %s", e.msg);
+				break;
+			case 'n':
+				o.u.max_entries = strtonum(optarg, 1,
+				    100000000, &errstr);
+				if (errstr != NULL)
+					errx(EX_USAGE, "-n %s: %s (1 to "
+					    "100000000)", optarg, errstr);
+				break;
+			case 'r':
+				o.retries = (int)strtonum(optarg, 0, 100,
+				    &errstr);
+				if (errstr != NULL)
+					errx(EX_USAGE, "-r %s: %s (0 to 100)",
+					    optarg, errstr);
+				break;
+			case OPT_CA:
+				o.ca = optarg;
+				break;
+			case OPT_PIN:
+				o.pin = optarg;
+				break;
+			default:
+				usage();
+			}
+		}
+		argc -= optind;
+		argv += optind;
+		if (argc == 0)
+			break;
+		if (o.file != NULL)
+			usage();
+		o.file = argv[0];
+		/* Start again after the file (glibc: 0 resets getopt). */
+		optind = 0;
+	}
+	if (o.file != NULL) {
+		if (o.dir == NULL || o.workroot != NULL || o.ca != NULL ||
+		    o.pin != NULL)
+			usage();
+		rv = local(&o);
+	} else {
+		if (o.dir != NULL)
+			usage();
+		if (o.workroot == NULL)
+			o.workroot = ".";
+		rv = filter(&o);
+	}
+	if (fflush(stdout) == EOF)
+		err(EX_IOERR, "stdout");
+	return rv;
+}
