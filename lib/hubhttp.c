@@ -26,6 +26,7 @@
 #include "hub.h"
 #include "hubhttp.h"
 #include "hubpage.h"
+#include "hubwire.h"
 
 #define TICK_MS		200	/* timer: waits, leases, other writers */
 #define SWEEP_MS	1000	/* parked claims whose client has gone */
@@ -392,108 +393,6 @@ fail_outcome(struct req *r, int rv, const struct bb_error *err)
 		fail(r, 500, "internal", "unexpected outcome %d", rv);
 }
 
-/* Digests in headers: Content-Digest: sha-256=:BASE64: (RFC 9530). */
-
-static void
-hex_to_b64(const char *hex, char *out)
-{
-	unsigned char bin[DIGEST_LEN];
-	size_t i;
-
-	for (i = 0; i < DIGEST_LEN; i++)
-		bin[i] = (unsigned char)(
-		    OPENSSL_hexchar2int((unsigned char)hex[2 * i]) << 4 |
-		    OPENSSL_hexchar2int((unsigned char)hex[2 * i + 1]));
-	(void)EVP_EncodeBlock((unsigned char *)out, bin, DIGEST_LEN);
-}
-
-/*
- * Finds sha-256 in a Content-Digest value and puts it in hex.  Returns 0,
- * or -1 when the header has none or a bad one.
- */
-static int
-parse_content_digest(const char *v, char *hex)
-{
-	unsigned char bin[DIGEST_LEN + 3];
-	const char *p, *b64;
-	size_t n;
-
-	for (p = v; *p != '\0'; ) {
-		p += strspn(p, " \t,");
-		n = strcspn(p, ",");
-		if (n > 8 && strncasecmp(p, "sha-256=", 8) == 0) {
-			b64 = p + 8;
-			n -= 8;
-			while (n > 0 && (b64[n - 1] == ' ' ||
-			    b64[n - 1] == '\t'))
-				n--;
-			/* :44 base64 characters, one '=' of padding: */
-			if (n != 46 || b64[0] != ':' || b64[45] != ':' ||
-			    b64[44] != '=' || b64[43] == '=')
-				return -1;
-			if (EVP_DecodeBlock(bin, (const unsigned char *)b64 +
-			    1, 44) != DIGEST_LEN + 1)
-				return -1;
-			digest_tohex(bin, DIGEST_LEN, hex);
-			return 0;
-		}
-		p += n;
-	}
-	return -1;
-}
-
-/* Paths */
-
-/* Decodes %XX in len bytes of s into a new string; NULL if malformed. */
-static char *
-pct_decode(const char *s, size_t len, size_t *outlen)
-{
-	char *out;
-	size_t i, n = 0;
-	int hi, lo;
-
-	if ((out = malloc(len + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < len; i++) {
-		if (s[i] != '%') {
-			out[n++] = s[i];
-			continue;
-		}
-		if (i + 2 >= len) {
-			free(out);
-			return NULL;
-		}
-		hi = OPENSSL_hexchar2int((unsigned char)s[i + 1]);
-		lo = hi == -1 ? -1 :
-		    OPENSSL_hexchar2int((unsigned char)s[i + 2]);
-		if (lo == -1) {
-			free(out);
-			return NULL;
-		}
-		out[n++] = (char)(hi << 4 | lo);
-		i += 2;
-	}
-	out[n] = '\0';
-	*outlen = n;
-	return out;
-}
-
-/* Returns 1 if the decoded artifact name (len bytes) is acceptable. */
-static int
-valid_artifact(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > 255 || strcmp(s, ".") == 0 ||
-	    strcmp(s, "..") == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f ||
-		    s[i] == '/' || s[i] == '\\')
-			return 0;
-	return 1;
-}
-
 static int
 parse_id(const char *s, size_t len, long long *id)
 {
@@ -574,7 +473,7 @@ route(struct req *r, const char *url)
 				r->route = R_A_WORKERS;
 				return 0;
 			}
-			if ((r->name = pct_decode(p, strlen(p), &nlen)) ==
+			if ((r->name = hubwire_pct_decode(p, strlen(p), &nlen)) ==
 			    NULL || strlen(r->name) != nlen)
 				goto notfound;
 			r->route = R_A_RMWORKER;
@@ -608,12 +507,12 @@ route(struct req *r, const char *url)
 	if (strncmp(p, "artifacts/", 10) == 0) {
 		p += 10;
 		r->route = admin ? R_A_ARTIFACT : R_ARTIFACT;
-		if ((r->name = pct_decode(p, strlen(p), &nlen)) == NULL) {
+		if ((r->name = hubwire_pct_decode(p, strlen(p), &nlen)) == NULL) {
 			fail(r, 400, "malformed", "bad %%-escape in the "
 			    "artifact name");
 			return -1;
 		}
-		if (!valid_artifact(r->name, nlen)) {
+		if (!hubwire_valid_artifact(r->name, nlen)) {
 			fail(r, 400, "malformed", "bad artifact name: 1 to "
 			    "255 bytes, not . or .., no /, \\ or control "
 			    "byte");
@@ -1129,7 +1028,7 @@ send_blob(struct req *r, const char *hex)
 		fail(r, 500, "internal", "out of memory");
 		return;
 	}
-	hex_to_b64(hex, b64);
+	hubwire_digest_b64(hex, b64);
 	(void)snprintf(hdr, sizeof(hdr), "sha-256=:%s:", b64);
 	(void)MHD_add_response_header(resp, "Content-Type",
 	    "application/octet-stream");
@@ -1228,7 +1127,7 @@ start_upload(struct req *r, off_t max, int need_digest)
 
 	r->want[0] = '\0';
 	if ((v = header(r, "Content-Digest")) != NULL) {
-		if (parse_content_digest(v, r->want) == -1) {
+		if (hubwire_content_digest(v, r->want) == -1) {
 			fail(r, 400, "malformed", "Content-Digest has no "
 			    "well-formed sha-256=:BASE64:");
 			return -1;
