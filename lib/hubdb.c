@@ -28,6 +28,7 @@ struct hubdb {
 	sqlite3			*db;
 	char			*path;
 	long long		 version;	/* PRAGMA data_version */
+	int			 batch;		/* in hubdb_batch */
 	struct stmt_cache	 stmts[STMT_MAX];
 	size_t			 nstmts;
 };
@@ -286,15 +287,23 @@ exec(struct hubdb *h, const char *sql, struct bb_error *err)
 	return 0;
 }
 
+/*
+ * Every change is a transaction of its own, or, inside a batch
+ * (hubdb_batch), a savepoint of the batch's transaction.
+ */
 static int
 begin(struct hubdb *h, struct bb_error *err)
 {
+	if (h->batch)
+		return runf(h, err, "SAVEPOINT one", "");
 	return runf(h, err, "BEGIN IMMEDIATE", "");
 }
 
 static int
 commit(struct hubdb *h, struct bb_error *err)
 {
+	if (h->batch)
+		return runf(h, err, "RELEASE one", "");
 	return runf(h, err, "COMMIT", "");
 }
 
@@ -305,7 +314,12 @@ rollback(struct hubdb *h)
 
 	for (i = 0; i < h->nstmts; i++)
 		sqlite3_reset(h->stmts[i].st);
-	if (sqlite3_get_autocommit(h->db) == 0)
+	if (sqlite3_get_autocommit(h->db) != 0)
+		return;
+	if (h->batch)
+		(void)sqlite3_exec(h->db, "ROLLBACK TO one; RELEASE one", NULL,
+		    NULL, NULL);
+	else
 		(void)sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -321,6 +335,23 @@ end(struct hubdb *h, int rv, struct bb_error *err)
 		rollback(h);
 		return -1;
 	}
+	return rv;
+}
+
+int
+hubdb_batch(struct hubdb *h, int on, struct bb_error *err)
+{
+	int rv;
+
+	if (on) {
+		if (runf(h, err, "BEGIN IMMEDIATE", "") == -1)
+			return -1;
+		h->batch = 1;
+		return 0;
+	}
+	h->batch = 0;
+	if ((rv = runf(h, err, "COMMIT", "")) == -1)
+		rollback(h);
 	return rv;
 }
 

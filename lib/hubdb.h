@@ -51,6 +51,14 @@ int	hubdb_create(const char *, struct bb_error *);
 int	hubdb_open(const char *, struct hubdb **, struct bb_error *);
 void	hubdb_close(struct hubdb *);
 
+/*
+ * Starts (on 1) or commits (on 0) a batch: the changes made in between
+ * are one transaction, each change a savepoint of it, so one flush to
+ * disk serves them all.  Nothing done in a batch is durable before it is
+ * committed.  Returns 0 or -1 (then the whole batch is rolled back).
+ */
+int	hubdb_batch(struct hubdb *, int, struct bb_error *);
+
 /* Returns 1 if another connection changed the database since last asked. */
 int	hubdb_changed(struct hubdb *);
 

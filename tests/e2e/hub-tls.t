@@ -1,5 +1,5 @@
 #!/bin/sh
-# shellcheck disable=SC2154  # rc, out, err: set by run in tests/lib.sh
+# shellcheck disable=SC2154,SC2034  # rc, out, err from tests/lib.sh; HUB_* read by tests/hub.sh
 # bb-hub over TLS, with a test CA made here; curl refuses it without the CA.
 . "${BB_SRC:-.}/tests/lib.sh"
 . "$BB_SRC/tests/hub.sh"
