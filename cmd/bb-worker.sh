@@ -282,9 +282,10 @@ resend() {
 
 # signal_all FILE-NAME SIGNAL: signals each slot's process named in FILE.
 signal_all() {
-	for _p in "$RUNDIR"/slot*/"$1"; do
-		[ -s "$_p" ] || continue
-		kill "-$2" "$(cat "$_p")" 2>/dev/null || :
+	# Its own variable: it runs in traps, inside other functions' loops.
+	for _sig_f in "$RUNDIR"/slot*/"$1"; do
+		[ -s "$_sig_f" ] || continue
+		kill "-$2" "$(cat "$_sig_f")" 2>/dev/null || :
 	done
 }
 
@@ -340,7 +341,11 @@ cmd_run() {
 	connect_args
 	[ "$(id -u)" -ne 0 ] || [ -n "$RUN_AS" ] ||
 	    log "WARNING: running builds as root; set RUN_AS in worker.conf"
-	log "worker $NAME of $HUB: $SLOTS slot(s)${ONCE:+, once}"
+	if [ "$ONCE" = 1 ]; then
+		log "worker $NAME of $HUB: one job at most"
+	else
+		log "worker $NAME of $HUB: $SLOTS slot(s)"
+	fi
 	resend
 	_slots=$SLOTS
 	[ "$ONCE" = 0 ] || _slots=1
@@ -369,9 +374,13 @@ cmd_run() {
 		while :; do
 			wait "$_p"
 			_rc=$?
-			if [ "$_rc" -le 128 ] || ! kill -0 "$_p" 2>/dev/null; then
-				break
-			fi
+			[ "$_rc" -gt 128 ] || break
+			kill -0 "$_p" 2>/dev/null && continue
+			# A trap cut the wait short as the slot ended: its
+			# own status is still there to collect.
+			wait "$_p"
+			_rc=$?
+			break
 		done
 		[ "$_rc" = 0 ] || _status=$_rc
 	done
