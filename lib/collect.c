@@ -177,7 +177,8 @@ list(struct walk *w, const char *dir, const char *comp, char ***names,
 		}
 	}
 	closedir(d);
-	qsort(*names, *n, sizeof(**names), cmp);
+	if (*n > 1)
+		qsort(*names, *n, sizeof(**names), cmp);
 	return 0;
 fail:
 	bb_error_errno(w->err, EX_OSERR, "collect %s", w->pattern);
