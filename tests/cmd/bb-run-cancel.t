@@ -5,15 +5,7 @@ LOGDATA=$BB_BUILD/tests/tools/logdata
 W=$T/work
 mkdir "$W"
 M=301.$$
-cleanup 'pkill -KILL -f "$M" || :'
-nothing_left() {	# nothing_left MARKER-SUFFIX DESCRIPTION
-	if pgrep -f "$M$1" >/dev/null; then
-		ok 1 "$2"
-		pgrep -af "$M$1" | sed 's/^/#   left: /'
-	else
-		ok 0 "$2"
-	fi
-}
+. "$BB_SRC/tests/cmd/bb-run-lib.sh"
 # start RECIPE [ARGS]: bb-run in the background, output in $T/bg.
 start() {
 	env -i PATH="$PATH" HOME="$T" bb-run "$@" -C "$W" >"$T/bg" 2>"$T/bgerr" &

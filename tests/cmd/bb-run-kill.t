@@ -4,17 +4,8 @@
 LOGDATA=$BB_BUILD/tests/tools/logdata
 W=$T/work
 mkdir "$W"
-# Markers that only this run's sleeps carry: pgrep finds nothing else.
 M=300.$$
-nothing_left() {	# nothing_left MARKER-SUFFIX DESCRIPTION
-	if pgrep -f "$M$1" >/dev/null; then
-		ok 1 "$2"
-		pgrep -af "$M$1" | sed 's/^/#   left: /'
-	else
-		ok 0 "$2"
-	fi
-}
-cleanup 'pkill -KILL -f "$M" || :'
+. "$BB_SRC/tests/cmd/bb-run-lib.sh"
 
 # A step with a background child, over its timeout.
 cat > "$T/timeout.recipe" <<EOF
