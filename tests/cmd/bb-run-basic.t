@@ -241,6 +241,30 @@ is "$rc:$err" "65:bb-run: stdin: line 1: longer than 65536 bytes" \
 run sh -c "bb-run < /dev/null"
 is "$rc:$err" "65:bb-run: stdin: recipe has no steps" "no recipe at all: exit 65"
 
+# Steps as another user.
+printf 'step who: id -u; id -g; echo "$HOME"; touch mine\n' > "$T/user.recipe"
+mkdir "$T/u"
+chmod 777 "$T/u"
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	run bb-run -u nobody -f "$T/user.recipe" -C "$T/u"
+	is "$("$LOGDATA" < "$T/out")" "$(id -u nobody)
+$(id -g nobody)
+$(getent passwd nobody | cut -d: -f6)" "-u: the user's ids and home"
+	is "$(stat -c %U "$T/u/mine")" nobody "-u: files are the user's"
+else
+	ok 0 "# SKIP -u needs root"
+	ok 0 "# SKIP -u needs root"
+fi
+if [ "$(id -u)" != 0 ]; then
+	run bb-run -u root -f "$T/user.recipe" -C "$T/u"
+	is "$rc:$err" "77:bb-run: -u root: only root can run steps as another user" \
+	    "-u without root: exit 77"
+else
+	run su nobody -s /bin/sh -c "PATH='$PATH' bb-run -u root -f '$T/user.recipe' -C '$T/u'"
+	is "$rc:$err" "77:bb-run: -u root: only root can run steps as another user" \
+	    "-u without root: exit 77"
+fi
+
 # Standard output that cannot be written.
 printf 'step touch: touch ran\n' > "$T/touch.recipe"
 run sh -c "bb-run -f '$T/touch.recipe' -C '$W' > /dev/full"

@@ -100,4 +100,23 @@ is "$rc" 1 "a silent step, the reader gone: exit 1"
 ok "$([ "$ms" -lt 30000 ]; echo $?)" "seen without a write ($ms ms)"
 nothing_left 4 "nothing left"
 
+# Records pass through while the input is still open; a signal before
+# its end cancels the job.
+mkfifo "$T/in"
+env -i PATH="$PATH" bb-run -C "$W" <"$T/in" >"$T/bg" 2>"$T/bgerr" &
+pid=$!
+exec 4>"$T/in"
+printf 'session hub=x\n' >&4
+wait_for 30 has '^session hub=x$'
+ok $? "a record is passed on at once, before the input ends"
+printf 'step name=a cmd=touch%%20ran\n' >&4
+kill -TERM "$pid"
+set +e; wait "$pid"; rc=$?; set -e
+exec 4>&-
+is "$rc" 1 "a signal while the recipe is read: exit 1"
+like "$(tail -1 "$T/bg")" '^done result=cancelled started=[0-9]* elapsed=0.000 reason=cancelled%20before%20the%20recipe%20was%20read$' \
+    "done: cancelled"
+test ! -e "$W/ran"
+ok $? "no step was run"
+
 done_testing
