@@ -1,10 +1,10 @@
 #!/bin/sh
+# shellcheck disable=SC2154
 # bb-worker run: two slots build two jobs at once; SIGTERM and the
 # shutdown stamp stop it gracefully; SIGINT cancels the running builds.
 . "${BB_SRC:-.}/tests/lib.sh"
 . "$BB_SRC/tests/hub.sh"
 . "$BB_SRC/tests/worker.sh"
-# shellcheck disable=SC2154
 
 hub_init
 hub_start -K 2s
@@ -81,6 +81,6 @@ ok $? "SIGINT: the worker exits"
 is "$(job_state "$five")" cancelled "the running job is reported cancelled"
 like "$(bb-hub log -r -d "$HUB_DIR" "$five")" "^log step=tidy fd=1 .*data=tidied" \
     "its always step ran"
-is "$(ls -A "$T/w1/work" "$T/w1/spool" | grep -cv ':$\|^$')" 0 \
+is "$(find "$T/w1/work" "$T/w1/spool" -mindepth 1 | wc -l)" 0 \
     "nothing is left in work/ and spool/"
 done_testing
