@@ -96,6 +96,8 @@ conf_read() {
 connect_args() {
 	set -- -H "$HUB" -n "$NAME" -s "$BASEDIR/secret" -b "$BASEDIR" \
 	    -j "$SLOTS" --maxdelay "$MAXDELAY"
+	# once, for cron: a few tries, then give up until the next run.
+	[ "$ONCE" = 0 ] || set -- "$@" --maxretries 3
 	[ -z "$CAPS" ] || set -- "$@" -c "$CAPS"
 	[ -z "$CA" ] || set -- "$@" --ca "$CA"
 	[ -z "$PIN" ] || set -- "$@" --pin "$PIN"
@@ -133,6 +135,10 @@ connect() {
 			return "$_rc" ;;
 		esac
 		rm -f "$1.tmp"
+		if [ "$ONCE" = 1 ]; then
+			log "cannot reach the hub (status $_rc)"
+			return "$_rc"
+		fi
 		log "cannot reach the hub (status $_rc); trying again in ${_delay}s"
 		pause "$_delay"
 		_delay=$((_delay * 2))

@@ -463,8 +463,9 @@ make_ready(struct report *rep, const struct record *session, long long now,
 			    (size_t)mb;
 	}
 	memset(&ho, 0, sizeof(ho));
-	ho.ca = rep->o.ca;
-	ho.pin = rep->o.pin;
+	/* bb-connect's --ca and --pin travel in the session record. */
+	ho.ca = rep->o.ca ? rep->o.ca : record_get(session, "ca");
+	ho.pin = rep->o.pin ? rep->o.pin : record_get(session, "pin");
 	ho.allow_http = strncasecmp(hub, "http://", 7) == 0;
 	ho.stop = rep->o.stop;
 	for (i = 0; i < REPORT_LANES; i++) {

@@ -25,18 +25,7 @@ freeport() {
 
 # A CA and a certificate for 127.0.0.1 and localhost signed by it.
 fakehub_ca() {
-	[ -f "$T/ca.pem" ] && return 0
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-	    -nodes -keyout "$T/ca.key" -out "$T/ca.pem" -days 2 \
-	    -subj "/CN=bb test CA" 2>/dev/null &&
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout "$T/srv.key" -out "$T/srv.csr" -subj "/CN=127.0.0.1" \
-	    2>/dev/null &&
-	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$T/srv.ext" &&
-	openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" \
-	    -CAkey "$T/ca.key" -CAcreateserial -out "$T/srv.pem" -days 2 \
-	    -extfile "$T/srv.ext" 2>/dev/null &&
-	chmod 600 "$T/ca.key" "$T/srv.key"
+	test_ca
 }
 
 fakehub_start() {

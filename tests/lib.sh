@@ -103,3 +103,26 @@ wait_for() {
 
 # now_ms: milliseconds since the epoch.
 now_ms() { date +%s%3N; }
+
+# test_ca: a CA made for the test ($T/ca.pem, key $T/ca.key), a server
+# certificate it signs for 127.0.0.1 and localhost ($T/srv.pem, key
+# $T/srv.key, mode 0600), and another CA that signs nothing
+# ($T/other.pem).  Made once a test.
+test_ca() {
+	[ -f "$T/ca.pem" ] && return 0
+	(
+		cd "$T" || exit 1
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		    -nodes -keyout ca.key -out ca.pem -days 2 \
+		    -subj "/CN=bb test CA" &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		    -keyout srv.key -out srv.csr -subj /CN=localhost &&
+		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >srv.ext &&
+		openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key \
+		    -CAcreateserial -out srv.pem -days 2 -extfile srv.ext &&
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		    -nodes -keyout other.key -out other.pem -days 2 \
+		    -subj /CN=other-ca &&
+		chmod 600 ca.key srv.key other.key
+	) >"$T/openssl.log" 2>&1
+}

@@ -29,19 +29,8 @@ ssize=$(stat -c %s "$WWW/slow/src.tar")
 ssha=$(sha256sum "$WWW/slow/src.tar" | cut -d' ' -f1)
 
 # A test CA, and a certificate for 127.0.0.1 that it signs.
-(
-	cd "$NG" || exit 1
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-	    -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=bb-test-ca \
-	    -addext basicConstraints=critical,CA:TRUE \
-	    -addext keyUsage=critical,keyCertSign
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-	    -keyout server.key -out server.csr -subj /CN=127.0.0.1
-	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >ext
-	openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key \
-	    -CAcreateserial -out server.pem -days 2 -extfile ext
-) >"$NG/openssl.log" 2>&1
-pin=sha256//$(openssl x509 -in "$NG/server.pem" -pubkey -noout |
+test_ca
+pin=sha256//$(openssl x509 -in "$T/srv.pem" -pubkey -noout |
     openssl pkey -pubin -outform der | openssl dgst -sha256 -binary |
     base64)
 
@@ -86,8 +75,8 @@ http {
 	}
 	server {
 		listen 127.0.0.1:$P3 ssl;
-		ssl_certificate $NG/server.pem;
-		ssl_certificate_key $NG/server.key;
+		ssl_certificate $T/srv.pem;
+		ssl_certificate_key $T/srv.key;
 		location /v1/ {
 			if (\$http_authorization != "Bearer tok-1") {
 				return 401 "error status=401 msg=bad%20token\n";
@@ -313,7 +302,7 @@ untouched "/dev/full"
 # TLS: the test CA with --ca; without it, a clear error naming the host.
 tls="session hub=https://127.0.0.1:$P3 token=tok-1
 $job"
-unpack "$tls" --ca "$NG/ca.pem"
+unpack "$tls" --ca "$T/ca.pem"
 is "$rc $(ls "$WK")" "0 1-1" "https with --ca"
 rm -rf "${WK:?}"/*
 unpack "$tls"
@@ -321,17 +310,17 @@ is "$rc" 75 "https without --ca: exit 75"
 like "$err" "^bb-unpack: job 1: source: GET https://127.0.0.1:$P3/v1/jobs/1/source: the TLS certificate of 127.0.0.1 cannot be verified: " \
     "  names the host"
 untouched "untrusted certificate"
-unpack "$tls" --ca "$NG/ca.pem" --pin "$pin"
+unpack "$tls" --ca "$T/ca.pem" --pin "$pin"
 is "$rc $(ls "$WK")" "0 1-1" "https with --ca and the right --pin"
 rm -rf "${WK:?}"/*
-unpack "$tls" --ca "$NG/ca.pem" \
+unpack "$tls" --ca "$T/ca.pem" \
     --pin sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
 is "$rc $err" "75 bb-unpack: job 1: source: GET https://127.0.0.1:$P3/v1/jobs/1/source: the public key of 127.0.0.1 is not the pinned one" \
     "a wrong --pin: exit 75"
 untouched "wrong pin"
 unpack "session hub=https://127.0.0.1:$P3 token=tok-1
 job id=1 lease=lease-1 attempt=1 source=$HUB/v1/jobs/1/source size=$size sha256=$sha" \
-    --ca "$NG/ca.pem"
+    --ca "$T/ca.pem"
 is "$rc $err" "65 bb-unpack: job 1: source: GET: $HUB/v1/jobs/1/source: plain http is not allowed here" \
     "an https hub never leads to plain http"
 untouched "no downgrade"

@@ -5,19 +5,7 @@
 . "$BB_SRC/tests/hub.sh"
 
 # A CA, and a certificate for 127.0.0.1 and localhost signed by it.
-(
-	cd "$T" || exit 1
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout ca.key -out ca.pem -days 2 -subj /CN=bb-test-ca
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout hub.key -out hub.csr -subj /CN=localhost
-	printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >ext
-	openssl x509 -req -in hub.csr -CA ca.pem -CAkey ca.key \
-	    -CAcreateserial -out hub.pem -days 2 -extfile ext
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	    -keyout other.key -out other.pem -days 2 -subj /CN=other-ca
-	chmod 600 hub.key
-) >"$T/openssl.log" 2>&1
+test_ca
 ok $? "a test CA and a hub certificate"
 
 hub_init
@@ -27,16 +15,16 @@ hub_add_worker w1
 run bb-hub serve -l 127.0.0.1:0 "$HUB_DIR"
 is "$rc" 64 "https without a certificate: exit 64"
 like "$err" "https needs a certificate and a key" "saying why"
-run bb-hub serve -l http://127.0.0.1:0 -c "$T/hub.pem" -k "$T/hub.key" "$HUB_DIR"
+run bb-hub serve -l http://127.0.0.1:0 -c "$T/srv.pem" -k "$T/srv.key" "$HUB_DIR"
 is "$rc" 64 "a certificate with http://: exit 64"
-chmod 644 "$T/hub.key"
-run bb-hub serve -l https://127.0.0.1:0 -c "$T/hub.pem" -k "$T/hub.key" "$HUB_DIR"
+chmod 644 "$T/srv.key"
+run bb-hub serve -l https://127.0.0.1:0 -c "$T/srv.pem" -k "$T/srv.key" "$HUB_DIR"
 is "$rc" 77 "a key readable by others: exit 77"
-like "$err" "hub.key: readable by others" "saying which file"
-chmod 600 "$T/hub.key"
+like "$err" "srv.key: readable by others" "saying which file"
+chmod 600 "$T/srv.key"
 
 HUB_LISTEN=https://127.0.0.1:0
-hub_start -c "$T/hub.pem" -k "$T/hub.key" -K 5
+hub_start -c "$T/srv.pem" -k "$T/srv.key" -K 5
 like "$HUB_URL" '^https://127\.0\.0\.1:[0-9][0-9]*$' "the hub listens on https"
 
 rc=0

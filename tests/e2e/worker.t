@@ -74,4 +74,19 @@ like "$(bb-hub show -r -d "$HUB_DIR" "$gpu" | head -1)" " attempt=0 " \
 worker_make w2 CAPS=gpu
 run bb-worker once "$T/w2"
 is "$(job_state "$gpu")" success "a worker with the capability runs it"
+# A wrong secret is final: exit 77 and a message that says so.
+worker_make w3
+echo wrong > "$T/w3/secret"
+run bb-worker once "$T/w3"
+is "$rc" 77 "a wrong secret: bb-worker exits 77"
+like "$err" "refused this worker's name or secret" "and says so"
+unlike "$err" "wrong" "without showing the secret"
+
+# A hub it cannot reach: once gives up after a few tries, exit 75.
+worker_make w4
+worker_set w4 "HUB=http://127.0.0.1:$("$BB_BUILD/tests/tools/freeport")" \
+    MAXDELAY=1
+run bb-worker once "$T/w4"
+is "$rc" 75 "a hub that does not answer: once exits 75"
+like "$err" "cannot reach the hub" "and says so"
 done_testing
