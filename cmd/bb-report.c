@@ -138,6 +138,8 @@ static void
 take_input(struct report *rep, struct record_reader *rd, struct record *r)
 {
 	struct bb_error e;
+	const char *line;
+	size_t len;
 	ssize_t n;
 	int got;
 
@@ -147,8 +149,8 @@ take_input(struct report *rep, struct record_reader *rd, struct record *r)
 		report_eof(rep, now_ms(), &e);
 		return;
 	}
-	while ((got = record_reader_next(rd, r, NULL, NULL, &e)) == 1)
-		if (report_input(rep, r, now_ms(), &e) == -1)
+	while ((got = record_reader_next(rd, r, &line, &len, &e)) == 1)
+		if (report_input(rep, r, line, len, now_ms(), &e) == -1)
 			return;
 	if (got == -1) {
 		rd->eof = 1;

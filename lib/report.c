@@ -99,6 +99,8 @@ struct report {
 	struct lane	 lane[REPORT_LANES];
 };
 
+static int	spool_line(struct report *, struct record *, const char *,
+		    size_t, long long, struct bb_error *);
 static int	spool_record(struct report *, struct record *, long long,
 		    struct bb_error *);
 
@@ -654,19 +656,38 @@ out:
 	return rv;
 }
 
-/* Numbers r, appends it to the spool and looks at it. */
+/*
+ * Numbers r, appends it to the spool and looks at it.  line (len bytes),
+ * if not NULL, is r as it was read: it is kept as it is, with the seq
+ * field added at its end, unless r has a seq field already.
+ */
 static int
-spool_record(struct report *rep, struct record *r, long long now,
-    struct bb_error *err)
+spool_line(struct report *rep, struct record *r, const char *line,
+    size_t len, long long now, struct bb_error *err)
 {
-	record_unset(r, "seq");
-	if (record_setf(r, err, "seq", "%lld", rep->seq + 1) == -1)
-		return -1;
+	char seq[32];
+	int n;
+
+	n = snprintf(seq, sizeof(seq), " seq=%lld", rep->seq + 1);
 	buf_reset(rep->line);
-	if (record_encode(r, rep->line, err) == -1) {
-		if (record_is(r, "log") && record_get(r, "data") != NULL)
-			return split_log(rep, r, now, err);
-		return -1;
+	if (line != NULL && record_get(r, "seq") == NULL &&
+	    len + (size_t)n + 1 <= RECORD_MAX) {
+		if (buf_add(rep->line, line, len) == -1 ||
+		    buf_add(rep->line, seq, (size_t)n) == -1 ||
+		    buf_addc(rep->line, '\n') == -1) {
+			bb_error_errno(err, EX_SOFTWARE, "record");
+			return -1;
+		}
+	} else {
+		record_unset(r, "seq");
+		if (record_setf(r, err, "seq", "%lld", rep->seq + 1) == -1)
+			return -1;
+		if (record_encode(r, rep->line, err) == -1) {
+			if (record_is(r, "log") &&
+			    record_get(r, "data") != NULL)
+				return split_log(rep, r, now, err);
+			return -1;
+		}
 	}
 	if (spool_append(rep->sp, rep->line->data, rep->line->len - 1,
 	    err) == -1)
@@ -676,6 +697,13 @@ spool_record(struct report *rep, struct record *r, long long now,
 		rep->unsent_since = now;
 	note(rep, r, rep->seq, now);
 	return 0;
+}
+
+static int
+spool_record(struct report *rep, struct record *r, long long now,
+    struct bb_error *err)
+{
+	return spool_line(rep, r, NULL, 0, now, err);
 }
 
 /* The job record came: the spool is made and what was held goes in. */
@@ -697,7 +725,8 @@ start_job(struct report *rep, const struct record *r, long long now,
 	for (p = rep->pending->data; (nl = strchr(p, '\n')) != NULL;
 	    p = nl + 1)
 		if (record_parse(&rep->tmp, p, (size_t)(nl - p), err) == -1 ||
-		    spool_record(rep, &rep->tmp, now, err) == -1)
+		    spool_line(rep, &rep->tmp, p, (size_t)(nl - p), now,
+		    err) == -1)
 			return -1;
 	buf_reset(rep->pending);
 	if (rep->have_session &&
@@ -707,8 +736,8 @@ start_job(struct report *rep, const struct record *r, long long now,
 }
 
 int
-report_input(struct report *rep, struct record *r, long long now,
-    struct bb_error *err)
+report_input(struct report *rep, struct record *r, const char *line,
+    size_t len, long long now, struct bb_error *err)
 {
 	const char *id;
 
@@ -741,14 +770,16 @@ report_input(struct report *rep, struct record *r, long long now,
 		goto fail;
 	}
 	if (!rep->have_job) {
-		if (record_encode(r, rep->pending, err) == -1) {
+		if ((line != NULL ? buf_add(rep->pending, line, len) == -1 ||
+		    buf_addc(rep->pending, '\n') == -1 :
+		    record_encode(r, rep->pending, err) == -1)) {
 			bb_error_set(err, EX_DATAERR, "more than %d bytes of "
 			    "records before a job record", REPORT_PENDING_MAX);
 			goto fail;
 		}
 		return 0;
 	}
-	if (spool_record(rep, r, now, err) == -1)
+	if (spool_line(rep, r, line, len, now, err) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -1579,6 +1610,9 @@ incomplete(struct report *rep, struct report_call *call)
 	while (http_resp_record(&call->resp, &pos, &r, &err) == 1)
 		if ((missing = record_get(&r, "missing")) != NULL)
 			break;
+	free(rep->miss);
+	rep->miss = NULL;
+	rep->nmiss = 0;
 	if (missing == NULL || report_parse_ranges(missing, &rep->miss,
 	    &rep->nmiss, &err) == -1 || rep->nmiss == 0) {
 		finish_over(rep, EX_PROTOCOL, 1, "%s: finish refused (412) "
