@@ -476,11 +476,11 @@ make_ready(struct report *rep, const struct record *session, long long now,
 		    http_client_set_lease(rep->lane[i].c, lease, err) == -1)
 			return -1;
 		rep->lane[i].retry.first_ms = 250;
-		rep->lane[i].retry.max_ms = rep->keepalive_ms / 3;
+		rep->lane[i].retry.max_ms = rep->keepalive_ms / 6;
 		if (rep->lane[i].retry.max_ms < 1000)
 			rep->lane[i].retry.max_ms = 1000;
-		if (rep->lane[i].retry.max_ms > 10000)
-			rep->lane[i].retry.max_ms = 10000;
+		if (rep->lane[i].retry.max_ms > 5000)
+			rep->lane[i].retry.max_ms = 5000;
 	}
 	rep->last_events = now;
 	rep->ready = 1;
@@ -1574,7 +1574,8 @@ success(struct report *rep, struct lane *l, struct report_call *call)
 	struct bb_error err;
 
 	if (l->retry.n > 0)
-		warnf(rep, "%s: the hub answers again", rep->what);
+		warnf(rep, "%s: the hub answers again, after %d tries",
+		    rep->what, l->retry.n + 1);
 	l->retry.n = 0;
 	switch (call->kind) {
 	case REPORT_CALL_EVENTS:

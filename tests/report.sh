@@ -1,6 +1,8 @@
 # Helpers for the bb-report tests with a real hub: source after
 # tests/lib.sh and tests/hub.sh.
 # shellcheck shell=sh
+# shellcheck disable=SC2034,SC2154 # sets variables for the tests; hub_req
+# sets code and body
 #
 #	report_hub [SERVE-OPTIONS]	a hub with a worker w1 that said hello
 #	report_claim [RECIPE-TEXT]	submit a job and claim one as w1 (the

@@ -102,6 +102,45 @@ is "$code.$(sha256sum <"$T/resp" | cut -c1-64)" "200.$zsha" \
     "the good one is"
 unlike "$err" "$TOKEN" "the token is not on stderr"
 
+# Answers lost after the hub stored a batch: the batch goes again, byte
+# for byte, and is stored once.
+report_claim || { hub_diag; exit 1; }
+S=$B/spool/$JOB.$ATTEMPT
+touch "$T/drop"
+"$BB_BUILD/tests/tools/dropproxy" "$T/proxy.url" 127.0.0.1 "${HUB_URL##*:}" \
+    "$T/drop" &
+xpid=$!
+cleanup "kill $xpid 2>/dev/null"
+wait_for 10 test -s "$T/proxy.url"
+sed "s|hub=[^ ]*|hub=$(cat "$T/proxy.url")|" "$T/session.rec" \
+    >"$T/session.proxy"
+{ report_lines 1 100; echo 'done result=success started=1 elapsed=1'; } \
+    >"$T/build4"
+cat "$T/job.rec" "$T/session.proxy" "$T/build4" >"$T/in4"
+bb-report -b "$B" <"$T/in4" 2>"$T/err4" &
+rpid=$!
+tried_twice() {
+	[ "$(grep -c 'trying again' "$T/err4")" -ge 2 ]
+}
+stored() {
+	[ "$(report_log | wc -l)" -eq 101 ]
+}
+wait_for 30 tried_twice
+ok $? "answers lost: the batch is sent again"
+stored
+ok $? "the hub stored the batch whose answer was lost"
+ok "$([ ! -e "$S/acked" ] && echo 0 || echo 1)" \
+    "bb-report has no acknowledgement"
+rm "$T/drop"
+rc=0
+wait $rpid || rc=$?
+is "$rc" 0 "once answers come through: exit 0"
+like "$(cat "$T/err4")" 'the hub answers again' "the recovery is said"
+report_want "$T/in4" >"$T/want"
+report_log >"$T/got"
+same "$T/want" "$T/got" "each record stored once"
+is "$(report_state)" success "the job ends success"
+
 # A failed build: its result, step and reason reach the hub.
 report_claim || { hub_diag; exit 1; }
 printf 'done result=failure started=1 elapsed=2 step=test reason=exit%%202\n' \
