@@ -130,32 +130,54 @@ put_line(const char *line, size_t len)
 	}
 }
 
+/*
+ * Prints the workdir record of a tree just made.  When a signal came
+ * meanwhile, or the record cannot be written, nobody will know of the
+ * tree: it is removed (keep_top: a directory that was there before stays,
+ * empty), then bb-unpack dies of the signal or exits.
+ */
 static void
-put_workdir(const char *path)
+announce(const char *path, int keep_top)
 {
 	struct bb_error e;
 	struct record r;
+	int saved, rv;
 
+	catch_signals(0);
 	record_init(&r);
-	if (record_start(&r, "workdir", &e) == -1 ||
-	    record_set(&r, "path", path, &e) == -1 ||
-	    record_write(stdout, &r, &e) == -1) {
-		(void)unpack_rmtree(path, 0, NULL);
-		if (errno == EPIPE)
-			exit(EX_IOERR);
-		errx(e.code, "stdout: %s", e.msg);
-	}
+	rv = stop == 0 && record_start(&r, "workdir", &e) == 0 &&
+	    record_set(&r, "path", path, &e) == 0 &&
+	    record_write(stdout, &r, &e) == 0;
+	saved = errno;
 	record_free(&r);
+	if (rv)
+		return;
+	(void)unpack_rmtree(path, keep_top, NULL);
+	die_if_stopped();
+	errno = saved;
+	if (errno == EPIPE)
+		exit(EX_IOERR);
+	if (e.code == EX_IOERR)
+		err(EX_IOERR, "stdout");
+	errx(e.code, "stdout: %s", e.msg);
 }
 
-/* A client for the hub of a session record (or none: hub NULL). */
+/* A client for the hub of a session record, or for no hub. */
 static struct http_client *
-client_new(const struct opts *o, const char *hub, const char *token,
+client_new(const struct opts *o, const struct record *session,
     struct bb_error *err)
 {
 	struct http_client *c;
 	struct http_opts ho;
+	const char *hub = NULL, *token = NULL;
 
+	if (session != NULL &&
+	    (hub = record_get(session, "hub")) == NULL) {
+		bb_error_set(err, EX_DATAERR, "no hub");
+		return NULL;
+	}
+	if (session != NULL)
+		token = record_get(session, "token");
 	memset(&ho, 0, sizeof(ho));
 	ho.ca = o->ca;
 	ho.pin = o->pin;
@@ -194,8 +216,7 @@ filter(struct opts *o)
 		put_line(line, len);
 		if (record_is(&r, "session")) {
 			http_client_free(c);
-			if ((c = client_new(o, record_get(&r, "hub"),
-			    record_get(&r, "token"), &e)) == NULL) {
+			if ((c = client_new(o, &r, &e)) == NULL) {
 				bb_error_prefix(&e, "line %zu: session",
 				    rd.lineno);
 				fail(1, &e);
@@ -208,7 +229,7 @@ filter(struct opts *o)
 			bb_error_prefix(&e, "line %zu", rd.lineno);
 			fail(1, &e);
 		}
-		if (c == NULL && (c = client_new(o, NULL, NULL, &e)) == NULL)
+		if (c == NULL && (c = client_new(o, NULL, &e)) == NULL)
 			fail(1, &e);
 		memset(&rt, 0, sizeof(rt));
 		rt.tries = o->retries + 1;
@@ -221,9 +242,7 @@ filter(struct opts *o)
 			bb_error_prefix(&e, "job %s", job.id);
 			fail(1, &e);
 		}
-		catch_signals(0);
-		die_if_stopped();
-		put_workdir(path);
+		announce(path, 0);
 	}
 	if (n == -1)
 		fail(1, &e);
@@ -256,9 +275,7 @@ local(struct opts *o)
 			(void)rmdir(path);
 		fail(0, &e);
 	}
-	catch_signals(0);
-	die_if_stopped();
-	put_workdir(path);
+	announce(path, !made);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return 0;

@@ -39,7 +39,7 @@ struct xfer {
 	struct http_client	*c;
 	const struct http_req	*req;
 	struct http_resp	*resp;
-	size_t			 max;		/* cap on a 2xx body in memory */
+	size_t			 max;		/* cap on a 2xx body */
 	int			 decided;	/* the status is known */
 	int			 to_fd;		/* the body goes to out_fd */
 	int			 werr;		/* errno of a failed write */
@@ -71,6 +71,35 @@ url_free(struct url *p)
 	memset(p, 0, sizeof(*p));
 }
 
+#define SHOW_MAX	256	/* a URL in a message */
+
+/*
+ * s as messages show it: without a user name or password, query or
+ * fragment (they may hold secrets), cut to fit dst (SHOW_MAX bytes).
+ */
+static const char *
+url_show(const char *s, char *dst)
+{
+	char tmp[HTTP_URL_MAX];
+	const char *p, *at = NULL;
+	size_t n = strcspn(s, "?#");
+
+	if (n >= sizeof(tmp))
+		n = sizeof(tmp) - 1;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	if ((p = strstr(tmp, "://")) != NULL)
+		at = memrchr(p + 3, '@', strcspn(p + 3, "/"));
+	if (at != NULL)
+		(void)snprintf(dst, SHOW_MAX, "%.*s...%s", (int)(p + 3 - tmp),
+		    tmp, at);
+	else
+		(void)strlcpy(dst, tmp, SHOW_MAX);
+	if (strlen(dst) == SHOW_MAX - 1)
+		memcpy(dst + SHOW_MAX - 4, "...", 3);
+	return dst;
+}
+
 /* Returns 1 if s is printable ASCII without spaces and not too long. */
 static int
 url_chars_ok(const char *s)
@@ -91,6 +120,7 @@ static int
 url_parse(const char *s, int allow_http, int default_port, struct url *p,
     struct bb_error *err)
 {
+	char show[SHOW_MAX];
 	char *x = NULL;
 	size_t i;
 
@@ -101,7 +131,8 @@ url_parse(const char *s, int allow_http, int default_port, struct url *p,
 		return -1;
 	}
 	if ((p->u = curl_url()) == NULL) {
-		bb_error_set(err, EX_OSERR, "%s: out of memory", s);
+		bb_error_set(err, EX_OSERR, "%s: out of memory",
+		    url_show(s, show));
 		return -1;
 	}
 	if (curl_url_set(p->u, CURLUPART_URL, s, 0) != CURLUE_OK ||
@@ -109,7 +140,8 @@ url_parse(const char *s, int allow_http, int default_port, struct url *p,
 	    curl_url_get(p->u, CURLUPART_HOST, &p->host, 0) != CURLUE_OK ||
 	    curl_url_get(p->u, CURLUPART_PATH, &p->path, 0) != CURLUE_OK ||
 	    p->host[0] == '\0') {
-		bb_error_set(err, EX_DATAERR, "%s: not a URL", s);
+		bb_error_set(err, EX_DATAERR, "%s: not a URL",
+		    url_show(s, show));
 		goto fail;
 	}
 	if (curl_url_get(p->u, CURLUPART_PORT, &p->port,
@@ -130,15 +162,22 @@ url_parse(const char *s, int allow_http, int default_port, struct url *p,
 		p->host[i] = tolower((unsigned char)p->host[i]);
 	(void)curl_url_set(p->u, CURLUPART_SCHEME, p->scheme, 0);
 	(void)curl_url_set(p->u, CURLUPART_HOST, p->host, 0);
+	/* libcurl decodes %XX in a host name: only a plain name will do. */
+	if (strspn(p->host, "abcdefghijklmnopqrstuvwxyz0123456789.-_:[]") !=
+	    strlen(p->host)) {
+		bb_error_set(err, EX_DATAERR, "%s: bad host name",
+		    url_show(s, show));
+		goto fail;
+	}
 	if (strcmp(p->scheme, "https") != 0 &&
 	    strcmp(p->scheme, "http") != 0) {
 		bb_error_set(err, EX_DATAERR, "%s: not an http or https URL",
-		    s);
+		    url_show(s, show));
 		goto fail;
 	}
 	if (strcmp(p->scheme, "http") == 0 && !allow_http) {
 		bb_error_set(err, EX_DATAERR,
-		    "%s: plain http is not allowed here", s);
+		    "%s: plain http is not allowed here", url_show(s, show));
 		goto fail;
 	}
 	if (p->userinfo) {
@@ -157,6 +196,7 @@ int
 http_url_normalise(const char *in, int allow_http, char *out,
     struct bb_error *err)
 {
+	char show[SHOW_MAX];
 	struct url p;
 	size_t n;
 	int r;
@@ -165,7 +205,7 @@ http_url_normalise(const char *in, int allow_http, char *out,
 		return -1;
 	if (p.query) {
 		bb_error_set(err, EX_DATAERR, "%s: a hub URL has no query or "
-		    "fragment", in);
+		    "fragment", url_show(in, show));
 		url_free(&p);
 		return -1;
 	}
@@ -176,7 +216,8 @@ http_url_normalise(const char *in, int allow_http, char *out,
 	    p.port != NULL ? ":" : "", p.port != NULL ? p.port : "", p.path);
 	url_free(&p);
 	if (r < 0 || r >= HTTP_URL_MAX) {
-		bb_error_set(err, EX_DATAERR, "%s: URL too long", in);
+		bb_error_set(err, EX_DATAERR, "%s: URL too long",
+		    url_show(in, show));
 		return -1;
 	}
 	return 0;
@@ -206,6 +247,7 @@ int
 http_url_resolve(const char *base, const char *ref, int allow_http,
     char *out, int *same, struct bb_error *err)
 {
+	char show[SHOW_MAX];
 	struct url p;
 	char *full = NULL;
 	int r;
@@ -215,8 +257,8 @@ http_url_resolve(const char *base, const char *ref, int allow_http,
 	if (ref[0] == '/' && ref[1] != '/') {
 		if (base == NULL) {
 			bb_error_set(err, EX_DATAERR,
-			    "%.64s: a path, and there is no hub to resolve it "
-			    "against", ref);
+			    "%s: a path, and there is no hub to resolve it "
+			    "against", url_show(ref, show));
 			return -1;
 		}
 		if (!url_chars_ok(ref)) {
@@ -226,8 +268,8 @@ http_url_resolve(const char *base, const char *ref, int allow_http,
 		}
 		r = snprintf(out, HTTP_URL_MAX, "%s%s", base, ref);
 		if (r < 0 || r >= HTTP_URL_MAX) {
-			bb_error_set(err, EX_DATAERR, "%.64s: URL too long",
-			    ref);
+			bb_error_set(err, EX_DATAERR, "%s: URL too long",
+			    url_show(ref, show));
 			return -1;
 		}
 		if (same != NULL)
@@ -241,7 +283,8 @@ http_url_resolve(const char *base, const char *ref, int allow_http,
 	curl_free(full);
 	url_free(&p);
 	if (!r) {
-		bb_error_set(err, EX_DATAERR, "%.64s: URL too long", ref);
+		bb_error_set(err, EX_DATAERR, "%s: URL too long",
+		    url_show(ref, show));
 		return -1;
 	}
 	if (same != NULL && base != NULL)
@@ -830,7 +873,7 @@ int
 http_do(struct http_client *c, const struct http_req *req,
     struct http_resp *resp, struct bb_error *err)
 {
-	char url[HTTP_URL_MAX], what[HTTP_URL_MAX + 16], ct[256];
+	char url[HTTP_URL_MAX], what[SHOW_MAX + 16], show[SHOW_MAX], ct[256];
 	struct curl_slist *h = NULL;
 	const char *method;
 	struct xfer x;
@@ -859,8 +902,8 @@ http_do(struct http_client *c, const struct http_req *req,
 		return -1;
 	}
 	/* Messages never show a query: it may hold a signature. */
-	(void)snprintf(what, sizeof(what), "%s %.*s", method,
-	    (int)strcspn(url, "?#"), url);
+	(void)snprintf(what, sizeof(what), "%s %s", method,
+	    url_show(url, show));
 	if (req->in_fd != -1)
 		x.in_start = lseek(req->in_fd, 0, SEEK_CUR);
 	if (snprintf(ct, sizeof(ct), "Content-Type: %s", req->type != NULL ?
@@ -875,8 +918,8 @@ http_do(struct http_client *c, const struct http_req *req,
 		goto out;
 	}
 	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++) {
-		if (!header_safe(req->headers[i], 1) ||
-		    strchr(req->headers[i], ':') == NULL) {
+		if (strchr(req->headers[i], ':') == NULL ||
+		    !header_safe(req->headers[i], 1)) {
 			bb_error_set(err, EX_SOFTWARE, "%s: bad header", what);
 			goto out;
 		}
@@ -964,7 +1007,8 @@ http_do_retry(struct http_client *c, const struct http_req *req,
 	for (;;) {
 		if (http_do(c, req, resp, err) == 0)
 			return 0;
-		if (err != NULL && err->code != EX_TEMPFAIL)
+		if ((err != NULL && err->code != EX_TEMPFAIL) ||
+		    (c->opts.stop != NULL && *c->opts.stop))
 			return -1;
 		if ((req->in_fd != -1 && in0 == -1) ||
 		    (resp->written > 0 && out0 == -1))

@@ -12,7 +12,8 @@
  * Exit codes in struct bb_error (see bb-protocol(7)):
  *	EX_TEMPFAIL	cannot connect or resolve, timeout, connection cut,
  *			5xx, 408, 429; TLS handshake or certificate
- *			verification failure (the message names the host)
+ *			verification failure (the message names the host);
+ *			interrupted by opts->stop
  *	EX_NOPERM	401 or 403: the token or secret was refused
  *	EX_PROTOCOL	any other status that is not 2xx, a redirect, an
  *			answer longer than its cap, an answer that is not
@@ -58,12 +59,14 @@ struct http_opts {
 struct http_req {
 	const char	*method;	/* NULL: GET, or POST with a body */
 	const char	*url;		/* "/v1/..." under the base URL, or an
-					   absolute http(s) URL */
+					   absolute http(s) URL (required) */
 	const void	*body;		/* request body, or NULL */
 	size_t		 len;
 	int		 in_fd;		/* or the body read from in_fd */
 	off_t		 in_size;	/* its length; -1: chunked */
 	const char	*type;		/* Content-Type; NULL: records */
+	const char *const *headers;	/* more "Name: value" lines, NULL-ended,
+					   sent to any origin: no secrets */
 	int		 out_fd;	/* a 2xx answer's body goes here; -1:
 					   into resp->body */
 	off_t		 out_max;	/* most bytes to out_fd; 0: no cap */
@@ -71,9 +74,6 @@ struct http_req {
 					   HTTP_BODY_MAX */
 	long		 timeout;	/* whole exchange, seconds; 0: none */
 	int		 no_idle;	/* long poll: no idle limit */
-	const char *const *headers;	/* more "Name: value" headers,
-					   NULL-ended, or NULL: printable
-					   ASCII, sent to any origin */
 };
 
 /* What came back.  Set it up with http_resp_init. */
@@ -111,7 +111,8 @@ struct http_client;
  * for absolute URLs only, that sends no credentials), or NULL with err
  * set.  opts may be NULL.  base is normalised as http_url_normalise
  * does; plain http is refused unless opts->allow_http.  The strings in
- * opts are copied.  Free with http_client_free.
+ * opts are copied.  Free with http_client_free.  The first call starts
+ * libcurl (curl_global_init): make it before any thread is started.
  */
 struct http_client	*http_client_new(const char *base,
 			    const struct http_opts *, struct bb_error *);
@@ -125,11 +126,11 @@ const char	*http_client_base(const struct http_client *);
 /*
  * Sets the bearer token (Authorization: Bearer), the lease (Bb-Lease)
  * or the Basic credentials sent with every later request to the hub's
- * origin; NULL clears.  A token replaces Basic credentials and the other
- * way round.  Values must be printable ASCII without spaces (the secret
- * of Basic: any byte but controls).  The values are copied and wiped
- * when replaced.  Return 0, or -1 (EX_DATAERR; the message does not
- * repeat the value).
+ * origin (a client with no hub never sends them); NULL clears.  A token
+ * replaces Basic credentials and the other way round.  Values must be
+ * printable ASCII without spaces (the Basic secret may hold spaces; the
+ * name no ":").  They are copied, and wiped when replaced or freed.
+ * Return 0, or -1 (EX_DATAERR; the message does not repeat the value).
  */
 int	http_client_set_token(struct http_client *, const char *,
 	    struct bb_error *);

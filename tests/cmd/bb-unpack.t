@@ -215,8 +215,8 @@ tar -C "$T/tree" -czf "$T/gnu.tar.gz" .
 for a in gnu.tar.gz bsd.zip; do
 	run bb-unpack "$T/$a" -C "$W/real"
 	is "$rc" 0 "$a unpacks"
-	diff -r "$T/tree" "$W/real" >/dev/null
-	ok $? "$a: same tree as the one packed"
+	diff -r "$T/tree" "$W/real" >/dev/null && r=0 || r=1
+	ok $r "$a: same tree as the one packed"
 	rm -rf "$W/real"
 done
 
@@ -264,8 +264,12 @@ run bb-unpack "$T/good.tar" -C "$T/nonexistent/x"
 is "$rc $err" "73 bb-unpack: mkdir $T/nonexistent/x: No such file or directory" \
     "directory that cannot be made: exit 73"
 run sh -c 'bb-unpack "$1" -C "$2" >/dev/full' sh "$T/good.tar" "$W/full"
-is "$rc $err" "74 bb-unpack: stdout: write: No space left on device" \
+is "$rc $err" "74 bb-unpack: stdout: No space left on device" \
     "stdout on /dev/full: exit 74"
 untouched "/dev/full"
+mkdir "$W/full"
+run sh -c 'bb-unpack "$1" -C "$2" >/dev/full' sh "$T/good.tar" "$W/full"
+is "$rc $(ls -A "$W") $(ls -A "$W/full")" "74 full " \
+    "stdout on /dev/full: a directory that was there stays, empty"
 
 done_testing

@@ -183,6 +183,8 @@ exchange(struct http_client *c, struct http_req *req, const char *answer,
 static void
 test_exchanges(void)
 {
+	static const char *const digest_header[] = {
+	    "Content-Digest: sha-256=:x=:", NULL };
 	struct http_opts o;
 	struct http_client *c;
 	struct http_req req;
@@ -339,29 +341,6 @@ test_exchanges(void)
 	    "\r\nContent-Type: text/plain; charset=utf-8\r\n") != NULL &&
 	    strstr(head, "\r\nContent-Length: 13\r\n") != NULL,
 	    "POST of records");
-	{
-		const char *hdrs[] = { "Content-Digest: sha-256=:AB+/=:",
-		    NULL };
-		const char *bad[] = { "X-A: 1\r\nX-B: 2", NULL };
-		struct http_resp r2;
-
-		http_resp_init(&r2);
-		req.method = "PUT";
-		req.headers = hdrs;
-		rv = exchange(c, &req, "HTTP/1.1 201 Created\r\n"
-		    "Content-Length: 0\r\nConnection: close\r\n\r\n", &r2,
-		    &err, other, sizeof(other));
-		head = request_head();
-		ok(rv == 0 && strncmp(head, "PUT /v1/x", 9) == 0 &&
-		    strstr(head, "\r\nContent-Digest: sha-256=:AB+/=:\r\n")
-		    != NULL, "extra headers sent");
-		req.headers = bad;
-		ok(http_do(c, &req, &r2, &err) == -1 &&
-		    err.code == EX_SOFTWARE, "a header with a CR refused");
-		req.headers = NULL;
-		req.method = NULL;
-		http_resp_free(&r2);
-	}
 	pos = 0;
 	ok(http_resp_record(&resp, &pos, &r, &err) == 1 &&
 	    record_is(&r, "session") && strcmp(record_get(&r, "token"), "t")
@@ -395,6 +374,7 @@ test_exchanges(void)
 	req.in_size = 8;
 	req.type = "application/octet-stream";
 	req.url = "/v1/up";
+	req.headers = digest_header;
 	{
 		pid_t pid;
 		int st;
@@ -411,6 +391,7 @@ test_exchanges(void)
 	head = request_head();
 	ok(rv == 0 && resp.status == 201 && strncmp(head, "PUT /v1/up ", 11)
 	    == 0 && strstr(head, "\r\nContent-Length: 8\r\n") != NULL &&
+	    strstr(head, "\r\nContent-Digest: sha-256=:x=:\r\n") != NULL &&
 	    strstr(head, "\r\nAuthorization: Basic dzE6cGFzcyB3b3Jk\r\n") !=
 	    NULL, "PUT with Basic credentials");
 	close(fd);
@@ -477,7 +458,8 @@ main(void)
 	if (mkdtemp(tmpdir) == NULL)
 		return 1;
 
-	norm("https://Hub.Example.ORG:8443/", 0, "https://hub.example.org:8443");
+	norm("https://Hub.Example.ORG:8443/", 0,
+	    "https://hub.example.org:8443");
 	norm("https://h/bb///", 0, "https://h/bb");
 	norm("https://h", 0, "https://h");
 	norm("https://[::1]:8443/", 0, "https://[::1]:8443");
@@ -491,6 +473,8 @@ main(void)
 	norm("https://h/?q=1", 1, NULL);
 	norm("https://h/#f", 1, NULL);
 	norm("https://h:99999/", 1, NULL);
+	norm("http://127.01%8080", 1, NULL);
+	norm("http://h%41st/", 1, "http://hast");
 	bb_error_clear(&err);
 	{
 		char out[HTTP_URL_MAX];
@@ -498,6 +482,15 @@ main(void)
 		(void)http_url_normalise("https://w:SECRET@h/", 0, out, &err);
 		ok(err.code == EX_DATAERR && strstr(err.msg, "SECRET") == NULL,
 		    "user:password refused without repeating it: %s", err.msg);
+		(void)http_url_normalise("https://w:SECRET@h:99999/", 0, out,
+		    &err);
+		ok(err.code == EX_DATAERR && strstr(err.msg, "SECRET") == NULL
+		    && strstr(err.msg, "https://...@h:99999") != NULL,
+		    "bad URL with a password not repeated: %s", err.msg);
+		(void)http_url_resolve("https://h", "ftp://h/x?sig=SECRET", 0,
+		    out, NULL, &err);
+		ok(err.code == EX_DATAERR && strstr(err.msg, "SECRET") == NULL,
+		    "bad URL with a query not repeated: %s", err.msg);
 	}
 
 	resolve("https://h:8443/bb", "/v1/jobs/1/source", 0,
@@ -517,7 +510,8 @@ main(void)
 	resolve("https://h", "https://u:p@h/x", 0, NULL, 0);
 
 	ok(http_same_origin("https://a:1/x", "https://A:1/y"), "origin: case");
-	ok(!http_same_origin("https://a:1/x", "http://a:1/x"), "origin: scheme");
+	ok(!http_same_origin("https://a:1/x", "http://a:1/x"),
+	    "origin: scheme");
 	ok(!http_same_origin("https://a:1/x", "https://a:2/x"), "origin: port");
 	ok(http_same_origin("http://a/x", "http://a:80/"), "origin: port 80");
 	ok(!http_same_origin("https://a.b/", "https://a.b.evil/"),
