@@ -8,6 +8,7 @@
 #include <err.h>
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,9 +66,25 @@ log_stderr(void *arg, const char *msg)
 	warnx("%s", msg);
 }
 
+/*
+ * Standard output failed.  When it is a pipe whose reader has gone (as
+ * with | head), stop quietly; else say so.
+ */
+static __dead void
+stdout_failed(void)
+{
+	struct pollfd p = { STDOUT_FILENO, 0, 0 };
+
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLERR))
+		exit(0);
+	errx(EX_IOERR, "cannot write to standard output");
+}
+
 static __dead void
 fail(const struct bb_error *e)
 {
+	if (ferror(stdout))
+		stdout_failed();
 	errx(e->code, "%s", e->msg);
 }
 
@@ -86,7 +103,7 @@ static void
 finish_stdout(void)
 {
 	if (fflush(stdout) == EOF || ferror(stdout))
-		err(EX_IOERR, "stdout");
+		stdout_failed();
 }
 
 static long long

@@ -18,7 +18,6 @@
 
 #define SCHEMA_VERSION	"1"
 #define STMT_MAX	64
-#define DEFAULT_ATTEMPTS 3
 
 struct stmt_cache {
 	const char	*sql;
@@ -29,6 +28,7 @@ struct hubdb {
 	sqlite3			*db;
 	char			*path;
 	long long		 version;	/* PRAGMA data_version */
+	int			 batch;		/* in hubdb_batch */
 	struct stmt_cache	 stmts[STMT_MAX];
 	size_t			 nstmts;
 };
@@ -287,15 +287,23 @@ exec(struct hubdb *h, const char *sql, struct bb_error *err)
 	return 0;
 }
 
+/*
+ * Every change is a transaction of its own, or, inside a batch
+ * (hubdb_batch), a savepoint of the batch's transaction.
+ */
 static int
 begin(struct hubdb *h, struct bb_error *err)
 {
+	if (h->batch)
+		return runf(h, err, "SAVEPOINT one", "");
 	return runf(h, err, "BEGIN IMMEDIATE", "");
 }
 
 static int
 commit(struct hubdb *h, struct bb_error *err)
 {
+	if (h->batch)
+		return runf(h, err, "RELEASE one", "");
 	return runf(h, err, "COMMIT", "");
 }
 
@@ -306,7 +314,12 @@ rollback(struct hubdb *h)
 
 	for (i = 0; i < h->nstmts; i++)
 		sqlite3_reset(h->stmts[i].st);
-	if (sqlite3_get_autocommit(h->db) == 0)
+	if (sqlite3_get_autocommit(h->db) != 0)
+		return;
+	if (h->batch)
+		(void)sqlite3_exec(h->db, "ROLLBACK TO one; RELEASE one", NULL,
+		    NULL, NULL);
+	else
 		(void)sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -322,6 +335,23 @@ end(struct hubdb *h, int rv, struct bb_error *err)
 		rollback(h);
 		return -1;
 	}
+	return rv;
+}
+
+int
+hubdb_batch(struct hubdb *h, int on, struct bb_error *err)
+{
+	int rv;
+
+	if (on) {
+		if (runf(h, err, "BEGIN IMMEDIATE", "") == -1)
+			return -1;
+		h->batch = 1;
+		return 0;
+	}
+	h->batch = 0;
+	if ((rv = runf(h, err, "COMMIT", "")) == -1)
+		rollback(h);
 	return rv;
 }
 
@@ -347,6 +377,8 @@ open_db(const char *path, int flags, struct hubdb **out,
 	sqlite3_busy_timeout(h->db, 5000);
 	if (exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 	    "PRAGMA foreign_keys=OFF;", err) == -1) {
+		if ((sqlite3_errcode(h->db) & 0xff) == SQLITE_NOTADB && err)
+			err->code = EX_CONFIG;
 		hubdb_close(h);
 		return -1;
 	}
@@ -388,9 +420,9 @@ hubdb_open(const char *path, struct hubdb **out, struct bb_error *err)
 
 	if (open_db(path, SQLITE_OPEN_READWRITE, &h, err) == -1)
 		return -1;
-	if ((st = q(h, "SELECT value FROM meta WHERE key='schema'", err)) ==
-	    NULL || (r = row(h, st, err)) == -1)
-		goto fail;
+	if ((st = q(h, "SELECT value FROM meta WHERE key='schema'", NULL)) ==
+	    NULL || (r = row(h, st, NULL)) == -1)
+		r = 0;
 	v = r ? col_text(st, 0) : NULL;
 	if (v == NULL || strcmp(v, SCHEMA_VERSION) != 0) {
 		bb_error_set(err, EX_CONFIG, "%s: not a bb-hub database of "
@@ -805,7 +837,7 @@ hubdb_submit(struct hubdb *h, const struct recipe *rc, const char *source,
 	if (runf(h, err, "INSERT INTO jobs(name, max_attempts, require, "
 	    "recipe, source, size, submitted) VALUES(?, ?, ?, ?, ?, ?, ?)",
 	    "titbtii", rc->name,
-	    (long long)attempts > 0 ? attempts : DEFAULT_ATTEMPTS, req->data,
+	    (long long)(attempts > 0 ? attempts : 0), req->data,
 	    text->data, (size_t)text->len, source, (long long)size, now) == -1)
 		goto out;
 	*id = sqlite3_last_insert_rowid(h->db);
@@ -1449,8 +1481,9 @@ out:
 }
 
 int
-hubdb_expire(struct hubdb *h, long long now, int (*busy)(void *, long long),
-    void *arg, long long *nexp, struct bb_error *err)
+hubdb_expire(struct hubdb *h, long long now, int defmax,
+    int (*busy)(void *, long long), void *arg, long long *nexp,
+    struct bb_error *err)
 {
 	sqlite3_stmt *st;
 	struct exp {
@@ -1477,6 +1510,8 @@ hubdb_expire(struct hubdb *h, long long now, int (*busy)(void *, long long),
 		v[n].id = sqlite3_column_int64(st, 0);
 		v[n].attempt = sqlite3_column_int64(st, 1);
 		v[n].max = sqlite3_column_int64(st, 2);
+		if (v[n].max == 0)
+			v[n].max = defmax;
 		n++;
 	}
 	if (r == -1)
@@ -1525,7 +1560,7 @@ hubdb_next_expiry(struct hubdb *h, long long *ms, struct bb_error *err)
 #define JOB_COLS "id, coalesce(name, 'job-' || id) AS name, state, " \
 	"attempt, worker, submitted/1000 AS submitted, started/1000 AS " \
 	"started, finished/1000 AS finished, reason, require, source, size, " \
-	"max_attempts AS attempts, CASE WHEN finished IS NOT NULL AND " \
+	"nullif(max_attempts, 0) AS attempts, CASE WHEN finished IS NOT NULL AND " \
 	"started IS NOT NULL THEN " \
 	"printf('%.3f', (finished-started)/1000.0) END AS elapsed"
 #define JOB_NCOLS 14

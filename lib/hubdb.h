@@ -51,6 +51,14 @@ int	hubdb_create(const char *, struct bb_error *);
 int	hubdb_open(const char *, struct hubdb **, struct bb_error *);
 void	hubdb_close(struct hubdb *);
 
+/*
+ * Starts (on 1) or commits (on 0) a batch: the changes made in between
+ * are one transaction, each change a savepoint of it, so one flush to
+ * disk serves them all.  Nothing done in a batch is durable before it is
+ * committed.  Returns 0 or -1 (then the whole batch is rolled back).
+ */
+int	hubdb_batch(struct hubdb *, int, struct bb_error *);
+
 /* Returns 1 if another connection changed the database since last asked. */
 int	hubdb_changed(struct hubdb *);
 
@@ -117,7 +125,7 @@ int	hubdb_workers(struct hubdb *, long long, long long,
 
 /*
  * Queues a job: the recipe, the source blob (hex, size) and the most
- * attempts (0: the default, 3).  Returns HUB_OK and its number in *id.
+ * attempts (0: the hub's, given to hubdb_expire).  Returns HUB_OK and its number in *id.
  */
 int	hubdb_submit(struct hubdb *, const struct recipe *, const char *,
 	    off_t, int, long long, long long *, struct bb_error *);
@@ -215,11 +223,12 @@ int	hubdb_cancel(struct hubdb *, long long, long long, struct bb_error *);
 /*
  * Ends every lease that ran out by now, except of jobs for which busy
  * returns 1: each job goes back to the queue, or ends in state error when
- * it had its most attempts.  Adds the expired leases to *n.  Returns 0 or
- * -1.
+ * it had its most attempts (its own, else defmax).  Adds the expired
+ * leases to *n.  Returns 0 or -1.
  */
-int	hubdb_expire(struct hubdb *, long long, int (*)(void *, long long),
-	    void *, long long *, struct bb_error *);
+int	hubdb_expire(struct hubdb *, long long, int,
+	    int (*)(void *, long long), void *, long long *,
+	    struct bb_error *);
 
 /* Gives every running job's lease ttl ms from now (at start). */
 int	hubdb_refresh_leases(struct hubdb *, long long, long long,

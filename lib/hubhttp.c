@@ -26,6 +26,7 @@
 #include "hub.h"
 #include "hubhttp.h"
 #include "hubpage.h"
+#include "hubwire.h"
 
 #define TICK_MS		200	/* timer: waits, leases, other writers */
 #define SWEEP_MS	1000	/* parked claims whose client has gone */
@@ -77,11 +78,13 @@ struct req {
 	enum route		 route;
 	long long		 id;		/* the job in the path */
 	char			*name;		/* artifact or worker */
-	char			 lease[HUBAUTH_LEASE_LEN + 1];
+	char			 lease[64 + 1];	/* as the client sent it */
 	char			 worker[HUBDB_NAME_MAX + 1];
 	char			*caps;
 	int			 started;	/* first call seen */
 	int			 answered;	/* a response is queued */
+	int			 broken;	/* no response could be made */
+	int			 deferred;	/* handled by flush() */
 	struct buf		*body;
 	int			 toolarge;
 	int			 ioerr;
@@ -136,8 +139,10 @@ struct hub_server {
 	struct buf		*cert;
 	struct buf		*key;
 	struct reqs		 waiters;
+	struct reqs		 pending;	/* reports for flush() */
 	size_t			 nwaiters;
 	int			 wake;		/* jobs may be claimable */
+	int			 flush;		/* reports are pending */
 	int			 resumed;	/* run MHD at once */
 	int			 stopping;
 	long long		 next_tick;
@@ -240,12 +245,23 @@ response(const void *p, size_t len, const char *ctype)
 	return resp;
 }
 
+/*
+ * Queues the answer, or, for a request handled outside the handler (a
+ * deferred one), keeps it for when the connection is resumed.
+ */
 static void
 send_resp(struct req *r, unsigned int status, struct MHD_Response *resp)
 {
 	if (resp == NULL) {
 		hlog(r->s, "out of memory for a response");
-		r->answered = 1;
+		r->broken = 1;
+		return;
+	}
+	if (r->deferred) {
+		if (r->resp != NULL)
+			MHD_destroy_response(r->resp);
+		r->resp = resp;
+		r->status = status;
 		return;
 	}
 	if (status < nitems(r->s->m.codes))
@@ -377,108 +393,6 @@ fail_outcome(struct req *r, int rv, const struct bb_error *err)
 		fail(r, 500, "internal", "unexpected outcome %d", rv);
 }
 
-/* Digests in headers: Content-Digest: sha-256=:BASE64: (RFC 9530). */
-
-static void
-hex_to_b64(const char *hex, char *out)
-{
-	unsigned char bin[DIGEST_LEN];
-	size_t i;
-
-	for (i = 0; i < DIGEST_LEN; i++)
-		bin[i] = (unsigned char)(
-		    OPENSSL_hexchar2int((unsigned char)hex[2 * i]) << 4 |
-		    OPENSSL_hexchar2int((unsigned char)hex[2 * i + 1]));
-	(void)EVP_EncodeBlock((unsigned char *)out, bin, DIGEST_LEN);
-}
-
-/*
- * Finds sha-256 in a Content-Digest value and puts it in hex.  Returns 0,
- * or -1 when the header has none or a bad one.
- */
-static int
-parse_content_digest(const char *v, char *hex)
-{
-	unsigned char bin[DIGEST_LEN + 3];
-	const char *p, *b64;
-	size_t n;
-
-	for (p = v; *p != '\0'; ) {
-		p += strspn(p, " \t,");
-		n = strcspn(p, ",");
-		if (n > 8 && strncasecmp(p, "sha-256=", 8) == 0) {
-			b64 = p + 8;
-			n -= 8;
-			while (n > 0 && (b64[n - 1] == ' ' ||
-			    b64[n - 1] == '\t'))
-				n--;
-			/* :44 base64 characters, one '=' of padding: */
-			if (n != 46 || b64[0] != ':' || b64[45] != ':' ||
-			    b64[44] != '=' || b64[43] == '=')
-				return -1;
-			if (EVP_DecodeBlock(bin, (const unsigned char *)b64 +
-			    1, 44) != DIGEST_LEN + 1)
-				return -1;
-			digest_tohex(bin, DIGEST_LEN, hex);
-			return 0;
-		}
-		p += n;
-	}
-	return -1;
-}
-
-/* Paths */
-
-/* Decodes %XX in len bytes of s into a new string; NULL if malformed. */
-static char *
-pct_decode(const char *s, size_t len, size_t *outlen)
-{
-	char *out;
-	size_t i, n = 0;
-	int hi, lo;
-
-	if ((out = malloc(len + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < len; i++) {
-		if (s[i] != '%') {
-			out[n++] = s[i];
-			continue;
-		}
-		if (i + 2 >= len) {
-			free(out);
-			return NULL;
-		}
-		hi = OPENSSL_hexchar2int((unsigned char)s[i + 1]);
-		lo = hi == -1 ? -1 :
-		    OPENSSL_hexchar2int((unsigned char)s[i + 2]);
-		if (lo == -1) {
-			free(out);
-			return NULL;
-		}
-		out[n++] = (char)(hi << 4 | lo);
-		i += 2;
-	}
-	out[n] = '\0';
-	*outlen = n;
-	return out;
-}
-
-/* Returns 1 if the decoded artifact name (len bytes) is acceptable. */
-static int
-valid_artifact(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len == 0 || len > 255 || strcmp(s, ".") == 0 ||
-	    strcmp(s, "..") == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f ||
-		    s[i] == '/' || s[i] == '\\')
-			return 0;
-	return 1;
-}
-
 static int
 parse_id(const char *s, size_t len, long long *id)
 {
@@ -559,7 +473,7 @@ route(struct req *r, const char *url)
 				r->route = R_A_WORKERS;
 				return 0;
 			}
-			if ((r->name = pct_decode(p, strlen(p), &nlen)) ==
+			if ((r->name = hubwire_pct_decode(p, strlen(p), &nlen)) ==
 			    NULL || strlen(r->name) != nlen)
 				goto notfound;
 			r->route = R_A_RMWORKER;
@@ -593,12 +507,12 @@ route(struct req *r, const char *url)
 	if (strncmp(p, "artifacts/", 10) == 0) {
 		p += 10;
 		r->route = admin ? R_A_ARTIFACT : R_ARTIFACT;
-		if ((r->name = pct_decode(p, strlen(p), &nlen)) == NULL) {
+		if ((r->name = hubwire_pct_decode(p, strlen(p), &nlen)) == NULL) {
 			fail(r, 400, "malformed", "bad %%-escape in the "
 			    "artifact name");
 			return -1;
 		}
-		if (!valid_artifact(r->name, nlen)) {
+		if (!hubwire_valid_artifact(r->name, nlen)) {
 			fail(r, 400, "malformed", "bad artifact name: 1 to "
 			    "255 bytes, not . or .., no /, \\ or control "
 			    "byte");
@@ -704,7 +618,6 @@ auth_session(struct req *r)
 	if (routes[r->route].auth != A_LEASE)
 		return 0;
 	if ((l = header(r, "Bb-Lease")) == NULL || *l == '\0' ||
-	    strlen(l) > HUBAUTH_LEASE_LEN * 2 ||
 	    strlcpy(r->lease, l, sizeof(r->lease)) >= sizeof(r->lease)) {
 		fail(r, 400, "malformed", "no Bb-Lease header, or a bad one");
 		return -1;
@@ -1034,7 +947,6 @@ do_claim(struct req *r)
 	struct hub_server *s = r->s;
 	const char *v, *errstr = NULL;
 	long long wait = 0;
-	int rv;
 
 	if ((v = arg(r, "wait")) != NULL) {
 		wait = strtonum(v, 0, 86400, &errstr);
@@ -1046,20 +958,16 @@ do_claim(struct req *r)
 	wait *= 1000;
 	if (wait > s->conf.maxwait)
 		wait = s->conf.maxwait;
-	if ((rv = try_claim(r, 0)) == HUB_OK)
-		return;
-	if (rv == -1) {
-		fail(r, 500, "internal", "claim failed");
-		return;
-	}
-	if (wait == 0) {
-		send_resp(r, 204, response("", 0, text_type()));
-		return;
-	}
+	/*
+	 * Every claim is parked, a wait of 0 too: wake() hands out jobs to
+	 * all of the parked claims in one transaction (one flush to disk),
+	 * then answers those with nothing that have waited long enough.
+	 */
 	r->until = hub_now() + wait;
 	r->parked = 1;
 	TAILQ_INSERT_TAIL(&s->waiters, r, entry);
 	s->nwaiters++;
+	s->wake = 1;
 	MHD_suspend_connection(r->c);
 }
 
@@ -1120,7 +1028,7 @@ send_blob(struct req *r, const char *hex)
 		fail(r, 500, "internal", "out of memory");
 		return;
 	}
-	hex_to_b64(hex, b64);
+	hubwire_digest_b64(hex, b64);
 	(void)snprintf(hdr, sizeof(hdr), "sha-256=:%s:", b64);
 	(void)MHD_add_response_header(resp, "Content-Type",
 	    "application/octet-stream");
@@ -1219,7 +1127,7 @@ start_upload(struct req *r, off_t max, int need_digest)
 
 	r->want[0] = '\0';
 	if ((v = header(r, "Content-Digest")) != NULL) {
-		if (parse_content_digest(v, r->want) == -1) {
+		if (hubwire_content_digest(v, r->want) == -1) {
 			fail(r, 400, "malformed", "Content-Digest has no "
 			    "well-formed sha-256=:BASE64:");
 			return -1;
@@ -2094,16 +2002,28 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		*datalen = 0;
 		return MHD_YES;
 	}
+	if (r->broken)
+		return MHD_NO;
 	if (r->answered)
 		return MHD_YES;
 	if (r->resp != NULL) {
-		/* A parked claim, resumed with its answer. */
+		/* Resumed with its answer: a claim, or a deferred report. */
+		r->deferred = 0;
 		send_resp(r, r->status, r->resp);
 		r->resp = NULL;
 		return MHD_YES;
 	}
+	if (!r->toolarge && (r->route == R_EVENTS || r->route == R_FINISH ||
+	    r->route == R_DECLINE)) {
+		/* Reports are stored together by flush(): one disk flush. */
+		r->deferred = 1;
+		TAILQ_INSERT_TAIL(&s->pending, r, entry);
+		s->flush = 1;
+		MHD_suspend_connection(c);
+		return MHD_YES;
+	}
 	last_call(r);
-	return MHD_YES;
+	return r->broken ? MHD_NO : MHD_YES;
 }
 
 static void
@@ -2122,7 +2042,8 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (r->parked) {
 		TAILQ_REMOVE(&s->waiters, r, entry);
 		s->nwaiters--;
-	}
+	} else if (r->deferred && r->resp == NULL)
+		TAILQ_REMOVE(&s->pending, r, entry);
 	if (r->claimed > 0 && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK) {
 		rv = hubdb_unclaim(s->hd->db, r->claimed, r->claimlease, &err);
 		if (rv == HUB_OK) {
@@ -2210,45 +2131,111 @@ add_queued(void *arg, long long id, const char *require)
 	return 0;
 }
 
-/* Hands queued jobs to the parked claims that can take them. */
+/* What wake() knows of the queue for one set of capabilities. */
+struct capsview {
+	const char	*caps;
+	size_t		 pos;	/* jobs before it are taken or do not fit */
+};
+
+/*
+ * Hands queued jobs to the parked claims that can take them, oldest job
+ * first, claims in the order they came, all in one batch; then answers
+ * the claims whose wait is over with nothing.
+ */
 static void
 wake(struct hub_server *s)
 {
 	struct queue q = { NULL, 0 };
+	struct capsview *views = NULL, *nv, *v;
+	struct req *w, *t, **given = NULL;
 	struct bb_error err;
-	struct req *w, *t;
-	size_t i;
-	int rv;
+	char *taken = NULL;
+	size_t i, k, nviews = 0, ngiven = 0;
+	long long now = hub_now();
+	int batch = 0, rv;
 
 	s->wake = 0;
 	if (TAILQ_EMPTY(&s->waiters))
 		return;
 	if (hubdb_queued(s->hd->db, add_queued, &q, &err) == -1) {
 		hlog(s, "queue: %s", err.msg);
-		s->wake = 1;
-		goto out;
+		goto late;
 	}
-	for (i = 0; i < q.n; i++) {
-		TAILQ_FOREACH_SAFE(w, &s->waiters, entry, t) {
-			if (!hubdb_caps_match(q.v[i].require, w->caps))
+	if (q.n == 0)
+		goto late;
+	if ((taken = calloc(q.n, 1)) == NULL ||
+	    (given = calloc(s->nwaiters, sizeof(*given))) == NULL)
+		goto late;
+	if (hubdb_batch(s->hd->db, 1, &err) == -1) {
+		hlog(s, "claims: %s", err.msg);
+		goto late;
+	}
+	batch = 1;
+	TAILQ_FOREACH_SAFE(w, &s->waiters, entry, t) {
+		if (w->resp != NULL)
+			continue;
+		for (k = 0; k < nviews; k++)
+			if (strcmp(views[k].caps, w->caps) == 0)
+				break;
+		if (k == nviews) {
+			if ((nv = reallocarray(views, nviews + 1,
+			    sizeof(*nv))) == NULL)
+				break;
+			views = nv;
+			views[nviews].caps = w->caps;
+			views[nviews++].pos = 0;
+		}
+		v = &views[k];
+		while (v->pos < q.n && (taken[v->pos] ||
+		    !hubdb_caps_match(q.v[v->pos].require, w->caps)))
+			v->pos++;
+		for (i = v->pos; i < q.n; i++) {
+			if (taken[i] ||
+			    !hubdb_caps_match(q.v[i].require, w->caps))
 				continue;
 			if (hubdb_declined(s->hd->db, q.v[i].id, w->worker,
-			    &err) != 0)
-				continue;
-			if (gone(w)) {
-				answer_nothing(w);
-				continue;
-			}
-			rv = try_claim(w, q.v[i].id);
-			if (rv == HUB_OK)
-				unpark(w, NULL, 0);
-			break;
+			    &err) == 0)
+				break;
 		}
+		if (i == q.n)
+			continue;
+		if (gone(w)) {
+			answer_nothing(w);
+			continue;
+		}
+		rv = try_claim(w, q.v[i].id);
+		taken[i] = 1;
+		if (rv == HUB_OK)
+			given[ngiven++] = w;
+		else if (rv == HUB_NONE)
+			s->wake = 1;	/* the queue changed: look again */
 	}
-out:
+late:
+	if (batch && hubdb_batch(s->hd->db, 0, &err) == -1) {
+		/* Nothing was claimed after all. */
+		hlog(s, "claims: %s", err.msg);
+		for (k = 0; k < ngiven; k++) {
+			MHD_destroy_response(given[k]->resp);
+			given[k]->resp = NULL;
+			given[k]->claimed = 0;
+			s->m.claims--;
+			unpark(given[k], error_resp(503, "unavailable",
+			    "the hub could not record the claim", NULL, NULL),
+			    503);
+		}
+		ngiven = 0;
+	}
+	for (k = 0; k < ngiven; k++)
+		unpark(given[k], NULL, 0);
+	TAILQ_FOREACH_SAFE(w, &s->waiters, entry, t)
+		if (w->until <= now && w->resp == NULL)
+			answer_nothing(w);
 	for (i = 0; i < q.n; i++)
 		free(q.v[i].require);
 	free(q.v);
+	free(views);
+	free(taken);
+	free(given);
 }
 
 /* Answers the parked claims whose client went away. */
@@ -2282,6 +2269,49 @@ sweep(struct hub_server *s)
 	free(pfd);
 }
 
+/*
+ * Stores the pending reports in one batch, then resumes their
+ * connections with the answers, which are only sent once the batch is
+ * on disk.
+ */
+static void
+flush(struct hub_server *s)
+{
+	struct reqs done;
+	struct bb_error err;
+	struct req *r;
+	int batch;
+
+	s->flush = 0;
+	TAILQ_INIT(&done);
+	batch = hubdb_batch(s->hd->db, 1, &err) == 0;
+	if (!batch)
+		hlog(s, "reports: %s", err.msg);
+	while ((r = TAILQ_FIRST(&s->pending)) != NULL) {
+		TAILQ_REMOVE(&s->pending, r, entry);
+		TAILQ_INSERT_TAIL(&done, r, entry);
+		if (batch)
+			last_call(r);
+	}
+	if (batch && hubdb_batch(s->hd->db, 0, &err) == -1) {
+		hlog(s, "reports: %s", err.msg);
+		batch = 0;
+	}
+	while ((r = TAILQ_FIRST(&done)) != NULL) {
+		TAILQ_REMOVE(&done, r, entry);
+		if (!batch) {
+			/* Nothing was stored: the worker sends it again. */
+			send_resp(r, 503, error_resp(503, "unavailable",
+			    "the hub could not store the report", NULL, NULL));
+		}
+		if (r->resp == NULL)
+			send_resp(r, 500, error_resp(500, "internal",
+			    "no answer", NULL, NULL));
+		MHD_resume_connection(r->c);
+	}
+	s->resumed = 1;
+}
+
 static void
 tick(struct hub_server *s, long long now)
 {
@@ -2299,7 +2329,8 @@ tick(struct hub_server *s, long long now)
 	if (hubdb_next_expiry(s->hd->db, &next, &err) == -1)
 		hlog(s, "leases: %s", err.msg);
 	else if (next > 0 && next < now) {
-		if (hubdb_expire(s->hd->db, now, is_busy, s, &n, &err) == -1)
+		if (hubdb_expire(s->hd->db, now, s->conf.attempts, is_busy, s,
+		    &n, &err) == -1)
 			hlog(s, "leases: %s", err.msg);
 		if (n > 0) {
 			s->m.expiries += (unsigned long long)n;
@@ -2398,6 +2429,7 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 	}
 	s->conf = *conf;
 	TAILQ_INIT(&s->waiters);
+	TAILQ_INIT(&s->pending);
 	RB_INIT(&s->authoks);
 	if (parse_listen(conf->listen, &tls, host, sizeof(host), port,
 	    sizeof(port), err) == -1)
@@ -2543,10 +2575,12 @@ hub_server_run(struct hub_server *s, volatile sig_atomic_t *stop,
 			    now >= deadline)
 				break;
 		}
-		if (now >= s->next_tick)
-			tick(s, now);
+		if (s->flush)
+			flush(s);
 		if (s->wake && !s->stopping)
 			wake(s);
+		if (now >= s->next_tick)
+			tick(s, now);
 		wait = s->next_tick - now;
 		if (wait < 0)
 			wait = 0;
@@ -2566,6 +2600,8 @@ hub_server_run(struct hub_server *s, volatile sig_atomic_t *stop,
 			hlog(s, "libmicrohttpd: run failed");
 	}
 	/* Nothing may stay suspended when the daemon stops. */
+	if (!TAILQ_EMPTY(&s->pending))
+		flush(s);
 	TAILQ_FOREACH_SAFE(w, &s->waiters, entry, t)
 		unpark(w, NULL, 0);
 	MHD_stop_daemon(s->d);

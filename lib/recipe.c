@@ -107,45 +107,46 @@ push_str(char ***v, size_t *n, const char *s)
 	return 0;
 }
 
-int
-recipe_valid_name(const char *s)
+/*
+ * A name of at most 128 bytes: its first byte passes first(), the others
+ * are letters, digits or in extra.
+ */
+static int
+valid_token(const char *s, int (*first)(int), const char *extra)
 {
 	size_t i;
 
-	if (!isalnum((unsigned char)s[0]))
+	if (!first((unsigned char)s[0]))
 		return 0;
 	for (i = 0; s[i] != '\0'; i++)
 		if (i >= 128 || !(isalnum((unsigned char)s[i]) ||
-		    strchr("._-", s[i]) != NULL))
+		    strchr(extra, s[i]) != NULL))
 			return 0;
 	return 1;
+}
+
+static int
+var_first(int c)
+{
+	return isalpha(c) || c == '_';
+}
+
+int
+recipe_valid_name(const char *s)
+{
+	return valid_token(s, isalnum, "._-");
 }
 
 int
 recipe_valid_var(const char *s)
 {
-	size_t i;
-
-	if (!(isalpha((unsigned char)s[0]) || s[0] == '_'))
-		return 0;
-	for (i = 0; s[i] != '\0'; i++)
-		if (i >= 128 || !(isalnum((unsigned char)s[i]) || s[i] == '_'))
-			return 0;
-	return 1;
+	return valid_token(s, var_first, "_");
 }
 
 int
 recipe_valid_cap(const char *s)
 {
-	size_t i;
-
-	if (!isalnum((unsigned char)s[0]))
-		return 0;
-	for (i = 0; s[i] != '\0'; i++)
-		if (i >= 128 || !(isalnum((unsigned char)s[i]) ||
-		    strchr("._:+=/-", s[i]) != NULL))
-			return 0;
-	return 1;
+	return valid_token(s, isalnum, "._:+=/-");
 }
 
 int

@@ -605,6 +605,9 @@ fetch(struct unpack *u, struct http_client *c, struct http_retry *rt,
 			    "size=%lld bytes the job gives", job->size);
 		else
 			bb_error_prefix(err, "source");
+		/* The job is no longer this worker's: stop, as bb-report does. */
+		if (err != NULL && (resp.status == 409 || resp.status == 410))
+			err->code = EX_UNAVAILABLE;
 		goto out;
 	}
 	if (resp.written != job->size) {

@@ -1,5 +1,5 @@
 # Helpers for tests that need a real bb-hub: source after tests/lib.sh.
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2034,SC2154
 #
 #	hub_init			make the hub directory $HUB_DIR ($T/hub)
 #					and set $HUB_ADMIN (the admin token)
@@ -18,6 +18,10 @@
 #					tarball; default a small tree); sets $JOB
 #	hub_req METHOD PATH [CURL-ARGS]	one request; sets $code (HTTP status)
 #					and $body
+#	hub_claim AUTH-HEADER [WAIT]	claim (as hub_req); sets $LEASE too
+#	hub_wait_parked N		wait until N claims are parked
+#	hub_done			done_testing, with the hub's log shown
+#					if anything failed
 #	rec_get KEY			the value of KEY in the first record on
 #					stdin that has it (still %-encoded)
 #
@@ -58,6 +62,17 @@ hub_stop() {
 	wait "$HUB_PID"
 }
 
+hub_done() {
+	[ "$_tap_failed" -eq 0 ] || hub_diag
+	done_testing
+}
+
+hub_wait_parked() {
+	# shellcheck disable=SC2086
+	wait_for 20 sh -c "curl -s $HUB_CURL_OPTS '$HUB_URL/metrics' |
+	    grep -q '^bb_hub_claims_parked $1\$'"
+}
+
 hub_diag() {
 	sed 's/^/#   hub: /' "$HUB_LOG" 2>/dev/null | tail -20
 }
@@ -85,6 +100,11 @@ hub_submit() {
 		[ -e "$T/src/README" ] || echo hello >"$T/src/README"
 	fi
 	JOB=$(bb-hub submit -d "$HUB_DIR" "$T/submit.recipe" "${2:-$T/src}")
+}
+
+hub_claim() {
+	hub_req POST "/v1/claim?wait=${2:-0}" -H "$1"
+	LEASE=$(printf '%s\n' "$body" | rec_get lease)
 }
 
 hub_req() {

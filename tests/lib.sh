@@ -74,14 +74,18 @@ done_testing() {
 	[ "$_tap_failed" -eq 0 ]
 }
 
-# run CMD ARGS...: runs a command under a clean environment; sets $rc and
-# leaves its standard output in $T/out and standard error in $T/err.
+# run CMD ARGS...: runs a command under a clean environment; sets $rc, $out
+# and $err (its exit status, standard output and standard error), also in
+# $T/out and $T/err.  (Tests that read them need "# shellcheck
+# disable=SC2154": shellcheck cannot see that run sets them.)
+# shellcheck disable=SC2034
 run() {
+	case $- in *e*) _e=1 ;; *) _e=0 ;; esac
 	set +e
 	env -i PATH="$PATH" HOME="$T" LC_ALL=C ${RUN_ENV:-} "$@" \
 	    >"$T/out" 2>"$T/err"
 	rc=$?
-	set -e
+	[ "$_e" = 0 ] || set -e
 	out=$(cat "$T/out")
 	err=$(cat "$T/err")
 }

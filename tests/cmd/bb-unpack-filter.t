@@ -234,12 +234,12 @@ is "$(echo "$out" | grep -c '^error.*SECRET')" 0 \
 untouched "401"
 unpack "$session
 job id=1 lease=old attempt=1 source=/v1/jobs/1/source size=$size sha256=$sha"
-is "$rc $err" "76 bb-unpack: job 1: source: GET $HUB/v1/jobs/1/source: status 409: stale lease" \
-    "stale lease: exit 76"
+is "$rc $err" "69 bb-unpack: job 1: source: GET $HUB/v1/jobs/1/source: status 409: stale lease" \
+    "stale lease: exit 69"
 unpack "$session
 job id=1 lease=lease-1 attempt=1 source=/gone/x size=$size sha256=$sha"
-is "$rc $err" "76 bb-unpack: job 1: source: GET $HUB/gone/x: status 410: cancelled" \
-    "cancelled job: exit 76"
+is "$rc $err" "69 bb-unpack: job 1: source: GET $HUB/gone/x: status 410: cancelled" \
+    "cancelled job: exit 69"
 unpack "$session
 job id=1 lease=lease-1 attempt=1 source=/v1/jobs/9/source size=$size sha256=$sha"
 is "$rc $err" "76 bb-unpack: job 1: source: GET $HUB/v1/jobs/9/source: status 404" \

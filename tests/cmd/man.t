@@ -1,7 +1,7 @@
 #!/bin/sh
 # Every man page passes mandoc -Tlint, and every command has one.
 . "${BB_SRC:-.}/tests/lib.sh"
-cd "$BB_SRC"
+cd "$BB_SRC" || exit 1
 for m in man/*.[1-9]; do
 	w=$(mandoc -Tlint -Wwarning "$m" 2>&1)
 	is "$w" "" "mandoc -Tlint $m"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154  # rc, out, err: set by run in tests/lib.sh
 # bb-hub: hello, claims matched on capabilities, long polls, decline.
 . "${BB_SRC:-.}/tests/lib.sh"
 . "$BB_SRC/tests/hub.sh"
@@ -7,7 +8,6 @@ hub_init
 hub_add_worker w1
 hub_add_worker w2
 hub_start -K 2 -L 6 -W 10
-A1= A2=
 
 # hello
 hub_hello w1 linux,x86_64
@@ -47,8 +47,8 @@ like "$body" '^step name=build cmd=make$' "the recipe follows as records"
 curl -sS -o "$T/poll" -w '%{http_code}' -X POST -H "$A1" \
     "$HUB_URL/v1/claim?wait=10" >"$T/poll.code" &
 P=$!
-wait_for 10 sh -c "curl -s $HUB_URL/metrics | grep -q '^bb_hub_claims_parked 1'"
-ok $? "the claim is parked"
+hub_wait_parked 1 && r=0 || r=1
+ok $r "the claim is parked"
 t0=$(now_ms)
 hub_submit 'job quick
 require linux
@@ -90,11 +90,11 @@ like "$body" 'reason=stale-lease' "as a stale lease"
 # A claim whose client went away before the answer: the job is not lost.
 curl -sS -o /dev/null -X POST -H "$A1" "$HUB_URL/v1/claim?wait=10" &
 P=$!
-wait_for 10 sh -c "curl -s $HUB_URL/metrics | grep -q '^bb_hub_claims_parked 1'"
+hub_wait_parked 1 || diag "no claim parked"
 kill "$P"
 wait "$P" 2>/dev/null
-wait_for 10 sh -c "curl -s $HUB_URL/metrics | grep -q '^bb_hub_claims_parked 0'"
-ok $? "the hub drops a parked claim whose client has gone"
+hub_wait_parked 0 && r=0 || r=1
+ok $r "the hub drops a parked claim whose client has gone"
 hub_submit 'job orphan
 require linux
 step build: true'
@@ -103,15 +103,21 @@ hub_req POST "/v1/claim?wait=5" -H "$A1"
 is "$code" 200 "the next claim gets the job"
 like "$body" "^job id=$J3 .*attempt=1 " "as its first attempt"
 
+# Another hub on the same port.
+set +e
+bb-hub serve -l "$HUB_URL" "$T/hub" 2>"$T/busy"
+is "$?" 69 "serving on a port in use: exit 69"
+like "$(cat "$T/busy")" "cannot listen on $HUB_URL" "saying so"
+
 # Shut down with a parked claim: it is answered, the hub exits 0.
 curl -sS -o "$T/stop" -w '%{http_code}' -X POST -H "$A2" \
     "$HUB_URL/v1/claim?wait=10" >"$T/stop.code" &
 P=$!
-wait_for 10 sh -c "curl -s $HUB_URL/metrics | grep -q '^bb_hub_claims_parked 1'"
-hub_stop
-is "$?" 0 "bb-hub exits 0 on SIGTERM"
+hub_wait_parked 1 || diag "no claim parked"
+r=0
+hub_stop || r=$?
+is "$r" 0 "bb-hub exits 0 on SIGTERM"
 wait "$P"
 is "$(cat "$T/stop.code")" 503 "the parked claim is answered 503 at stop"
 like "$(cat "$HUB_LOG")" 'bb-hub: stopped' "and it says so"
-[ "$_tap_failed" -eq 0 ] || hub_diag
-done_testing
+hub_done

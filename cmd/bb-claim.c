@@ -1,0 +1,372 @@
+/*
+ * bb-claim: read a session record, wait for a job the worker can run,
+ * print the job and its recipe, then pass the input on.
+ */
+#include <sys/types.h>
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "claim.h"
+#include "duration.h"
+#include "file.h"
+#include "http.h"
+#include "record.h"
+#include "session.h"
+#include "unpack.h"
+
+#define INPUT_MAX	(1024 * 1024)	/* records passed on */
+#define ONCE_RETRIES	3		/* --once: tries after the first */
+#define WAIT_DEFAULT	60		/* when the session has no wait */
+#define DISK_RECHECK	60		/* seconds between disk checks */
+#define DECLINE_TRIES	4
+#define DECLINE_MAX_MS	5000
+#define POLL_MIN_MS	1000		/* a poll that ends at once waits */
+
+enum { OPT_NET = 256, OPT_MIN_FREE, OPT_MIN_INODES, OPT_ONCE };
+
+struct opts {
+	const char	*basedir;	/* -b */
+	const char	*caps;		/* -c */
+	long long	 wait;		/* -w; -1: the session's */
+	int		 once;		/* --once */
+	struct session_net net;		/* --ca, --pin, --max* */
+	long long	 min_free;	/* --min-free */
+	long long	 min_inodes;	/* --min-inodes */
+};
+
+/* The signal that stops a poll, and the flag that ends transfers. */
+static volatile sig_atomic_t caught, stop;
+
+static __dead void
+usage(void)
+{
+	fprintf(stderr, "usage: bb-claim [-b basedir] [-c caps] [-w seconds] "
+	    "[--ca path]\n"
+	    "                [--maxdelay seconds] [--maxretries n] "
+	    "[--min-free size]\n"
+	    "                [--min-inodes n] [--once] "
+	    "[--pin sha256//hash]\n");
+	exit(EX_USAGE);
+}
+
+static __dead void
+fail(const struct bb_error *e)
+{
+	errx(e->code, "%s", e->msg);
+}
+
+static void
+on_signal(int sig)
+{
+	caught = sig;
+	stop = 1;
+}
+
+static void
+on_retry(void *arg, const struct bb_error *e, long ms)
+{
+	(void)arg;
+	if (stop)
+		return;
+	warnx("%s; trying again in %ld s", e->msg, (ms + 999) / 1000);
+}
+
+/* Ends the process by the signal that stopped it, printing nothing. */
+static __dead void
+die_by_signal(void)
+{
+	sigset_t set;
+	int sig = caught;
+
+	(void)signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	(void)sigprocmask(SIG_UNBLOCK, &set, NULL);
+	(void)raise(sig);
+	_exit(128 + sig);
+}
+
+static void
+block_signals(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	(void)sigprocmask(how, &set, NULL);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Reads standard input to its end: every record, to pass on, and the
+ * first session record.
+ */
+static void
+read_input(struct buf *pass, struct record *session)
+{
+	struct record_reader rd;
+	struct bb_error e;
+	struct record r;
+	const char *line;
+	size_t len;
+	int n, found = 0;
+
+	record_init(&r);
+	if (record_reader_init(&rd, STDIN_FILENO, "stdin") == -1)
+		err(EX_OSERR, "stdin");
+	while ((n = record_read(&rd, &r, &line, &len, &e)) == 1) {
+		if (buf_add(pass, line, len) == -1 || buf_addc(pass, '\n') == -1)
+			errx(EX_DATAERR, "stdin: over %d bytes of records",
+			    INPUT_MAX);
+		if (!found && record_is(&r, "session")) {
+			if (record_parse(session, line, len, &e) == -1)
+				fail(&e);
+			found = 1;
+		}
+	}
+	if (n == -1)
+		fail(&e);
+	if (!found)
+		errx(EX_DATAERR, "stdin: no session record (bb-connect(1) "
+		    "prints one)");
+	session_record_wipe(&r);
+	record_reader_free(&rd);
+}
+
+/* Writes the job, its recipe and the input; exits. */
+static __dead void
+print_job(const struct claim_job *j, const struct buf *pass)
+{
+	struct bb_error e;
+
+	if (record_write(stdout, &j->job, &e) == -1 ||
+	    fwrite(j->recipe->data, 1, j->recipe->len, stdout) !=
+	    j->recipe->len ||
+	    fwrite(pass->data, 1, pass->len, stdout) != pass->len ||
+	    fflush(stdout) == EOF)
+		err(EX_IOERR, "stdout");
+	exit(0);
+}
+
+static void
+parse_args(int argc, char *argv[], struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "ca",		required_argument,	NULL,	OPT_NET },
+		{ "maxdelay",	required_argument,	NULL,	OPT_NET },
+		{ "maxretries",	required_argument,	NULL,	OPT_NET },
+		{ "min-free",	required_argument,	NULL,	OPT_MIN_FREE },
+		{ "min-inodes",	required_argument,	NULL,	OPT_MIN_INODES },
+		{ "once",	no_argument,		NULL,	OPT_ONCE },
+		{ "pin",	required_argument,	NULL,	OPT_NET },
+		{ NULL,		0,			NULL,	0 }
+	};
+	struct bb_error e;
+	const char *errstr;
+	int ch, li;
+
+	while ((ch = getopt_long(argc, argv, "+b:c:w:", longopts,
+	    &li)) != -1) {
+		switch (ch) {
+		case 'b':
+			o->basedir = optarg;
+			break;
+		case 'c':
+			o->caps = optarg;
+			break;
+		case 'w':
+			if (duration_parse(optarg, 0, 86400, &o->wait,
+			    &e) == -1)
+				errx(EX_USAGE, "-w: %s", e.msg);
+			break;
+		case OPT_NET:
+			if (session_net_opt(&o->net, longopts[li].name, optarg,
+			    &e) == -1)
+				errx(e.code, "--%s %s", longopts[li].name,
+				    e.msg);
+			break;
+		case OPT_MIN_FREE:
+			if (strcmp(optarg, "0") == 0)
+				o->min_free = 0;
+			else if (unpack_parse_size(optarg, &o->min_free,
+			    &e) == -1)
+				errx(EX_USAGE, "--min-free: %s", e.msg);
+			break;
+		case OPT_MIN_INODES:
+			o->min_inodes = strtonum(optarg, 0, LLONG_MAX,
+			    &errstr);
+			if (errstr != NULL)
+				errx(EX_USAGE, "--min-inodes %s: %s", optarg,
+				    errstr);
+			break;
+		case OPT_ONCE:
+			o->once = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+}
+
+/* Waits ms, or until a signal; then dies by it if one came. */
+static void
+pause_ms(long ms)
+{
+	(void)http_sleep_ms(ms, &stop);
+	if (caught)
+		die_by_signal();
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sigaction sa;
+	struct claim_needs needs;
+	struct claim_job job;
+	struct session s;
+	struct caps caps;
+	struct bb_error e;
+	struct http_client *c;
+	struct http_retry r, dr;
+	struct record rec;
+	struct buf *pass;
+	struct opts o;
+	char why[CLAIM_WHYMAX];
+	long long started;
+	int n;
+
+	file_sanitise_stdfd();
+	(void)signal(SIGPIPE, SIG_IGN);
+	memset(&o, 0, sizeof(o));
+	o.wait = -1;
+	session_net_init(&o.net);
+	o.min_free = 1024LL * 1024 * 1024;
+	o.min_inodes = 10000;
+	parse_args(argc, argv, &o);
+
+	if ((pass = buf_new(INPUT_MAX)) == NULL)
+		err(EX_OSERR, NULL);
+	record_init(&rec);
+	read_input(pass, &rec);
+	if (session_parse(&rec, &s, &e) == -1)
+		errx(EX_DATAERR, "stdin: %s", e.msg);
+	session_record_wipe(&rec);
+	if (o.net.ca != NULL) {
+		free(s.ca);
+		if ((s.ca = strdup(o.net.ca)) == NULL)
+			err(EX_OSERR, NULL);
+	}
+	if (o.net.pin != NULL) {
+		free(s.pin);
+		if ((s.pin = strdup(o.net.pin)) == NULL)
+			err(EX_OSERR, NULL);
+	}
+	caps_init(&caps);
+	if (o.caps != NULL || s.caps == NULL) {
+		if (caps_detect(&caps, &e) == -1)
+			fail(&e);
+		if (o.caps != NULL && caps_add_list(&caps, o.caps, &e) == -1)
+			errx(EX_USAGE, "-c: %s", e.msg);
+	} else if (caps_add_list(&caps, s.caps, &e) == -1)
+		errx(EX_DATAERR, "stdin: session record: caps: %s", e.msg);
+	if (o.wait == -1)
+		o.wait = s.wait != -1 ? s.wait : WAIT_DEFAULT;
+	needs.caps = &caps;
+	needs.basedir = o.basedir;
+	needs.min_free = o.min_free;
+	needs.min_inodes = o.min_inodes;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
+		err(EX_OSERR, "sigaction");
+	if ((c = session_client(&s, &stop, &e)) == NULL)
+		fail(&e);
+	session_net_retry(&o.net, o.once ? ONCE_RETRIES + 1 : 0, on_retry, &r);
+	claim_job_init(&job);
+
+	for (;;) {
+		if (caught)
+			die_by_signal();
+		if ((n = claim_check_disk(&needs, why, sizeof(why),
+		    &e)) == -1)
+			fail(&e);
+		if (n == 0) {
+			warnx("not claiming: %s", why);
+			if (o.once)
+				exit(EX_UNAVAILABLE);
+			pause_ms(DISK_RECHECK * 1000L);
+			continue;
+		}
+		r.n = 0;
+		started = now_ms();
+		n = claim_poll(c, o.wait, &r, &job, &e);
+		if (caught && n != 1)
+			die_by_signal();
+		if (n == -1) {
+			if (e.code == EX_NOPERM)
+				errx(EX_NOPERM, "%s (the session ended: "
+				    "connect again)", e.msg);
+			fail(&e);
+		}
+		if (n == 0) {
+			if (o.once)
+				exit(EX_UNAVAILABLE);
+			if (now_ms() - started < POLL_MIN_MS)
+				pause_ms(POLL_MIN_MS);
+			continue;
+		}
+
+		/* A job: it is printed whole or declined, signal or not. */
+		block_signals(SIG_BLOCK);
+		stop = 0;
+		if ((n = claim_decide(&job, &needs, why, sizeof(why),
+		    &e)) == -1)
+			fail(&e);
+		if (n == 1)
+			print_job(&job, pass);
+		warnx("declining job %lld (%s): %s", job.id,
+		    record_get(&job.job, "name") != NULL ?
+		    record_get(&job.job, "name") : "no name", why);
+		memset(&dr, 0, sizeof(dr));
+		dr.tries = DECLINE_TRIES;
+		dr.max_ms = DECLINE_MAX_MS;
+		dr.notify = on_retry;
+		if (claim_decline(c, &job, why, &dr, &e) == -1)
+			warnx("%s; the job's lease will run out instead",
+			    e.msg);
+		claim_job_free(&job);
+		if (caught)
+			die_by_signal();
+		if (o.once)
+			exit(EX_UNAVAILABLE);
+		block_signals(SIG_UNBLOCK);
+		/* A hub that offers the declined job again is not hammered. */
+		if (now_ms() - started < POLL_MIN_MS)
+			pause_ms(POLL_MIN_MS);
+	}
+}

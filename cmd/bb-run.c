@@ -1,0 +1,320 @@
+/*
+ * bb-run: runs a job's steps, each under /bin/sh in its own process group
+ * with its timeout, streams status, log and beat records, collects the
+ * artifacts and reports the result.  See bb-run(1).
+ */
+#include <sys/types.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <locale.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "duration.h"
+#include "emit.h"
+#include "file.h"
+#include "job.h"
+#include "mask.h"
+#include "recipe.h"
+#include "run.h"
+
+#define BEAT_DEFAULT	5
+#define GRACE_DEFAULT	10
+#define MASKS_MAX	64
+#define GROUPS_MAX	256
+
+struct opts {
+	long long	 beat;
+	const char	*dir;
+	const char	*file;
+	long long	 grace;
+	char		*masks[MASKS_MAX];
+	size_t		 nmasks;
+	const char	*user;
+	int		 verbose;
+	long long	 silent;
+};
+
+static volatile sig_atomic_t cancelled, lastsig, wakefd_w = -1;
+
+static void __dead
+usage(void)
+{
+	fprintf(stderr, "usage: bb-run [-v] [-b interval] [-C dir] "
+	    "[-f recipe] [-g grace] [-m pattern]\n"
+	    "              [-u user] [-w silence]\n");
+	exit(EX_USAGE);
+}
+
+static void
+on_signal(int sig)
+{
+	int saved = errno;
+
+	if (sig != SIGCHLD) {
+		cancelled++;
+		lastsig = sig;
+	}
+	/* A full pipe already wakes the loop: the result can be ignored. */
+	if (wakefd_w != -1 && write(wakefd_w, "", 1) == -1)
+		errno = saved;
+	errno = saved;
+}
+
+static void
+on_warn(void *arg __unused, const char *msg)
+{
+	warnx("%s", msg);
+}
+
+static long long
+duration_arg(const char *s, long long min, const char *what)
+{
+	struct bb_error e;
+	long long n;
+
+	if (duration_parse(s, min, DURATION_MAX, &n, &e) == -1)
+		errx(EX_USAGE, "%s: %s", what, e.msg);
+	return n;
+}
+
+/*
+ * A fatal error once output has begun: an error record and a done record
+ * with result=error go down the pipe, the message to standard error.
+ */
+static void __dead
+fatal(struct emit *e, const struct bb_error *err, time_t started)
+{
+	(void)emit_error(e, err->msg);
+	(void)emit_done(e, "error", started, 0, NULL, err->msg);
+	errx(err->code ? err->code : EX_SOFTWARE, "%s", err->msg);
+}
+
+/* Exits when the output cannot be written: before anything was run. */
+static void
+check_output(struct emit *e)
+{
+	if (!e->failed)
+		return;
+	if (e->err == EPIPE)
+		exit(1);
+	errc(EX_IOERR, e->err, "stdout");
+}
+
+static void
+setup_signals(int *wakefd)
+{
+	struct sigaction sa;
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
+		err(EX_OSERR, "pipe");
+	*wakefd = p[0];
+	wakefd_w = p[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1 ||
+	    sigaction(SIGHUP, &sa, NULL) == -1 ||
+	    sigaction(SIGCHLD, &sa, NULL) == -1)
+		err(EX_OSERR, "sigaction");
+}
+
+static void
+setup_user(struct job *j, const char *user, const char **home)
+{
+	static gid_t groups[GROUPS_MAX];
+	struct passwd *pw;
+	int n = GROUPS_MAX;
+
+	if ((pw = getpwnam(user)) == NULL)
+		errx(EX_NOUSER, "-u %s: no such user", user);
+	if (getuid() != 0 && pw->pw_uid != getuid())
+		errx(EX_NOPERM, "-u %s: only root can run steps as another "
+		    "user", user);
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
+		errx(EX_OSERR, "-u %s: more than %d groups", user, GROUPS_MAX);
+	j->setuser = 1;
+	j->uid = pw->pw_uid;
+	j->gid = pw->pw_gid;
+	j->groups = groups;
+	j->ngroups = (size_t)n;
+	*home = pw->pw_dir;
+}
+
+/* Wipes in place what bb-run's environment holds of the secrets. */
+static void
+wipe_environ(const struct job *j, char **envp)
+{
+	const struct recipe *r = j->recipe;
+	char *eq;
+	size_t i, k;
+	int secret;
+
+	for (i = 0; envp[i] != NULL; i++) {
+		if ((eq = strchr(envp[i], '=')) == NULL)
+			continue;
+		*eq = '\0';
+		secret = mask_name_match(envp[i], j->masks, j->nmasks) ||
+		    mask_name_match(envp[i], r->mask, r->nmask);
+		for (k = 0; k < r->nsecret && !secret; k++)
+			secret = strcmp(envp[i], r->secret[k]) == 0;
+		*eq = '=';
+		if (secret)
+			explicit_bzero(eq + 1, strlen(eq + 1));
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	extern char **environ;
+	struct opts o;
+	struct job j;
+	struct job_input in;
+	struct bb_error e;
+	struct emit *out;
+	struct passwd *pw;
+	char cdir[PATH_MAX], wdir[PATH_MAX];
+	const char *home;
+	time_t started = time(NULL);
+	int ch, wakefd, rv;
+
+	file_sanitise_stdfd();
+	memset(&o, 0, sizeof(o));
+	memset(&j, 0, sizeof(j));
+	memset(&in, 0, sizeof(in));
+	o.beat = BEAT_DEFAULT;
+	o.grace = GRACE_DEFAULT;
+	while ((ch = getopt(argc, argv, "+b:C:f:g:m:u:vw:")) != -1) {
+		switch (ch) {
+		case 'b':
+			o.beat = duration_arg(optarg, 0, "-b");
+			break;
+		case 'C':
+			o.dir = optarg;
+			break;
+		case 'f':
+			o.file = optarg;
+			break;
+		case 'g':
+			o.grace = duration_arg(optarg, 0, "-g");
+			break;
+		case 'm':
+			if (o.nmasks == MASKS_MAX)
+				errx(EX_USAGE, "-m: more than %d patterns",
+				    MASKS_MAX);
+			o.masks[o.nmasks++] = optarg;
+			break;
+		case 'u':
+			o.user = optarg;
+			break;
+		case 'v':
+			o.verbose = 1;
+			break;
+		case 'w':
+			o.silent = duration_arg(optarg, 1, "-w");
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 0)
+		usage();
+	if (o.file == NULL && isatty(STDIN_FILENO))
+		errx(EX_USAGE, "no recipe: give -f recipe, or records on "
+		    "standard input");
+
+	home = getenv("HOME");
+	if (home == NULL && (pw = getpwuid(getuid())) != NULL)
+		home = pw->pw_dir;
+	if (o.user != NULL)
+		setup_user(&j, o.user, &home);
+	if (o.verbose || isatty(STDOUT_FILENO)) {
+		o.verbose = 1;
+		(void)setlocale(LC_CTYPE, "");
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	(void)signal(SIGPIPE, SIG_IGN);
+	setup_signals(&wakefd);
+	if (run_init(&e) == -1)
+		errx(e.code, "%s", e.msg);
+	if (o.dir != NULL && realpath(o.dir, cdir) == NULL)
+		err(EX_NOINPUT, "-C %s", o.dir);
+	if ((out = emit_new(stdout, o.verbose)) == NULL)
+		err(EX_OSERR, NULL);
+
+	if (o.file != NULL) {
+		if (recipe_parse_file(o.file, &in.recipe, &e) == -1)
+			fatal(out, &e, started);
+	} else {
+		if (job_read(STDIN_FILENO, "stdin", out, o.dir ? cdir : NULL,
+		    wakefd, &cancelled, &in, &e) == -1)
+			fatal(out, &e, started);
+		check_output(out);
+		if (in.cancelled) {
+			(void)emit_done(out, "cancelled", started, 0, NULL,
+			    "cancelled before the recipe was read");
+			exit(1);
+		}
+	}
+
+	/* The work tree: -C, else the workdir record, else here. */
+	if (realpath(o.dir ? cdir : in.workdir ? in.workdir : ".", wdir) ==
+	    NULL || (j.workfd = open(wdir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		bb_error_errno(&e, EX_NOINPUT, "work tree %s", o.dir ? o.dir :
+		    in.workdir ? in.workdir : ".");
+		fatal(out, &e, started);
+	}
+	if (in.workdir == NULL)
+		(void)emit_workdir(out, wdir);
+	check_output(out);
+
+	j.recipe = in.recipe;
+	j.name = in.recipe->name ? in.recipe->name : in.name;
+	j.workdir = wdir;
+	j.home = home;
+	j.grace = o.grace;
+	j.beat = o.beat;
+	j.silent = o.silent;
+	j.masks = o.masks;
+	j.nmasks = o.nmasks;
+	j.wakefd = wakefd;
+	j.cancel = &cancelled;
+	j.signo = &lastsig;
+	j.out = out;
+	j.warn = on_warn;
+	if (job_setup(&j, environ, &e) == -1)
+		fatal(out, &e, started);
+	wipe_environ(&j, environ);
+	if (job_run(&j, &e) == -1)
+		errx(e.code, "%s", e.msg);
+
+	rv = j.result == JOB_SUCCESS ? 0 : 1;
+	if (!out->failed && fflush(stdout) == EOF) {
+		out->failed = 1;
+		out->err = errno;
+	}
+	if (out->failed && out->err != EPIPE)
+		errc(EX_IOERR, out->err, "stdout");
+	job_free(&j);
+	job_input_free(&in);
+	emit_free(out);
+	close(j.workfd);
+	return rv;
+}

@@ -1,0 +1,100 @@
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "hubwire.h"
+
+void
+hubwire_digest_b64(const char *hex, char *out)
+{
+	unsigned char bin[DIGEST_LEN];
+	size_t i;
+
+	for (i = 0; i < DIGEST_LEN; i++)
+		bin[i] = (unsigned char)(
+		    OPENSSL_hexchar2int((unsigned char)hex[2 * i]) << 4 |
+		    OPENSSL_hexchar2int((unsigned char)hex[2 * i + 1]));
+	(void)EVP_EncodeBlock((unsigned char *)out, bin, DIGEST_LEN);
+}
+
+int
+hubwire_content_digest(const char *v, char *hex)
+{
+	unsigned char bin[DIGEST_LEN + 3];
+	const char *p, *b64;
+	size_t n;
+
+	for (p = v; *p != '\0'; ) {
+		p += strspn(p, " \t,");
+		n = strcspn(p, ",");
+		if (n > 8 && strncasecmp(p, "sha-256=", 8) == 0) {
+			b64 = p + 8;
+			n -= 8;
+			while (n > 0 && (b64[n - 1] == ' ' ||
+			    b64[n - 1] == '\t'))
+				n--;
+			/* :44 base64 characters, one '=' of padding: */
+			if (n != 46 || b64[0] != ':' || b64[45] != ':' ||
+			    b64[44] != '=' || b64[43] == '=')
+				return -1;
+			if (EVP_DecodeBlock(bin, (const unsigned char *)b64 +
+			    1, 44) != DIGEST_LEN + 1)
+				return -1;
+			digest_tohex(bin, DIGEST_LEN, hex);
+			return 0;
+		}
+		p += n;
+	}
+	return -1;
+}
+
+char *
+hubwire_pct_decode(const char *s, size_t len, size_t *outlen)
+{
+	char *out;
+	size_t i, n = 0;
+	int hi, lo;
+
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < len; i++) {
+		if (s[i] != '%') {
+			out[n++] = s[i];
+			continue;
+		}
+		if (i + 2 >= len) {
+			free(out);
+			return NULL;
+		}
+		hi = OPENSSL_hexchar2int((unsigned char)s[i + 1]);
+		lo = hi == -1 ? -1 :
+		    OPENSSL_hexchar2int((unsigned char)s[i + 2]);
+		if (lo == -1) {
+			free(out);
+			return NULL;
+		}
+		out[n++] = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	out[n] = '\0';
+	*outlen = n;
+	return out;
+}
+
+int
+hubwire_valid_artifact(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > 255 || strcmp(s, ".") == 0 ||
+	    strcmp(s, "..") == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f ||
+		    s[i] == '/' || s[i] == '\\')
+			return 0;
+	return 1;
+}

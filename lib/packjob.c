@@ -1,0 +1,261 @@
+#include <sys/types.h>
+#include <sys/utsname.h>
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "packjob.h"
+#include "template.h"
+
+void
+packjob_init(struct packjob *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->started = -1;
+}
+
+void
+packjob_clear(struct packjob *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->nheld; i++)
+		free(j->held[i].line);
+	free(j->held);
+	j->held = NULL;
+	j->nheld = j->heldbytes = 0;
+	pack_paths_free(j->paths, j->npaths);
+	j->paths = NULL;
+	j->npaths = 0;
+}
+
+static void
+forget_job(struct packjob *j)
+{
+	free(j->workdir);
+	free(j->recipe);
+	free(j->jobname);
+	free(j->job);
+	free(j->version);
+	j->workdir = j->recipe = j->jobname = j->job = j->version = NULL;
+	j->started = -1;
+}
+
+void
+packjob_free(struct packjob *j)
+{
+	packjob_clear(j);
+	forget_job(j);
+}
+
+/* Replaces *dst by a copy of key's value in r, if r has the key. */
+static int
+keep(char **dst, const struct record *r, const char *key)
+{
+	const char *v;
+	char *c;
+
+	if ((v = record_get(r, key)) == NULL)
+		return 0;
+	if ((c = strdup(v)) == NULL)
+		return -1;
+	free(*dst);
+	*dst = c;
+	return 0;
+}
+
+static int
+hold(struct packjob *j, const struct record *r, const char *line,
+    size_t len, struct bb_error *err)
+{
+	struct packjob_line *h;
+	const char *path;
+	char **p;
+
+	if ((path = record_get(r, "path")) == NULL || *path == '\0') {
+		bb_error_set(err, EX_DATAERR, "%s record without a path",
+		    r->type);
+		return -1;
+	}
+	if (j->heldbytes + len > PACKJOB_HELD_MAX) {
+		bb_error_set(err, EX_DATAERR, "over %d bytes of artifact and "
+		    "sig records in one job", PACKJOB_HELD_MAX);
+		return -1;
+	}
+	if ((h = reallocarray(j->held, j->nheld + 1, sizeof(*h))) == NULL)
+		goto nomem;
+	j->held = h;
+	if ((p = reallocarray(j->paths, j->npaths + 1, sizeof(*p))) == NULL)
+		goto nomem;
+	j->paths = p;
+	if ((h[j->nheld].line = malloc(len + 1)) == NULL)
+		goto nomem;
+	memcpy(h[j->nheld].line, line, len);
+	h[j->nheld].line[len] = '\0';
+	h[j->nheld++].len = len;
+	j->heldbytes += len;
+	if ((p[j->npaths] = strdup(path)) == NULL)
+		goto nomem;
+	j->npaths++;
+	return PACKJOB_HOLD;
+nomem:
+	bb_error_errno(err, EX_OSERR, "%s record", r->type);
+	return -1;
+}
+
+int
+packjob_feed(struct packjob *j, const struct record *r, const char *line,
+    size_t len, struct bb_error *err)
+{
+	const char *v;
+	int rv = PACKJOB_PASS;
+
+	if (record_is(r, "artifact") || record_is(r, "sig"))
+		return hold(j, r, line, len, err);
+	if (record_is(r, "job")) {
+		forget_job(j);
+		if (keep(&j->job, r, "id") == -1 ||
+		    keep(&j->jobname, r, "name") == -1)
+			goto nomem;
+		return j->nheld > 0 ? PACKJOB_FLUSH : PACKJOB_PASS;
+	}
+	if (record_is(r, "workdir")) {
+		if (keep(&j->workdir, r, "path") == -1)
+			goto nomem;
+	} else if (record_is(r, "recipe")) {
+		if (keep(&j->recipe, r, "name") == -1)
+			goto nomem;
+	} else if (record_is(r, "env")) {
+		if ((v = record_get(r, "name")) != NULL &&
+		    strcmp(v, "VERSION") == 0 &&
+		    keep(&j->version, r, "value") == -1)
+			goto nomem;
+	} else if (record_is(r, "done")) {
+		if (record_get(r, "started") != NULL &&
+		    record_get_num(r, "started", 0, LLONG_MAX, &j->started,
+		    err) == -1)
+			return -1;
+		rv = PACKJOB_DONE;
+	}
+	return rv;
+nomem:
+	bb_error_errno(err, EX_OSERR, "%s record", r->type);
+	return -1;
+}
+
+int
+packjob_name(const char *tmpl, const char *name, const char *version,
+    const char *job, enum pack_format f, char *out, size_t len,
+    struct bb_error *err)
+{
+	struct template_var v[5];
+	struct utsname u;
+	char os[sizeof(u.sysname)];
+	size_t i;
+
+	if (uname(&u) == -1) {
+		bb_error_errno(err, EX_OSERR, "uname");
+		return -1;
+	}
+	for (i = 0; u.sysname[i] != '\0' && i < sizeof(os) - 1; i++)
+		os[i] = (char)tolower((unsigned char)u.sysname[i]);
+	os[i] = '\0';
+	v[0] = (struct template_var){ "name", name };
+	v[1] = (struct template_var){ "version", version };
+	v[2] = (struct template_var){ "os", os };
+	v[3] = (struct template_var){ "arch", u.machine };
+	v[4] = (struct template_var){ "job", job };
+	if (tmpl == NULL)
+		tmpl = version != NULL ? PACKJOB_TEMPLATE : job != NULL ?
+		    PACKJOB_TEMPLATE_JOB : PACKJOB_TEMPLATE_BARE;
+	return template_expand(tmpl, v, nitems(v), pack_format_ext(f), out,
+	    len, err);
+}
+
+/* The archive's file name, from the options and what the job said. */
+static int
+archive_name(const struct packjob *j, const struct packjob_opts *o,
+    char *out, size_t len, struct bb_error *err)
+{
+	const char *name, *base;
+
+	name = o->name != NULL ? o->name : j->recipe != NULL ? j->recipe :
+	    j->jobname;
+	if (name == NULL) {
+		base = strrchr(j->workdir, '/');
+		name = base != NULL && base[1] != '\0' ? base + 1 : j->workdir;
+	}
+	return packjob_name(o->tmpl, name, o->version != NULL ? o->version :
+	    j->version, j->job, o->pack.format, out, len, err);
+}
+
+static int
+describe(struct record *r, const char *name, const char *hex, off_t size,
+    struct bb_error *err)
+{
+	if (record_start(r, "artifact", err) == -1 ||
+	    record_set(r, "path", name, err) == -1 ||
+	    record_set(r, "name", name, err) == -1 ||
+	    record_setf(r, err, "size", "%lld", (long long)size) == -1 ||
+	    record_set(r, "sha256", hex, err) == -1)
+		return -1;
+	return 0;
+}
+
+int
+packjob_pack(struct packjob *j, const struct packjob_opts *o,
+    struct record *art, struct record *sum, struct bb_error *err)
+{
+	struct pack_result res;
+	struct pack_opts po = o->pack;
+	char name[NAME_MAX + 1], path[PATH_MAX], sumname[NAME_MAX + 8];
+	char hex[DIGEST_HEXLEN + 1];
+	off_t size;
+	int rootfd = -1, rv = -1;
+
+	if (j->workdir == NULL) {
+		bb_error_set(err, EX_DATAERR, "no workdir record before done");
+		return -1;
+	}
+	if (archive_name(j, o, name, sizeof(name), err) == -1)
+		goto out;
+	if (snprintf(path, sizeof(path), "%s/%s", j->workdir, name) >=
+	    (int)sizeof(path)) {
+		bb_error_set(err, EX_DATAERR, "%s/%s: path too long",
+		    j->workdir, name);
+		goto out;
+	}
+	if ((rootfd = open(j->workdir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		bb_error_errno(err, EX_NOINPUT, "%s", j->workdir);
+		goto out;
+	}
+	if (!o->mtime_set && j->started != -1)
+		po.mtime = (time_t)j->started;
+	po.digest = 1;
+	if (pack_run(path, -1, rootfd, j->paths, j->npaths, &po, &res,
+	    err) == -1)
+		goto out;
+	if (describe(art, name, res.sha256, res.size, err) == -1 ||
+	    record_setf(art, err, "members", "%zu", res.members) == -1)
+		goto out;
+	record_clear(sum);
+	if (po.sumfile) {
+		(void)snprintf(sumname, sizeof(sumname), "%s.sha256", name);
+		if (digest_file(rootfd, sumname, hex, &size, err) == -1 ||
+		    describe(sum, sumname, hex, size, err) == -1)
+			goto out;
+	}
+	rv = 0;
+out:
+	if (rootfd != -1)
+		close(rootfd);
+	return rv;
+}

@@ -1,0 +1,416 @@
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "file.h"
+#include "signer.h"
+
+static const char *
+base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s != NULL && s[1] != '\0' ? s + 1 : path;
+}
+
+/* signify's comment: "verify with KEY.pub" for KEY.sec. */
+static void
+default_comment(struct signer *s, const char *path)
+{
+	const char *name = base_name(path);
+	size_t len = strlen(name);
+
+	if (len > 4 && strcmp(name + len - 4, ".sec") == 0)
+		(void)snprintf(s->dflt, sizeof(s->dflt), "verify with %.*s.pub",
+		    (int)(len - 4), name);
+	else
+		(void)snprintf(s->dflt, sizeof(s->dflt), "signature from %s",
+		    name);
+}
+
+int
+signer_load(struct signer *s, const char *path, enum sign_format fmt,
+    const char *comment, const struct passphrase *pp, struct bb_error *err)
+{
+	struct buf *b = NULL;
+	struct stat st;
+	int rv = -1;
+
+	memset(s, 0, sizeof(*s));
+	s->comment = comment;
+	default_comment(s, path);
+	if (file_read_secret(AT_FDCWD, path, CMS_P12_MAX, &b, err) == -1)
+		goto out;
+	if (sign_is_keyfile(b->data, b->len)) {
+		if (fmt == SIGN_CMS) {
+			bb_error_set(err, EX_USAGE, "%s: an Ed25519 key cannot "
+			    "make CMS signatures: give a PKCS#12 file", path);
+			goto out;
+		}
+		if (sign_seckey_parse(b->data, b->len, path, pp, &s->sk,
+		    err) == -1)
+			goto out;
+		s->fmt = fmt != SIGN_NONE ? fmt : s->sk.fmt;
+		sign_key_id(s->sk.keynum, s->id);
+	} else if (cms_is_der(b->data, b->len)) {
+		/*
+		 * file_read_secret drops a last newline, which in DER is a
+		 * byte of the MAC: put it back.
+		 */
+		if (stat(path, &st) == 0 && st.st_size == (off_t)b->len + 1 &&
+		    buf_addc(b, '\n') == -1) {
+			bb_error_errno(err, EX_OSERR, "%s", path);
+			goto out;
+		}
+		if (fmt != SIGN_NONE && fmt != SIGN_CMS) {
+			bb_error_set(err, EX_USAGE, "%s: a PKCS#12 file makes "
+			    "CMS signatures, not %s", path,
+			    sign_format_name(fmt));
+			goto out;
+		}
+		if (cms_signer_load(b->data, b->len, path, pp, &s->cms,
+		    err) == -1)
+			goto out;
+		s->fmt = SIGN_CMS;
+		(void)strlcpy(s->id, cms_signer_id(s->cms), sizeof(s->id));
+	} else {
+		bb_error_set(err, EX_DATAERR, "%s: not a signify or minisign "
+		    "secret key, nor a PKCS#12 file", path);
+		goto out;
+	}
+	rv = 0;
+out:
+	buf_freezero(b);
+	if (rv == -1)
+		signer_free(s);
+	return rv;
+}
+
+void
+signer_free(struct signer *s)
+{
+	cms_signer_free(s->cms);
+	explicit_bzero(s, sizeof(*s));
+}
+
+static int
+sig_path(char *dst, const char *path, const char *ext, struct bb_error *err)
+{
+	int n;
+
+	n = snprintf(dst, PATH_MAX, "%s%s", path, ext);
+	if (n < 0 || n >= PATH_MAX) {
+		bb_error_set(err, EX_CANTCREAT, "%s: name too long", path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+signer_file(struct signer *s, int dirfd, const char *path,
+    const char *sigpath, const char *name, const char *job, time_t now,
+    char *sha256, char *sigout, struct bb_error *err)
+{
+	char sp[PATH_MAX], tc[SIGN_TRUSTEDMAX + 1];
+	struct buf *out = NULL;
+	struct stat st;
+	int fd, rv = -1;
+
+	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC)) == -1) {
+		bb_error_errno(err, EX_NOINPUT, "%s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		bb_error_set(err, EX_DATAERR, "%s: not a regular file", path);
+		goto out;
+	}
+	if (sig_path(sp, path, sign_format_ext(s->fmt), err) == -1)
+		goto out;
+	if (sigpath != NULL && strlcpy(sp, sigpath, sizeof(sp)) >= sizeof(sp)) {
+		bb_error_set(err, EX_CANTCREAT, "%s: name too long", sigpath);
+		goto out;
+	}
+	if (strcmp(sp, path) == 0) {
+		bb_error_set(err, EX_USAGE, "%s: the signature would replace "
+		    "the file it signs", path);
+		goto out;
+	}
+	if ((out = buf_new(SIGN_SIGFILE_MAX)) == NULL) {
+		bb_error_errno(err, EX_OSERR, "%s", path);
+		goto out;
+	}
+	if (s->fmt == SIGN_CMS) {
+		if (cms_sign_fd(s->cms, fd, path, out, err) == -1)
+			goto out;
+		if (sha256 != NULL && (lseek(fd, 0, SEEK_SET) == -1 ||
+		    digest_fd(fd, path, sha256, NULL, err) == -1))
+			goto out;
+	} else {
+		if (sign_trusted_comment(tc, sizeof(tc), now, name, job,
+		    err) == -1 ||
+		    sign_fd(&s->sk, s->fmt, fd, path, s->comment ? s->comment :
+		    s->dflt, tc, sha256, out, err) == -1)
+			goto out;
+	}
+	if (file_write_atomic(dirfd, sp, out->data, out->len, 0644, err) == -1)
+		goto out;
+	if (sigout != NULL)
+		(void)strlcpy(sigout, sp, PATH_MAX);
+	rv = 0;
+out:
+	buf_free(out);
+	close(fd);
+	return rv;
+}
+
+int
+signer_list(struct signer *s, int dirfd, const char *list,
+    const struct sumlist *l, enum sumlist_style style, const char *job,
+    time_t now, char *sigout, struct bb_error *err)
+{
+	struct buf *text = NULL, *out = NULL;
+	char sp[PATH_MAX];
+	int rv = -1;
+
+	sigout[0] = '\0';
+	if ((text = buf_new(SUMLIST_MAX)) == NULL ||
+	    (out = buf_new(SUMLIST_MAX + SIGN_SIGFILE_MAX)) == NULL) {
+		bb_error_errno(err, EX_OSERR, "%s", list);
+		goto out;
+	}
+	if (sumlist_format(l, style, text, err) == -1) {
+		bb_error_prefix(err, "%s", list);
+		goto out;
+	}
+	if (file_write_atomic(dirfd, list, text->data, text->len, 0644,
+	    err) == -1)
+		goto out;
+	if (s == NULL) {
+		rv = 0;
+		goto out;
+	}
+	if (s->fmt != SIGN_SIGNIFY) {
+		rv = signer_file(s, dirfd, list, NULL, base_name(list), job,
+		    now, NULL, sigout, err);
+		goto out;
+	}
+	if (sig_path(sp, list, sign_format_ext(s->fmt), err) == -1 ||
+	    sign_embedded(&s->sk, text->data, text->len,
+	    s->comment ? s->comment : s->dflt, out, err) == -1 ||
+	    file_write_atomic(dirfd, sp, out->data, out->len, 0644, err) == -1)
+		goto out;
+	(void)strlcpy(sigout, sp, PATH_MAX);
+	rv = 0;
+out:
+	buf_free(text);
+	buf_free(out);
+	return rv;
+}
+
+void
+signer_job_init(struct signer_job *j, struct signer *s, const char *glob,
+    const char *list, enum sumlist_style style)
+{
+	memset(j, 0, sizeof(*j));
+	j->s = s;
+	j->glob = glob;
+	j->list = list;
+	j->style = style;
+	j->dirfd = AT_FDCWD;
+	sumlist_init(&j->sums);
+}
+
+void
+signer_job_free(struct signer_job *j)
+{
+	if (j->dirfd >= 0)
+		close(j->dirfd);
+	j->dirfd = AT_FDCWD;
+	free(j->job);
+	j->job = NULL;
+	sumlist_free(&j->sums);
+}
+
+/* An artifact path must stay inside the work tree. */
+static int
+safe_path(const char *path, size_t len, struct bb_error *err)
+{
+	const char *s;
+
+	if (len == 0 || len != strlen(path) || len >= PATH_MAX) {
+		bb_error_set(err, EX_DATAERR, "artifact record with a bad "
+		    "path");
+		return -1;
+	}
+	if (path[0] == '/') {
+		bb_error_set(err, EX_DATAERR, "%s: artifact path is absolute, "
+		    "not relative to the work tree", path);
+		return -1;
+	}
+	for (s = path; s != NULL; s = strchr(s, '/') ? strchr(s, '/') + 1 :
+	    NULL) {
+		if (s[0] == '.' && s[1] == '.' &&
+		    (s[2] == '/' || s[2] == '\0')) {
+			bb_error_set(err, EX_DATAERR, "%s: artifact path "
+			    "leaves the work tree", path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+on_workdir(struct signer_job *j, const struct record *r,
+    struct bb_error *err)
+{
+	const char *path = record_get(r, "path");
+
+	if (j->dirfd >= 0)
+		close(j->dirfd);
+	j->dirfd = -1;
+	j->workdir[0] = '\0';
+	if (path == NULL || path[0] != '/') {
+		bb_error_set(err, EX_DATAERR, "workdir record without an "
+		    "absolute path");
+		return -1;
+	}
+	if (strlcpy(j->workdir, path, sizeof(j->workdir)) >=
+	    sizeof(j->workdir)) {
+		bb_error_set(err, EX_DATAERR, "workdir: path too long");
+		return -1;
+	}
+	j->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (j->dirfd == -1) {
+		bb_error_errno(err, EX_NOINPUT, "workdir %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+on_job(struct signer_job *j, const struct record *r, struct bb_error *err)
+{
+	const char *id = record_get(r, "id");
+
+	free(j->job);
+	j->job = NULL;
+	sumlist_clear(&j->sums);
+	if (id != NULL && (j->job = strdup(id)) == NULL) {
+		bb_error_errno(err, EX_OSERR, "job");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+on_artifact(struct signer_job *j, const struct record *r,
+    struct record *out, struct bb_error *err)
+{
+	char hex[DIGEST_HEXLEN + 1], sp[PATH_MAX];
+	const char *path, *name;
+	size_t len;
+
+	if ((path = record_getn(r, "path", &len)) == NULL) {
+		bb_error_set(err, EX_DATAERR, "artifact record without a path");
+		return -1;
+	}
+	if (safe_path(path, len, err) == -1)
+		return -1;
+	if ((name = record_get(r, "name")) == NULL || *name == '\0')
+		name = base_name(path);
+	if (j->glob != NULL && fnmatch(j->glob, name, 0) != 0)
+		return 0;
+	if (j->dirfd == -1) {
+		bb_error_set(err, EX_NOINPUT, "%s: no work tree (the workdir "
+		    "record failed)", path);
+		return -1;
+	}
+	if (j->list != NULL) {
+		if (strcmp(name, base_name(j->list)) == 0) {
+			bb_error_set(err, EX_DATAERR, "%s: artifact has the "
+			    "name of the checksum list", path);
+			return -1;
+		}
+		if (sumlist_can_add(&j->sums, name, j->style, err) == -1)
+			return -1;
+	}
+	if (j->s != NULL) {
+		if (signer_file(j->s, j->dirfd, path, NULL, name, j->job,
+		    time(NULL), j->list ? hex : NULL, sp, err) == -1)
+			return -1;
+		if (record_start(out, "sig", err) == -1 ||
+		    record_set(out, "path", sp, err) == -1 ||
+		    record_set(out, "of", path, err) == -1 ||
+		    record_set(out, "format", sign_format_name(j->s->fmt),
+		    err) == -1 ||
+		    record_set(out, "key", j->s->id, err) == -1)
+			return -1;
+	} else if (digest_file(j->dirfd, path, hex, NULL, err) == -1)
+		return -1;
+	if (j->list != NULL &&
+	    sumlist_add(&j->sums, name, hex, j->style, err) == -1)
+		return -1;
+	return 0;
+}
+
+int
+signer_job_record(struct signer_job *j, const struct record *r,
+    struct record *out, struct bb_error *err)
+{
+	record_clear(out);
+	if (record_is(r, "workdir"))
+		return on_workdir(j, r, err);
+	if (record_is(r, "job"))
+		return on_job(j, r, err);
+	if (record_is(r, "artifact"))
+		return on_artifact(j, r, out, err);
+	return 0;
+}
+
+int
+signer_job_done(struct signer_job *j, struct record *art, struct record *sig,
+    struct bb_error *err)
+{
+	char hex[DIGEST_HEXLEN + 1], sp[PATH_MAX];
+	off_t size;
+	int rv = -1;
+
+	record_clear(art);
+	record_clear(sig);
+	if (j->list == NULL || j->sums.n == 0)
+		return 0;
+	if (j->dirfd == -1) {
+		bb_error_set(err, EX_NOINPUT, "%s: no work tree (the workdir "
+		    "record failed)", j->list);
+		goto out;
+	}
+	if (signer_list(j->s, j->dirfd, j->list, &j->sums, j->style, j->job,
+	    time(NULL), sp, err) == -1 ||
+	    digest_file(j->dirfd, j->list, hex, &size, err) == -1)
+		goto out;
+	if (record_start(art, "artifact", err) == -1 ||
+	    record_set(art, "path", j->list, err) == -1 ||
+	    record_set(art, "name", base_name(j->list), err) == -1 ||
+	    record_setf(art, err, "size", "%lld", (long long)size) == -1 ||
+	    record_set(art, "sha256", hex, err) == -1)
+		goto out;
+	if (j->s != NULL && (record_start(sig, "sig", err) == -1 ||
+	    record_set(sig, "path", sp, err) == -1 ||
+	    record_set(sig, "of", j->list, err) == -1 ||
+	    record_set(sig, "format", sign_format_name(j->s->fmt), err) == -1 ||
+	    record_set(sig, "key", j->s->id, err) == -1))
+		goto out;
+	rv = 0;
+out:
+	sumlist_clear(&j->sums);
+	return rv;
+}

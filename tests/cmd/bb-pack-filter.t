@@ -1,0 +1,151 @@
+#!/bin/sh
+# shellcheck disable=SC2154 # rc, out, err: set by run in tests/lib.sh
+# bb-pack as a filter: records pass at once, artifact and sig records are
+# held until done, then packed into one archive described by a new
+# artifact record; failures become error records; malformed input.
+. "${BB_SRC:-.}/tests/lib.sh"
+umask 022
+t() { if "$@" >/dev/null 2>&1; then echo 0; else echo 1; fi; }
+os=$(uname -s | tr A-Z a-z); arch=$(uname -m)
+
+W=$T/work
+mkdir -p "$W/dist" "$W/other"
+echo binary > "$W/dist/hello"
+chmod 755 "$W/dist/hello"
+echo sig > "$W/dist/hello.sig"
+echo unrelated > "$W/other/file"
+
+job() {	# job [VERSION]: a job's records, as bb-run and bb-sign write them
+	echo "job id=42 name=hello-job lease=60"
+	echo "recipe name=hello timeout=600"
+	[ -z "${1:-}" ] || echo "env name=VERSION value=$1"
+	echo "workdir path=$W"
+	echo "status step=build state=started t=1700000001"
+	echo "log step=build fd=1 t=1700000001.5 data=making%20it"
+	echo "artifact path=dist/hello name=hello size=7 sha256=x"
+	echo "sig path=dist/hello.sig of=dist/hello format=signify key=k"
+	echo "status step=build state=finished t=1700000002 rc=0 result=success"
+	echo "done result=success started=1700000000 elapsed=2"
+}
+job 1.2 > "$T/in"
+run sh -c "bb-pack < '$T/in'"
+is "$rc:$err" "0:" "a job packs quietly"
+A=hello-1.2-$os-$arch.tar.zst
+ok "$(t test -f "$W/$A")" "archive in the work tree, tar.zst by default"
+sum=$(sha256sum < "$W/$A" | cut -d' ' -f1)
+size=$(wc -c < "$W/$A" | tr -d ' ')
+ssum=$(sha256sum < "$W/$A.sha256" | cut -d' ' -f1)
+is "$out" "job id=42 name=hello-job lease=60
+recipe name=hello timeout=600
+env name=VERSION value=1.2
+workdir path=$W
+status step=build state=started t=1700000001
+log step=build fd=1 t=1700000001.5 data=making%20it
+status step=build state=finished t=1700000002 rc=0 result=success
+artifact path=$A name=$A size=$size sha256=$sum members=2
+artifact path=$A.sha256 name=$A.sha256 size=$((${#A} + 67)) sha256=$ssum
+done result=success started=1700000000 elapsed=2" \
+    "records pass; artifact and sig held, the archive's before done"
+is "$(cd "$W" && sha256sum -c "$A.sha256")" "$A: OK" "its checksum file"
+is "$(TZ=UTC tar --zstd -tvf "$W/$A")" \
+"-rwxr-xr-x root/root         7 2023-11-14 22:13 dist/hello
+-rw-r--r-- root/root         4 2023-11-14 22:13 dist/hello.sig" \
+    "the members, at the job's start time"
+
+# Records pass at once: the log is out before the job is done.
+mkfifo "$T/fifo"
+(job 1.2 | sed '/^done/d'; cat "$T/fifo") | bb-pack > "$T/live" &
+pid=$!
+wait_for 20 grep -q '^log ' "$T/live"
+ok $? "records pass on at once (line-buffered)"
+unlike "$(cat "$T/live")" "^artifact" "artifacts held before done"
+echo "done result=success started=1700000000 elapsed=2" > "$T/fifo"
+wait $pid
+is "$?:$(grep -c '^artifact' "$T/live")" "0:2" "then packed at done"
+
+# -k passes the held records on too; -S writes no checksum; -f, -n, -t.
+job 1.2 > "$T/in"
+run sh -c "bb-pack -k -S -f zip -n '{name}-{job}' -t 0 < '$T/in'"
+is "$rc:$(printf '%s\n' "$out" | grep '^artifact\|^sig' | cut -d' ' -f1,2)" \
+"0:artifact path=dist/hello
+sig path=dist/hello.sig
+artifact path=hello-42.zip" "-k: member records first, -S: no checksum"
+ok "$(t test ! -e "$W/hello-42.zip.sha256")" "-S: no checksum file"
+like "$(TZ=UTC unzip -l "$W/hello-42.zip")" "1970-01-01\|1980-01-01" "-t 0"
+
+# Without a version, the job's id names the archive.
+job > "$T/in"
+run sh -c "bb-pack -f tar < '$T/in'"
+like "$out" "^artifact path=hello-42-$os-$arch.tar " "{name}-{job}-{os}-{arch}"
+RUN_ENV="SOURCE_DATE_EPOCH=1000000000" run sh -c "bb-pack -f tar -N n \
+    -V 9 < '$T/in'"
+like "$out" "^artifact path=n-9-$os-$arch.tar " "-N and -V"
+like "$(TZ=UTC tar -tvf "$W/n-9-$os-$arch.tar")" "2001-09-09" \
+    "SOURCE_DATE_EPOCH wins over started"
+
+# A job without artifacts passes as it is.
+printf 'workdir path=%s\ndone result=failure started=1\n' "$W" > "$T/in"
+run sh -c "bb-pack < '$T/in'"
+is "$rc:$out" "0:$(cat "$T/in")" "nothing to pack: records unchanged"
+
+# The same job twice: the same archive.
+job 1.2 > "$T/in"
+run sh -c "bb-pack < '$T/in'"
+is "$(sha256sum < "$W/$A" | cut -d' ' -f1)" "$sum" "reproducible in the pipe"
+
+# Failures: an error record, the held records passed on, then done.
+printf '%s\n' "workdir path=$W" "artifact path=dist/hello" \
+    "artifact path=../escape" "done result=success started=5" > "$T/in"
+run sh -c "bb-pack < '$T/in'"
+is "$rc:$err" "65:bb-pack: ../escape: \"..\" escapes the directory packed" \
+    "a path escaping the work tree"
+is "$out" "workdir path=$W
+error tool=bb-pack msg=../escape:%20\"..\"%20escapes%20the%20directory%20packed
+artifact path=dist/hello
+artifact path=../escape
+done result=success started=5" "error record, held records kept, done"
+printf '%s\n' "workdir path=$W" "artifact path=dist/missing" \
+    "done result=success" "workdir path=$W" "artifact path=dist/hello" \
+    "done result=success" > "$T/in"
+run sh -c "bb-pack -n x < '$T/in'"
+is "$rc:$err" "66:bb-pack: dist/missing: No such file or directory
+bb-pack: $W/x.tar.zst: 1 member failed" "a missing file; exit at the end"
+is "$(printf '%s\n' "$out" | cut -d' ' -f1 | tr '\n' ' ')" \
+    "workdir error artifact done workdir artifact artifact done " \
+    "the next job is still packed"
+printf 'artifact path=a\ndone result=success\n' > "$T/in"
+run sh -c "bb-pack < '$T/in'"
+is "$rc:$err" "65:bb-pack: no workdir record before done" "no workdir"
+printf 'workdir path=%s\nartifact path=dist/hello\n' "$W" > "$T/in"
+run sh -c "bb-pack < '$T/in'"
+is "$rc:$out" "65:$(cat "$T/in")" "input ends before done: held passed on"
+is "$err" "bb-pack: stdin: input ended before the done record: 1 record passed on unpacked" \
+    "and said"
+
+# Malformed input.
+printf 'workdir path=%s\nartifact path=dist/hello\nlog bad%%zz\n' "$W" \
+    > "$T/in"
+run sh -c "bb-pack < '$T/in'"
+is "$rc" 65 "malformed record: EX_DATAERR"
+like "$err" "^bb-pack: stdin.*line 3" "names the line"
+like "$out" "^artifact path=dist/hello" "held records still passed on"
+printf 'artifact name=x\n' > "$T/in"
+run sh -c "bb-pack < '$T/in'"
+is "$rc:$err" "65:bb-pack: stdin:1: artifact record without a path" \
+    "artifact without a path"
+printf 'workdir path=%s\nartifact path=dist/hello\ndone started=soon\n' \
+    "$W" > "$T/in"
+run sh -c "bb-pack < '$T/in'"
+is "$rc" 65 "done with a bad start time"
+printf 'workdir path=x' > "$T/in"
+run sh -c "bb-pack < '$T/in'"
+is "$rc" 65 "a cut last line"
+run sh -c "bb-pack -o x.tar < /dev/null"
+is "$rc:$err" "64:bb-pack: -o and -C need paths to pack" "-o without paths"
+
+# Standard output on /dev/full.
+job 1.2 > "$T/in"
+run sh -c "bb-pack < '$T/in' > /dev/full"
+is "$rc" 74 "standard output on /dev/full"
+like "$err" "^bb-pack: standard output: No space left on device" "said"
+done_testing

@@ -1,0 +1,4 @@
+untrusted comment: verify with k.pub
+RWS68OmeuX5Ld2TCrdAqU9aKYNakYqQSCBGBUssed3/+uUA/a3OEhTE3r0m5zt06cd3mlKh+MQFPkQD6qZ9WXdZ/8uP/lswHfQ8=
+SHA256 (f) = 5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03
+SHA256 (big) = 678742c739a283353a0149b397a01b29fba5611dd2334aa0a3e36503c5eb6f6e

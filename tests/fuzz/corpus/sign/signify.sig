@@ -1,0 +1,2 @@
+untrusted comment: verify with enc.pub
+RWRSEJ8noBGTh5kHQw7buXTSGUc7Od0KDHt0+4cJic9hxeyEg92qaMMBe8MaLUZPhdgASCilnq+YrkZ370H/QbmZxWu6ruWyHwk=
