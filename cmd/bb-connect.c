@@ -104,24 +104,24 @@ secret_read(const struct opts *o)
 	return env;
 }
 
-/* The hello records: hello, info from BASEDIR/info/, tools. */
+/*
+ * The hello records: hello, info from BASEDIR/info/, tools.  A probed
+ * tool that answers is also offered as a capability, so that a recipe's
+ * "require cc make" finds a worker that has them.
+ */
 static struct buf *
-hello_body(const struct opts *o)
+hello_body(struct opts *o)
 {
 	struct bb_error e;
 	struct probe p;
-	struct buf *b;
+	struct buf *b, *tools;
 	char os[CAPS_NAMEMAX], arch[CAPS_NAMEMAX], item[128];
 	const char *s, *search;
 	size_t n, count = 0;
 
-	if ((b = buf_new(SESSION_HELLOMAX)) == NULL)
+	if ((b = buf_new(SESSION_HELLOMAX)) == NULL ||
+	    (tools = buf_new(SESSION_HELLOMAX)) == NULL)
 		err(EX_OSERR, "hello");
-	if (caps_system(os, sizeof(os), arch, sizeof(arch), &e) == -1 ||
-	    session_hello_body(b, os, arch, o->slots, &o->caps, &e) == -1 ||
-	    (o->basedir != NULL && session_hello_info(b, o->basedir,
-	    &e) == -1))
-		fail(&e);
 	if ((search = getenv("PATH")) == NULL)
 		search = PROBE_PATH;
 	for (s = o->probe; s != NULL && *s != '\0'; s += n + (s[n] == ',')) {
@@ -136,9 +136,18 @@ hello_body(const struct opts *o)
 			warnx("probe %s", e.msg);
 			continue;
 		}
-		if (session_hello_tool(b, &p, &e) == -1)
+		if (session_hello_tool(tools, &p, &e) == -1 ||
+		    caps_add(&o->caps, p.name, &e) == -1)
 			fail(&e);
 	}
+	if (caps_system(os, sizeof(os), arch, sizeof(arch), &e) == -1 ||
+	    session_hello_body(b, os, arch, o->slots, &o->caps, &e) == -1 ||
+	    (o->basedir != NULL && session_hello_info(b, o->basedir,
+	    &e) == -1))
+		fail(&e);
+	if (buf_add(b, tools->data, tools->len) == -1)
+		err(EX_OSERR, "hello");
+	buf_free(tools);
 	return b;
 }
 

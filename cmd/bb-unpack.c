@@ -179,8 +179,13 @@ client_new(const struct opts *o, const struct record *session,
 	if (session != NULL)
 		token = record_get(session, "token");
 	memset(&ho, 0, sizeof(ho));
+	/* bb-connect's --ca and --pin travel in the session record. */
 	ho.ca = o->ca;
 	ho.pin = o->pin;
+	if (ho.ca == NULL && session != NULL)
+		ho.ca = record_get(session, "ca");
+	if (ho.pin == NULL && session != NULL)
+		ho.pin = record_get(session, "pin");
 	ho.stop = &stop;
 	/* Plain http only when bb-connect was told to use it. */
 	ho.allow_http = hub != NULL && strncasecmp(hub, "http:", 5) == 0;
@@ -193,18 +198,52 @@ client_new(const struct opts *o, const struct record *session,
 	return c;
 }
 
+/* Downloads and unpacks the job of record r, then prints its workdir. */
+static void
+do_job(struct opts *o, struct http_client **cp, const struct record *r,
+    size_t lineno, const char *root)
+{
+	struct unpack_job job;
+	struct http_retry rt;
+	struct bb_error e;
+	char path[PATH_MAX];
+
+	if (unpack_job_parse(r, &job, &e) == -1) {
+		bb_error_prefix(&e, "line %zu", lineno);
+		fail(1, &e);
+	}
+	if (*cp == NULL && (*cp = client_new(o, NULL, &e)) == NULL)
+		fail(1, &e);
+	memset(&rt, 0, sizeof(rt));
+	rt.tries = o->retries + 1;
+	rt.first_ms = RETRY_FIRST_MS;
+	rt.max_ms = RETRY_MAX_MS;
+	rt.notify = warn_retry;
+	catch_signals(1);
+	if (unpack_job(&o->u, *cp, &rt, &job, root, path, sizeof(path),
+	    &e) == -1) {
+		bb_error_prefix(&e, "job %s", job.id);
+		fail(1, &e);
+	}
+	announce(path, 0);
+}
+
+/*
+ * The pipeline: a job is unpacked once the session that says where its
+ * hub is has been seen, whichever of the two comes first (bb-claim(1)
+ * prints the job, then passes the session on); a job with no session at
+ * all is tried at the end of the input, for an absolute source URL.
+ */
 static int
 filter(struct opts *o)
 {
 	struct record_reader rd;
-	struct record r;
-	struct unpack_job job;
+	struct record r, held;
 	struct http_client *c = NULL;
-	struct http_retry rt;
 	struct bb_error e;
-	char root[PATH_MAX], path[PATH_MAX];
+	char root[PATH_MAX];
 	const char *line;
-	size_t len;
+	size_t len, heldline = 0;
 	int n;
 
 	if (realpath(o->workroot, root) == NULL)
@@ -212,6 +251,7 @@ filter(struct opts *o)
 	if (record_reader_init(&rd, STDIN_FILENO, "stdin") == -1)
 		err(EX_OSERR, "stdin");
 	record_init(&r);
+	record_init(&held);
 	while ((n = record_read(&rd, &r, &line, &len, &e)) == 1) {
 		put_line(line, len);
 		if (record_is(&r, "session")) {
@@ -221,32 +261,28 @@ filter(struct opts *o)
 				    rd.lineno);
 				fail(1, &e);
 			}
+			if (heldline != 0) {
+				do_job(o, &c, &held, heldline, root);
+				heldline = 0;
+			}
 			continue;
 		}
 		if (!record_is(&r, "job"))
 			continue;
-		if (unpack_job_parse(&r, &job, &e) == -1) {
-			bb_error_prefix(&e, "line %zu", rd.lineno);
-			fail(1, &e);
+		if (c != NULL) {
+			do_job(o, &c, &r, rd.lineno, root);
+			continue;
 		}
-		if (c == NULL && (c = client_new(o, NULL, &e)) == NULL)
+		if (record_parse(&held, line, len, &e) == -1)
 			fail(1, &e);
-		memset(&rt, 0, sizeof(rt));
-		rt.tries = o->retries + 1;
-		rt.first_ms = RETRY_FIRST_MS;
-		rt.max_ms = RETRY_MAX_MS;
-		rt.notify = warn_retry;
-		catch_signals(1);
-		if (unpack_job(&o->u, c, &rt, &job, root, path, sizeof(path),
-		    &e) == -1) {
-			bb_error_prefix(&e, "job %s", job.id);
-			fail(1, &e);
-		}
-		announce(path, 0);
+		heldline = rd.lineno;
 	}
 	if (n == -1)
 		fail(1, &e);
+	if (heldline != 0)
+		do_job(o, &c, &held, heldline, root);
 	http_client_free(c);
+	record_free(&held);
 	record_free(&r);
 	record_reader_free(&rd);
 	return 0;

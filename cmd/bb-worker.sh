@@ -43,7 +43,7 @@ die() {
 conf_defaults() {
 	HUB='' NAME='' SLOTS=2 CAPS='' CA='' PIN='' ALLOW_HTTP=0
 	PROBE=cc,make WAIT=60 MIN_FREE=1G MAXDELAY=300 GRACE=10s RUN_AS=''
-	UMASK=022 SIGN_KEY='' SIGN_FORMAT=minisign PACK=1 PACK_TEMPLATE=''
+	UMASK=022 SIGN_KEY='' SIGN_FORMAT='' PACK=1 PACK_TEMPLATE=''
 	KEEP_WORK=0 DELETE_LEFTOVER_DIRS=1
 }
 
@@ -100,7 +100,7 @@ connect_args() {
 	[ -z "$CA" ] || set -- "$@" --ca "$CA"
 	[ -z "$PIN" ] || set -- "$@" --pin "$PIN"
 	[ -z "$PROBE" ] || set -- "$@" --probe "$PROBE"
-	[ "$ALLOW_HTTP" = 0 ] || set -- "$@" -k
+	[ "$ALLOW_HTTP" = 0 ] || set -- "$@" -p
 	CONNECT_ARGS=$(quote_args "$@")
 }
 
@@ -173,7 +173,11 @@ run_job() {
 	RUN_CMD=$(quote_args "$@")
 	SIGN_CMD="cat"
 	if [ -n "$SIGN_KEY" ]; then
-		SIGN_CMD="bb-sign $(quote_args -s "$SIGN_KEY" -F "$SIGN_FORMAT")"
+		if [ -n "$SIGN_FORMAT" ]; then
+			SIGN_CMD="bb-sign $(quote_args -l -s "$SIGN_KEY" -f "$SIGN_FORMAT")"
+		else
+			SIGN_CMD="bb-sign $(quote_args -l -s "$SIGN_KEY")"
+		fi
 	fi
 	PACK_CMD="cat"
 	if [ "$PACK" = 1 ]; then
@@ -446,9 +450,11 @@ GRACE=10s
 # The user that runs builds when bb-worker runs as root.
 RUN_AS=
 UMASK=022
-# A bb-sign(1) secret key: artifacts are signed when it is set.
+# A bb-sign(1) secret key (unencrypted): when it is set, every artifact
+# is signed, and each job gets a signed checksum list.
 SIGN_KEY=
-SIGN_FORMAT=minisign
+# signify, minisign or cms; empty: the key's own format.
+SIGN_FORMAT=
 # 1 packs each job's artifacts into one archive (bb-pack(1)).
 PACK=1
 PACK_TEMPLATE=

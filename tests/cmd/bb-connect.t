@@ -190,6 +190,9 @@ like "$body" 'info name=host value=Debian%2012%20on%202%20cores\\x0A' \
 like "$body" "tool name=faketool version=3.1.4 path=$T/bin/faketool" \
     "tool version probed"
 like "$body" "tool name=reader version=1.0 " "a tool that reads gets nothing"
+like "$body" "caps=$CAPS,faketool,reader[^,]" \
+    "the tools that answered are offered as capabilities"
+unlike "$body" "caps=[^ ]*missingtool" "a missing tool is not"
 like "$err" "probe .*noversion --version: no version in its output" \
     "a tool without a version: warning"
 like "$err" "probe missingtool: not found" "a missing tool: warning"

@@ -155,10 +155,24 @@ step name=build run=make%20all" "records passed on, workdir after the job"
 is "$(tree "$WK/1-1")" "$want_tree" "the tree"
 is "$(cat "$WK/1-1/src/hello.c")" "hello" "a file's content"
 is "$(ls -A "$WK")" "1-1" "the download is gone"
+
 is "$(grep "^$P1 .* /v1/jobs/1/source " "$NG/access.log" |
     sed 's/^[0-9]* [0-9]* //')" \
     "GET /v1/jobs/1/source auth=Bearer tok-1 lease=lease-1" \
     "token and lease sent to the hub"
+
+# bb-claim prints the job, then passes the session on: the job waits.
+rm -rf "${WK:?}/1-1"
+unpack "$job
+step name=build run=make%20all
+$session"
+is "$rc $err" "0 " "job before session: exit 0"
+is "$out" "$job
+step name=build run=make%20all
+$session
+workdir path=$WK/1-1" "the job is unpacked once the session is seen"
+is "$(tree "$WK/1-1")" "$want_tree" "job before session: the tree"
+rm -rf "${WK:?}/1-1"
 rm -rf "${WK:?}"/*
 
 # Two jobs on one connection (keep-alive), each in its own directory.

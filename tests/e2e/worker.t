@@ -1,0 +1,77 @@
+#!/bin/sh
+# bb-worker against a real bb-hub: a job from submit to success, a failed
+# build, and a job the worker lacks a capability for.
+. "${BB_SRC:-.}/tests/lib.sh"
+. "$BB_SRC/tests/hub.sh"
+. "$BB_SRC/tests/worker.sh"
+# shellcheck disable=SC2154
+
+hub_init
+hub_start -K 2s
+worker_make w1 CAPS=cc,make
+
+# The example project, from submit to success.
+JOB=$(bb-hub submit -d "$HUB_DIR" "$BB_SRC/contrib/examples/hello/hello.recipe" \
+    "$BB_SRC/contrib/examples/hello")
+run bb-worker once "$T/w1"
+is "$rc" 0 "bb-worker once: exit 0"
+like "$err" "job $JOB (hello), attempt 1: started" "it says which job it runs"
+like "$err" "job $JOB: success, delivered" "and how it ended"
+is "$(job_state "$JOB")" success "the hub has the job as success"
+bb-hub log -r -d "$HUB_DIR" "$JOB" > "$T/log.rec"
+like "$(cat "$T/log.rec")" "^status step=test state=finished .*rc=0" \
+    "the hub holds the steps' status records"
+like "$(bb-hub log -d "$HUB_DIR" "$JOB")" "ok 2 - greets by name" \
+    "and the build's output"
+art=$(grep '^artifact ' "$T/log.rec" | grep 'name=[^ ]*\.tar\.zst ' | head -1)
+name=$(printf '%s\n' "$art" | rec_get name)
+sha=$(printf '%s\n' "$art" | rec_get sha256)
+ok "$([ -n "$name" ] && [ -n "$sha" ]; echo $?)" \
+    "the worker reported its archive: $name"
+hub_req GET "/v1/admin/jobs/$JOB/artifacts/$name" \
+    -H "Authorization: Bearer $HUB_ADMIN"
+is "$code" 200 "the artifact can be fetched from the hub"
+is "$(sha256sum < "$T/resp" | cut -c1-64)" "$sha" \
+    "and its sha256 is the one the worker computed"
+mkdir "$T/x"
+tar -x --zstd -f "$T/resp" -C "$T/x"
+is "$("$T/x/dist/hello" bb)" "hello, bb (hello 1.0)" \
+    "the archive holds the binary the build made"
+is "$(ls "$T/w1/work" "$T/w1/spool" | grep -cv ':$\|^$')" 0 \
+    "the job's work directory and spool are gone"
+
+# A failed build ends failure and names the step.
+hub_submit 'job bad
+step one: echo one
+step two: echo two >&2; exit 3
+step three: echo three
+step tidy always: echo tidy'
+run bb-worker once "$T/w1"
+is "$rc" 0 "a failed build: bb-worker still exits 0"
+like "$err" "job $JOB: the build failed, delivered" "it says the build failed"
+is "$(job_state "$JOB")" failure "the hub has the job as failure"
+bb-hub log -r -d "$HUB_DIR" "$JOB" > "$T/log.rec"
+like "$(grep '^done ' "$T/log.rec")" "result=failure .*step=two" \
+    "the done record names the failing step"
+like "$(cat "$T/log.rec")" "^status step=three .*result=skipped" \
+    "the steps after it are skipped"
+unlike "$(cat "$T/log.rec")" "^log step=three" "and print nothing"
+like "$(cat "$T/log.rec")" "^log step=tidy fd=1 .*data=tidy" \
+    "the always step ran"
+like "$(bb-hub show -d "$HUB_DIR" "$JOB")" "two" \
+    "bb-hub show names the failing step"
+
+# A job that needs what the worker lacks is never claimed by it.
+hub_submit 'require gpu
+step a: true'
+gpu=$JOB
+run bb-worker once "$T/w1"
+is "$rc" 0 "no job it can run: exit 0"
+like "$err" "no job for this worker" "and says so"
+is "$(job_state "$gpu")" queued "the job stays queued"
+like "$(bb-hub show -r -d "$HUB_DIR" "$gpu" | head -1)" " attempt=0 " \
+    "and was never handed out"
+worker_make w2 CAPS=gpu
+run bb-worker once "$T/w2"
+is "$(job_state "$gpu")" success "a worker with the capability runs it"
+done_testing

@@ -1,0 +1,61 @@
+# Helpers for end-to-end tests of bb-worker against a real bb-hub: source
+# after tests/lib.sh and tests/hub.sh, once hub_start has run.
+# shellcheck shell=sh
+#
+#	worker_make NAME [KEY=VALUE...]	add worker NAME to the hub and make
+#					its home $T/NAME, set for a test
+#					(plain http, short waits, no
+#					probing), then the given settings
+#	worker_set NAME KEY=VALUE...	change settings of $T/NAME
+#	worker_start NAME		bb-worker run $T/NAME in the
+#					background; its stderr in
+#					$T/NAME.log; sets $WORKER_PID
+#	job_state ID			the job's state on the hub
+#	wait_state SECONDS ID STATE...	waits until the job is in one of
+#					the states
+
+worker_set() {
+	_w=$1
+	shift
+	for _kv in "$@"; do
+		_k=${_kv%%=*}
+		grep -v "^$_k=" "$T/$_w/worker.conf" > "$T/$_w/worker.conf.new"
+		printf '%s\n' "$_kv" >> "$T/$_w/worker.conf.new"
+		mv "$T/$_w/worker.conf.new" "$T/$_w/worker.conf"
+	done
+}
+
+worker_make() {
+	_w=$1
+	shift
+	hub_add_worker "$_w" || return 1
+	bb-worker create-worker "$T/$_w" "$HUB_URL" "$_w" \
+	    < "$T/$_w.secret" 2>/dev/null || return 1
+	worker_set "$_w" ALLOW_HTTP=1 PROBE= MIN_FREE=1M WAIT=2 MAXDELAY=2 \
+	    GRACE=2s SLOTS=1 "$@"
+}
+
+worker_start() {
+	bb-worker run "$T/$1" 2>>"$T/$1.log" &
+	WORKER_PID=$!
+	cleanup "kill -INT $WORKER_PID 2>/dev/null; wait $WORKER_PID 2>/dev/null"
+}
+
+job_state() {
+	bb-hub show -r -d "$HUB_DIR" "$1" | sed -n '1s/.* state=\([^ ]*\).*/\1/p'
+}
+
+_state_in() {
+	_s=$(job_state "$1")
+	shift
+	for _want in "$@"; do
+		[ "$_s" = "$_want" ] && return 0
+	done
+	return 1
+}
+
+wait_state() {
+	_secs=$1
+	shift
+	wait_for "$_secs" _state_in "$@"
+}
