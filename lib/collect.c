@@ -177,7 +177,8 @@ list(struct walk *w, const char *dir, const char *comp, char ***names,
 		}
 	}
 	closedir(d);
-	qsort(*names, *n, sizeof(**names), cmp);
+	if (*n > 1)
+		qsort(*names, *n, sizeof(**names), cmp);
 	return 0;
 fail:
 	bb_error_errno(w->err, EX_OSERR, "collect %s", w->pattern);
@@ -215,7 +216,7 @@ collect_glob(struct collect *c, int rootfd, const char *pattern,
     struct bb_error *err)
 {
 	struct walk w;
-	char *copy, *s, *comp, vis[128];
+	char *copy, *s, *comp, raw[32], vis[4 * sizeof(raw)];
 	int rv = -1;
 
 	memset(&w, 0, sizeof(w));
@@ -224,7 +225,9 @@ collect_glob(struct collect *c, int rootfd, const char *pattern,
 	w.err = err;
 	w.pattern = pattern;
 	if (!recipe_valid_relpath(pattern) || strlen(pattern) >= PATH_MAX) {
-		(void)strnvis(vis, pattern, sizeof(vis), VIS_SAFE | VIS_OCTAL);
+		/* libbsd's strnvis leaves a cut result unterminated. */
+		(void)strlcpy(raw, pattern, sizeof(raw));
+		(void)strnvis(vis, raw, sizeof(vis), VIS_SAFE | VIS_OCTAL);
 		bb_error_set(err, EX_DATAERR, "collect %s: not a relative "
 		    "path inside the work tree", vis);
 		return -1;

@@ -206,6 +206,19 @@ valid_cmd(const char *s)
 	return 1;
 }
 
+/*
+ * Found by tests/fuzz/recipe: a word or value that ends with a backslash
+ * cannot be written back at the end of a recipe line, where the backslash
+ * joins the next line to it.
+ */
+static int
+ends_backslash(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && s[n - 1] == '\\';
+}
+
 /* An env value as a recipe line can hold it. */
 static int
 valid_value(const char *s)
@@ -294,6 +307,9 @@ add_env(struct recipe *r, const char *name, const char *value)
 		return "variable set twice";
 	if (!valid_value(value))
 		return "control character or trailing blank in value";
+	if (ends_backslash(value))
+		return "value ends with a backslash (a recipe line would "
+		    "go on)";
 	if ((e = grow(&r->env, &r->nenv, sizeof(*r->env))) == NULL)
 		return strerror(errno);
 	e->name = strdup(name);
@@ -322,6 +338,8 @@ add_mask(struct recipe *r, const char *glob)
 {
 	if (!valid_word(glob))
 		return "bad mask pattern";
+	if (ends_backslash(glob))
+		return "mask pattern ends with a backslash";
 	if (has(r->mask, r->nmask, glob))
 		return NULL;
 	if (push_str(&r->mask, &r->nmask, glob) == -1)
@@ -335,6 +353,8 @@ add_collect(struct recipe *r, const char *glob)
 	if (!valid_word(glob) || !recipe_valid_relpath(glob))
 		return "artifact glob must be a relative path inside the "
 		    "work tree (no \"..\", no leading \"/\")";
+	if (ends_backslash(glob))
+		return "artifact glob ends with a backslash";
 	if (has(r->collect, r->ncollect, glob))
 		return NULL;
 	if (push_str(&r->collect, &r->ncollect, glob) == -1)
@@ -506,9 +526,11 @@ parse_line(struct parser *p, struct recipe *r, char *s)
 	} else if (strcmp(kw, "collect") == 0) {
 		return words(p, rest, "collect", "GLOB", r, add_collect);
 	} else {
-		char vis[64];
+		char raw[16], vis[4 * sizeof(raw)];
 
-		(void)strnvis(vis, kw, sizeof(vis), VIS_SAFE | VIS_OCTAL);
+		/* libbsd's strnvis leaves a cut result unterminated. */
+		(void)strlcpy(raw, kw, sizeof(raw));
+		(void)strnvis(vis, raw, sizeof(vis), VIS_SAFE | VIS_OCTAL);
 		return perr(p, "unknown directive \"%s\" (expected job, "
 		    "timeout, require, env, secret, mask, step or collect)",
 		    vis);

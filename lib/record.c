@@ -17,11 +17,29 @@
 
 static const char hex[] = "0123456789ABCDEF";
 
-static int
-must_escape(unsigned char c)
-{
-	return c <= 0x20 || c == '%' || c == 0x7f;
-}
+/*
+ * How many bytes each byte takes once encoded: 3 for those written as
+ * %XX (0x00-0x20, '%', 0x7F), else 1.  A table, because the log of a
+ * step goes through here byte by byte.
+ */
+static const unsigned char width[256] = {
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	3, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
 
 static int
 name_char(unsigned char c, int first)
@@ -395,7 +413,7 @@ record_encoded_len(const void *v, size_t len)
 	size_t i, n = 0;
 
 	for (i = 0; i < len; i++)
-		n += must_escape(s[i]) ? 3 : 1;
+		n += width[s[i]];
 	return n;
 }
 
@@ -403,13 +421,12 @@ size_t
 record_fit(const void *v, size_t len, size_t room)
 {
 	const unsigned char *s = v;
-	size_t i, w;
+	size_t i;
 
 	for (i = 0; i < len; i++) {
-		w = must_escape(s[i]) ? 3 : 1;
-		if (w > room)
+		if (width[s[i]] > room)
 			break;
-		room -= w;
+		room -= width[s[i]];
 	}
 	return i;
 }
@@ -418,19 +435,32 @@ int
 record_escape(struct buf *b, const void *v, size_t len)
 {
 	const unsigned char *s = v;
-	size_t i;
+	size_t i, n = record_encoded_len(v, len);
+	unsigned char c;
 	char *d;
 
-	if ((d = buf_reserve(b, record_encoded_len(v, len))) == NULL)
+	/* With two spare bytes, every byte can be written without a branch. */
+	if ((d = buf_reserve(b, n + 2)) != NULL) {
+		for (i = 0; i < len; i++) {
+			c = s[i];
+			d[0] = width[c] == 1 ? (char)c : '%';
+			d[1] = hex[c >> 4];
+			d[2] = hex[c & 0xf];
+			d += width[c];
+		}
+	} else if ((d = buf_reserve(b, n)) != NULL) {
+		for (i = 0; i < len; i++) {
+			c = s[i];
+			if (width[c] == 1)
+				*d++ = (char)c;
+			else {
+				*d++ = '%';
+				*d++ = hex[c >> 4];
+				*d++ = hex[c & 0xf];
+			}
+		}
+	} else
 		return -1;
-	for (i = 0; i < len; i++) {
-		if (must_escape(s[i])) {
-			*d++ = '%';
-			*d++ = hex[s[i] >> 4];
-			*d++ = hex[s[i] & 0xf];
-		} else
-			*d++ = (char)s[i];
-	}
 	b->len = (size_t)(d - b->data);
 	b->data[b->len] = '\0';
 	return 0;

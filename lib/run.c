@@ -163,7 +163,8 @@ run_signal_tree(pid_t root, int sig, pid_t *pids, size_t npids)
 	int more;
 
 	n = scan_procs(&v);
-	qsort(v, n, sizeof(*v), proc_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), proc_cmp);
 	/* Mark the descendants of root: a parent marked marks its child. */
 	do {
 		more = 0;

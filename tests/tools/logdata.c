@@ -1,7 +1,8 @@
 /*
- * logdata [-d fd] [-s step]: reads bb-record(5) lines on standard input
- * and writes the decoded data of the log records (of one fd, one step)
- * to standard output, byte for byte.  Exits 65 on a malformed record.
+ * logdata [-d fd] [-o file] [-s step]: reads bb-record(5) lines on
+ * standard input and writes the decoded data of the log records (of one
+ * fd, one step) to standard output, byte for byte; with -o, the other
+ * records go to file as they came.  Exits 65 on a malformed record.
  */
 #include <err.h>
 #include <stdio.h>
@@ -19,36 +20,44 @@ main(int argc, char *argv[])
 	struct record_reader rd;
 	struct record rec;
 	struct bb_error e;
-	const char *fd = NULL, *step = NULL, *v;
-	size_t n;
+	const char *fd = NULL, *step = NULL, *v, *line;
+	FILE *rest = NULL;
+	size_t n, len;
 	int ch, r;
 
 	file_sanitise_stdfd();
-	while ((ch = getopt(argc, argv, "+d:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "+d:o:s:")) != -1) {
 		switch (ch) {
 		case 'd':
 			fd = optarg;
+			break;
+		case 'o':
+			if ((rest = fopen(optarg, "w")) == NULL)
+				err(EX_CANTCREAT, "%s", optarg);
 			break;
 		case 's':
 			step = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: logdata [-d fd] [-s step]\n");
+			fprintf(stderr, "usage: logdata [-d fd] [-o file] "
+			    "[-s step]\n");
 			return EX_USAGE;
 		}
 	}
 	record_init(&rec);
 	if (record_reader_init(&rd, STDIN_FILENO, "stdin") == -1)
 		err(EX_OSERR, NULL);
-	while ((r = record_read(&rd, &rec, NULL, NULL, &e)) == 1) {
-		if (!record_is(&rec, "log"))
+	while ((r = record_read(&rd, &rec, &line, &len, &e)) == 1) {
+		if (!record_is(&rec, "log") || (fd != NULL &&
+		    ((v = record_get(&rec, "fd")) == NULL ||
+		    strcmp(v, fd) != 0)) || (step != NULL &&
+		    ((v = record_get(&rec, "step")) == NULL ||
+		    strcmp(v, step) != 0))) {
+			if (rest != NULL && (fwrite(line, 1, len, rest) != len ||
+			    putc('\n', rest) == EOF))
+				err(EX_IOERR, "-o");
 			continue;
-		if (fd != NULL && ((v = record_get(&rec, "fd")) == NULL ||
-		    strcmp(v, fd) != 0))
-			continue;
-		if (step != NULL && ((v = record_get(&rec, "step")) == NULL ||
-		    strcmp(v, step) != 0))
-			continue;
+		}
 		if ((v = record_getn(&rec, "data", &n)) == NULL)
 			errx(EX_DATAERR, "line %zu: log without data",
 			    rd.lineno);
@@ -57,7 +66,7 @@ main(int argc, char *argv[])
 	}
 	if (r == -1)
 		errx(e.code, "%s", e.msg);
-	if (fflush(stdout) == EOF)
+	if (fflush(stdout) == EOF || (rest != NULL && fclose(rest) == EOF))
 		err(EX_IOERR, "stdout");
 	record_reader_free(&rd);
 	record_free(&rec);

@@ -118,6 +118,13 @@ test_roundtrip(void)
 	ok(recipe_add_record(back, &rec, &err) == -1 &&
 	    err.code == EX_DATAERR, "a command a recipe line cannot hold "
 	    "is refused: %s", err.msg);
+	(void)record_start(&rec, "env", &err);
+	(void)record_set(&rec, "name", "WINDIR", &err);
+	(void)record_set(&rec, "value", "C:\\", &err);
+	ok(recipe_add_record(back, &rec, &err) == -1 &&
+	    strstr(err.msg, "ends with a backslash") != NULL,
+	    "a value a recipe line cannot end with is refused: %s", err.msg);
+	(void)record_start(&rec, "step", &err);
 	(void)record_set(&rec, "cmd", "true", &err);
 	(void)record_set(&rec, "name", "build", &err);
 	ok(recipe_add_record(back, &rec, &err) == -1 &&
@@ -175,7 +182,18 @@ test_bad(void)
 		{ "collect\n", ":1: expected \"collect GLOB...\"" },
 		{ "step a: x\nstep b: y \\\n", ":2: backslash at the end" },
 		{ "\n\nstep a: x\x01y\n", "t.recipe:3: control character 0x01" },
+		/* Found by tests/fuzz/recipe: a long one overran strnvis. */
+		{ "step a: x\n\xa9\xa9\xa9\xa9\xa9\xa9\xa9\xa9\xa9\xa9\xa9"
+		    "\xa9\xa9\xa9\xa9\xa9\xa9\xa9\xa9\xa9\xa9\xa9\xa9x\n",
+		    ":2: unknown directive \"\\251\\251\\251\\251\\251"
+		    "\\251\\251\\251\\251\\251\\251\\251\\251\\251"
+		    "\\251\" (expected" },
 		{ "step a: \\\n  \n", ":1: step a: bad or empty command" },
+		/* Found by tests/fuzz/recipe: not written back the same. */
+		{ "step a: x\ncollect h\\\\\nb\n",
+		    ":2: collect: artifact glob ends with a backslash" },
+		{ "step a: x\nmask A\\\\\nstep b: y\n",
+		    ":2: mask: mask pattern ends with a backslash" },
 	};
 	struct bb_error err;
 	struct recipe *r;

@@ -103,6 +103,44 @@ test_malformed(void)
 	record_free(&r);
 }
 
+/* The table-driven escape against the rule, at the buffer's very end. */
+static void
+test_escape(void)
+{
+	static const char hexd[] = "0123456789ABCDEF";
+	unsigned char all[256];
+	char want[3 * 256 + 1], *w = want;
+	struct buf *b;
+	size_t max;
+	int c, good = 1;
+
+	for (c = 0; c < 256; c++) {
+		all[c] = (unsigned char)c;
+		if (c <= 0x20 || c == '%' || c == 0x7f) {
+			*w++ = '%';
+			*w++ = hexd[c >> 4];
+			*w++ = hexd[c & 0xf];
+		} else
+			*w++ = (char)c;
+	}
+	*w = '\0';
+	is_int(record_encoded_len(all, 256), strlen(want),
+	    "encoded length of every byte");
+	for (max = strlen(want) - 1; max <= strlen(want) + 3; max++) {
+		b = buf_new(max);
+		if (max < strlen(want))
+			good &= record_escape(b, all, 256) == -1;
+		else
+			good &= record_escape(b, all, 256) == 0 &&
+			    b->len == strlen(want) &&
+			    memcmp(b->data, want, b->len) == 0 &&
+			    b->data[b->len] == '\0';
+		buf_free(b);
+	}
+	ok(good, "every byte escaped as the rule says, with or without "
+	    "spare room, and nothing over the cap");
+}
+
 static void
 test_build(void)
 {
@@ -154,6 +192,7 @@ test_build(void)
 	ok(record_encode(&r, b, &err) == -1, "one byte more does not");
 	is_int(record_fit("a b", 3, 4), 2, "fit counts escapes");
 	is_int(record_fit("ab", 2, 10), 2, "fit all");
+	test_escape();
 	is_int(record_encoded_len("% \n", 3), 9, "encoded_len");
 	record_free(&r);
 	buf_free(b);
