@@ -139,6 +139,20 @@ is "$(wc -l <"$B/spool/42.1/records")" 21 "hub unreachable: all spooled"
 ok "$([ ! -e "$B/spool/42.1/acked" ] && echo 0 || echo 1)" \
     "hub unreachable: nothing acknowledged"
 
+# 20 MB of records while the hub is away go to the spool, not to memory.
+if [ "${BB_SAN:-0}" = 0 ] && [ -x /usr/bin/time ]; then
+	rm -r "$B/spool"
+	{ sed -n 1,2p "$T/in1"
+	  awk 'BEGIN { for (i = 1; i <= 200000; i++) printf "log step=a " \
+	      "fd=1 t=1.000 data=line%%20%d%%20of%%20a%%20long%%20build%%20" \
+	      "log%%20with%%20words%%0A\n", i }'; } >"$T/big"
+	run /usr/bin/time -f %M -o "$T/rss" bb-report -b "$B" -t 1s <"$T/big"
+	is "$rc" 75 "20 MB, hub away: exit 75"
+	is "$(wc -l <"$B/spool/42.1/records")" 200000 "20 MB, hub away: spooled"
+	ok "$([ "$(tail -1 "$T/rss")" -lt 30000 ] && echo 0 || echo 1)" \
+	    "20 MB, hub away: maxrss $(tail -1 "$T/rss") KB, under 30 MB"
+fi
+
 # A signal stops it at once, spool kept.
 rm -r "$B/spool"
 mkfifo "$T/fifo"

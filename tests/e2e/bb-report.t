@@ -141,6 +141,26 @@ report_log >"$T/got"
 same "$T/want" "$T/got" "each record stored once"
 is "$(report_state)" success "the job ends success"
 
+# A 100 MB artifact is streamed, not held in memory.
+if [ "${BB_SAN:-0}" = 0 ] && [ -x /usr/bin/time ]; then
+	report_claim || { hub_diag; exit 1; }
+	head -c 100000000 /dev/zero >"$W/big"
+	bsha=$(sha256sum <"$W/big" | cut -c1-64)
+	{ echo "workdir path=$W"
+	  echo "artifact path=big size=100000000 sha256=$bsha"
+	  echo 'done result=success started=1 elapsed=1'; } >"$T/build5"
+	report_input "$T/in5" "$T/build5"
+	run /usr/bin/time -f %M -o "$T/rss" bb-report -b "$B" <"$T/in5"
+	is "$rc" 0 "100 MB artifact: exit 0"
+	hub_req GET "/v1/admin/jobs/$JOB/artifacts/big" \
+	    -H "Authorization: Bearer $HUB_ADMIN"
+	is "$code.$(sha256sum <"$T/resp" | cut -c1-64)" "200.$bsha" \
+	    "100 MB artifact: the hub has it whole"
+	ok "$([ "$(cat "$T/rss")" -lt 30000 ] && echo 0 || echo 1)" \
+	    "100 MB artifact: maxrss $(cat "$T/rss") KB, under 30 MB"
+	rm -f "$W/big" "$T/resp"
+fi
+
 # A failed build: its result, step and reason reach the hub.
 report_claim || { hub_diag; exit 1; }
 printf 'done result=failure started=1 elapsed=2 step=test reason=exit%%202\n' \
