@@ -84,6 +84,7 @@ struct report {
 	char		 result[16];
 	char		*reason;
 	char		*fail_reason;	/* an artifact that failed */
+	char		*cut_reason;	/* the hub takes no more records */
 
 	/* The end of the input. */
 	int		 eof;
@@ -358,6 +359,7 @@ report_free(struct report *rep)
 	free(rep->workdir);
 	free(rep->reason);
 	free(rep->fail_reason);
+	free(rep->cut_reason);
 	free(rep);
 }
 
@@ -1191,6 +1193,10 @@ finish_call(struct report *rep, long long now)
 		res = "error";
 		why = rep->fail_reason;
 	}
+	if (rep->cut_reason != NULL) {
+		res = "error";
+		why = rep->cut_reason;
+	}
 	(void)strlcpy(call->result, res, sizeof(call->result));
 	if (why != NULL && (call->reason = strdup(why)) == NULL) {
 		finish_over(rep, EX_OSERR, 1, "%s: out of memory", rep->what);
@@ -1199,6 +1205,11 @@ finish_call(struct report *rep, long long now)
 	call->spoolfd = rep->sp->fd;
 	call->spoolend = rep->sp->end;
 	call->last = rep->seq;
+	if (rep->cut_reason != NULL) {
+		/* What the hub holds: the records it acknowledged. */
+		call->spoolend = rep->sp->acked_off;
+		call->last = rep->sp->acked;
+	}
 	rep->last_events = now;
 	return hand_out(l);
 }
@@ -1210,6 +1221,11 @@ next_event(struct report *rep, long long now, long long *wake)
 	struct report_call *call;
 	off_t unsent;
 
+	if (rep->cut_reason != NULL) {
+		if (up->busy || up->retrying)
+			return NULL;
+		return finish_call(rep, now);
+	}
 	if (rep->repairing) {
 		if ((call = repair_call(rep, now)) != NULL || rep->over)
 			return call;
@@ -1637,6 +1653,43 @@ out:
 	record_free(&r);
 }
 
+/* Takes the upload of call off the queue, if it is still there. */
+static struct upload *
+pop_upload(struct report *rep, const struct report_call *call)
+{
+	struct upload *u = TAILQ_FIRST(&rep->uploads);
+
+	if (u == NULL || u->seq != call->seq)
+		return NULL;
+	TAILQ_REMOVE(&rep->uploads, u, entry);
+	return u;
+}
+
+/*
+ * The hub takes no more records of this job (413: its log is over the
+ * hub's limit).  Rather than fail over and over, the job is finished as
+ * an error with the records the hub holds.
+ */
+static void
+log_cut(struct report *rep, struct report_call *call)
+{
+	struct upload *u;
+
+	warnf(rep, "%s: the hub takes no more records: %s; finishing the job "
+	    "as an error with the %lld records it holds", rep->what,
+	    call->err.msg, rep->sp->acked);
+	rep->cut_reason = str_printf("the log is over the hub's limit: the "
+	    "hub holds its first %lld records", rep->sp->acked);
+	if (rep->cut_reason == NULL) {
+		finish_over(rep, EX_OSERR, 1, "%s: out of memory", rep->what);
+		return;
+	}
+	while ((u = TAILQ_FIRST(&rep->uploads)) != NULL) {
+		TAILQ_REMOVE(&rep->uploads, u, entry);
+		upload_free(u);
+	}
+}
+
 void
 report_done(struct report *rep, struct report_call *call, long long now)
 {
@@ -1651,12 +1704,8 @@ report_done(struct report *rep, struct report_call *call, long long now)
 		return;
 	if (call->rc == 0) {
 		success(rep, l, call);
-		if (call->kind == REPORT_CALL_UPLOAD) {
-			struct upload *u = TAILQ_FIRST(&rep->uploads);
-
-			TAILQ_REMOVE(&rep->uploads, u, entry);
-			upload_free(u);
-		}
+		if (call->kind == REPORT_CALL_UPLOAD)
+			upload_free(pop_upload(rep, call));
 		return;
 	}
 	if (!call->local && status == 410) {
@@ -1680,15 +1729,16 @@ report_done(struct report *rep, struct report_call *call, long long now)
 	}
 	switch (call->kind) {
 	case REPORT_CALL_UPLOAD: {
-		struct upload *u = TAILQ_FIRST(&rep->uploads);
+		struct upload *u = pop_upload(rep, call);
 		char msg[BB_ERROR_MAX + 32];
 
+		if (u == NULL)
+			return;
 		if (call->local)
 			(void)strlcpy(msg, call->err.msg, sizeof(msg));
 		else
 			(void)snprintf(msg, sizeof(msg), "refused by the "
 			    "hub: %s", call->err.msg);
-		TAILQ_REMOVE(&rep->uploads, u, entry);
 		artifact_failed(rep, u->name, msg, now);
 		upload_free(u);
 		return;
@@ -1696,6 +1746,12 @@ report_done(struct report *rep, struct report_call *call, long long now)
 	case REPORT_CALL_FINISH:
 		if (status == 412) {
 			incomplete(rep, call);
+			return;
+		}
+		break;
+	case REPORT_CALL_EVENTS:
+		if (status == 413 && !call->repair && rep->cut_reason == NULL) {
+			log_cut(rep, call);
 			return;
 		}
 		break;

@@ -253,6 +253,33 @@ main(void)
 	ok(fstatat(base, "spool/8.1", &st, 0) == -1, "409: spool removed");
 	report_free(rep);
 
+	/* The hub takes no more records (413): finished as an error. */
+	rep = new_report(base, 0);
+	ok(feed(rep, "session hub=http://127.0.0.1:1 token=TOK", 0) == 0 &&
+	    feed(rep, "job id=11 lease=L attempt=1", 0) == 0 &&
+	    feed(rep, "beat step=a", 0) == 0, "a job");
+	call = report_next(rep, REPORT_EVENTS, 1000, &wake);
+	answer(call, 200, 0, "ack\n");
+	report_done(rep, call, 1000);
+	ok(feed(rep, "beat step=b", 1000) == 0, "more");
+	call = report_next(rep, REPORT_EVENTS, 2000, &wake);
+	answer(call, 413, EX_PROTOCOL, "");
+	report_done(rep, call, 2000);
+	ok(!report_over(rep), "413: not over");
+	call = report_next(rep, REPORT_EVENTS, 2000, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_FINISH, "413: a finish");
+	report_exec(call);
+	/* sha256 of "beat step=a seq=1\n", the one record the hub holds. */
+	is_str(call->body->data, "finish result=error last=1 sha256="
+	    "e28c5eb18ea2f14ea7f44d2a55883397dbc750106e6c5c16f1e2787217ca8472 "
+	    "reason=the%20log%20is%20over%20the%20hub's%20limit:%20the%20hub"
+	    "%20holds%20its%20first%201%20records\n",
+	    "413: finished with the records the hub holds");
+	answer(call, 200, 0, "finished\n");
+	report_done(rep, call, 2000);
+	ok(report_over(rep) && report_end(rep, &err) == 0, "413: finished");
+	report_free(rep);
+
 	/* A second job is refused. */
 	rep = new_report(base, 0);
 	ok(feed(rep, "job id=9 lease=L attempt=1", 0) == 0 &&
