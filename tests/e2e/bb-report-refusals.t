@@ -52,7 +52,7 @@ is "$(report_state)" cancelled "the job is cancelled"
 report_claim || { hub_diag; exit 1; }
 S=$B/spool/$JOB.1
 expired() {
-	bb-hub show -d "$HUB_DIR" "$JOB" | grep -q 'attempt *1 .*expired'
+	bb-hub show -d "$HUB_DIR" "$JOB" | grep -q "attempt *$ATTEMPT .*expired"
 }
 wait_for 30 expired
 ok $? "the lease expires"
@@ -63,6 +63,25 @@ is "$rc" 69 "lease lost: exit 69"
 like "$err" "^bb-report: job $JOB: lease lost (409): POST .*/v1/jobs/$JOB/events: " \
     "lease lost: says so"
 ok "$([ ! -e "$S" ] && echo 0 || echo 1)" "lease lost: the spool is dropped"
+
+# Late reports of a worker that was away: --resend is refused (409) and
+# drops the spool; the job was given out again.
+report_claim || { hub_diag; exit 1; }
+S=$B/spool/$JOB.$ATTEMPT
+hub_stop || true
+report_input "$T/in" /dev/null
+echo 'done result=success started=1 elapsed=1' >>"$T/in"
+run bb-report -b "$B" -t 1s <"$T/in"
+is "$rc" 75 "the hub away: exit 75, spool kept"
+HUB_LISTEN=$HUB_URL hub_start -K 1s -L 3s || { hub_diag; exit 1; }
+wait_for 30 expired
+ok $? "the lease expires while the worker is away"
+run bb-report -b "$B" --resend <"$T/session.rec"
+is "$rc" 0 "--resend of a job given out again: exit 0"
+like "$err" "^bb-report: job $JOB: lease lost (409): " "--resend: says so"
+ok "$([ ! -e "$S" ] && echo 0 || echo 1)" "--resend: the spool is dropped"
+is "$(bb-hub log -r -d "$HUB_DIR" -a "$ATTEMPT" "$JOB")" "" \
+    "the late records are not in the hub's log"
 
 # The worker is removed: its token is refused.
 report_claim || { hub_diag; exit 1; }
