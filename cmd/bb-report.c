@@ -168,7 +168,7 @@ static int
 drive(struct report *rep, struct bg **bg, int wakefd,
     struct record_reader *rd, struct bb_error *e)
 {
-	struct report_call *call[REPORT_LANES] = { NULL };
+	struct report_call *call[REPORT_LANES] = { NULL }, *c;
 	struct pollfd pfd[2];
 	struct record r;
 	long long now, wake;
@@ -187,22 +187,20 @@ drive(struct report *rep, struct bg **bg, int wakefd,
 				call[i] = NULL;
 			}
 		wake = -1;
+		/* A busy lane has no call, but its deadlines count. */
+		for (i = 0; i < REPORT_LANES && !report_over(rep); i++) {
+			if ((c = report_next(rep, i, now, &wake)) == NULL)
+				continue;
+			call[i] = c;
+			if (bg_start(bg[i], report_exec, c, e) == -1)
+				errx(EX_SOFTWARE, "%s", e->msg);
+		}
 		if (report_over(rep)) {
+			/* The calls under way end within a second or so. */
 			stop = 1;
 			if (!report_busy(rep))
 				break;
-		} else
-			for (i = 0; i < REPORT_LANES; i++) {
-				if (call[i] != NULL)
-					continue;
-				call[i] = report_next(rep, i, now, &wake);
-				if (call[i] != NULL &&
-				    bg_start(bg[i], report_exec, call[i], e) ==
-				    -1)
-					errx(EX_SOFTWARE, "%s", e->msg);
-			}
-		if (report_over(rep) && !report_busy(rep))
-			continue;
+		}
 		nfds = 0;
 		pfd[nfds].fd = wakefd;
 		pfd[nfds++].events = POLLIN;

@@ -139,6 +139,22 @@ is "$(wc -l <"$B/spool/42.1/records")" 21 "hub unreachable: all spooled"
 ok "$([ ! -e "$B/spool/42.1/acked" ] && echo 0 || echo 1)" \
     "hub unreachable: nothing acknowledged"
 
+# A hub that takes the connection and never answers: -t still holds.
+rm -r "$B/spool"
+"$BB_BUILD/tests/tools/dropproxy" "$T/hole.url" - &
+hole=$!
+cleanup "kill $hole 2>/dev/null"
+wait_for 10 test -s "$T/hole.url"
+sed "s|hub=http://127.0.0.1:9|hub=$(cat "$T/hole.url")|" "$T/in" >"$T/in2"
+t0=$(now_ms)
+run bb-report -b "$B" -t 2s <"$T/in2"
+t1=$(now_ms)
+is "$rc" 75 "a hub that never answers: exit 75"
+ok "$([ $((t1 - t0)) -lt 8000 ] && echo 0 || echo 1)" \
+    "a hub that never answers: gave up soon after -t ($((t1 - t0)) ms)"
+like "$err" 'gave up after 2 s' "a hub that never answers: says so"
+kill $hole
+
 # 20 MB of records while the hub is away go to the spool, not to memory.
 if [ "${BB_SAN:-0}" = 0 ] && [ -x /usr/bin/time ]; then
 	rm -r "$B/spool"

@@ -2,12 +2,14 @@
  * dropproxy: a TCP relay for tests that loses answers.
  *
  *	dropproxy urlfile host port dropfile
+ *	dropproxy urlfile -
  *
  * Listens on a free port of 127.0.0.1, writes "http://127.0.0.1:PORT" to
  * urlfile, and relays each connection to host:port.  While dropfile
  * exists, the first bytes of an answer close both sides instead of being
- * relayed: the request reached the server, its answer is lost.  Runs
- * until killed.
+ * relayed: the request reached the server, its answer is lost.  With
+ * "-", it is a black hole: connections are made (by the kernel) and
+ * never answered.  Runs until killed.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -63,13 +65,15 @@ main(int argc, char *argv[])
 	FILE *fp;
 	int l, i, n, c, s, one = 1;
 
-	if (argc != 5)
+	if (argc != 5 && (argc != 3 || strcmp(argv[2], "-") != 0))
 		errx(64, "usage: dropproxy urlfile host port dropfile");
 	memset(&to, 0, sizeof(to));
 	to.sin_family = AF_INET;
-	to.sin_port = htons((unsigned short)atoi(argv[3]));
-	if (inet_pton(AF_INET, argv[2], &to.sin_addr) != 1)
-		errx(64, "%s: not an IPv4 address", argv[2]);
+	if (argc == 5) {
+		to.sin_port = htons((unsigned short)atoi(argv[3]));
+		if (inet_pton(AF_INET, argv[2], &to.sin_addr) != 1)
+			errx(64, "%s: not an IPv4 address", argv[2]);
+	}
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -83,6 +87,9 @@ main(int argc, char *argv[])
 	    fprintf(fp, "http://127.0.0.1:%d\n", ntohs(a.sin_port)) < 0 ||
 	    fclose(fp) == EOF)
 		err(73, "%s", argv[1]);
+	if (argc == 3)
+		for (;;)
+			pause();
 	for (i = 0; i < PAIRS; i++)
 		p[i].c = p[i].s = -1;
 	for (;;) {
