@@ -64,6 +64,9 @@ MAN7 :=		$(sort $(wildcard man/*.7))
 MAN8 :=		$(sort $(wildcard man/*.8))
 SBIN_CMDS =	bb-hub
 
+# Keep objects between builds (they are intermediate files to make).
+.SECONDARY:
+
 .PHONY: all check check-plain check-asan test deps demo bench fuzz \
 	fuzz-build install uninstall clean lint
 
@@ -121,16 +124,16 @@ test: all
 	    $(PROVE) $(PROVE_FLAGS) $(UNITS) $(TESTS_SH)
 
 check: deps
-	$(MAKE) check-plain
-	$(MAKE) check-asan
+	@$(MAKE) --no-print-directory check-plain
+	@$(MAKE) --no-print-directory check-asan
 
 check-plain:
-	$(MAKE) O=build SAN=0 test
+	@$(MAKE) --no-print-directory O=build SAN=0 test
 
 check-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    $(MAKE) O=build-asan SAN=1 test
+	    $(MAKE) --no-print-directory O=build-asan SAN=1 test
 
 deps:
 	@sh mk/deps.sh

@@ -21,6 +21,7 @@
 #include "file.h"
 #include "hub.h"
 #include "hubhttp.h"
+#include "hubpage.h"
 
 struct opts {
 	const char	*dir;
@@ -426,9 +427,18 @@ print_show(void *arg, const struct record *r)
 	(void)arg;
 	if (record_is(r, "job")) {
 		for (i = 0; i < r->nf; i++) {
-			printf("%-10s ", record_key(r, i));
+			const char *k = record_key(r, i);
+			char t[32];
+
+			printf("%-10s ", k);
 			v = record_val(r, i, &len);
-			put_vis(v, len);
+			if ((strcmp(k, "submitted") == 0 ||
+			    strcmp(k, "started") == 0 ||
+			    strcmp(k, "finished") == 0) &&
+			    hubpage_time(v, t, sizeof(t)) == 0)
+				fputs(t, stdout);
+			else
+				put_vis(v, len);
 			putchar('\n');
 		}
 	} else if (record_is(r, "step")) {

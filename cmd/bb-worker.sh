@@ -159,49 +159,57 @@ field() {
 	sed -n "/^$1 /{s/.* $2=\\([^ ]*\\).*/\\1/p;q;}" "$3"
 }
 
-# run_job DIR: runs the pipeline on the job claimed into DIR/job.
-# Sets JOB_RC to bb-report's status (0 when the hub has the whole job).
+# report_stage DIR: bb-report, last in the pipeline.  When it stops before
+# the job is delivered (the hub cancelled the job, took it back, or
+# refused the session), bb-run is told at once: the stages between them
+# would only notice at their next write.
+report_stage() {
+	bb-report -b "$BASEDIR"
+	_r=$?
+	if [ "$_r" != 0 ] && [ -s "$1/run.pid" ]; then
+		kill -TERM "$(cat "$1/run.pid")" 2>/dev/null
+	fi
+	return "$_r"
+}
+
+# run_job DIR: runs the pipeline on the job claimed into DIR/job; the job
+# is unpacked under BASEDIR/work/slotN.  Sets JOB_RC to bb-report's status
+# (0 when the hub has the whole job).
 run_job() {
 	_d=$1
+	_w=$BASEDIR/work/slot$SLOT
 	_id=$(field job id "$_d/job")
 	_att=$(field job attempt "$_d/job")
 	_name=$(field job name "$_d/job")
 	log "job $_id ($_name), attempt $_att: started"
-	mkdir -p "$_d/work" || return $EX_CANTCREAT
+	mkdir -p "$_w" || return $EX_CANTCREAT
 	set -- bb-run -g "$GRACE"
 	[ -z "$RUN_AS" ] || set -- "$@" -u "$RUN_AS"
+	# shellcheck disable=SC2034 # used in the eval below
 	RUN_CMD=$(quote_args "$@")
-	SIGN_CMD="cat"
+	# The pipeline, with only the stages the settings ask for.  Each
+	# stage's status that matters goes to a file: a pipeline's own status
+	# is only its last command's.  bb-run's pid is kept for a cancel.
+	_pipe='{ bb-unpack -d "$_w" < "$_d/job"; echo $? > "$_d/rc.unpack"; }'
+	_pipe="$_pipe"' | { sh -c '\''echo $$ > "$1"; shift; eval "exec $*"'\'' sh "$_d/run.pid" "$RUN_CMD"; echo $? > "$_d/rc.run"; }'
 	if [ -n "$SIGN_KEY" ]; then
-		if [ -n "$SIGN_FORMAT" ]; then
-			SIGN_CMD="bb-sign $(quote_args -l -s "$SIGN_KEY" -f "$SIGN_FORMAT")"
-		else
-			SIGN_CMD="bb-sign $(quote_args -l -s "$SIGN_KEY")"
-		fi
+		_pipe="$_pipe | bb-sign $(quote_args -l -s "$SIGN_KEY")"
+		[ -z "$SIGN_FORMAT" ] ||
+		    _pipe="$_pipe $(quote_args -f "$SIGN_FORMAT")"
 	fi
-	PACK_CMD="cat"
 	if [ "$PACK" = 1 ]; then
-		PACK_CMD=bb-pack
+		_pipe="$_pipe | bb-pack"
 		[ -z "$PACK_TEMPLATE" ] ||
-		    PACK_CMD="bb-pack $(quote_args -n "$PACK_TEMPLATE")"
+		    _pipe="$_pipe $(quote_args -n "$PACK_TEMPLATE")"
 	fi
-	VIEW_CMD="cat"
 	if [ "$VERBOSE" = 1 ]; then
 		rm -f "$_d/view"
 		mkfifo "$_d/view" || return $EX_CANTCREAT
 		bb-report -o - < "$_d/view" >&2 &
-		VIEW_CMD="tee $(quote_args "$_d/view")"
+		_pipe="$_pipe | tee $(quote_args "$_d/view")"
 	fi
-	# Each stage's status goes to a file: a pipeline's own status is only
-	# its last command's.  bb-run's pid is kept for a cancel.
 	rm -f "$_d"/rc.*
-	{ bb-unpack -d "$_d/work" < "$_d/job"; echo $? > "$_d/rc.unpack"; } |
-	{ sh -c 'echo $$ > "$1"; shift; eval "exec $*"' sh "$_d/run.pid" \
-	    "$RUN_CMD"; echo $? > "$_d/rc.run"; } |
-	{ eval "$SIGN_CMD"; echo $? > "$_d/rc.sign"; } |
-	{ eval "$PACK_CMD"; echo $? > "$_d/rc.pack"; } |
-	eval "$VIEW_CMD" |
-	bb-report -b "$BASEDIR"
+	eval "$_pipe | report_stage \"\$_d\""
 	JOB_RC=$?
 	rm -f "$_d/run.pid"
 	[ "$VERBOSE" = 0 ] || { wait; rm -f "$_d/view"; }
@@ -220,10 +228,9 @@ run_job() {
 	*)	log "job $_id: not all delivered (bb-report $JOB_RC); kept in the spool" ;;
 	esac
 	if [ "$KEEP_WORK" = 1 ]; then
-		log "job $_id: work kept in $_d/work"
-		mv "$_d/work" "$_d/work.$_id.$_att" 2>/dev/null || :
+		log "job $_id: work kept in $_w/$_id-$_att"
 	else
-		rm -rf "$_d/work"
+		rm -rf "$_w"
 	fi
 	return 0
 }
@@ -282,9 +289,10 @@ resend() {
 
 # signal_all FILE-NAME SIGNAL: signals each slot's process named in FILE.
 signal_all() {
-	for _p in "$RUNDIR"/slot*/"$1"; do
-		[ -s "$_p" ] || continue
-		kill "-$2" "$(cat "$_p")" 2>/dev/null || :
+	# Its own variable: it runs in traps, inside other functions' loops.
+	for _sig_f in "$RUNDIR"/slot*/"$1"; do
+		[ -s "$_sig_f" ] || continue
+		kill "-$2" "$(cat "$_sig_f")" 2>/dev/null || :
 	done
 }
 
@@ -340,7 +348,11 @@ cmd_run() {
 	connect_args
 	[ "$(id -u)" -ne 0 ] || [ -n "$RUN_AS" ] ||
 	    log "WARNING: running builds as root; set RUN_AS in worker.conf"
-	log "worker $NAME of $HUB: $SLOTS slot(s)${ONCE:+, once}"
+	if [ "$ONCE" = 1 ]; then
+		log "worker $NAME of $HUB: one job at most"
+	else
+		log "worker $NAME of $HUB: $SLOTS slot(s)"
+	fi
 	resend
 	_slots=$SLOTS
 	[ "$ONCE" = 0 ] || _slots=1
@@ -369,9 +381,13 @@ cmd_run() {
 		while :; do
 			wait "$_p"
 			_rc=$?
-			if [ "$_rc" -le 128 ] || ! kill -0 "$_p" 2>/dev/null; then
-				break
-			fi
+			[ "$_rc" -gt 128 ] || break
+			kill -0 "$_p" 2>/dev/null && continue
+			# A trap cut the wait short as the slot ended: its
+			# own status is still there to collect.
+			wait "$_p"
+			_rc=$?
+			break
 		done
 		[ "$_rc" = 0 ] || _status=$_rc
 	done

@@ -69,20 +69,28 @@ get(const struct record *r, const char *key)
 	return v ? v : "";
 }
 
-static void
-stamp(struct buf *b, const char *secs)
+int
+hubpage_time(const char *secs, char *s, size_t len)
 {
 	const char *errstr;
 	struct tm tm;
 	time_t t;
-	char s[32];
 
 	t = (time_t)strtonum(secs, 1, 1LL << 40, &errstr);
 	if (errstr != NULL || gmtime_r(&t, &tm) == NULL ||
-	    strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%SZ", &tm) == 0) {
-		(void)buf_adds(b, "-");
-		return;
+	    strftime(s, len, "%Y-%m-%d %H:%M:%SZ", &tm) == 0) {
+		(void)strlcpy(s, "-", len);
+		return -1;
 	}
+	return 0;
+}
+
+static void
+stamp(struct buf *b, const char *secs)
+{
+	char s[32];
+
+	(void)hubpage_time(secs, s, sizeof(s));
 	(void)buf_adds(b, s);
 }
 

@@ -33,4 +33,11 @@ int	hubpage_job(struct hubdb *, long long, struct buf *,
  */
 int	hubpage_escape(struct buf *, const char *, size_t);
 
+/*
+ * Writes the Unix time secs (a decimal string) as "2026-11-21 06:35:14Z"
+ * into s (len bytes; 21 are enough).  Returns 0, or -1 and "-" when secs
+ * is not a time.
+ */
+int	hubpage_time(const char *, char *, size_t);
+
 #endif

@@ -13,5 +13,6 @@ for t in "$@"; do
 	    cp -n "$top/tests/fuzz/corpus/$n"/* "$work"/ 2>/dev/null || :
 	echo "== $n for ${secs}s"
 	"$t" -max_total_time="$secs" -max_len=70000 -timeout=10 \
+	    -artifact_prefix="$top/build-fuzz/$n-" \
 	    -print_final_stats=1 "$work" 2>&1 | tail -12
 done

@@ -35,10 +35,21 @@ worker_make() {
 	    GRACE=2s SLOTS=1 "$@"
 }
 
+# A background job of a script starts with SIGINT ignored, and a shell
+# cannot trap a signal ignored on entry: give bb-worker SIGINT back, as a
+# service manager or a terminal does.  Two SIGTERMs stop it at the end.
 worker_start() {
-	bb-worker run "$T/$1" 2>>"$T/$1.log" &
+	env --default-signal=INT bb-worker run "$T/$1" 2>>"$T/$1.log" &
 	WORKER_PID=$!
-	cleanup "kill -INT $WORKER_PID 2>/dev/null; wait $WORKER_PID 2>/dev/null"
+	cleanup "worker_kill $WORKER_PID"
+}
+
+worker_kill() {
+	kill -TERM "$1" 2>/dev/null || return 0
+	sleep 0.2
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
 }
 
 job_state() {

@@ -82,6 +82,8 @@ is "$rc" 64 "jobs -s with no such state: exit 64"
 run bb-hub show 1
 is "$rc" 0 "show"
 like "$out" '^state      queued$' "shows the state"
+like "$out" '^submitted  20[0-9][0-9]-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z$' \
+    "shows times as dates (UTC)"
 like "$out" '^step       build: make$' "and the steps"
 run bb-hub show 99
 is "$rc:$err" "65:bb-hub: no job 99" "show an unknown job: exit 65"

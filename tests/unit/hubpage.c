@@ -79,5 +79,13 @@ main(void)
 	buf_free(rb);
 	(void)snprintf(path, sizeof(path), "rm -rf %s", dir);
 	ok(system(path) == 0, "clean up");
+	{
+		char t[32];
+
+		ok(hubpage_time("1795242914", t, sizeof(t)) == 0 &&
+		    strcmp(t, "2026-11-21 06:35:14Z") == 0, "hubpage_time");
+		ok(hubpage_time("x1", t, sizeof(t)) == -1 &&
+		    strcmp(t, "-") == 0, "hubpage_time of a non-time");
+	}
 	return tap_done();
 }
