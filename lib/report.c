@@ -49,6 +49,7 @@ struct report {
 	char		 what[SPOOL_NAMEMAX + 16];	/* "job 42" */
 	long long	 keepalive_ms;
 	size_t		 batch_max;
+	long long	 max_artifact;	/* the hub's limit, or 0 */
 	struct spool	*sp;
 	long long	 seq;		/* numbers given so far */
 	struct buf	*pending;	/* lines read before the job */
@@ -466,6 +467,10 @@ make_ready(struct report *rep, const struct record *session, long long now,
 			rep->batch_max = mb < RECORD_MAX ? RECORD_MAX :
 			    (size_t)mb;
 	}
+	if (record_get(session, "max_artifact") != NULL &&
+	    record_get_num(session, "max_artifact", 1, LLONG_MAX,
+	    &rep->max_artifact, err) == -1)
+		return -1;
 	memset(&ho, 0, sizeof(ho));
 	ho.ca = rep->o.ca;
 	ho.pin = rep->o.pin;
@@ -1255,14 +1260,18 @@ next_upload(struct report *rep, long long now)
 	char enc[3 * 255 + 1], msg[BB_ERROR_MAX];
 
 	while ((u = TAILQ_FIRST(&rep->uploads)) != NULL) {
-		if (rep->workdir_fd == -1) {
-			if (rep->workdir == NULL)
-				(void)strlcpy(msg, "no workdir record before "
-				    "it", sizeof(msg));
-			else
-				(void)snprintf(msg, sizeof(msg), "work tree "
-				    "%s: %s", rep->workdir,
-				    strerror(rep->workdir_errno));
+		msg[0] = '\0';
+		if (rep->workdir_fd == -1 && rep->workdir == NULL)
+			(void)strlcpy(msg, "no workdir record before it",
+			    sizeof(msg));
+		else if (rep->workdir_fd == -1)
+			(void)snprintf(msg, sizeof(msg), "work tree %s: %s",
+			    rep->workdir, strerror(rep->workdir_errno));
+		else if (rep->max_artifact > 0 && u->size > rep->max_artifact)
+			(void)snprintf(msg, sizeof(msg), "%lld bytes, over the "
+			    "hub's limit of %lld bytes; not uploaded", u->size,
+			    rep->max_artifact);
+		if (msg[0] != '\0') {
 			TAILQ_REMOVE(&rep->uploads, u, entry);
 			artifact_failed(rep, u->name, msg, now);
 			upload_free(u);

@@ -107,7 +107,7 @@ names(void)
 int
 main(void)
 {
-	char dir[] = "/tmp/bb-unit.XXXXXX", cmd[128], hex[DIGEST_HEXLEN + 1];
+	char dir[] = "/tmp/bb-unit.XXXXXX", cmd[256], hex[DIGEST_HEXLEN + 1];
 	char big[70000], want[256], *first;
 	struct report_call *call, *again;
 	struct bb_error err;
@@ -278,6 +278,34 @@ main(void)
 	answer(call, 200, 0, "finished\n");
 	report_done(rep, call, 2000);
 	ok(report_over(rep) && report_end(rep, &err) == 0, "413: finished");
+	report_free(rep);
+
+	/* A file over the hub's max_artifact is refused before it is sent. */
+	rep = new_report(base, 0);
+	ok(feed(rep, "session hub=http://127.0.0.1:1 token=TOK max_artifact=10",
+	    0) == 0 && feed(rep, "job id=12 lease=L attempt=1", 0) == 0 &&
+	    feed(rep, "workdir path=/", 0) == 0 &&
+	    feed(rep, "artifact path=f size=11 sha256=e28c5eb18ea2f14ea7f44d2a"
+	    "55883397dbc750106e6c5c16f1e2787217ca8472", 0) == 0, "a job");
+	ok(report_next(rep, REPORT_UPLOADS, 0, &wake) == NULL,
+	    "over max_artifact: no upload");
+	snprintf(cmd, sizeof(cmd), "grep -q '^error tool=bb-report artifact=f "
+	    "msg=11%%20bytes,%%20over%%20the%%20hub' %s/spool/12.1/records",
+	    dir);
+	ok(system(cmd) == 0, "... an error record says why");
+	ok(feed(rep, "done result=success", 0) == 0, "done");
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	answer(call, 200, 0, "ack\n");
+	report_done(rep, call, 0);
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_FINISH &&
+	    strcmp(call->result, "error") == 0 && call->reason != NULL &&
+	    strstr(call->reason, "artifact f: 11 bytes, over") != NULL,
+	    "... and the job ends error");
+	report_abort(rep, EX_TEMPFAIL, "stop");
+	answer(call, 500, EX_TEMPFAIL, "");
+	report_done(rep, call, 0);
+	ok(report_end(rep, &err) == EX_TEMPFAIL, "aborted");
 	report_free(rep);
 
 	/* A second job is refused. */
