@@ -902,6 +902,13 @@ report_resume(struct report *rep, const char *name,
 	}
 	(void)snprintf(rep->what, sizeof(rep->what), "%s/%s", SPOOL_DIR,
 	    name);
+	if (rep->sp->end == 0 && faccessat(rep->sp->dirfd, "context", F_OK,
+	    0) == -1 && errno == ENOENT) {
+		/* A run that died as it made the spool: nothing to send. */
+		finish_over(rep, 0, 0, "%s/%s: empty, removed", SPOOL_DIR,
+		    name);
+		return 0;
+	}
 	if (spool_context(rep->sp, &ctx, err) == -1)
 		goto out;
 	for (p = ctx->data; *p != '\0'; p = *nl ? nl + 1 : nl) {
