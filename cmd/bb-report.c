@@ -138,6 +138,8 @@ static void
 take_input(struct report *rep, struct record_reader *rd, struct record *r)
 {
 	struct bb_error e;
+	const char *line;
+	size_t len;
 	ssize_t n;
 	int got;
 
@@ -147,8 +149,8 @@ take_input(struct report *rep, struct record_reader *rd, struct record *r)
 		report_eof(rep, now_ms(), &e);
 		return;
 	}
-	while ((got = record_reader_next(rd, r, NULL, NULL, &e)) == 1)
-		if (report_input(rep, r, now_ms(), &e) == -1)
+	while ((got = record_reader_next(rd, r, &line, &len, &e)) == 1)
+		if (report_input(rep, r, line, len, now_ms(), &e) == -1)
 			return;
 	if (got == -1) {
 		rd->eof = 1;
@@ -166,7 +168,7 @@ static int
 drive(struct report *rep, struct bg **bg, int wakefd,
     struct record_reader *rd, struct bb_error *e)
 {
-	struct report_call *call[REPORT_LANES] = { NULL };
+	struct report_call *call[REPORT_LANES] = { NULL }, *c;
 	struct pollfd pfd[2];
 	struct record r;
 	long long now, wake;
@@ -185,22 +187,20 @@ drive(struct report *rep, struct bg **bg, int wakefd,
 				call[i] = NULL;
 			}
 		wake = -1;
+		/* A busy lane has no call, but its deadlines count. */
+		for (i = 0; i < REPORT_LANES && !report_over(rep); i++) {
+			if ((c = report_next(rep, i, now, &wake)) == NULL)
+				continue;
+			call[i] = c;
+			if (bg_start(bg[i], report_exec, c, e) == -1)
+				errx(EX_SOFTWARE, "%s", e->msg);
+		}
 		if (report_over(rep)) {
+			/* The calls under way end within a second or so. */
 			stop = 1;
 			if (!report_busy(rep))
 				break;
-		} else
-			for (i = 0; i < REPORT_LANES; i++) {
-				if (call[i] != NULL)
-					continue;
-				call[i] = report_next(rep, i, now, &wake);
-				if (call[i] != NULL &&
-				    bg_start(bg[i], report_exec, call[i], e) ==
-				    -1)
-					errx(EX_SOFTWARE, "%s", e->msg);
-			}
-		if (report_over(rep) && !report_busy(rep))
-			continue;
+		}
 		nfds = 0;
 		pfd[nfds].fd = wakefd;
 		pfd[nfds++].events = POLLIN;

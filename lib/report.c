@@ -49,6 +49,7 @@ struct report {
 	char		 what[SPOOL_NAMEMAX + 16];	/* "job 42" */
 	long long	 keepalive_ms;
 	size_t		 batch_max;
+	long long	 max_artifact;	/* the hub's limit, or 0 */
 	struct spool	*sp;
 	long long	 seq;		/* numbers given so far */
 	struct buf	*pending;	/* lines read before the job */
@@ -84,6 +85,7 @@ struct report {
 	char		 result[16];
 	char		*reason;
 	char		*fail_reason;	/* an artifact that failed */
+	char		*cut_reason;	/* the hub takes no more records */
 
 	/* The end of the input. */
 	int		 eof;
@@ -99,6 +101,8 @@ struct report {
 	struct lane	 lane[REPORT_LANES];
 };
 
+static int	spool_line(struct report *, struct record *, const char *,
+		    size_t, long long, struct bb_error *);
 static int	spool_record(struct report *, struct record *, long long,
 		    struct bb_error *);
 
@@ -356,6 +360,7 @@ report_free(struct report *rep)
 	free(rep->workdir);
 	free(rep->reason);
 	free(rep->fail_reason);
+	free(rep->cut_reason);
 	free(rep);
 }
 
@@ -462,6 +467,10 @@ make_ready(struct report *rep, const struct record *session, long long now,
 			rep->batch_max = mb < RECORD_MAX ? RECORD_MAX :
 			    (size_t)mb;
 	}
+	if (record_get(session, "max_artifact") != NULL &&
+	    record_get_num(session, "max_artifact", 1, LLONG_MAX,
+	    &rep->max_artifact, err) == -1)
+		return -1;
 	memset(&ho, 0, sizeof(ho));
 	/* bb-connect's --ca and --pin travel in the session record. */
 	ho.ca = rep->o.ca ? rep->o.ca : record_get(session, "ca");
@@ -475,11 +484,11 @@ make_ready(struct report *rep, const struct record *session, long long now,
 		    http_client_set_lease(rep->lane[i].c, lease, err) == -1)
 			return -1;
 		rep->lane[i].retry.first_ms = 250;
-		rep->lane[i].retry.max_ms = rep->keepalive_ms / 3;
+		rep->lane[i].retry.max_ms = rep->keepalive_ms / 6;
 		if (rep->lane[i].retry.max_ms < 1000)
 			rep->lane[i].retry.max_ms = 1000;
-		if (rep->lane[i].retry.max_ms > 10000)
-			rep->lane[i].retry.max_ms = 10000;
+		if (rep->lane[i].retry.max_ms > 5000)
+			rep->lane[i].retry.max_ms = 5000;
 	}
 	rep->last_events = now;
 	rep->ready = 1;
@@ -655,19 +664,38 @@ out:
 	return rv;
 }
 
-/* Numbers r, appends it to the spool and looks at it. */
+/*
+ * Numbers r, appends it to the spool and looks at it.  line (len bytes),
+ * if not NULL, is r as it was read: it is kept as it is, with the seq
+ * field added at its end, unless r has a seq field already.
+ */
 static int
-spool_record(struct report *rep, struct record *r, long long now,
-    struct bb_error *err)
+spool_line(struct report *rep, struct record *r, const char *line,
+    size_t len, long long now, struct bb_error *err)
 {
-	record_unset(r, "seq");
-	if (record_setf(r, err, "seq", "%lld", rep->seq + 1) == -1)
-		return -1;
+	char seq[32];
+	int n;
+
+	n = snprintf(seq, sizeof(seq), " seq=%lld", rep->seq + 1);
 	buf_reset(rep->line);
-	if (record_encode(r, rep->line, err) == -1) {
-		if (record_is(r, "log") && record_get(r, "data") != NULL)
-			return split_log(rep, r, now, err);
-		return -1;
+	if (line != NULL && record_get(r, "seq") == NULL &&
+	    len + (size_t)n + 1 <= RECORD_MAX) {
+		if (buf_add(rep->line, line, len) == -1 ||
+		    buf_add(rep->line, seq, (size_t)n) == -1 ||
+		    buf_addc(rep->line, '\n') == -1) {
+			bb_error_errno(err, EX_SOFTWARE, "record");
+			return -1;
+		}
+	} else {
+		record_unset(r, "seq");
+		if (record_setf(r, err, "seq", "%lld", rep->seq + 1) == -1)
+			return -1;
+		if (record_encode(r, rep->line, err) == -1) {
+			if (record_is(r, "log") &&
+			    record_get(r, "data") != NULL)
+				return split_log(rep, r, now, err);
+			return -1;
+		}
 	}
 	if (spool_append(rep->sp, rep->line->data, rep->line->len - 1,
 	    err) == -1)
@@ -677,6 +705,13 @@ spool_record(struct report *rep, struct record *r, long long now,
 		rep->unsent_since = now;
 	note(rep, r, rep->seq, now);
 	return 0;
+}
+
+static int
+spool_record(struct report *rep, struct record *r, long long now,
+    struct bb_error *err)
+{
+	return spool_line(rep, r, NULL, 0, now, err);
 }
 
 /* The job record came: the spool is made and what was held goes in. */
@@ -698,7 +733,8 @@ start_job(struct report *rep, const struct record *r, long long now,
 	for (p = rep->pending->data; (nl = strchr(p, '\n')) != NULL;
 	    p = nl + 1)
 		if (record_parse(&rep->tmp, p, (size_t)(nl - p), err) == -1 ||
-		    spool_record(rep, &rep->tmp, now, err) == -1)
+		    spool_line(rep, &rep->tmp, p, (size_t)(nl - p), now,
+		    err) == -1)
 			return -1;
 	buf_reset(rep->pending);
 	if (rep->have_session &&
@@ -708,8 +744,8 @@ start_job(struct report *rep, const struct record *r, long long now,
 }
 
 int
-report_input(struct report *rep, struct record *r, long long now,
-    struct bb_error *err)
+report_input(struct report *rep, struct record *r, const char *line,
+    size_t len, long long now, struct bb_error *err)
 {
 	const char *id;
 
@@ -742,14 +778,16 @@ report_input(struct report *rep, struct record *r, long long now,
 		goto fail;
 	}
 	if (!rep->have_job) {
-		if (record_encode(r, rep->pending, err) == -1) {
+		if ((line != NULL ? buf_add(rep->pending, line, len) == -1 ||
+		    buf_addc(rep->pending, '\n') == -1 :
+		    record_encode(r, rep->pending, err) == -1)) {
 			bb_error_set(err, EX_DATAERR, "more than %d bytes of "
 			    "records before a job record", REPORT_PENDING_MAX);
 			goto fail;
 		}
 		return 0;
 	}
-	if (spool_record(rep, r, now, err) == -1)
+	if (spool_line(rep, r, line, len, now, err) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -865,6 +903,13 @@ report_resume(struct report *rep, const char *name,
 	}
 	(void)snprintf(rep->what, sizeof(rep->what), "%s/%s", SPOOL_DIR,
 	    name);
+	if (rep->sp->end == 0 && faccessat(rep->sp->dirfd, "context", F_OK,
+	    0) == -1 && errno == ENOENT) {
+		/* A run that died as it made the spool: nothing to send. */
+		finish_over(rep, 0, 0, "%s/%s: empty, removed", SPOOL_DIR,
+		    name);
+		return 0;
+	}
 	if (spool_context(rep->sp, &ctx, err) == -1)
 		goto out;
 	for (p = ctx->data; *p != '\0'; p = *nl ? nl + 1 : nl) {
@@ -1161,6 +1206,10 @@ finish_call(struct report *rep, long long now)
 		res = "error";
 		why = rep->fail_reason;
 	}
+	if (rep->cut_reason != NULL) {
+		res = "error";
+		why = rep->cut_reason;
+	}
 	(void)strlcpy(call->result, res, sizeof(call->result));
 	if (why != NULL && (call->reason = strdup(why)) == NULL) {
 		finish_over(rep, EX_OSERR, 1, "%s: out of memory", rep->what);
@@ -1169,6 +1218,11 @@ finish_call(struct report *rep, long long now)
 	call->spoolfd = rep->sp->fd;
 	call->spoolend = rep->sp->end;
 	call->last = rep->seq;
+	if (rep->cut_reason != NULL) {
+		/* What the hub holds: the records it acknowledged. */
+		call->spoolend = rep->sp->acked_off;
+		call->last = rep->sp->acked;
+	}
 	rep->last_events = now;
 	return hand_out(l);
 }
@@ -1180,6 +1234,11 @@ next_event(struct report *rep, long long now, long long *wake)
 	struct report_call *call;
 	off_t unsent;
 
+	if (rep->cut_reason != NULL) {
+		if (up->busy || up->retrying)
+			return NULL;
+		return finish_call(rep, now);
+	}
 	if (rep->repairing) {
 		if ((call = repair_call(rep, now)) != NULL || rep->over)
 			return call;
@@ -1209,14 +1268,18 @@ next_upload(struct report *rep, long long now)
 	char enc[3 * 255 + 1], msg[BB_ERROR_MAX];
 
 	while ((u = TAILQ_FIRST(&rep->uploads)) != NULL) {
-		if (rep->workdir_fd == -1) {
-			if (rep->workdir == NULL)
-				(void)strlcpy(msg, "no workdir record before "
-				    "it", sizeof(msg));
-			else
-				(void)snprintf(msg, sizeof(msg), "work tree "
-				    "%s: %s", rep->workdir,
-				    strerror(rep->workdir_errno));
+		msg[0] = '\0';
+		if (rep->workdir_fd == -1 && rep->workdir == NULL)
+			(void)strlcpy(msg, "no workdir record before it",
+			    sizeof(msg));
+		else if (rep->workdir_fd == -1)
+			(void)snprintf(msg, sizeof(msg), "work tree %s: %s",
+			    rep->workdir, strerror(rep->workdir_errno));
+		else if (rep->max_artifact > 0 && u->size > rep->max_artifact)
+			(void)snprintf(msg, sizeof(msg), "%lld bytes, over the "
+			    "hub's limit of %lld bytes; not uploaded", u->size,
+			    rep->max_artifact);
+		if (msg[0] != '\0') {
 			TAILQ_REMOVE(&rep->uploads, u, entry);
 			artifact_failed(rep, u->name, msg, now);
 			upload_free(u);
@@ -1544,7 +1607,8 @@ success(struct report *rep, struct lane *l, struct report_call *call)
 	struct bb_error err;
 
 	if (l->retry.n > 0)
-		warnf(rep, "%s: the hub answers again", rep->what);
+		warnf(rep, "%s: the hub answers again, after %d tries",
+		    rep->what, l->retry.n + 1);
 	l->retry.n = 0;
 	switch (call->kind) {
 	case REPORT_CALL_EVENTS:
@@ -1580,6 +1644,9 @@ incomplete(struct report *rep, struct report_call *call)
 	while (http_resp_record(&call->resp, &pos, &r, &err) == 1)
 		if ((missing = record_get(&r, "missing")) != NULL)
 			break;
+	free(rep->miss);
+	rep->miss = NULL;
+	rep->nmiss = 0;
 	if (missing == NULL || report_parse_ranges(missing, &rep->miss,
 	    &rep->nmiss, &err) == -1 || rep->nmiss == 0) {
 		finish_over(rep, EX_PROTOCOL, 1, "%s: finish refused (412) "
@@ -1603,6 +1670,43 @@ out:
 	record_free(&r);
 }
 
+/* Takes the upload of call off the queue, if it is still there. */
+static struct upload *
+pop_upload(struct report *rep, const struct report_call *call)
+{
+	struct upload *u = TAILQ_FIRST(&rep->uploads);
+
+	if (u == NULL || u->seq != call->seq)
+		return NULL;
+	TAILQ_REMOVE(&rep->uploads, u, entry);
+	return u;
+}
+
+/*
+ * The hub takes no more records of this job (413: its log is over the
+ * hub's limit).  Rather than fail over and over, the job is finished as
+ * an error with the records the hub holds.
+ */
+static void
+log_cut(struct report *rep, struct report_call *call)
+{
+	struct upload *u;
+
+	warnf(rep, "%s: the hub takes no more records: %s; finishing the job "
+	    "as an error with the %lld records it holds", rep->what,
+	    call->err.msg, rep->sp->acked);
+	rep->cut_reason = str_printf("the log is over the hub's limit: the "
+	    "hub holds its first %lld records", rep->sp->acked);
+	if (rep->cut_reason == NULL) {
+		finish_over(rep, EX_OSERR, 1, "%s: out of memory", rep->what);
+		return;
+	}
+	while ((u = TAILQ_FIRST(&rep->uploads)) != NULL) {
+		TAILQ_REMOVE(&rep->uploads, u, entry);
+		upload_free(u);
+	}
+}
+
 void
 report_done(struct report *rep, struct report_call *call, long long now)
 {
@@ -1617,12 +1721,8 @@ report_done(struct report *rep, struct report_call *call, long long now)
 		return;
 	if (call->rc == 0) {
 		success(rep, l, call);
-		if (call->kind == REPORT_CALL_UPLOAD) {
-			struct upload *u = TAILQ_FIRST(&rep->uploads);
-
-			TAILQ_REMOVE(&rep->uploads, u, entry);
-			upload_free(u);
-		}
+		if (call->kind == REPORT_CALL_UPLOAD)
+			upload_free(pop_upload(rep, call));
 		return;
 	}
 	if (!call->local && status == 410) {
@@ -1646,15 +1746,16 @@ report_done(struct report *rep, struct report_call *call, long long now)
 	}
 	switch (call->kind) {
 	case REPORT_CALL_UPLOAD: {
-		struct upload *u = TAILQ_FIRST(&rep->uploads);
+		struct upload *u = pop_upload(rep, call);
 		char msg[BB_ERROR_MAX + 32];
 
+		if (u == NULL)
+			return;
 		if (call->local)
 			(void)strlcpy(msg, call->err.msg, sizeof(msg));
 		else
 			(void)snprintf(msg, sizeof(msg), "refused by the "
 			    "hub: %s", call->err.msg);
-		TAILQ_REMOVE(&rep->uploads, u, entry);
 		artifact_failed(rep, u->name, msg, now);
 		upload_free(u);
 		return;
@@ -1662,6 +1763,12 @@ report_done(struct report *rep, struct report_call *call, long long now)
 	case REPORT_CALL_FINISH:
 		if (status == 412) {
 			incomplete(rep, call);
+			return;
+		}
+		break;
+	case REPORT_CALL_EVENTS:
+		if (status == 413 && !call->repair && rep->cut_reason == NULL) {
+			log_cut(rep, call);
 			return;
 		}
 		break;

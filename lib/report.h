@@ -104,11 +104,13 @@ void		 report_free(struct report *);
  * Takes one input record at time now (milliseconds).  session and job
  * records give the hub, token, lease and job; they are not sent.  Every
  * other record is numbered, spooled and queued (r is changed: it gets
- * its seq).  Returns 0, or -1 when the report cannot go on (a second
- * job, no spool): report_over is then 1.
+ * its seq).  line (len bytes), if not NULL, is the record as it was
+ * read: it is sent as it is, with its seq field added at the end.
+ * Returns 0, or -1 when the report cannot go on (a second job, no
+ * spool): report_over is then 1.
  */
-int	report_input(struct report *, struct record *, long long now,
-	    struct bb_error *);
+int	report_input(struct report *, struct record *, const char *line,
+	    size_t len, long long now, struct bb_error *);
 
 /*
  * The input ended at time now: cleanly (why NULL), or because of what

@@ -139,6 +139,36 @@ is "$(wc -l <"$B/spool/42.1/records")" 21 "hub unreachable: all spooled"
 ok "$([ ! -e "$B/spool/42.1/acked" ] && echo 0 || echo 1)" \
     "hub unreachable: nothing acknowledged"
 
+# A hub that takes the connection and never answers: -t still holds.
+rm -r "$B/spool"
+"$BB_BUILD/tests/tools/dropproxy" "$T/hole.url" - &
+hole=$!
+cleanup "kill $hole 2>/dev/null"
+wait_for 10 test -s "$T/hole.url"
+sed "s|hub=http://127.0.0.1:9|hub=$(cat "$T/hole.url")|" "$T/in" >"$T/in2"
+t0=$(now_ms)
+run bb-report -b "$B" -t 2s <"$T/in2"
+t1=$(now_ms)
+is "$rc" 75 "a hub that never answers: exit 75"
+ok "$([ $((t1 - t0)) -lt 8000 ] && echo 0 || echo 1)" \
+    "a hub that never answers: gave up soon after -t ($((t1 - t0)) ms)"
+like "$err" 'gave up after 2 s' "a hub that never answers: says so"
+kill $hole
+
+# 20 MB of records while the hub is away go to the spool, not to memory.
+if [ "${BB_SAN:-0}" = 0 ] && [ -x /usr/bin/time ]; then
+	rm -r "$B/spool"
+	{ sed -n 1,2p "$T/in1"
+	  awk 'BEGIN { for (i = 1; i <= 200000; i++) printf "log step=a " \
+	      "fd=1 t=1.000 data=line%%20%d%%20of%%20a%%20long%%20build%%20" \
+	      "log%%20with%%20words%%0A\n", i }'; } >"$T/big"
+	run /usr/bin/time -f %M -o "$T/rss" bb-report -b "$B" -t 1s <"$T/big"
+	is "$rc" 75 "20 MB, hub away: exit 75"
+	is "$(wc -l <"$B/spool/42.1/records")" 200000 "20 MB, hub away: spooled"
+	ok "$([ "$(tail -1 "$T/rss")" -lt 30000 ] && echo 0 || echo 1)" \
+	    "20 MB, hub away: maxrss $(tail -1 "$T/rss") KB, under 30 MB"
+fi
+
 # A signal stops it at once, spool kept.
 rm -r "$B/spool"
 mkfifo "$T/fifo"
@@ -173,6 +203,12 @@ is "$rc" 75 "--resend, hub unreachable: exit 75"
 like "$err" 'job 42: gave up after 1 s.*kept in spool/42.1' \
     "--resend: says which job and spool"
 ok "$([ -d "$B/spool/42.1" ] && echo 0 || echo 1)" "--resend: spool kept"
+mkdir -m 700 "$B/spool/1.1"
+: >"$B/spool/1.1/records"
+run bb-report -b "$B" --resend -t 1s <"$T/session"
+is "$rc" 75 "--resend, an empty spool and one the hub cannot have: 75"
+like "$err" '^bb-report: spool/1.1: empty, removed' "the empty one is removed"
+ok "$([ ! -e "$B/spool/1.1" ] && echo 0 || echo 1)" "... it is gone"
 echo 'acked seq=3 offset=5' >"$B/spool/42.1/acked"
 run bb-report -b "$B" --resend -t 1s <"$T/session"
 is "$rc" 65 "--resend, damaged spool: exit 65"
