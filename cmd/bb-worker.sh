@@ -248,11 +248,21 @@ slot() {
 	mkdir -p "$_d" || exit $EX_CANTCREAT
 	_delay=1
 	_session=$_d/session
+	_undelivered=0
 	while ! stopping; do
 		if [ ! -s "$_session" ]; then
 			connect "$_session"
 			_rc=$?
 			[ "$_rc" = 0 ] || exit "$_rc"
+		fi
+		# A job this slot could not deliver is tried again before the
+		# next claim (a spool in use elsewhere is left alone).
+		if [ "$_undelivered" = 1 ]; then
+			bb-report -b "$BASEDIR" --resend -t 30s < "$_session"
+			case $? in
+			0) _undelivered=0; log "the spool is delivered" ;;
+			"$EX_NOPERM") rm -f "$_session"; continue ;;
+			esac
 		fi
 		set -- -b "$BASEDIR" --min-free "$MIN_FREE" -w "$WAIT"
 		[ -z "$CAPS" ] || set -- "$@" -c "$CAPS"
@@ -265,6 +275,9 @@ slot() {
 		case $_rc in
 		0)	_delay=1
 			run_job "$_d"
+			case $JOB_RC in
+			"$EX_TEMPFAIL"|"$EX_NOPERM") _undelivered=1 ;;
+			esac
 			[ "$ONCE" = 0 ] || exit 0 ;;
 		"$EX_UNAVAILABLE")
 			[ "$ONCE" = 0 ] || { log "no job for this worker"; exit 0; } ;;
