@@ -76,12 +76,13 @@ digest_final_hex(struct digest *d, char *hex)
 }
 
 int
-digest_fd(int fd, const char *name, char *hex, off_t *size,
-    struct bb_error *err)
+digest_fd_max(int fd, const char *name, off_t max, volatile sig_atomic_t *stop,
+    char *hex, off_t *size, struct bb_error *err)
 {
 	struct digest *d;
 	char *block = NULL;
 	off_t total = 0;
+	size_t want;
 	ssize_t n;
 	int rv = -1;
 
@@ -91,7 +92,16 @@ digest_fd(int fd, const char *name, char *hex, off_t *size,
 		goto out;
 	}
 	for (;;) {
-		n = read(fd, block, DIGEST_BLOCK);
+		if (stop != NULL && *stop) {
+			bb_error_set(err, EX_TEMPFAIL, "%s: interrupted", name);
+			goto out;
+		}
+		want = DIGEST_BLOCK;
+		if (max >= 0 && max - total < (off_t)want)
+			want = (size_t)(max - total);
+		if (want == 0)
+			break;
+		n = read(fd, block, want);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -116,6 +126,13 @@ out:
 	free(block);
 	digest_free(d);
 	return rv;
+}
+
+int
+digest_fd(int fd, const char *name, char *hex, off_t *size,
+    struct bb_error *err)
+{
+	return digest_fd_max(fd, name, -1, NULL, hex, size, err);
 }
 
 int

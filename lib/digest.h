@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,14 @@ int		 digest_final_hex(struct digest *, char *);
  * is for messages.  Returns 0 or -1.
  */
 int	digest_fd(int, const char *, char *, off_t *, struct bb_error *);
+
+/*
+ * As digest_fd, reading at most max bytes (-1: to the end of the file),
+ * and giving up (EX_TEMPFAIL, "interrupted") as soon as *stop is set by
+ * a signal handler (stop may be NULL).
+ */
+int	digest_fd_max(int, const char *, off_t, volatile sig_atomic_t *,
+	    char *, off_t *, struct bb_error *);
 
 /* As digest_fd, for a file opened at dirfd (AT_FDCWD) and path. */
 int	digest_file(int, const char *, char *, off_t *, struct bb_error *);

@@ -19,7 +19,6 @@
 
 #define ID_MAX		32	/* longest job id */
 #define SEQ_WIDEST	"999999999999999"	/* for measuring lines */
-#define HASH_BLOCK	65536
 
 struct upload {
 	TAILQ_ENTRY(upload) entry;
@@ -1380,59 +1379,6 @@ open_beneath(int dirfd, const char *path, struct bb_error *err)
 	return fd;
 }
 
-/* Hashes fd up to its end, stopping when *stop is set. */
-static int
-hash_fd(int fd, off_t max, volatile sig_atomic_t *stop, char *hex,
-    off_t *size, struct bb_error *err)
-{
-	struct digest *d;
-	char *block;
-	off_t total = 0;
-	ssize_t n;
-	size_t want;
-	int rv = -1;
-
-	if ((d = digest_new()) == NULL ||
-	    (block = malloc(HASH_BLOCK)) == NULL) {
-		digest_free(d);
-		bb_error_errno(err, EX_OSERR, "sha256");
-		return -1;
-	}
-	for (;;) {
-		if (stop != NULL && *stop) {
-			bb_error_set(err, EX_TEMPFAIL, "interrupted");
-			goto out;
-		}
-		want = HASH_BLOCK;
-		if (max >= 0 && max - total < (off_t)want)
-			want = (size_t)(max - total);
-		if (want == 0)
-			break;
-		if ((n = read(fd, block, want)) == -1) {
-			if (errno == EINTR)
-				continue;
-			bb_error_errno(err, EX_IOERR, "read");
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (digest_update(d, block, (size_t)n) == -1)
-			goto crypto;
-		total += n;
-	}
-	if (digest_final_hex(d, hex) == -1)
-		goto crypto;
-	*size = total;
-	rv = 0;
-	goto out;
-crypto:
-	bb_error_set(err, EX_SOFTWARE, "sha256 failed");
-out:
-	free(block);
-	digest_free(d);
-	return rv;
-}
-
 /* Content-Digest: sha-256=:BASE64: from a hex digest. */
 static int
 digest_header(const char *hex, char *out, size_t size)
@@ -1481,7 +1427,8 @@ exec_upload(struct report_call *call)
 		    call->size);
 		goto out;
 	}
-	if (hash_fd(fd, -1, call->stop, hex, &size, &call->err) == -1) {
+	if (digest_fd_max(fd, call->path, -1, call->stop, hex, &size,
+	    &call->err) == -1) {
 		if (call->err.code == EX_TEMPFAIL)
 			call->local = 0;
 		goto out;
@@ -1535,8 +1482,8 @@ exec_finish(struct report_call *call)
 		record_init(&r);
 		fd = dup(call->spoolfd);
 		if (fd == -1 || lseek(fd, 0, SEEK_SET) == -1 ||
-		    hash_fd(fd, call->spoolend, call->stop, hex, &size,
-		    &call->err) == -1 || size != call->spoolend) {
+		    digest_fd_max(fd, "spool", call->spoolend, call->stop, hex,
+		    &size, &call->err) == -1 || size != call->spoolend) {
 			if (call->err.msg[0] == '\0')
 				bb_error_errno(&call->err, EX_IOERR, "spool");
 			if (fd != -1)

@@ -41,6 +41,20 @@ main(void)
 	    faccessat(dfd, "f.tmp", F_OK, 0) == -1, "mode kept, no .tmp left");
 	ok(digest_file(dfd, "f", hex, &size, &err) == 0 && size == 3 &&
 	    strncmp(hex, "ba7816bf", 8) == 0, "digest_file");
+	{
+		volatile sig_atomic_t stop = 0;
+		int fd = openat(dfd, "f", O_RDONLY);
+
+		ok(digest_fd_max(fd, "f", 2, &stop, hex, &size, &err) == 0 &&
+		    size == 2 && strncmp(hex, "fb8e20fc", 8) == 0,
+		    "digest_fd_max stops at its limit (sha256 of ab)");
+		stop = 1;
+		ok(digest_fd_max(fd, "f", -1, &stop, hex, &size, &err) == -1 &&
+		    err.code == EX_TEMPFAIL &&
+		    strcmp(err.msg, "f: interrupted") == 0,
+		    "digest_fd_max gives up when told: %s", err.msg);
+		close(fd);
+	}
 	ok(digest_file(dfd, "nope", hex, &size, &err) == -1 &&
 	    err.code == EX_NOINPUT && strstr(err.msg, "nope") != NULL,
 	    "digest_file names a missing file");
