@@ -19,17 +19,27 @@ wait_mark() {
 }
 
 # Each job marks its start and waits for the other's: they overlap, or
-# both fail.
+# both fail.  Then they wait for the test to have looked at the hub.
 hub_submit "job one
-step meet: touch $M/one; $(wait_mark two)"
+step meet: touch $M/one; $(wait_mark two)
+step stay: $(wait_mark seen)"
 one=$JOB
 hub_submit "job two
-step meet: touch $M/two; $(wait_mark one)"
+step meet: touch $M/two; $(wait_mark one)
+step stay: $(wait_mark seen)"
 two=$JOB
 hub_submit "job three
 step hold: touch $M/three; $(wait_mark go)"
 three=$JOB
 worker_start w1
+wait_for 60 test -e "$M/one" -a -e "$M/two"
+ok $? "both jobs started"
+running=$(bb-hub jobs -r -d "$HUB_DIR" -s running)
+like "$running" "^job id=$one .*state=running .*worker=w1" \
+    "the hub shows job one running on w1"
+like "$running" "^job id=$two .*state=running .*worker=w1" \
+    "and job two running on w1 at the same time"
+touch "$M/seen"
 wait_state 60 "$one" success failure
 wait_state 60 "$two" success failure
 is "$(job_state "$one") $(job_state "$two")" "success success" \
