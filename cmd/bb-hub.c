@@ -432,9 +432,7 @@ print_show(void *arg, const struct record *r)
 
 			printf("%-10s ", k);
 			v = record_val(r, i, &len);
-			if ((strcmp(k, "submitted") == 0 ||
-			    strcmp(k, "started") == 0 ||
-			    strcmp(k, "finished") == 0) &&
+			if (hubpage_time_key(k) &&
 			    hubpage_time(v, t, sizeof(t)) == 0)
 				fputs(t, stdout);
 			else

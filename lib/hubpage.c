@@ -85,6 +85,13 @@ hubpage_time(const char *secs, char *s, size_t len)
 	return 0;
 }
 
+int
+hubpage_time_key(const char *key)
+{
+	return strcmp(key, "submitted") == 0 || strcmp(key, "started") == 0 ||
+	    strcmp(key, "finished") == 0;
+}
+
 static void
 stamp(struct buf *b, const char *secs)
 {
@@ -265,7 +272,10 @@ job_part(void *arg, const struct record *r)
 			(void)esc(b, record_key(r, i));
 			(void)buf_adds(b, "</th><td>");
 			v = record_val(r, i, &len);
-			(void)hubpage_escape(b, v, len);
+			if (hubpage_time_key(record_key(r, i)))
+				stamp(b, v);
+			else
+				(void)hubpage_escape(b, v, len);
 			(void)buf_adds(b, "</td></tr>\n");
 		}
 		return buf_adds(b, "</table>\n<h2>Recipe</h2>\n<pre>");

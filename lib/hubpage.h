@@ -40,4 +40,7 @@ int	hubpage_escape(struct buf *, const char *, size_t);
  */
 int	hubpage_time(const char *, char *, size_t);
 
+/* Returns 1 if key is one of a job record's times (submitted, ...). */
+int	hubpage_time_key(const char *);
+
 #endif

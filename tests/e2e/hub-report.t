@@ -159,6 +159,8 @@ like "$body" '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; done' \
 unlike "$body" '<script' "no script a build printed reaches the page"
 like "$body" 'warning: \\x1b\[31mred' "control bytes are shown, not sent"
 like "$body" '<td>build</td><td class="success">success</td><td>0</td>' "the steps"
+like "$body" '<tr><th>submitted</th><td>20[0-9-]* [0-9:]*Z</td></tr>' \
+    "times as UTC dates"
 hub_req GET "/jobs/9999"
 is "$code" 404 "an unknown job's page: 404"
 hub_req GET /healthz

@@ -84,6 +84,8 @@ main(void)
 
 		ok(hubpage_time("1795242914", t, sizeof(t)) == 0 &&
 		    strcmp(t, "2026-11-21 06:35:14Z") == 0, "hubpage_time");
+		ok(hubpage_time_key("started") && !hubpage_time_key("id"),
+		    "hubpage_time_key");
 		ok(hubpage_time("x1", t, sizeof(t)) == -1 &&
 		    strcmp(t, "-") == 0, "hubpage_time of a non-time");
 	}
