@@ -22,6 +22,7 @@
 #include "file.h"
 #include "http.h"
 #include "record.h"
+#include "session.h"
 #include "unpack.h"
 
 #define RETRIES		4	/* downloads tried again */
@@ -178,17 +179,15 @@ client_new(const struct opts *o, const struct record *session,
 	}
 	if (session != NULL)
 		token = record_get(session, "token");
-	memset(&ho, 0, sizeof(ho));
-	/* bb-connect's --ca and --pin travel in the session record. */
-	ho.ca = o->ca;
-	ho.pin = o->pin;
-	if (ho.ca == NULL && session != NULL)
-		ho.ca = record_get(session, "ca");
-	if (ho.pin == NULL && session != NULL)
-		ho.pin = record_get(session, "pin");
-	ho.stop = &stop;
-	/* Plain http only when bb-connect was told to use it. */
-	ho.allow_http = hub != NULL && strncasecmp(hub, "http:", 5) == 0;
+	if (session != NULL)
+		session_http_opts(session, o->ca, o->pin, &stop, &ho);
+	else {
+		/* No hub: absolute URLs only, https only. */
+		memset(&ho, 0, sizeof(ho));
+		ho.ca = o->ca;
+		ho.pin = o->pin;
+		ho.stop = &stop;
+	}
 	if ((c = http_client_new(hub, &ho, err)) == NULL)
 		return NULL;
 	if (token != NULL && http_client_set_token(c, token, err) == -1) {

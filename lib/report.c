@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "report.h"
+#include "session.h"
 #include "spool.h"
 
 #define ID_MAX		32	/* longest job id */
@@ -470,12 +471,7 @@ make_ready(struct report *rep, const struct record *session, long long now,
 	    record_get_num(session, "max_artifact", 1, LLONG_MAX,
 	    &rep->max_artifact, err) == -1)
 		return -1;
-	memset(&ho, 0, sizeof(ho));
-	/* bb-connect's --ca and --pin travel in the session record. */
-	ho.ca = rep->o.ca ? rep->o.ca : record_get(session, "ca");
-	ho.pin = rep->o.pin ? rep->o.pin : record_get(session, "pin");
-	ho.allow_http = strncasecmp(hub, "http://", 7) == 0;
-	ho.stop = rep->o.stop;
+	session_http_opts(session, rep->o.ca, rep->o.pin, rep->o.stop, &ho);
 	for (i = 0; i < REPORT_LANES; i++) {
 		if ((rep->lane[i].c = http_client_new(hub, &ho, err)) ==
 		    NULL ||

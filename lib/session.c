@@ -559,6 +559,19 @@ out:
 	return rv;
 }
 
+void
+session_http_opts(const struct record *session, const char *ca,
+    const char *pin, volatile sig_atomic_t *stop, struct http_opts *o)
+{
+	const char *hub = record_get(session, "hub");
+
+	memset(o, 0, sizeof(*o));
+	o->ca = ca != NULL ? ca : record_get(session, "ca");
+	o->pin = pin != NULL ? pin : record_get(session, "pin");
+	o->allow_http = hub != NULL && strncasecmp(hub, "http://", 7) == 0;
+	o->stop = stop;
+}
+
 struct http_client *
 session_client(const struct session *s, volatile sig_atomic_t *stop,
     struct bb_error *err)

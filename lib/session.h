@@ -169,6 +169,16 @@ int	session_hello(struct http_client *, const char *name,
 	    struct record *answer, struct bb_error *);
 
 /*
+ * Fills o (zeroed first) with what a client for the hub of the session
+ * record needs: the session's ca and pin (as bb-connect(1) was given
+ * them) unless ca or pin, a stage's own --ca and --pin, replace them;
+ * plain http only when the hub is an http URL; stop.  The strings point
+ * into session and ca and pin; http_client_new copies them.
+ */
+void	session_http_opts(const struct record *, const char *ca,
+	    const char *pin, volatile sig_atomic_t *stop, struct http_opts *);
+
+/*
  * Returns a new client for the session's hub, with its CA, pin and
  * token, whose transfers end when *stop is set (stop may be NULL).  A
  * plain http hub is allowed: bb-connect(1) allowed it.  NULL with err

@@ -247,5 +247,30 @@ main(void)
 	(void)snprintf(path, sizeof(path), "rm -rf %s", dir);
 	if (system(path) != 0)
 		tap_diag("rm failed");
+	{
+		struct http_opts ho;
+		struct record sr;
+		struct bb_error e2;
+		volatile sig_atomic_t stop = 0;
+
+		record_init(&sr);
+		(void)record_start(&sr, "session", &e2);
+		(void)record_set(&sr, "hub", "http://127.0.0.1:1", &e2);
+		(void)record_set(&sr, "ca", "/etc/bb/ca.pem", &e2);
+		(void)record_set(&sr, "pin", "sha256//AAAA", &e2);
+		session_http_opts(&sr, NULL, NULL, &stop, &ho);
+		ok(ho.ca != NULL && strcmp(ho.ca, "/etc/bb/ca.pem") == 0 &&
+		    ho.pin != NULL && strcmp(ho.pin, "sha256//AAAA") == 0 &&
+		    ho.allow_http && ho.stop == &stop,
+		    "session_http_opts: the session's ca, pin, http");
+		session_http_opts(&sr, "/my/ca", "sha256//BBBB", NULL, &ho);
+		ok(strcmp(ho.ca, "/my/ca") == 0 &&
+		    strcmp(ho.pin, "sha256//BBBB") == 0,
+		    "session_http_opts: a stage's own --ca and --pin win");
+		(void)record_set(&sr, "hub", "https://h", &e2);
+		session_http_opts(&sr, NULL, NULL, NULL, &ho);
+		ok(!ho.allow_http, "session_http_opts: https hub, no plain http");
+		record_free(&sr);
+	}
 	return tap_done();
 }
