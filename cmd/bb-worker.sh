@@ -115,15 +115,25 @@ quote_args() {
 	printf '%s' "$_q"
 }
 
-# connect FILE: says hello and keeps the session record in FILE.  Tries
-# again with a growing delay until the hub answers; a refused secret is
-# final.
+# connect FILE: says hello and keeps the session record in FILE.
+# bb-connect retries with backoff itself; this tries again after what it
+# gives up on (an answer it cannot read, say).  A refused secret is
+# final.  bb-connect's pid is in wait.pid beside FILE, so that a graceful
+# stop ends it while the hub is away.
 connect() {
 	_delay=1
+	_wp=${1%/*}/wait.pid
 	while :; do
 		stopping && return $EX_TEMPFAIL
-		eval "bb-connect $CONNECT_ARGS" > "$1.tmp"
+		(eval "exec bb-connect $CONNECT_ARGS") > "$1.tmp" &
+		echo $! > "$_wp"
+		wait $!
 		_rc=$?
+		rm -f "$_wp"
+		if [ "$_rc" != 0 ] && stopping; then
+			rm -f "$1.tmp"
+			return $EX_TEMPFAIL
+		fi
 		case $_rc in
 		0)	mv "$1.tmp" "$1"; return 0 ;;
 		"$EX_NOPERM")
@@ -253,7 +263,10 @@ slot() {
 		if [ ! -s "$_session" ]; then
 			connect "$_session"
 			_rc=$?
-			[ "$_rc" = 0 ] || exit "$_rc"
+			if [ "$_rc" != 0 ]; then
+				stopping && exit 0	# a stop asked for
+				exit "$_rc"
+			fi
 		fi
 		# A job this slot could not deliver is tried again before the
 		# next claim (a spool in use elsewhere is left alone).
@@ -268,10 +281,10 @@ slot() {
 		[ -z "$CAPS" ] || set -- "$@" -c "$CAPS"
 		[ "$ONCE" = 0 ] || set -- "$@" --once
 		bb-claim "$@" < "$_session" > "$_d/job" &
-		echo $! > "$_d/claim.pid"
+		echo $! > "$_d/wait.pid"
 		wait $!
 		_rc=$?
-		rm -f "$_d/claim.pid"
+		rm -f "$_d/wait.pid"
 		case $_rc in
 		0)	_delay=1
 			run_job "$_d"
@@ -306,10 +319,11 @@ resend() {
 	rm -f "$RUNDIR/resend.session"
 }
 
-# signal_all FILE-NAME SIGNAL: signals each slot's process named in FILE.
+# signal_all FILE-NAME SIGNAL: signals the process named in each slot's
+# FILE, and in the supervisor's own.
 signal_all() {
 	# Its own variable: it runs in traps, inside other functions' loops.
-	for _sig_f in "$RUNDIR"/slot*/"$1"; do
+	for _sig_f in "$RUNDIR"/slot*/"$1" "$RUNDIR/$1"; do
 		[ -s "$_sig_f" ] || continue
 		kill "-$2" "$(cat "$_sig_f")" 2>/dev/null || :
 	done
@@ -322,13 +336,13 @@ on_term() {
 	fi
 	log "stopping: no new jobs; waiting for the running ones to finish"
 	: > "$RUNDIR/stop"
-	signal_all claim.pid TERM
+	signal_all wait.pid TERM
 }
 
 on_int() {
 	log "cancelling the running jobs"
 	: > "$RUNDIR/stop"
-	signal_all claim.pid TERM
+	signal_all wait.pid TERM
 	signal_all run.pid TERM
 }
 

@@ -89,4 +89,14 @@ worker_set w4 "HUB=http://127.0.0.1:$("$BB_BUILD/tests/tools/freeport")" \
 run bb-worker once "$T/w4"
 is "$rc" 75 "a hub that does not answer: once exits 75"
 like "$err" "cannot reach the hub" "and says so"
+
+# SIGTERM stops a worker that is still trying to reach its hub.
+worker_start w4
+wait_for 20 grep -q "trying again" "$T/w4.log"
+ok $? "bb-worker run keeps trying to reach the hub"
+kill -TERM "$WORKER_PID"
+wait_for 10 sh -c "! kill -0 $WORKER_PID 2>/dev/null"
+ok $? "SIGTERM stops it at once, hub or no hub"
+wait "$WORKER_PID"
+is "$?" 0 "with status 0"
 done_testing
