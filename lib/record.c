@@ -284,9 +284,12 @@ record_get_num(const struct record *r, const char *key, long long min,
 		    key);
 		return -1;
 	}
-	n = strlen(v) == len ? strtonum(v, min, max, &errstr) : 0;
-	if (strlen(v) != len)
+	/* A NUL inside the value would hide what follows it from strtonum. */
+	if (strlen(v) != len) {
+		n = 0;
 		errstr = "invalid";
+	} else
+		n = strtonum(v, min, max, &errstr);
 	if (errstr != NULL) {
 		excerpt(vis, sizeof(vis), v, len);
 		bb_error_set(err, EX_DATAERR, "%s record: %s=\"%s\" is %s",
