@@ -9,8 +9,10 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install the Debian packages bb needs (root), or say how
 #
-# Sources are found by their place: lib/*.c make libbb.a, cmd/bb-*.c make
-# commands, cmd/bb-*.sh make shell commands, tests/unit/*.c make unit tests,
+# Sources are found by their place: lib/*.c and lib/*/*.c make libbb.a
+# (lib/ what every side shares, lib/worker/ the pipeline stages,
+# lib/release/ signing and packing, lib/hub/ the reference hub), cmd/bb-*.c
+# make commands, cmd/bb-*.sh make shell commands, tests/unit/*.c make unit tests,
 # tests/fuzz/*.c make fuzz targets.  Adding a file needs no edit here.
 
 PREFIX ?=	/usr/local
@@ -36,7 +38,7 @@ WARN =		-Wall -Wextra -Wformat=2 -Wno-format-nonliteral -Werror
 HARDEN =	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS ?=	-O2 -g
 BB_CFLAGS =	-std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS $(WARN) $(HARDEN) \
-		-Ilib $(PKG_CFLAGS) -DBB_VERSION='"$(VERSION)"' \
+		$(LIB_INC) $(PKG_CFLAGS) -DBB_VERSION='"$(VERSION)"' \
 		-DBB_HUB_URL='"$(HUB_URL)"'
 BB_LDFLAGS =	-pie -Wl,-z,relro,-z,now
 ifeq ($(SAN),1)
@@ -46,7 +48,10 @@ BB_LDFLAGS +=	-fsanitize=address,undefined
 endif
 LIBS =		$(PKG_LIBS) -lm -lpthread
 
-LIB_SRC :=	$(sort $(wildcard lib/*.c))
+LIB_DIRS :=	lib lib/worker lib/release lib/hub
+LIB_INC :=	$(LIB_DIRS:%=-I%)
+LIB_HDR :=	$(wildcard $(LIB_DIRS:%=%/*.h))
+LIB_SRC :=	$(sort $(wildcard $(LIB_DIRS:%=%/*.c)))
 LIB_OBJ :=	$(LIB_SRC:%.c=$(O)/%.o)
 CMD_C :=	$(sort $(wildcard cmd/bb-*.c))
 CMD_SH :=	$(sort $(wildcard cmd/bb-*.sh))
@@ -72,11 +77,11 @@ SBIN_CMDS =	bb-hub
 
 all: $(CMDS) $(UNITS) $(TOOLS)
 
-$(O)/lib/%.o: lib/%.c lib/*.h Makefile
+$(O)/lib/%.o: lib/%.c $(LIB_HDR) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(BB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(O)/cmd/%.o: cmd/%.c lib/*.h Makefile
+$(O)/cmd/%.o: cmd/%.c $(LIB_HDR) Makefile
 	@mkdir -p $(@D)
 	$(CC) $(BB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -150,13 +155,13 @@ bench: deps
 	$(MAKE) O=build all $(BENCHES:$(O)/%=build/%)
 	BB_BUILD=$(CURDIR)/build sh mk/bench.sh $(CURDIR)/build/bin
 
-FUZZ_CFLAGS =	-std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS -g -O1 -Ilib \
+FUZZ_CFLAGS =	-std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS -g -O1 $(LIB_INC) \
 		$(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined
 FUZZ_TIME ?=	60
 
 fuzz-build: $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) lib/*.h
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -DBB_VERSION='"fuzz"' -DBB_HUB_URL='"x"' \
 	    -o $@ $< $(LIB_SRC) $(LIBS)

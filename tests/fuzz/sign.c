@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: the parsers of signify and minisign signatures and
- * keys (lib/sign.c) take any bytes without crashing.
+ * keys (lib/release/sign.c) take any bytes without crashing.
  */
 #include <stddef.h>
 #include <stdint.h>

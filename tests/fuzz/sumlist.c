@@ -1,4 +1,4 @@
-/* libFuzzer target: checksum lists (lib/sumlist.c) of any bytes. */
+/* libFuzzer target: checksum lists (lib/release/sumlist.c) of any bytes. */
 #include <stddef.h>
 #include <stdint.h>
 

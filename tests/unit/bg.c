@@ -1,4 +1,4 @@
-/* Unit tests of lib/bg.c. */
+/* Unit tests of lib/worker/bg.c. */
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>

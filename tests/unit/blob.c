@@ -1,4 +1,4 @@
-/* Unit tests of lib/blob.c: the content-addressed store. */
+/* Unit tests of lib/hub/blob.c: the content-addressed store. */
 #include <sys/stat.h>
 
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-/* Unit tests of lib/caps.c. */
+/* Unit tests of lib/worker/caps.c. */
 #include <string.h>
 #include <sysexits.h>
 

@@ -1,4 +1,4 @@
-/* Unit tests of lib/claim.c: claim answers and the take-or-decline rule. */
+/* Unit tests of lib/worker/claim.c: claim answers and the take-or-decline rule. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests of lib/cms.c: a CA, a signer certificate and PKCS#12 files
+ * Unit tests of lib/release/cms.c: a CA, a signer certificate and PKCS#12 files
  * are made with openssl(1) at test time.
  */
 #include <fcntl.h>

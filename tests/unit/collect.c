@@ -1,4 +1,4 @@
-/* Unit tests of lib/collect.c: artifact globs confined to the work tree. */
+/* Unit tests of lib/worker/collect.c: artifact globs confined to the work tree. */
 #include <sys/stat.h>
 
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-/* Unit tests of lib/disk.c. */
+/* Unit tests of lib/worker/disk.c. */
 #include <stdint.h>
 #include <string.h>
 #include <sysexits.h>

@@ -1,4 +1,4 @@
-/* Unit tests of lib/emit.c: bb-run's records, and its text for people. */
+/* Unit tests of lib/worker/emit.c: bb-run's records, and its text for people. */
 #include <sys/wait.h>
 
 #include <errno.h>

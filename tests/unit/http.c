@@ -1,5 +1,5 @@
 /*
- * Unit tests of lib/http.c: URL normalisation and resolution, origins,
+ * Unit tests of lib/worker/http.c: URL normalisation and resolution, origins,
  * status codes, backoff, credentials checks, and exchanges with a one-shot
  * server on the loopback that answers what the test says and keeps the
  * request it got.

@@ -1,4 +1,4 @@
-/* Unit tests of lib/hubauth.c: tokens and secret hashes. */
+/* Unit tests of lib/hub/hubauth.c: tokens and secret hashes. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* Unit tests of lib/hubdb.c: jobs, leases, fencing, events, finish. */
+/* Unit tests of lib/hub/hubdb.c: jobs, leases, fencing, events, finish. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests of lib/hubpage.c: escaping and the pages. */
+/* Unit tests of lib/hub/hubpage.c: escaping and the pages. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

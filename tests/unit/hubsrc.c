@@ -1,4 +1,4 @@
-/* Unit tests of lib/hubsrc.c: packing a source directory the same way. */
+/* Unit tests of lib/hub/hubsrc.c: packing a source directory the same way. */
 #include <sys/stat.h>
 #include <sys/time.h>
 

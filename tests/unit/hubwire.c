@@ -1,4 +1,4 @@
-/* Unit tests of lib/hubwire.c: Content-Digest and names in paths. */
+/* Unit tests of lib/hub/hubwire.c: Content-Digest and names in paths. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* Unit tests of lib/job.c: input, environment, steps and their results. */
+/* Unit tests of lib/worker/job.c: input, environment, steps and their results. */
 #include <sys/stat.h>
 
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-/* Unit tests of lib/mask.c: secrets masked in a stream, split or whole. */
+/* Unit tests of lib/worker/mask.c: secrets masked in a stream, split or whole. */
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>

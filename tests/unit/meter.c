@@ -1,4 +1,4 @@
-/* Unit tests of lib/meter.c. */
+/* Unit tests of lib/release/meter.c. */
 #include "meter.h"
 #include "tap.h"
 

@@ -1,4 +1,4 @@
-/* Unit tests of lib/pack.c: formats, paths, archives read back. */
+/* Unit tests of lib/release/pack.c: formats, paths, archives read back. */
 #include <sys/stat.h>
 
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-/* Unit tests of lib/packjob.c: what is held, passed, and named. */
+/* Unit tests of lib/release/packjob.c: what is held, passed, and named. */
 #include <sys/utsname.h>
 
 #include <ctype.h>

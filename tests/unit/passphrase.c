@@ -1,4 +1,4 @@
-/* Unit tests of lib/passphrase.c: files and descriptors. */
+/* Unit tests of lib/release/passphrase.c: files and descriptors. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Unit tests of lib/pretty.c: bytes made safe for a terminal. */
+/* Unit tests of lib/worker/pretty.c: bytes made safe for a terminal. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests of lib/probe.c. */
+/* Unit tests of lib/worker/probe.c. */
 #include <sys/stat.h>
 
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests of lib/report.c: ranges, names, and the state machine driven
+ * Unit tests of lib/worker/report.c: ranges, names, and the state machine driven
  * by hand, with the hub's answers made up (no network but a refused
  * connection to port 1).
  */

@@ -1,4 +1,4 @@
-/* Unit tests of lib/run.c: one step, its output, its end, its leftovers. */
+/* Unit tests of lib/worker/run.c: one step, its output, its end, its leftovers. */
 #include <sys/stat.h>
 #include <sys/wait.h>
 

@@ -1,4 +1,4 @@
-/* Unit tests of lib/session.c (all but the exchange with a hub). */
+/* Unit tests of lib/worker/session.c (all but the exchange with a hub). */
 #include <sys/stat.h>
 
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-/* Unit tests of lib/sign.c: signify and minisign keys and signatures. */
+/* Unit tests of lib/release/sign.c: signify and minisign keys and signatures. */
 #include <sys/stat.h>
 
 #include <fcntl.h>

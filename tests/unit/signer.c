@@ -1,4 +1,4 @@
-/* Unit tests of lib/signer.c: files, lists and a job's records. */
+/* Unit tests of lib/release/signer.c: files, lists and a job's records. */
 #include <sys/stat.h>
 
 #include <fcntl.h>

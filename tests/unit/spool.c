@@ -1,4 +1,4 @@
-/* Unit tests of lib/spool.c. */
+/* Unit tests of lib/worker/spool.c. */
 #include <sys/stat.h>
 
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-/* Unit tests of lib/sumlist.c: BSD and GNU checksum lists. */
+/* Unit tests of lib/release/sumlist.c: BSD and GNU checksum lists. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Unit tests of lib/template.c. */
+/* Unit tests of lib/release/template.c. */
 #include <string.h>
 #include <sysexits.h>
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests of lib/unpack.c: sizes, job records, tree removal, and
+ * Unit tests of lib/worker/unpack.c: sizes, job records, tree removal, and
  * unpack_fd on small archives written here (the hostile corpus is in
  * tests/cmd/bb-unpack.t).
  */

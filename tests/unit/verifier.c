@@ -1,4 +1,4 @@
-/* Unit tests of lib/verifier.c: files and signed lists. */
+/* Unit tests of lib/release/verifier.c: files and signed lists. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /*
  * A hub directory, as bb-hub(8) describes it:
  *
- *	DIR/hub.db		the state (lib/hubdb.h), mode 0600
- *	DIR/blobs/		sources and artifacts (lib/blob.h)
+ *	DIR/hub.db		the state (lib/hub/hubdb.h), mode 0600
+ *	DIR/blobs/		sources and artifacts (lib/hub/blob.h)
  *	DIR/admin.token		the admin API's token, mode 0600
  *
  * and what both the admin commands and the admin API do with it.
@@ -55,7 +55,7 @@ int	hub_add_worker(struct hub_dir *, const char *, char *,
 	    struct bb_error *);
 
 /*
- * Puts a source into the blob store: a directory is packed (lib/hubsrc.h),
+ * Puts a source into the blob store: a directory is packed (lib/hub/hubsrc.h),
  * anything else is copied as it is.  Puts its digest in hex and its size
  * in *size.  Returns 0 or -1.
  */

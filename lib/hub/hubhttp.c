@@ -362,7 +362,7 @@ fail_internal(struct req *r, const struct bb_error *err)
 	fail(r, 500, "internal", "%s", err->msg);
 }
 
-/* Answers a lease outcome of lib/hubdb.h that is not HUB_OK. */
+/* Answers a lease outcome of lib/hub/hubdb.h that is not HUB_OK. */
 static void
 fail_outcome(struct req *r, int rv, const struct bb_error *err)
 {
@@ -889,7 +889,7 @@ unpark(struct req *r, struct MHD_Response *resp, unsigned int status)
 
 /*
  * Claims a job for r (only job only if > 0) and readies its answer in
- * r->resp.  Returns a lib/hubdb.h outcome.
+ * r->resp.  Returns a lib/hub/hubdb.h outcome.
  */
 static int
 try_claim(struct req *r, long long only)

@@ -1,6 +1,6 @@
 /*
  * The work of bb-report(1) for one job: records numbered (seq=), written
- * to the spool (lib/spool.h) before they are sent, sent to the hub in
+ * to the spool (lib/worker/spool.h) before they are sent, sent to the hub in
  * batches of events, artifact and signature files uploaded with their
  * digest, and the job finished with the log digest once everything is
  * acknowledged; a finish refused with 412 has the missing records sent
@@ -10,7 +10,7 @@
  * report_input and report_eof feed it; report_next hands out the next
  * call of a lane (one call at a time per lane, each lane with its own
  * HTTP connection), which the loop runs with report_exec in a thread of
- * its choosing (lib/bg.h) and gives back with report_done.  Everything
+ * its choosing (lib/worker/bg.h) and gives back with report_done.  Everything
  * but report_exec runs in the loop's thread.
  */
 #ifndef BB_REPORT_H

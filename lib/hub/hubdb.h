@@ -70,7 +70,7 @@ int	hubdb_caps_match(const char *, const char *);
 
 /*
  * Workers.  A name follows recipe_valid_name and is at most
- * HUBDB_NAME_MAX bytes; secret is the kept hash (lib/hubauth.h).
+ * HUBDB_NAME_MAX bytes; secret is the kept hash (lib/hub/hubauth.h).
  */
 int	hubdb_worker_add(struct hubdb *, const char *, const char *,
 	    long long, struct bb_error *);
