@@ -8,6 +8,9 @@
  * Times are milliseconds since the epoch, given by the caller.  Calls
  * return -1 when the database fails (err set), else HUB_OK or another
  * HUB_* outcome, with a message for people in err.
+ *
+ * The calls are in lib/hub/hubdb*.c, one concern a file, which share
+ * lib/hub/hubdb_impl.h.
  */
 #ifndef BB_HUBDB_H
 #define BB_HUBDB_H

@@ -1,0 +1,148 @@
+/*
+ * What the files of the hub's database (lib/hub/hubdb*.c) share and
+ * nothing else includes: the connection, its cache of prepared
+ * statements, the helpers that bind, step and end transactions, the
+ * making of records from rows and the checks of a lease.  The rest of
+ * the hub uses lib/hub/hubdb.h only.
+ *
+ *	hubdb.c			opening, schema, statements, transactions
+ *	hubdb_worker.c		workers and their sessions
+ *	hubdb_job.c		jobs: the queue, claims, leases, expiry
+ *	hubdb_log.c		the records of an attempt, finish, the log
+ *	hubdb_artifact.c	artifacts of an attempt
+ *	hubdb_show.c		jobs and workers as records for people
+ *
+ * Unless said otherwise a helper returns -1 with err set when the
+ * database fails.
+ */
+#ifndef BB_HUBDB_IMPL_H
+#define BB_HUBDB_IMPL_H
+
+#include <sqlite3.h>
+
+#include "error.h"
+#include "hubdb.h"
+#include "record.h"
+
+#define HUBDB_STMT_MAX	64
+
+struct hubdb_stmt_cache {
+	const char	*sql;
+	sqlite3_stmt	*st;
+};
+
+struct hubdb {
+	sqlite3			*db;
+	char			*path;
+	long long		 version;	/* PRAGMA data_version */
+	int			 batch;		/* in hubdb_batch */
+	struct hubdb_stmt_cache	 stmts[HUBDB_STMT_MAX];
+	size_t			 nstmts;
+};
+
+/* Statements (hubdb.c) */
+
+/*
+ * Returns the cached statement for sql, reset, or NULL.  The cache is
+ * keyed by the pointer: sql must be a string literal.
+ */
+sqlite3_stmt	*hubdb_stmt(struct hubdb *, const char *, struct bb_error *);
+
+/*
+ * Returns the cached statement for sql (a string literal) with its
+ * parameters bound, one per letter of types: 'i' a long long, 't' a C
+ * string or NULL, 'b' a blob (a pointer, then its size_t length), 's' a
+ * text of a given length (the same).  The values are copied.  Returns
+ * NULL on failure.
+ */
+sqlite3_stmt	*hubdb_stmtf(struct hubdb *, struct bb_error *, const char *,
+		    const char *, ...);
+
+/* As hubdb_stmtf, then runs the statement, which returns no row.  0 or -1. */
+int		 hubdb_runf(struct hubdb *, struct bb_error *, const char *,
+		    const char *, ...);
+
+/* As hubdb_stmtf, then tells whether the query has a row: 1, 0 or -1. */
+int		 hubdb_exists(struct hubdb *, struct bb_error *, const char *,
+		    const char *, ...);
+
+/* Steps a statement that returns no row, and resets it.  0 or -1. */
+int		 hubdb_run(struct hubdb *, sqlite3_stmt *, struct bb_error *);
+
+/*
+ * Steps once: 1 with a row (the caller resets the statement when it is
+ * done with the row), 0 without, -1 on failure.
+ */
+int		 hubdb_row(struct hubdb *, sqlite3_stmt *, struct bb_error *);
+
+/* Returns column i of the row as a C string, or NULL. */
+const char	*hubdb_text(sqlite3_stmt *, int);
+
+/* Transactions (hubdb.c) */
+
+/*
+ * Starts a change: a transaction of its own (BEGIN IMMEDIATE), or inside
+ * a batch (hubdb_batch) a savepoint of the batch's transaction.
+ */
+int		 hubdb_begin(struct hubdb *, struct bb_error *);
+
+/*
+ * Ends a change: commits when rv is not -1, else rolls back.  Returns
+ * rv, or -1 when the commit fails.
+ */
+int		 hubdb_end(struct hubdb *, int, struct bb_error *);
+
+/* Resets every statement and rolls back the change under way. */
+void		 hubdb_rollback(struct hubdb *);
+
+/* Rows as records (hubdb_show.c) */
+
+/*
+ * Makes r a record of type from the first ncols columns of st's row: a
+ * key per column that is not NULL, named as the column; a column named
+ * info holds a worker's info records, of which some are kept as
+ * info.NAME keys.
+ */
+void		 hubdb_row_record(struct record *, const char *,
+		    sqlite3_stmt *, int);
+
+/* Calls fn with r; returns 0, or -1 (EX_IOERR "write") if fn fails. */
+int		 hubdb_emit(int (*)(void *, const struct record *), void *,
+		    const struct record *, struct bb_error *);
+
+/* Calls fn with a record of type per row of st.  Returns 0 or -1. */
+int		 hubdb_emit_rows(struct hubdb *, sqlite3_stmt *, const char *,
+		    int (*)(void *, const struct record *), void *,
+		    struct bb_error *);
+
+/* Leases (hubdb_job.c); each inside a change (hubdb_begin) */
+
+/*
+ * Checks lease and worker against job id.  Puts the job's attempt in *n.
+ * Returns HUB_OK, HUB_NOTFOUND, HUB_CANCELLED, HUB_STALE, HUB_FINISHED
+ * (each with a message in err) or -1.
+ */
+int		 hubdb_check_lease(struct hubdb *, long long, const char *,
+		    const char *, long long *, struct bb_error *);
+
+/* Moves the lease end of running job id to until.  0 or -1. */
+int		 hubdb_renew(struct hubdb *, long long, long long,
+		    struct bb_error *);
+
+/*
+ * Puts running job id back in the queue; its attempt ended now in the
+ * way how ("expired", "declined", "removed").  0 or -1.
+ */
+int		 hubdb_requeue(struct hubdb *, long long, const char *,
+		    long long, struct bb_error *);
+
+/*
+ * Tells whether the attempt of job id under lease is the worker's and
+ * ended in the way how: 1 or 0, -1 on failure.  When result is not NULL
+ * (16 bytes) and it did, puts the attempt's result there and returns the
+ * attempt's number instead of 1.
+ */
+int		 hubdb_attempt_how(struct hubdb *, long long, const char *,
+		    const char *, const char *, char *, struct bb_error *);
+
+#endif
