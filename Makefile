@@ -57,6 +57,7 @@ CMD_C :=	$(sort $(wildcard cmd/bb-*.c))
 CMD_SH :=	$(sort $(wildcard cmd/bb-*.sh))
 CMDS :=		$(CMD_C:cmd/%.c=$(O)/bin/%) $(CMD_SH:cmd/%.sh=$(O)/bin/%)
 UNIT_SRC :=	$(sort $(wildcard tests/unit/*.c))
+UNIT_HDR :=	$(wildcard tests/unit/*.h)
 UNITS :=	$(UNIT_SRC:%.c=$(O)/%)
 TOOL_SRC :=	$(sort $(wildcard tests/tools/*.c))
 TOOLS :=	$(TOOL_SRC:%.c=$(O)/%)
@@ -99,7 +100,7 @@ $(O)/bin/%: cmd/%.sh Makefile
 	chmod 755 $@.tmp
 	mv $@.tmp $@
 
-$(O)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(O)/libbb.a
+$(O)/tests/unit/%: tests/unit/%.c $(UNIT_HDR) $(O)/libbb.a
 	@mkdir -p $(@D)
 	$(CC) $(BB_CFLAGS) $(CFLAGS) -Itests/unit $(BB_LDFLAGS) $(LDFLAGS) \
 	    -o $@ $< $(O)/libbb.a $(LIBS)
