@@ -100,8 +100,8 @@ hubdb_source(struct hubdb *h, long long id, char *hex, off_t *size,
 	sqlite3_stmt *st;
 	int r;
 
-	if ((st = hubdb_stmt(h, "SELECT source, size FROM jobs WHERE id=?",
-	    err)) == NULL || (r = hubdb_row(h, st, err)) == -1)
+	if ((st = hubdb_stmtf(h, err, "SELECT source, size FROM jobs WHERE "
+	    "id=?", "i", id)) == NULL || (r = hubdb_row(h, st, err)) == -1)
 		return -1;
 	if (r == 0) {
 		bb_error_set(err, EX_DATAERR, "no job %lld", id);

@@ -140,6 +140,9 @@ is "$body" "$(cat "$T/ev1" "$T/ev4" "$T/ev5")" "the admin API gives the same log
 curl -sS -o "$T/got" -H "$AD" "$HUB_URL/v1/admin/jobs/$J/artifacts/hello%20world.txt"
 cmp -s "$T/got" "$T/bin"
 ok $? "the admin API gives the artifact back"
+curl -sS -o "$T/got" -H "$AD" "$HUB_URL/v1/admin/jobs/$J/source"
+cmp -s "$T/got" "$T/src.tgz"
+ok $? "the admin API gives the job's source back"
 hub_req GET "/v1/admin/jobs/$J" -H "$AD"
 like "$body" "^attempt n=1 worker=w1 started=[0-9]* ended=[0-9]* end=finished result=success records=6$" \
     "show: the attempt"

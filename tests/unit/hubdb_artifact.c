@@ -1,6 +1,7 @@
 /*
  * Unit tests of lib/hub/hubdb_artifact.c: artifacts recorded under a
- * lease, each name once with one digest, and found again by attempt.
+ * lease, each name once with one digest, found again by attempt; a
+ * job's source.
  */
 #include <stdio.h>
 #include <string.h>
@@ -64,6 +65,14 @@ main(void)
 	    "job 1 has no artifact \"b.bin\"") == 0, "  %s", err.msg);
 	is_int(hubdb_artifact_find(h, 99, "a.bin", 0, hex, &size, &err),
 	    HUB_NOTFOUND, "no job 99");
+
+	/* The job's source, for an admin download. */
+	ok(hubdb_source(h, j3, hex, &size, &err) == HUB_OK &&
+	    strcmp(hex, "ab") == 0 && size == 10, "the job's source");
+	is_int(hubdb_source(h, 99, hex, &size, &err), HUB_NOTFOUND,
+	    "no job 99");
+	ok(err.code == EX_DATAERR && strcmp(err.msg, "no job 99") == 0,
+	    "  %s", err.msg);
 
 	/* After the job, no more artifacts. */
 	is_int(hubdb_cancel(h, j3, 51000, &err), HUB_OK, "cancel");
