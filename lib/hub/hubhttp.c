@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
-#include <openssl/evp.h>
 
 #include "file.h"
 #include "hub.h"
@@ -599,7 +598,10 @@ auth_session(struct req *r)
 		    "first");
 		return -1;
 	}
-	hubauth_token_hash(t, strlen(t), hash);
+	if (hubauth_token_hash(t, strlen(t), hash) == -1) {
+		fail(r, 500, "internal", "out of memory");
+		return -1;
+	}
 	rv = hubdb_session(s->hd->db, hash, hub_now(), HUB_SESSION_IDLE,
 	    &sess, &err);
 	if (rv == -1) {
@@ -634,7 +636,7 @@ auth_basic(struct req *r)
 	char hash[HUBAUTH_HASH_MAX];
 	const char *stored = NULL;
 	char *user, *pass = NULL;
-	EVP_MD_CTX *ctx = NULL;
+	struct digest *d = NULL;
 	int rv = -1, x;
 
 	if ((user = MHD_basic_auth_get_username_password(r->c, &pass)) ==
@@ -654,17 +656,19 @@ auth_basic(struct req *r)
 			stored = hash;
 	}
 	/* A secret checked once is known by its SHA-256 since. */
-	if (stored != NULL && (ctx = EVP_MD_CTX_new()) != NULL &&
-	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(ctx, user, strlen(user) + 1) == 1 &&
-	    EVP_DigestUpdate(ctx, pass, strlen(pass) + 1) == 1 &&
-	    EVP_DigestUpdate(ctx, stored, strlen(stored)) == 1 &&
-	    EVP_DigestFinal_ex(ctx, key.key, NULL) == 1 &&
-	    RB_FIND(authoks, &s->authoks, &key) != NULL)
+	if (stored != NULL && (d = digest_new()) != NULL &&
+	    (digest_update(d, user, strlen(user) + 1) == -1 ||
+	    digest_update(d, pass, strlen(pass) + 1) == -1 ||
+	    digest_update(d, stored, strlen(stored)) == -1 ||
+	    digest_final(d, key.key) == -1)) {
+		digest_free(d);
+		d = NULL;
+	}
+	if (d != NULL && RB_FIND(authoks, &s->authoks, &key) != NULL)
 		x = 1;
 	else {
 		x = hubauth_secret_check(pass, strlen(pass), stored);
-		if (x && ctx != NULL && (ok = calloc(1, sizeof(*ok))) !=
+		if (x && d != NULL && (ok = calloc(1, sizeof(*ok))) !=
 		    NULL) {
 			if (s->nauthoks >= AUTH_CACHE_MAX) {
 				struct authok *e, *t;
@@ -690,7 +694,7 @@ auth_basic(struct req *r)
 	(void)strlcpy(r->worker, user, sizeof(r->worker));
 	rv = 0;
 out:
-	EVP_MD_CTX_free(ctx);
+	digest_free(d);
 	explicit_bzero(&key, sizeof(key));
 	explicit_bzero(hash, sizeof(hash));
 	if (pass != NULL) {
@@ -833,7 +837,10 @@ do_hello(struct req *r)
 	h.info = info->data;
 	h.infolen = info->len;
 	hubauth_random(token, HUBAUTH_TOKEN_LEN);
-	hubauth_token_hash(token, HUBAUTH_TOKEN_LEN, hash);
+	if (hubauth_token_hash(token, HUBAUTH_TOKEN_LEN, hash) == -1) {
+		fail(r, 500, "internal", "out of memory");
+		goto out;
+	}
 	rv = hubdb_hello(s->hd->db, r->worker, &h, hash, hub_now(), &err);
 	if (rv != HUB_OK) {
 		if (rv == HUB_NOTFOUND)
