@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub.h"
 #include "hubadmin.h"
 #include "hubclaim.h"
 #include "hubhttp.h"
@@ -35,10 +36,10 @@ const struct hubroute hubroute_table[] = {
 	/* The admin API (bb-protocol(7) ADMIN CALLS). */
 	{ "POST", "/v1/admin/sources", ADMIN, 0, 0,
 	    hubadmin_sources_start, hubadmin_sources },
-	{ "POST", "/v1/admin/jobs", ADMIN, HUB_SUBMIT_MAX, 0,
-	    NULL, hubadmin_submit },
 	{ "GET", "/v1/admin/jobs", ADMIN, 0, 0,
 	    NULL, hubadmin_jobs },
+	{ "POST", "/v1/admin/jobs", ADMIN, HUB_SUBMIT_MAX, 0,
+	    NULL, hubadmin_submit },
 	{ "GET", "/v1/admin/jobs/:id", ADMIN, 0, 0,
 	    NULL, hubadmin_job },
 	{ "GET", "/v1/admin/jobs/:id/log", ADMIN, 0, 0,
@@ -141,9 +142,13 @@ parse_id(const char *s, size_t len, long long *id)
 {
 	char b[32];
 	const char *errstr;
+	size_t i;
 
 	if (len == 0 || len >= sizeof(b))
 		return -1;
+	for (i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
 	memcpy(b, s, len);
 	b[len] = '\0';
 	*id = strtonum(b, 1, LLONG_MAX, &errstr);
@@ -172,8 +177,10 @@ take_params(const struct params *pp, struct hubroute_match *m)
 			    "control byte");
 		return 0;
 	}
-	if (m->name == NULL || strlen(m->name) != nlen)
-		return refuse(m, 404, "not-found", "no such endpoint");
+	if (m->name == NULL || nlen == 0 || strlen(m->name) != nlen)
+		return refuse(m, 404, "not-found", "no such worker");
+	if (!hub_valid_worker(m->name))
+		return refuse(m, 404, "not-found", "no worker %.64s", m->name);
 	return 0;
 }
 

@@ -7,10 +7,12 @@
  * methods, listed for an Allow header), or a bad path parameter.
  *
  * A pattern is literal bytes and parameters:
- *	:id		one path segment, a job id (1 to LLONG_MAX); else 404
+ *	:id		one path segment, a job id: decimal digits, 1 to
+ *			LLONG_MAX; else 404
  *	*artifact	the rest of the path, %-decoded, an artifact name
  *			(lib/hub/hubwire.h); else 400
- *	*worker		the rest of the path, %-decoded, without NUL; else 404
+ *	*worker		the rest of the path, %-decoded, a worker's name
+ *			(lib/hub/hub.h hub_valid_worker); else 404
  * Matching is byte for byte: no "." or ".." segments, empty segments or
  * trailing slashes are taken for anything but themselves, and the path
  * is not decoded before it is split (a %2F stays in its segment).  HEAD
