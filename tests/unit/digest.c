@@ -20,7 +20,7 @@ main(void)
 	struct buf *b;
 	struct stat st;
 	off_t size;
-	int dfd;
+	int dfd = -1;
 
 	d = digest_new();
 	ok(digest_final_hex(d, hex) == 0 && strcmp(hex, "e3b0c44298fc1c149af"
