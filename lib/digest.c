@@ -62,16 +62,34 @@ digest_tohex(const void *p, size_t len, char *dst)
 }
 
 int
+digest_final(struct digest *d, unsigned char *md)
+{
+	if (EVP_DigestFinal_ex(d->ctx, md, NULL) != 1 ||
+	    EVP_DigestInit_ex(d->ctx, EVP_sha256(), NULL) != 1) {
+		memset(md, 0, DIGEST_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+int
 digest_final_hex(struct digest *d, char *hex)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n;
+	unsigned char md[DIGEST_LEN];
 
-	if (EVP_DigestFinal_ex(d->ctx, md, &n) != 1 || n != DIGEST_LEN)
+	if (digest_final(d, md) == -1)
 		return -1;
-	digest_tohex(md, n, hex);
-	if (EVP_DigestInit_ex(d->ctx, EVP_sha256(), NULL) != 1)
+	digest_tohex(md, sizeof(md), hex);
+	return 0;
+}
+
+int
+digest_buf(const void *p, size_t len, unsigned char *md)
+{
+	if (EVP_Digest(p, len, md, NULL, EVP_sha256(), NULL) != 1) {
+		memset(md, 0, DIGEST_LEN);
 		return -1;
+	}
 	return 0;
 }
 

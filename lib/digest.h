@@ -22,8 +22,20 @@ struct digest	*digest_new(void);
 void		 digest_free(struct digest *);
 int		 digest_update(struct digest *, const void *, size_t);
 
+/*
+ * Finishes d into md (DIGEST_LEN bytes); d can be used again.  Returns 0,
+ * or -1 (out of memory) with md zeroed.
+ */
+int		 digest_final(struct digest *, unsigned char *);
+
 /* Finishes d into hex (DIGEST_HEXLEN + 1 bytes); d can be used again. */
 int		 digest_final_hex(struct digest *, char *);
+
+/*
+ * Puts the SHA-256 of len bytes at p in md (DIGEST_LEN bytes).  Returns
+ * 0, or -1 (out of memory) with md zeroed.
+ */
+int		 digest_buf(const void *, size_t, unsigned char *);
 
 /*
  * Hashes what is left of fd, reading in blocks (constant memory).  Puts

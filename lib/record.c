@@ -92,6 +92,14 @@ record_free(struct record *r)
 }
 
 void
+record_freezero(struct record *r)
+{
+	if (r->mem != NULL)
+		explicit_bzero(r->mem->data, r->mem->size);
+	record_free(r);
+}
+
+void
 record_clear(struct record *r)
 {
 	r->type[0] = '\0';

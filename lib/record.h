@@ -38,6 +38,9 @@ struct record {
 void	record_init(struct record *);
 void	record_free(struct record *);
 
+/* As record_free, wiping the keys and values first (a token, a secret). */
+void	record_freezero(struct record *);
+
 /* Empties r (no type, no fields) and keeps its memory. */
 void	record_clear(struct record *);
 

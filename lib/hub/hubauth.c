@@ -26,13 +26,17 @@ hubauth_random(char *out, size_t len)
 	explicit_bzero(b, sizeof(b));
 }
 
-void
+int
 hubauth_token_hash(const void *p, size_t len, char *hex)
 {
 	unsigned char md[DIGEST_LEN];
 
-	(void)EVP_Digest(p, len, md, NULL, EVP_sha256(), NULL);
+	if (digest_buf(p, len, md) == -1) {
+		hex[0] = '\0';
+		return -1;
+	}
 	digest_tohex(md, sizeof(md), hex);
+	return 0;
 }
 
 static int
@@ -138,7 +142,8 @@ hubauth_equal(const char *a, const char *b)
 {
 	unsigned char ha[DIGEST_LEN], hb[DIGEST_LEN];
 
-	(void)EVP_Digest(a, strlen(a), ha, NULL, EVP_sha256(), NULL);
-	(void)EVP_Digest(b, strlen(b), hb, NULL, EVP_sha256(), NULL);
+	if (digest_buf(a, strlen(a), ha) == -1 ||
+	    digest_buf(b, strlen(b), hb) == -1)
+		return 0;
 	return CRYPTO_memcmp(ha, hb, sizeof(ha)) == 0;
 }

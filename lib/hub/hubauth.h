@@ -22,8 +22,11 @@
 /* Puts a new random token in hex, with len bytes of hex, in out (len+1). */
 void	hubauth_random(char *, size_t);
 
-/* Puts the SHA-256 of len bytes of token, in hex, in hex. */
-void	hubauth_token_hash(const void *, size_t, char *);
+/*
+ * Puts the SHA-256 of len bytes of token, in hex, in hex (DIGEST_HEXLEN
+ * + 1 bytes).  Returns 0, or -1 (out of memory) with hex empty.
+ */
+int	hubauth_token_hash(const void *, size_t, char *);
 
 /*
  * Hashes a secret for keeping: "pbkdf2-sha256$ROUNDS$SALT$HASH".  Puts

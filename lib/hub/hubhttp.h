@@ -4,6 +4,9 @@
  * polls together with a timer; a claim that finds nothing is suspended
  * (parked, no thread, no timeout) until a job comes, its wait ends, its
  * client goes away, or the server stops.
+ *
+ * This is the server's outside, for cmd/bb-hub.c and tests; its modules
+ * share lib/hub/hubsrv.h, which draws the inside.
  */
 #ifndef BB_HUBHTTP_H
 #define BB_HUBHTTP_H
@@ -21,7 +24,8 @@
 
 struct hub_conf {
 	const char	*dir;		/* the hub directory */
-	const char	*listen;	/* [http://|https://]host:port */
+	const char	*listen;	/* [http://|https://]host:port, or
+					   NULL: hub_server_add_connection */
 	const char	*cert;		/* PEM files, for https */
 	const char	*key;
 	const char	*addr_file;	/* gets the URL once listening */
@@ -57,6 +61,22 @@ const char	*hub_server_url(const struct hub_server *);
 int	hub_server_run(struct hub_server *, volatile sig_atomic_t *,
 	    const sigset_t *, struct bb_error *);
 
+/*
+ * For tests and fuzzers, with conf->listen NULL (the server then listens
+ * nowhere and its URL is ""): serves fd, a connected stream socket, as if
+ * it had been accepted.  The server closes fd.  Returns 0 or -1.
+ */
+int	hub_server_add_connection(struct hub_server *, int,
+	    struct bb_error *);
+
+/*
+ * Does without waiting what hub_server_run does in one turn: stores the
+ * pending reports, hands out jobs, runs the timer, lets libmicrohttpd
+ * read and answer.  Returns the number of connections open.
+ */
+unsigned int	hub_server_step(struct hub_server *);
+
+/* Stops the server (resuming what is suspended) and frees it. */
 void	hub_server_free(struct hub_server *);
 
 #endif

@@ -20,7 +20,7 @@ main(void)
 	struct buf *b;
 	struct stat st;
 	off_t size;
-	int dfd;
+	int dfd = -1;
 
 	d = digest_new();
 	ok(digest_final_hex(d, hex) == 0 && strcmp(hex, "e3b0c44298fc1c149af"
@@ -30,6 +30,26 @@ main(void)
 	digest_final_hex(d, hex);
 	is_str(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f2"
 	    "0015ad", "sha256 of abc, context reusable");
+	{
+		unsigned char md[DIGEST_LEN], md2[DIGEST_LEN];
+		char h2[DIGEST_HEXLEN + 1];
+
+		ok(digest_buf("abc", 3, md) == 0, "digest_buf");
+		digest_tohex(md, sizeof(md), h2);
+		is_str(h2, hex, "digest_buf: sha256 of abc, raw");
+		ok(digest_buf("", 0, md) == 0, "digest_buf of nothing");
+		digest_tohex(md, sizeof(md), h2);
+		is_str(h2, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca4"
+		    "95991b7852b855", "digest_buf: sha256 of nothing");
+		digest_update(d, "a", 1);
+		digest_update(d, "bc", 2);
+		ok(digest_final(d, md2) == 0 && digest_buf("abc", 3, md) == 0 &&
+		    memcmp(md, md2, sizeof(md)) == 0,
+		    "digest_final in two updates is digest_buf of the whole");
+		ok(digest_final(d, md2) == 0 && digest_buf("", 0, md) == 0 &&
+		    memcmp(md, md2, sizeof(md)) == 0,
+		    "digest_final leaves the context new again");
+	}
 	digest_free(d);
 	ok(digest_valid_hex(hex), "valid hex");
 	ok(!digest_valid_hex("BA7816bf"), "short or upper-case hex refused");

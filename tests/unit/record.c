@@ -317,10 +317,31 @@ test_reader(void)
 	record_free(&r);
 }
 
+static void
+test_freezero(void)
+{
+	struct record r;
+
+	record_init(&r);
+	record_freezero(&r);
+	ok(r.mem == NULL && r.f == NULL && r.nf == 0,
+	    "record_freezero of an empty record");
+	ok(record_start(&r, "session", NULL) == 0 &&
+	    record_set(&r, "token", "0123456789abcdef", NULL) == 0,
+	    "a record with a token");
+	record_freezero(&r);
+	ok(r.mem == NULL && r.f == NULL && r.nf == 0 && r.type[0] == '\0',
+	    "record_freezero leaves it empty");
+	ok(record_start(&r, "x", NULL) == 0 && record_get(&r, "token") == NULL,
+	    "and usable again");
+	record_free(&r);
+}
+
 int
 main(void)
 {
 	test_parse();
+	test_freezero();
 	test_malformed();
 	test_build();
 	test_roundtrip();

@@ -1,0 +1,46 @@
+/*
+ * Claims and their long poll (bb-protocol(7) POST /v1/claim).  Every
+ * claim is parked: its connection is suspended (no thread, no timer of
+ * libmicrohttpd) in the server's list of waiters until a job is handed to
+ * it, its wait ends, its client goes away or the server stops.  The core
+ * (lib/hub/hubhttp.c) calls hubclaim_wake when jobs may be claimable,
+ * and the others from its timer and at its end.
+ *
+ * A parked request stays the core's: these functions resume it with its
+ * answer in r->resp, which the core sends and frees.
+ */
+#ifndef BB_HUBCLAIM_H
+#define BB_HUBCLAIM_H
+
+struct hub_server;
+struct hubreq;
+
+/* POST /v1/claim[?wait=SECONDS]: parks r and asks for a wake. */
+void	hubclaim_claim(struct hubreq *);
+
+/*
+ * Hands queued jobs to the parked claims that can take them, oldest job
+ * first, claims in the order they came, all in one transaction; then
+ * answers 204 to the claims whose wait is over.
+ */
+void	hubclaim_wake(struct hub_server *);
+
+/* Answers 204 to the parked claims whose wait ended by now (ms). */
+void	hubclaim_expire(struct hub_server *, long long);
+
+/* Answers 204 to the parked claims whose client went away. */
+void	hubclaim_sweep(struct hub_server *);
+
+/* Answers 503 to every parked claim: the server is stopping. */
+void	hubclaim_stop(struct hub_server *);
+
+/* Resumes every parked claim left, so that none stays suspended. */
+void	hubclaim_release(struct hub_server *);
+
+/*
+ * Forgets r when its request ends; a job handed to it that did not reach
+ * its client (delivered 0) goes back to the queue.
+ */
+void	hubclaim_done(struct hubreq *, int);
+
+#endif
