@@ -12,6 +12,10 @@
  * HTTP connection), which the loop runs with report_exec in a thread of
  * its choosing (lib/worker/bg.h) and gives back with report_done.  Everything
  * but report_exec runs in the loop's thread.
+ *
+ * The code is in three files (lib/worker/report_impl.h draws the inside):
+ * report.c, the state machine and its scheduler; report_spool.c, what it
+ * does with the spool; report_call.c, the HTTP calls to the hub.
  */
 #ifndef BB_REPORT_H
 #define BB_REPORT_H
