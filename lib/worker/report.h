@@ -88,7 +88,7 @@ struct report_call {
 	char		*name;
 	long long	 size;		/* -1: not known (a signature) */
 	char		 sha256[DIGEST_HEXLEN + 1];	/* or "" */
-	char		 hdr[128];	/* Content-Digest */
+	char		 hdr[DIGEST_HEADERLEN + 1];	/* Content-Digest */
 	const char	*headers[2];
 	volatile sig_atomic_t *stop;
 	/* The result. */

@@ -27,8 +27,6 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "report.h"
 #include "report_impl.h"
 #include "session.h"
@@ -394,26 +392,6 @@ open_beneath(int dirfd, const char *path, struct bb_error *err)
 	}
 	free(copy);
 	return fd;
-}
-
-/* Content-Digest: sha-256=:BASE64: from a hex digest. */
-static int
-digest_header(const char *hex, char *out, size_t size)
-{
-	unsigned char raw[DIGEST_LEN], b64[2 * DIGEST_LEN];
-	unsigned int v;
-	size_t i;
-
-	for (i = 0; i < DIGEST_LEN; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return -1;
-		raw[i] = (unsigned char)v;
-	}
-	(void)EVP_EncodeBlock(b64, raw, DIGEST_LEN);
-	if (snprintf(out, size, "Content-Digest: sha-256=:%s:", b64) >=
-	    (int)size)
-		return -1;
-	return 0;
 }
 
 static void
