@@ -171,10 +171,13 @@ int	report_parse_ranges(const char *, long long (**)[2], size_t *,
 	    struct bb_error *);
 
 /*
- * Percent-encodes s for a URL path segment (all but A-Z a-z 0-9 - . _ ~)
- * into out (size bytes).  Returns 0, or -1 if it does not fit.
+ * Puts the path of the artifact name of the job id in out (size bytes):
+ * /v1/jobs/ID/artifacts/NAME, NAME percent-encoded by curl_easy_escape(3)
+ * (every byte but A-Z a-z 0-9 - . _ ~ as %XX).  Returns 0, or -1 with err
+ * set (EX_SOFTWARE when it does not fit, EX_OSERR).
  */
-int	report_pct_encode(const char *, char *, size_t);
+int	report_artifact_url(const char *id, const char *name, char *,
+	    size_t, struct bb_error *);
 
 /* Returns 1 if s is a name the hub takes for an artifact, else 0. */
 int	report_valid_artifact_name(const char *);

@@ -27,6 +27,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "report.h"
 #include "report_impl.h"
 #include "session.h"
@@ -290,31 +292,22 @@ report_finish_call(struct report *rep, long long now)
 }
 
 int
-report_pct_encode(const char *s, char *out, size_t size)
+report_artifact_url(const char *id, const char *name, char *out,
+    size_t size, struct bb_error *err)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	unsigned char c;
-	size_t o = 0;
+	char *enc;
+	int n;
 
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~') {
-			if (o + 1 >= size)
-				return -1;
-			out[o++] = (char)c;
-		} else {
-			if (o + 3 >= size)
-				return -1;
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	if (o >= size)
+	if ((enc = curl_easy_escape(NULL, name, 0)) == NULL) {
+		bb_error_set(err, EX_OSERR, "artifact URL: out of memory");
 		return -1;
-	out[o] = '\0';
+	}
+	n = snprintf(out, size, "/v1/jobs/%s/artifacts/%s", id, enc);
+	curl_free(enc);
+	if (n < 0 || (size_t)n >= size) {
+		bb_error_set(err, EX_SOFTWARE, "URL too long");
+		return -1;
+	}
 	return 0;
 }
 
@@ -323,15 +316,12 @@ report_upload_call(struct report *rep, struct upload *u)
 {
 	struct lane *l = &rep->lane[REPORT_UPLOADS];
 	struct report_call *call = &l->call;
-	char enc[3 * 255 + 1];
+	struct bb_error err;
 
 	call_reset(rep, call, REPORT_CALL_UPLOAD);
-	if (report_pct_encode(u->name, enc, sizeof(enc)) == -1 ||
-	    snprintf(call->url, sizeof(call->url),
-	    "/v1/jobs/%s/artifacts/%s", rep->id, enc) >=
-	    (int)sizeof(call->url)) {
-		report_stop(rep, EX_SOFTWARE, 1, "%s: URL too long",
-		    rep->what);
+	if (report_artifact_url(rep->id, u->name, call->url,
+	    sizeof(call->url), &err) == -1) {
+		report_stop(rep, err.code, 1, "%s: %s", rep->what, err.msg);
 		return NULL;
 	}
 	call->req.method = "PUT";

@@ -88,14 +88,36 @@ ranges(void)
 static void
 names(void)
 {
-	char out[32];
+	char out[64], want[16], name[2];
+	struct bb_error err;
+	size_t pre = strlen("/v1/jobs/7/artifacts/");
+	int c, good = 1;
 
-	ok(report_pct_encode("a b/c%~_.-Z", out, sizeof(out)) == 0 &&
-	    strcmp(out, "a%20b%2Fc%25~_.-Z") == 0, "percent-encoding");
-	ok(report_pct_encode("\xe2\x80\x98", out, sizeof(out)) == 0 &&
-	    strcmp(out, "%E2%80%98") == 0, "UTF-8 encoded");
-	ok(report_pct_encode("aaaaaaaaaa ", out, 12) == -1,
-	    "too long for out");
+	ok(report_artifact_url("7", "a b/c%~_.-Z", out, sizeof(out), &err) ==
+	    0 && strcmp(out, "/v1/jobs/7/artifacts/a%20b%2Fc%25~_.-Z") == 0,
+	    "percent-encoding");
+	ok(report_artifact_url("7", "\xe2\x80\x98", out, sizeof(out), &err) ==
+	    0 && strcmp(out + pre, "%E2%80%98") == 0, "UTF-8 encoded");
+	ok(report_artifact_url("7", "aaaaaaaaaa ", out, pre + 13, &err) == -1 &&
+	    err.code == EX_SOFTWARE, "too long for out");
+	ok(report_artifact_url("7", "aaaaaaaaaa ", out, pre + 14, &err) == 0 &&
+	    strcmp(out + pre, "aaaaaaaaaa%20") == 0, "just long enough");
+	/* Each byte alone: unreserved ones as they are, others %XX. */
+	name[1] = '\0';
+	for (c = 1; c < 256; c++) {
+		name[0] = (char)c;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~", c) != NULL)
+			(void)snprintf(want, sizeof(want), "%c", c);
+		else
+			(void)snprintf(want, sizeof(want), "%%%02X", c);
+		if (report_artifact_url("7", name, out, sizeof(out), &err) ==
+		    -1 || strcmp(out + pre, want) != 0) {
+			printf("#   byte %d: %s, want %s\n", c, out + pre, want);
+			good = 0;
+		}
+	}
+	ok(good, "every byte from 1 to 255 encoded as RFC 3986 says");
 	ok(report_valid_artifact_name("hello-1.0.tar.gz"), "a name");
 	ok(!report_valid_artifact_name("") && !report_valid_artifact_name(".")
 	    && !report_valid_artifact_name("..") &&
