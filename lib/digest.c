@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "digest.h"
@@ -178,4 +180,35 @@ digest_valid_hex(const char *s)
 		    (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return s[i] == '\0';
+}
+
+int
+digest_b64(const char *hex, char *b64)
+{
+	unsigned char raw[DIGEST_LEN];
+	size_t n;
+
+	b64[0] = '\0';
+	/* Valid hex has no ':' that OPENSSL_hexstr2buf_ex would skip. */
+	if (!digest_valid_hex(hex) || OPENSSL_hexstr2buf_ex(raw, sizeof(raw),
+	    &n, hex, '\0') != 1 || n != DIGEST_LEN)
+		return -1;
+	if (EVP_EncodeBlock((unsigned char *)b64, raw, DIGEST_LEN) !=
+	    DIGEST_B64LEN) {
+		b64[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+int
+digest_header(const char *hex, char *out, size_t size)
+{
+	char b64[DIGEST_B64LEN + 1];
+	int n;
+
+	if (digest_b64(hex, b64) == -1)
+		return -1;
+	n = snprintf(out, size, "Content-Digest: sha-256=:%s:", b64);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
 }

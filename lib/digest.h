@@ -1,5 +1,7 @@
 /*
- * SHA-256 digests of streams and files, in hex as sha256sum prints them.
+ * SHA-256 digests of streams and files, in hex as sha256sum prints them,
+ * and in the base64 of HTTP's Content-Digest header (RFC 9530), which
+ * the worker sends with a file and the hub with a blob.
  */
 #ifndef BB_DIGEST_H
 #define BB_DIGEST_H
@@ -14,6 +16,8 @@
 
 #define DIGEST_LEN	32
 #define DIGEST_HEXLEN	(2 * DIGEST_LEN)
+#define DIGEST_B64LEN	44	/* a digest in base64 */
+#define DIGEST_HEADERLEN	(26 + DIGEST_B64LEN)	/* digest_header's */
 
 struct digest;
 
@@ -60,5 +64,20 @@ void	digest_tohex(const void *, size_t, char *);
 
 /* Returns 1 if s is a well-formed lower-case sha256 hex digest. */
 int	digest_valid_hex(const char *);
+
+/*
+ * Puts the base64 of the digest given in hex in b64 (DIGEST_B64LEN + 1
+ * bytes).  Returns 0, or -1 (b64 empty) when hex is not a digest as
+ * digest_valid_hex says.
+ */
+int	digest_b64(const char *, char *);
+
+/*
+ * Puts the header that gives the digest hex of a body,
+ * "Content-Digest: sha-256=:BASE64:" (RFC 9530), in out (size bytes,
+ * DIGEST_HEADERLEN + 1 will do).  Returns 0, or -1 when hex is not a
+ * digest or out is too small.
+ */
+int	digest_header(const char *, char *, size_t);
 
 #endif

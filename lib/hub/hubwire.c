@@ -10,14 +10,7 @@
 void
 hubwire_digest_b64(const char *hex, char *out)
 {
-	unsigned char bin[DIGEST_LEN];
-	size_t i;
-
-	for (i = 0; i < DIGEST_LEN; i++)
-		bin[i] = (unsigned char)(
-		    OPENSSL_hexchar2int((unsigned char)hex[2 * i]) << 4 |
-		    OPENSSL_hexchar2int((unsigned char)hex[2 * i + 1]));
-	(void)EVP_EncodeBlock((unsigned char *)out, bin, DIGEST_LEN);
+	(void)digest_b64(hex, out);
 }
 
 int

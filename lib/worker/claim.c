@@ -61,7 +61,7 @@ check_job(struct claim_job *j, struct bb_error *err)
 		return -1;
 	}
 	if ((v = record_getn(&j->job, "sha256", &len)) == NULL ||
-	    len != DIGEST_HEXLEN || strspn(v, "0123456789abcdef") != len) {
+	    len != DIGEST_HEXLEN || !digest_valid_hex(v)) {
 		bb_error_set(err, EX_PROTOCOL, "job %lld: %s sha256", j->id,
 		    v == NULL ? "no" : "a malformed");
 		return -1;

@@ -7,20 +7,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 #include <vis.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #include "http.h"
 
 #define VIS_MSG		(VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL)
 #define RETRY_FIRST_MS	1000
 #define RETRY_MAX_MS	300000
+#define RETRY_AFTER_MAX	86400	/* seconds: a Retry-After is cut to it */
 
 struct http_client {
 	CURL		*curl;
@@ -29,7 +28,10 @@ struct http_client {
 	char		*ca;
 	int		 ca_dir;
 	char		*pin;
-	char		*auth;		/* "Authorization: ..." (a secret) */
+	char		*auth;		/* "Authorization: Bearer ..." (a
+					   secret) */
+	char		*user;		/* Basic credentials, which */
+	char		*secret;	/* libcurl sends (a secret) */
 	char		*lease;		/* "Bb-Lease: ..." */
 	char		 errbuf[CURL_ERROR_SIZE];
 };
@@ -389,6 +391,8 @@ http_client_free(struct http_client *c)
 	if (c->curl != NULL)
 		curl_easy_cleanup(c->curl);
 	wipe(&c->auth);
+	wipe(&c->user);
+	wipe(&c->secret);
 	wipe(&c->lease);
 	free(c->ca);
 	free(c->pin);
@@ -453,6 +457,11 @@ http_client_set_token(struct http_client *c, const char *token,
 	} else
 		rv = set_header(&c->auth, "Authorization", v, 1, err);
 	wipe(&v);
+	if (rv == 0) {
+		/* A token replaces Basic credentials. */
+		wipe(&c->user);
+		wipe(&c->secret);
+	}
 	return rv;
 }
 
@@ -467,35 +476,29 @@ int
 http_client_set_basic(struct http_client *c, const char *user,
     const char *secret, struct bb_error *err)
 {
-	char *pair = NULL, *v = NULL;
-	size_t n;
-	int rv = -1;
+	char *u = NULL, *p = NULL;
 
-	if (user == NULL || secret == NULL)
-		return set_header(&c->auth, "Authorization", NULL, 0, err);
-	if (user[0] == '\0' || strchr(user, ':') != NULL ||
-	    !header_safe(user, 0) || !header_safe(secret, 1)) {
-		bb_error_set(err, EX_DATAERR, "worker name or secret: empty, "
-		    "or holds bytes that cannot go in a header");
-		return -1;
+	if (user != NULL && secret != NULL) {
+		if (user[0] == '\0' || strchr(user, ':') != NULL ||
+		    !header_safe(user, 0) || !header_safe(secret, 1)) {
+			bb_error_set(err, EX_DATAERR, "worker name or secret: "
+			    "empty, or holds bytes that cannot go in a header");
+			return -1;
+		}
+		if ((u = strdup(user)) == NULL ||
+		    (p = strdup(secret)) == NULL) {
+			wipe(&u);
+			bb_error_set(err, EX_OSERR, "credentials: out of memory");
+			return -1;
+		}
 	}
-	if (asprintf(&pair, "%s:%s", user, secret) == -1)
-		goto nomem;
-	n = strlen(pair);
-	if (n > INT_MAX / 2 || (v = calloc(1, 6 + 4 * ((n + 2) / 3) + 1)) ==
-	    NULL)
-		goto nomem;
-	memcpy(v, "Basic ", 6);
-	EVP_EncodeBlock((unsigned char *)v + 6, (unsigned char *)pair,
-	    (int)n);
-	rv = set_header(&c->auth, "Authorization", v, 1, err);
-	goto out;
-nomem:
-	bb_error_set(err, EX_OSERR, "credentials: out of memory");
-out:
-	wipe(&pair);
-	wipe(&v);
-	return rv;
+	/* libcurl sends them (CURLOPT_USERNAME); they replace a token. */
+	wipe(&c->user);
+	wipe(&c->secret);
+	wipe(&c->auth);
+	c->user = u;
+	c->secret = p;
+	return 0;
 }
 
 void
@@ -583,30 +586,6 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 		return 0;
 	}
 	return size * n;
-}
-
-static size_t
-header_cb(char *p, size_t size, size_t n, void *arg)
-{
-	struct xfer *x = arg;
-	size_t len = size * n, i;
-	char v[16];
-	const char *errstr;
-	long long s;
-
-	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
-		for (i = 12; i < len && (p[i] == ' ' || p[i] == '\t'); i++)
-			;
-		n = 0;
-		while (i < len && n < sizeof(v) - 1 &&
-		    p[i] >= '0' && p[i] <= '9')
-			v[n++] = p[i++];
-		v[n] = '\0';
-		s = strtonum(v, 0, 86400, &errstr);
-		if (errstr == NULL)
-			x->resp->retry_after = (long)s;
-	}
-	return len;
 }
 
 static size_t
@@ -796,10 +775,13 @@ headers_free(struct curl_slist *h)
 	curl_slist_free_all(h);
 }
 
-/* Sets the options of one exchange on c's handle. */
+/*
+ * Sets the options of one exchange on c's handle; same: the URL has the
+ * hub's origin, where credentials go.
+ */
 static int
 setup(struct xfer *x, const char *url, const char *method,
-    struct curl_slist *h)
+    struct curl_slist *h, int same)
 {
 	struct http_client *c = x->c;
 	const struct http_req *req = x->req;
@@ -843,8 +825,6 @@ setup(struct xfer *x, const char *url, const char *method,
 		SET(CURLOPT_PINNEDPUBLICKEY, c->opts.pin);
 	SET(CURLOPT_WRITEFUNCTION, write_cb);
 	SET(CURLOPT_WRITEDATA, x);
-	SET(CURLOPT_HEADERFUNCTION, header_cb);
-	SET(CURLOPT_HEADERDATA, x);
 	if (c->opts.stop != NULL) {
 		SET(CURLOPT_XFERINFOFUNCTION, progress_cb);
 		SET(CURLOPT_XFERINFODATA, x);
@@ -865,6 +845,11 @@ setup(struct xfer *x, const char *url, const char *method,
 	    strcmp(method, "HEAD") != 0)
 		SET(CURLOPT_CUSTOMREQUEST, method);
 	SET(CURLOPT_HTTPHEADER, h);
+	if (same && c->user != NULL) {
+		SET(CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+		SET(CURLOPT_USERNAME, c->user);
+		SET(CURLOPT_PASSWORD, c->secret);
+	}
 #undef SET
 	return 0;
 }
@@ -876,6 +861,7 @@ http_do(struct http_client *c, const struct http_req *req,
 	char url[HTTP_URL_MAX], what[SHOW_MAX + 16], show[SHOW_MAX], ct[256];
 	struct curl_slist *h = NULL;
 	const char *method;
+	curl_off_t ra = 0;
 	struct xfer x;
 	CURLcode rc;
 	size_t i;
@@ -928,7 +914,7 @@ http_do(struct http_client *c, const struct http_req *req,
 			goto out;
 		}
 	}
-	if (setup(&x, url, method, h) == -1) {
+	if (setup(&x, url, method, h, same) == -1) {
 		bb_error_set(err, EX_SOFTWARE, "%s: libcurl refused an option",
 		    what);
 		goto out;
@@ -938,6 +924,11 @@ http_do(struct http_client *c, const struct http_req *req,
 	    &resp->status);
 	(void)curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS,
 	    &resp->connects);
+	/* Seconds, or a date made seconds from now; 0 when none. */
+	if (curl_easy_getinfo(c->curl, CURLINFO_RETRY_AFTER, &ra) ==
+	    CURLE_OK && ra > 0)
+		resp->retry_after = ra > RETRY_AFTER_MAX ? RETRY_AFTER_MAX :
+		    (long)ra;
 	if (rc != CURLE_OK)
 		transport_error(&x, rc, what, url, err);
 	else if (!status_is_ok(resp->status))
@@ -948,6 +939,8 @@ out:
 	/* The handle keeps pointers to the list: clear them first. */
 	(void)curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL);
 	headers_free(h);
+	/* libcurl's copy of the secret goes now, not at the next call. */
+	(void)curl_easy_setopt(c->curl, CURLOPT_PASSWORD, NULL);
 	return rv;
 }
 

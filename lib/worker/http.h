@@ -84,7 +84,11 @@ struct http_resp {
 					   http_do */
 	off_t		 written;	/* bytes written to out_fd */
 	int		 over;		/* the body was over its cap */
-	long		 retry_after;	/* seconds from Retry-After, or 0 */
+	long		 retry_after;	/* seconds a Retry-After asked for
+					   (libcurl's CURLINFO_RETRY_AFTER:
+					   a number, or a date made seconds
+					   from now), at most a day; 0 when
+					   none, or a date past */
 	long		 connects;	/* new connections the exchange made
 					   (0: an open one was reused) */
 };
@@ -125,11 +129,12 @@ const char	*http_client_base(const struct http_client *);
 
 /*
  * Sets the bearer token (Authorization: Bearer), the lease (Bb-Lease)
- * or the Basic credentials sent with every later request to the hub's
- * origin (a client with no hub never sends them); NULL clears.  A token
- * replaces Basic credentials and the other way round.  Values must be
- * printable ASCII without spaces (the Basic secret may hold spaces; the
- * name no ":").  They are copied, and wiped when replaced or freed.
+ * or the Basic credentials (which libcurl sends, CURLOPT_USERNAME) sent
+ * with every later request to the hub's origin (a client with no hub
+ * never sends them); NULL clears.  A token replaces Basic credentials
+ * and the other way round.  Values must be printable ASCII without
+ * spaces (the Basic secret may hold spaces; the name no ":").  They are
+ * copied, and wiped when replaced or freed.
  * Return 0, or -1 (EX_DATAERR; the message does not repeat the value).
  */
 int	http_client_set_token(struct http_client *, const char *,

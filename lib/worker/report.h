@@ -12,6 +12,10 @@
  * HTTP connection), which the loop runs with report_exec in a thread of
  * its choosing (lib/worker/bg.h) and gives back with report_done.  Everything
  * but report_exec runs in the loop's thread.
+ *
+ * The code is in three files (lib/worker/report_impl.h draws the inside):
+ * report.c, the state machine and its scheduler; report_spool.c, what it
+ * does with the spool; report_call.c, the HTTP calls to the hub.
  */
 #ifndef BB_REPORT_H
 #define BB_REPORT_H
@@ -84,7 +88,7 @@ struct report_call {
 	char		*name;
 	long long	 size;		/* -1: not known (a signature) */
 	char		 sha256[DIGEST_HEXLEN + 1];	/* or "" */
-	char		 hdr[128];	/* Content-Digest */
+	char		 hdr[DIGEST_HEADERLEN + 1];	/* Content-Digest */
 	const char	*headers[2];
 	volatile sig_atomic_t *stop;
 	/* The result. */
@@ -167,10 +171,13 @@ int	report_parse_ranges(const char *, long long (**)[2], size_t *,
 	    struct bb_error *);
 
 /*
- * Percent-encodes s for a URL path segment (all but A-Z a-z 0-9 - . _ ~)
- * into out (size bytes).  Returns 0, or -1 if it does not fit.
+ * Puts the path of the artifact name of the job id in out (size bytes):
+ * /v1/jobs/ID/artifacts/NAME, NAME percent-encoded by curl_easy_escape(3)
+ * (every byte but A-Z a-z 0-9 - . _ ~ as %XX).  Returns 0, or -1 with err
+ * set (EX_SOFTWARE when it does not fit, EX_OSERR).
  */
-int	report_pct_encode(const char *, char *, size_t);
+int	report_artifact_url(const char *id, const char *name, char *,
+	    size_t, struct bb_error *);
 
 /* Returns 1 if s is a name the hub takes for an artifact, else 0. */
 int	report_valid_artifact_name(const char *);

@@ -60,6 +60,14 @@ main(void)
 	ok(parse("job id=4 lease=L source=/s size=1 sha256=abc\n", &j,
 	    &err) == -1 && strstr(err.msg, "malformed sha256") != NULL,
 	    "short sha256: %s", err.msg);
+	ok(parse("job id=4 lease=L source=/s size=1 sha256=0123456789ABCDEF"
+	    "0123456789abcdef0123456789abcdef0123456789abcdef\n", &j,
+	    &err) == -1 && strstr(err.msg, "malformed sha256") != NULL,
+	    "upper-case sha256: %s", err.msg);
+	ok(parse("job id=4 lease=L source=/s size=1 sha256=0123456789abcdef"
+	    "0123456789abcdef0123456789abcdef0123456789abcde%00\n", &j,
+	    &err) == -1 && strstr(err.msg, "malformed sha256") != NULL,
+	    "a NUL in the sha256: %s", err.msg);
 	ok(parse("job id=4 lease=L size=1 sha256=" SHA "\n", &j,
 	    &err) == -1 && strstr(err.msg, "no source") != NULL,
 	    "no source: %s", err.msg);

@@ -11,6 +11,42 @@
 #include "file.h"
 #include "tap.h"
 
+#define ABC	"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define ABC64	"ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
+
+/* digest_b64 and digest_header: Content-Digest (RFC 9530). */
+static void
+content_digest(void)
+{
+	char b64[DIGEST_B64LEN + 1], hdr[DIGEST_HEADERLEN + 1];
+	char bad[DIGEST_HEXLEN + 2];
+
+	ok(digest_b64(ABC, b64) == 0, "digest_b64");
+	is_str(b64, ABC64, "sha256 of abc in base64");
+	ok(digest_b64("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b"
+	    "7852b855", b64) == 0 && strcmp(b64, "47DEQpj8HBSa+/TImW+5JCeuQeRkm"
+	    "5NMpJWZG3hSuFU=") == 0, "sha256 of nothing in base64");
+	ok(digest_b64("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61"
+	    "F20015AD", b64) == -1 && b64[0] == '\0',
+	    "upper-case hex refused, b64 left empty");
+	ok(digest_b64("ba7816bf", b64) == -1, "short hex refused");
+	ok(digest_b64(ABC "00", b64) == -1, "long hex refused");
+	memcpy(bad, ABC, sizeof(ABC));
+	bad[2] = ':';
+	ok(digest_b64(bad, b64) == -1, "a ':' between bytes refused");
+	bad[2] = 'g';
+	ok(digest_b64(bad, b64) == -1, "a byte that is not hex refused");
+	ok(digest_b64("", b64) == -1, "empty refused");
+
+	ok(digest_header(ABC, hdr, sizeof(hdr)) == 0, "digest_header");
+	is_str(hdr, "Content-Digest: sha-256=:" ABC64 ":",
+	    "the header, sha-256 between colons");
+	is_int(strlen(hdr), DIGEST_HEADERLEN, "DIGEST_HEADERLEN long");
+	ok(digest_header(ABC, hdr, DIGEST_HEADERLEN) == -1,
+	    "one byte too small: refused");
+	ok(digest_header(bad, hdr, sizeof(hdr)) == -1, "bad hex: refused");
+}
+
 int
 main(void)
 {
@@ -99,5 +135,6 @@ main(void)
 	close(dfd);
 	snprintf(deep, sizeof(deep), "rm -rf %s", dir);
 	ok(system(deep) == 0, "clean up");
+	content_digest();
 	return tap_done();
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http.h"
@@ -180,6 +181,61 @@ exchange(struct http_client *c, struct http_req *req, const char *answer,
 	return rv;
 }
 
+/*
+ * Retry-After (libcurl's CURLINFO_RETRY_AFTER): seconds, an HTTP date
+ * made seconds from now, 0 for a date past or garbage, at most a day.
+ */
+static void
+retry_after(struct http_client *c, struct http_resp *resp)
+{
+	static const struct {
+		const char	*value;	/* NULL: a date, lo s from now */
+		long		 lo, hi;
+		const char	*what;
+	} t[] = {
+		{ "  30 ", 30, 30, "seconds between blanks" },
+		{ "0", 0, 0, "zero" },
+		{ NULL, 110, 120, "an HTTP date 120 s ahead" },
+		{ NULL, -3600, -3600, "an HTTP date past: 0" },
+		{ "Sun, 06 Nov 1994 08:49:37 GMT", 0, 0, "a date long past" },
+		{ "soon", 0, 0, "garbage: 0" },
+		{ "-5", 0, 0, "a negative number: 0" },
+		{ "999999", 86400, 86400, "over a day: a day" },
+	};
+	struct http_req req;
+	struct bb_error err;
+	char ans[256], date[64], url[256];
+	const char *v;
+	time_t when;
+	size_t i;
+	long want_lo, want_hi;
+	int rv;
+
+	for (i = 0; i < nitems(t); i++) {
+		v = t[i].value;
+		want_lo = t[i].lo;
+		want_hi = t[i].hi;
+		if (v == NULL) {
+			when = time(NULL) + t[i].hi;
+			(void)strftime(date, sizeof(date),
+			    "%a, %d %b %Y %H:%M:%S GMT", gmtime(&when));
+			v = date;
+			if (want_hi < 0)
+				want_lo = want_hi = 0;
+		}
+		(void)snprintf(ans, sizeof(ans), "HTTP/1.1 503 Busy\r\n"
+		    "Retry-After: %s\r\nContent-Length: 0\r\n"
+		    "Connection: close\r\n\r\n", v);
+		http_req_init(&req);
+		rv = exchange(c, &req, ans, resp, &err, url, sizeof(url));
+		(void)request_head();
+		ok(rv == -1 && err.code == EX_TEMPFAIL &&
+		    resp->retry_after >= want_lo &&
+		    resp->retry_after <= want_hi,
+		    "Retry-After %s: %ld s", t[i].what, resp->retry_after);
+	}
+}
+
 static void
 test_exchanges(void)
 {
@@ -258,6 +314,7 @@ test_exchanges(void)
 	ok(strstr(err.msg, ": status 503") != NULL && strstr(err.msg,
 	    "SECRETQ") == NULL, "503 message: %s", err.msg);
 	(void)request_head();
+	retry_after(c, &resp);
 
 	/* 404 is a protocol error, 302 is not followed. */
 	http_req_init(&req);
@@ -265,6 +322,7 @@ test_exchanges(void)
 	    "Connection: close\r\n\r\n", &resp, &err, other, sizeof(other));
 	ok(rv == -1 && err.code == EX_PROTOCOL && resp.status == 404,
 	    "404 is EX_PROTOCOL");
+	ok(resp.retry_after == 0, "no Retry-After: 0, not the last one's");
 	(void)request_head();
 	http_req_init(&req);
 	rv = exchange(c, &req, "HTTP/1.1 302 Found\r\nLocation: http://"
@@ -395,6 +453,13 @@ test_exchanges(void)
 	    strstr(head, "\r\nAuthorization: Basic dzE6cGFzcyB3b3Jk\r\n") !=
 	    NULL, "PUT with Basic credentials");
 	close(fd);
+	http_req_init(&req);
+	rv = exchange(c, &req, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
+	    "Connection: close\r\n\r\n", &resp, &err, other, sizeof(other));
+	head = request_head();
+	ok(rv == 0 && strncmp(head, "GET /v1/x", 9) == 0 &&
+	    strstr(head, "Authorization") == NULL,
+	    "no Basic credentials to another origin");
 
 	/* Refused connection: EX_TEMPFAIL, names the host, no secret. */
 	ok(http_client_set_token(c, "tok-SECRET2", &err) == 0, "token again");

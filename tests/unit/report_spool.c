@@ -1,0 +1,278 @@
+/*
+ * Unit tests of lib/worker/report_spool.c, what a report does with its
+ * spool: records held until the job, numbered and spooled, the context
+ * kept, a log line too long once numbered split, a second job refused,
+ * files queued and refused, artifact names, and a spool that a previous
+ * run left taken up again (report_resume).
+ */
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "report_test.h"
+
+/* Records before the job are held; the job makes the spool. */
+static void
+held(void)
+{
+	struct report *rep;
+	struct stat st;
+	char ctx[512];
+	ssize_t n;
+	int fd;
+
+	rep = new_report(0);
+	ok(feed(rep, "status step=a state=started", 1000) == 0,
+	    "a record before the job is held");
+	ok(fstatat(base, "spool", &st, 0) == -1, "... no spool yet");
+	ok(feed(rep, "job id=7 lease=L attempt=2 keepalive=5", 1000) == 0,
+	    "job");
+	ok(fstatat(base, "spool/7.2/records", &st, 0) == 0 && st.st_size ==
+	    strlen("status step=a state=started seq=1\n"),
+	    "the held record is spooled, numbered");
+	ok(feed(rep, "session hub=http://127.0.0.1:1 token=TOK keepalive=30",
+	    2000) == 0, "session");
+	ok(fstatat(base, "spool/7.2/context", &st, 0) == 0 &&
+	    (st.st_mode & 0777) == 0600, "context kept, mode 0600");
+	n = -1;
+	if ((fd = openat(base, "spool/7.2/context", O_RDONLY)) != -1) {
+		n = read(fd, ctx, sizeof(ctx) - 1);
+		close(fd);
+	}
+	ctx[n > 0 ? n : 0] = '\0';
+	ok(strncmp(ctx, "session hub=http://127.0.0.1:1 token=TOK ", 41) ==
+	    0 && strstr(ctx, "\njob id=7 lease=L attempt=2 keepalive=5\n") !=
+	    NULL, "... the session and job records");
+	report_abort(rep, EX_TEMPFAIL, "stop");
+	report_free(rep);
+}
+
+/* A log record too long once numbered goes as several. */
+static void
+split_log(void)
+{
+	static char big[70000];
+	struct report_call *call;
+	struct report *rep;
+	struct record r;
+	struct bb_error err;
+	const char *v, *p, *nl;
+	size_t len, got = 0;
+	long long wake;
+	int whole = 1;
+
+	rep = new_report(0);
+	(void)feed(rep, NOHUB, 0);
+	(void)feed(rep, "job id=20 lease=L attempt=1", 0);
+	memcpy(big, "log step=a fd=1 data=", 21);
+	memset(big + 21, 'z', 65535 - 21);
+	big[65535] = '\0';
+	ok(feed(rep, big, 0) == 0, "a log line of 65535 bytes");
+	call = report_next(rep, REPORT_EVENTS, 250, &wake);
+	ok(call != NULL && call->first == 1 && call->last == 2,
+	    "it goes as two records (%lld-%lld)", call ? call->first : 0,
+	    call ? call->last : 0);
+	record_init(&r);
+	for (p = call != NULL ? call->body->data : ""; (nl = strchr(p,
+	    '\n')) != NULL; p = nl + 1) {
+		if ((size_t)(nl - p) >= RECORD_MAX || record_parse(&r, p,
+		    (size_t)(nl - p), &err) == -1 ||
+		    (v = record_getn(&r, "data", &len)) == NULL ||
+		    strspn(v, "z") != len)
+			whole = 0;
+		else
+			got += len;
+	}
+	record_free(&r);
+	ok(whole && got == 65535 - 21,
+	    "... each a record line, their data the whole (%zu bytes)", got);
+	report_abort(rep, EX_TEMPFAIL, "stop");
+	report_free(rep);
+}
+
+/* A second job is refused. */
+static void
+second_job(void)
+{
+	struct bb_error err;
+	struct report *rep;
+
+	rep = new_report(0);
+	ok(feed(rep, "job id=9 lease=L attempt=1", 0) == 0 &&
+	    feed(rep, "job id=9 lease=L attempt=1", 0) == 0,
+	    "the same job again is fine");
+	ok(feed(rep, "job id=10 lease=M attempt=1", 0) == -1 &&
+	    report_over(rep), "another job is refused");
+	ok(report_end(rep, &err) == EX_DATAERR &&
+	    strstr(err.msg, "a second job (10)") != NULL, "... %s", err.msg);
+	report_free(rep);
+}
+
+/* A file over the hub's max_artifact is refused before it is sent. */
+static void
+too_big(void)
+{
+	struct report_call *call;
+	struct bb_error err;
+	struct report *rep;
+	long long wake;
+	char cmd[256];
+
+	rep = new_report(0);
+	ok(feed(rep, NOHUB " max_artifact=10", 0) == 0 &&
+	    feed(rep, "job id=12 lease=L attempt=1", 0) == 0 &&
+	    feed(rep, "workdir path=/", 0) == 0 &&
+	    feed(rep, "artifact path=f size=11 sha256=e28c5eb18ea2f14ea7f44d2a"
+	    "55883397dbc750106e6c5c16f1e2787217ca8472", 0) == 0, "a job");
+	ok(report_next(rep, REPORT_UPLOADS, 0, &wake) == NULL,
+	    "over max_artifact: no upload");
+	snprintf(cmd, sizeof(cmd), "grep -q '^error tool=bb-report artifact=f "
+	    "msg=11%%20bytes,%%20over%%20the%%20hub' %s/spool/12.1/records",
+	    tdir);
+	ok(system(cmd) == 0, "... an error record says why");
+	ok(feed(rep, "done result=success", 0) == 0, "done");
+	(void)ack_next(rep, 0);
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_FINISH &&
+	    strcmp(call->result, "error") == 0 && call->reason != NULL &&
+	    strstr(call->reason, "artifact f: 11 bytes, over") != NULL,
+	    "... and the job ends error");
+	report_abort(rep, EX_TEMPFAIL, "stop");
+	answer(call, 500, EX_TEMPFAIL, "");
+	report_done(rep, call, 0);
+	ok(report_end(rep, &err) == EX_TEMPFAIL, "aborted");
+	report_free(rep);
+}
+
+static void
+names(void)
+{
+	ok(report_valid_artifact_name("hello-1.0.tar.gz"), "a name");
+	ok(!report_valid_artifact_name("") && !report_valid_artifact_name(".")
+	    && !report_valid_artifact_name("..") &&
+	    !report_valid_artifact_name("a/b") &&
+	    !report_valid_artifact_name("a\\b") &&
+	    !report_valid_artifact_name("a\nb"), "bad names");
+}
+
+/* Leaves spool/ID.1 of a job whose first three records were acked. */
+static void
+leave(const char *id)
+{
+	struct bb_error err;
+	struct report *rep;
+	char job[64];
+
+	(void)snprintf(job, sizeof(job), "job id=%s lease=L attempt=1", id);
+	rep = new_report(0);
+	(void)feed(rep, NOHUB, 0);
+	(void)feed(rep, job, 0);
+	(void)feed(rep, "beat step=a", 0);
+	(void)feed(rep, "beat step=b", 0);
+	(void)feed(rep, "beat step=c", 0);
+	(void)ack_next(rep, 1000);
+	(void)feed(rep, "beat step=d", 1000);
+	(void)feed(rep, "done result=success", 1000);
+	report_abort(rep, EX_TEMPFAIL, "stop");
+	ok(report_end(rep, &err) == EX_TEMPFAIL, "spool of job %s left", id);
+	report_free(rep);
+}
+
+/* Takes up spool name with a session for hub; returns its report. */
+static struct report *
+resume(const char *name, const char *hub, int *rv, struct bb_error *err)
+{
+	struct report *rep;
+	struct record s;
+	char line[128];
+
+	(void)snprintf(line, sizeof(line), "session hub=%s token=TOK2", hub);
+	record_init(&s);
+	(void)record_parse(&s, line, strlen(line), err);
+	rep = new_report(0);
+	*rv = report_resume(rep, name, &s, 0, err);
+	record_free(&s);
+	return rep;
+}
+
+/* A spool a previous run left is sent from where the hub stopped. */
+static void
+resumed(void)
+{
+	struct report_call *call;
+	struct bb_error err;
+	struct report *rep, *holder;
+	struct stat st;
+	long long wake = -1;
+	int rv, fd;
+
+	leave("21");
+	rep = resume("21.1", "http://127.0.0.1:1", &rv, &err);
+	ok(rv == 0, "resumed: %s", rv ? err.msg : "");
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	ok(call != NULL && call->first == 4 && call->last == 5 &&
+	    strcmp(call->body->data, "beat step=d seq=4\n"
+	    "done result=success seq=5\n") == 0,
+	    "what the hub has not acknowledged goes, and only that");
+	answer(call, 200, 0, "ack\n");
+	report_done(rep, call, 0);
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_FINISH &&
+	    strcmp(call->result, "success") == 0 && call->last == 5,
+	    "then the finish, result from the spooled done record");
+	answer(call, 200, 0, "finished\n");
+	report_done(rep, call, 0);
+	ok(report_end(rep, &err) == 0 && fstatat(base, "spool/21.1", &st,
+	    0) == -1, "finished: spool removed");
+	report_free(rep);
+
+	/* Another process (here, another report) holds it: left alone. */
+	leave("22");
+	holder = resume("22.1", "http://127.0.0.1:1", &rv, &err);
+	rep = resume("22.1", "http://127.0.0.1:1", &rv, &err);
+	ok(rv == 1, "a spool in use is not taken up");
+	report_free(rep);
+	report_free(holder);
+
+	/* Another hub's spool is left for it. */
+	rep = resume("22.1", "http://127.0.0.1:2", &rv, &err);
+	ok(rv == -1 && err.code == EX_CONFIG &&
+	    strstr(err.msg, "for the hub http://127.0.0.1:1") != NULL,
+	    "another hub's spool: %s", err.msg);
+	ok(report_end(rep, &err) == EX_CONFIG && fstatat(base, "spool/22.1",
+	    &st, 0) == 0, "... kept");
+	report_free(rep);
+
+	/* A damaged spool is said so, and kept. */
+	if ((fd = openat(base, "spool/22.1/records", O_WRONLY | O_APPEND)) !=
+	    -1) {
+		if (write(fd, "beat step=e seq=9\n", 18) != 18)
+			ok(0, "append");
+		close(fd);
+	}
+	rep = resume("22.1", "http://127.0.0.1:1", &rv, &err);
+	ok(rv == -1 && err.code == EX_DATAERR &&
+	    strstr(err.msg, "spool/22.1/records line 6: damaged") != NULL,
+	    "a record out of sequence: %s", err.msg);
+	report_free(rep);
+	ok(fstatat(base, "spool/22.1", &st, 0) == 0, "... kept");
+}
+
+int
+main(void)
+{
+	base_setup();
+	held();
+	split_log();
+	second_job();
+	too_big();
+	names();
+	resumed();
+	base_teardown();
+	return tap_done();
+}
