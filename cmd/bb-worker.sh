@@ -27,7 +27,9 @@ STAGES=${0%/*}
 [ -x "$STAGES/bb-claim" ] || STAGES=@BINDIR@
 PATH=$STAGES:$PATH
 
+# usage [MESSAGE]: what was wrong, then the synopsis; exits 64.
 usage() {
+	[ $# = 0 ] || log "$*"
 	cat >&2 <<EOF
 usage: bb-worker create-worker [-f] basedir hub name
        bb-worker run [-v] basedir
@@ -513,14 +515,14 @@ cmd_run() {
 
 cmd_create() {
 	_force=0
-	while getopts f _o; do
+	while getopts :f _o; do
 		case $_o in
 		f) _force=1 ;;
-		*) usage ;;
+		*) usage "-$OPTARG: unknown option" ;;
 		esac
 	done
 	shift $((OPTIND - 1))
-	[ $# -eq 3 ] || usage
+	[ $# -eq 3 ] || usage "create-worker takes a basedir, a hub and a name"
 	BASEDIR=$1 HUB=$2 NAME=$3
 	case $HUB in
 	http://*|https://*) ;;
@@ -615,7 +617,7 @@ EOF
 }
 
 cmd_stop() {
-	[ $# -eq 1 ] || usage
+	[ $# -eq 1 ] || usage "stop takes one basedir"
 	_lock=$1/run/worker.lock
 	# The lock is held while a bb-worker serves the home.
 	if [ ! -e "$_lock" ] || flock -n "$_lock" true; then
@@ -626,7 +628,7 @@ cmd_stop() {
 	    die $EX_UNAVAILABLE "$1: process $_p is gone"
 }
 
-[ $# -ge 1 ] || usage
+[ $# -ge 1 ] || usage "no command"
 case $1 in
 -V|--version) echo "bb-worker $VERSION"; exit 0 ;;
 esac
@@ -638,18 +640,18 @@ create-worker)
 	cmd_create "$@" ;;
 run|once)
 	[ "$_cmd" = run ] || ONCE=1
-	while getopts v _o; do
+	while getopts :v _o; do
 		case $_o in
 		v) VERBOSE=1 ;;
-		*) usage ;;
+		*) usage "-$OPTARG: unknown option" ;;
 		esac
 	done
 	shift $((OPTIND - 1))
-	[ $# -eq 1 ] || usage
+	[ $# -eq 1 ] || usage "$_cmd takes one basedir"
 	BASEDIR=$1
 	cmd_run ;;
 stop)
 	cmd_stop "$@" ;;
 *)
-	usage ;;
+	usage "$_cmd: unknown command" ;;
 esac
