@@ -75,13 +75,18 @@ is "$?" 0 "exit 0"
 is "$(left)" "" "nothing is left in its session"
 
 # SIGINT cancels the running job; the worker and its stages are gone.
-worker_set w1 SLOTS=1
+# KEEPALIVE, shorter than the hub's, is the session's and the job's.
+worker_set w1 SLOTS=1 KEEPALIVE=1
 hub_submit "job hold
 step hold: touch $M/hold; i=0; until [ \$i -ge 600 ]; do sleep 0.05; i=\$((i + 1)); done"
 in_session run "$T/w1" &
 S=$!
 wait_for 30 test -e "$M/hold"
 ok $? "a job runs"
+like "$(cat "$T/w1/run/slot1/session")" " keepalive=1 " \
+    "KEEPALIVE=1: the session's keepalive"
+like "$(head -1 "$T/w1/run/slot1/job")" " keepalive=1\\( \\|$\\)" \
+    "and the job's"
 kill -INT "$(cat "$T/sid")"
 wait_for 30 sh -c "! kill -0 $S 2>/dev/null"
 ok $? "SIGINT stops the worker"
