@@ -95,15 +95,16 @@ conf_read() {
 	done < "$_conf"
 	[ -n "$HUB" ] || die $EX_CONFIG "$_conf: HUB is not set"
 	[ -n "$NAME" ] || die $EX_CONFIG "$_conf: NAME is not set"
-	for _s in "SLOTS=$SLOTS" "MAXDELAY=$MAXDELAY" "MAXRETRIES=$MAXRETRIES" \
-	    "KEEPALIVE=$KEEPALIVE" "ALLOW_HTTP=$ALLOW_HTTP" "PACK=$PACK" \
-	    "KEEP_WORK=$KEEP_WORK" "DELETE_LEFTOVER_DIRS=$DELETE_LEFTOVER_DIRS"
-	do
+	# The stages check the values they are given; these are the shell's.
+	for _s in "ALLOW_HTTP=$ALLOW_HTTP" "PACK=$PACK" "KEEP_WORK=$KEEP_WORK" \
+	    "DELETE_LEFTOVER_DIRS=$DELETE_LEFTOVER_DIRS"; do
 		case $_s in
-		ALLOW_HTTP=[01]|PACK=[01]|KEEP_WORK=[01]|DELETE_LEFTOVER_DIRS=[01]) ;;
-		ALLOW_HTTP=*|PACK=*|KEEP_WORK=*|DELETE_LEFTOVER_DIRS=*)
-			die $EX_CONFIG "$_conf: $_s is not 0 or 1" ;;
-		MAXRETRIES=|KEEPALIVE=) ;;
+		*=[01]) ;;
+		*) die $EX_CONFIG "$_conf: $_s is not 0 or 1" ;;
+		esac
+	done
+	for _s in "SLOTS=$SLOTS" "MAXRETRIES=${MAXRETRIES:-0}"; do
+		case $_s in
 		*=|*=*[!0-9]*) die $EX_CONFIG "$_conf: $_s is not a number" ;;
 		esac
 	done
@@ -138,11 +139,12 @@ waiting() {
 	echo "$_p" > "$D/wait.pid"
 	# A stop asked for before the pid was there.
 	! stopping || kill -TERM "$_p" 2>/dev/null
-	wait "$_p"
+	# (dash says "Terminated" of a stage that a stop ended: not here.)
+	wait "$_p" 2>/dev/null
 	_rc=$?
 	# A trap cut the wait short: wait for the stage itself.
 	while kill -0 "$_p" 2>/dev/null; do
-		wait "$_p"
+		wait "$_p" 2>/dev/null
 		_rc=$?
 	done
 	: > "$D/wait.pid"
@@ -173,8 +175,10 @@ connect() {
 		return 0
 	elif [ "$_rc" = "$EX_NOPERM" ]; then
 		log "the hub refused this worker's name or secret"
-	else
+	elif [ "$_rc" = "$EX_TEMPFAIL" ]; then
 		log "cannot reach the hub (status $_rc)"
+	else
+		log "bb-connect gave up (status $_rc)"
 	fi
 	return "$_rc"
 }
@@ -264,6 +268,7 @@ run_job() {
 	rec_key "$_job" name
 	log "job $_id ($_v), attempt $_att: started"
 	: > "$D/status"
+	: > "$D/run.pid"
 	_view=
 	if [ "$VERBOSE" = 1 ]; then
 		bb-report -o - < "$D/view" >&2 &
@@ -504,7 +509,7 @@ cmd_run() {
 			wait
 			continue
 		fi
-		kill -0 "$_tick" 2>/dev/null || { sleep 2 & _tick=$!; }
+		kill -0 "$_tick" 2>/dev/null || { sleep 2 9>&- & _tick=$!; }
 		wait "$_tick"
 		[ ! -e "$BASEDIR/shutdown.stamp" ] || [ "$_terms" -gt 0 ] ||
 		    on_term
