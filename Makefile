@@ -180,7 +180,8 @@ build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
 fuzz: deps fuzz-build
 	sh mk/fuzz.sh $(FUZZ_TIME) $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 
-install: all install-files
+install: all
+	@$(MAKE) --no-print-directory install-files
 
 # install-files copies what is built and builds nothing: the contrib tests
 # install a tree with it (DESTDIR).
