@@ -6,7 +6,8 @@
 #   make demo       a local hub, a worker and a real build of an example
 #   make bench      benchmarks against the stock tools
 #   make fuzz       libFuzzer targets for every parser (clang)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (commands, man pages, and
+#                   the runit, systemd and cron files in share/bb/contrib)
 #   make deps       install the Debian packages bb needs (root), or say how
 #
 # Sources are found by their place: lib/*.c and lib/*/*.c make libbb.a
@@ -19,6 +20,8 @@ PREFIX ?=	/usr/local
 BINDIR ?=	$(PREFIX)/bin
 SBINDIR ?=	$(PREFIX)/sbin
 MANDIR ?=	$(PREFIX)/share/man
+DATADIR ?=	$(PREFIX)/share
+CONTRIBDIR ?=	$(DATADIR)/bb/contrib
 DESTDIR ?=
 
 # The hub a worker talks to when neither -H nor BB_HUB names one.
@@ -74,7 +77,7 @@ SBIN_CMDS =	bb-hub
 .SECONDARY:
 
 .PHONY: all check check-plain check-asan test deps demo bench fuzz \
-	fuzz-build install uninstall clean lint
+	fuzz-build install install-files uninstall clean lint
 
 all: $(CMDS) $(UNITS) $(TOOLS)
 
@@ -94,9 +97,17 @@ $(O)/bin/%: $(O)/cmd/%.o $(O)/libbb.a
 	@mkdir -p $(@D)
 	$(CC) $(BB_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/libbb.a $(LIBS)
 
+# Shell commands and the contrib files get the paths they run with.
+SUBST =		sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@HUB_URL@|$(HUB_URL)|g' \
+		    -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g'
+# What make install puts in $(CONTRIBDIR): service files for runit,
+# systemd and cron (tests/e2e/contrib-*.t run them).
+CONTRIB :=	contrib/cron/crontab contrib/runit/run contrib/runit/log/run \
+		contrib/systemd/bb-hub.service contrib/systemd/bb-worker@.service
+
 $(O)/bin/%: cmd/%.sh Makefile
 	@mkdir -p $(@D)
-	sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@HUB_URL@|$(HUB_URL)|g' $< > $@.tmp
+	$(SUBST) $< > $@.tmp
 	chmod 755 $@.tmp
 	mv $@.tmp $@
 
@@ -171,13 +182,29 @@ fuzz: deps fuzz-build
 	sh mk/fuzz.sh $(FUZZ_TIME) $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 
 install: all
+	@$(MAKE) --no-print-directory install-files
+
+# install-files copies what is built and builds nothing: the contrib tests
+# install a tree with it (DESTDIR).
+install-files:
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -d $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
-	for c in $(CMDS); do \
+	for c in $(CMD_C:cmd/%.c=$(O)/bin/%); do \
 		n=$${c##*/}; d=$(DESTDIR)$(BINDIR); \
 		case " $(SBIN_CMDS) " in *" $$n "*) d=$(DESTDIR)$(SBINDIR);; esac; \
 		install -m 755 $$c $$d/$$n || exit 1; \
+	done
+	for c in $(CMD_SH); do \
+		n=$${c##*/}; n=$(DESTDIR)$(BINDIR)/$${n%.sh}; \
+		$(SUBST) $$c > $$n.tmp && chmod 755 $$n.tmp && \
+		    mv $$n.tmp $$n || exit 1; \
+	done
+	for f in $(CONTRIB); do \
+		n=$(DESTDIR)$(CONTRIBDIR)/$${f#contrib/}; m=644; \
+		[ ! -x $$f ] || m=755; \
+		install -d $${n%/*} && $(SUBST) $$f > $$n.tmp && \
+		    chmod $$m $$n.tmp && mv $$n.tmp $$n || exit 1; \
 	done
 	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1)
 	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5)
@@ -189,6 +216,7 @@ uninstall:
 		rm -f $(DESTDIR)$(BINDIR)/$$n $(DESTDIR)$(SBINDIR)/$$n; done
 	for m in $(MAN1) $(MAN5) $(MAN7) $(MAN8); do n=$${m##*/}; \
 		rm -f $(DESTDIR)$(MANDIR)/man$${n##*.}/$$n; done
+	rm -rf $(DESTDIR)$(CONTRIBDIR)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -28,10 +28,12 @@
 #define INPUT_MAX	(1024 * 1024)	/* records passed on */
 #define ONCE_RETRIES	3		/* --once: tries after the first */
 #define WAIT_DEFAULT	60		/* when the session has no wait */
+#define ONCE_SLACK	60		/* --once: -t is the wait and this */
 #define DISK_RECHECK	60		/* seconds between disk checks */
 #define DECLINE_TRIES	4
 #define DECLINE_MAX_MS	5000
 #define POLL_MIN_MS	1000		/* a poll that ends at once waits */
+#define ANSWER_MS	2000		/* -t: time left for the answer */
 
 enum { OPT_NET = 256, OPT_MIN_FREE, OPT_MIN_INODES, OPT_ONCE };
 
@@ -39,6 +41,7 @@ struct opts {
 	const char	*basedir;	/* -b */
 	const char	*caps;		/* -c */
 	long long	 wait;		/* -w; -1: the session's */
+	long long	 maxtime;	/* -t, seconds; 0: no limit */
 	int		 once;		/* --once */
 	struct session_net net;		/* --ca, --pin, --max* */
 	long long	 min_free;	/* --min-free */
@@ -51,12 +54,12 @@ static volatile sig_atomic_t caught, stop;
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: bb-claim [-b basedir] [-c caps] [-w seconds] "
-	    "[--ca path]\n"
-	    "                [--maxdelay seconds] [--maxretries n] "
-	    "[--min-free size]\n"
-	    "                [--min-inodes n] [--once] "
-	    "[--pin sha256//hash]\n");
+	fprintf(stderr, "usage: bb-claim [-b basedir] [-c caps] [-t maxtime] "
+	    "[-w seconds]\n"
+	    "                [--ca path]"
+	    " [--maxdelay seconds] [--maxretries n]\n"
+	    "                [--min-free size] [--min-inodes n] [--once]\n"
+	    "                [--pin sha256//hash]\n");
 	exit(EX_USAGE);
 }
 
@@ -185,7 +188,7 @@ parse_args(int argc, char *argv[], struct opts *o)
 	const char *errstr;
 	int ch, li;
 
-	while ((ch = getopt_long(argc, argv, "+b:c:w:", longopts,
+	while ((ch = getopt_long(argc, argv, "+b:c:t:w:", longopts,
 	    &li)) != -1) {
 		switch (ch) {
 		case 'b':
@@ -193,6 +196,11 @@ parse_args(int argc, char *argv[], struct opts *o)
 			break;
 		case 'c':
 			o->caps = optarg;
+			break;
+		case 't':
+			if (duration_parse(optarg, 1, DURATION_MAX,
+			    &o->maxtime, &e) == -1)
+				errx(EX_USAGE, "-t: %s", e.msg);
 			break;
 		case 'w':
 			if (duration_parse(optarg, 0, 86400, &o->wait,
@@ -230,10 +238,38 @@ parse_args(int argc, char *argv[], struct opts *o)
 		usage();
 }
 
-/* Waits ms, or until a signal; then dies by it if one came. */
-static void
-pause_ms(long ms)
+/* Milliseconds left before the deadline (LLONG_MAX: none); 0 when over. */
+static long long
+left_ms(long long deadline)
 {
+	long long left;
+
+	if (deadline == 0)
+		return LLONG_MAX;
+	left = deadline - now_ms();
+	return left > 0 ? left : 0;
+}
+
+/* The wait of the next poll: -w, or less, so that it ends in time. */
+static long long
+poll_wait(long long wait, long long deadline)
+{
+	long long left = left_ms(deadline);
+
+	if (left == LLONG_MAX || left - ANSWER_MS >= wait * 1000)
+		return wait;
+	return left > ANSWER_MS ? (left - ANSWER_MS) / 1000 : 0;
+}
+
+/*
+ * Waits ms, or until a signal, or until the deadline; then dies by the
+ * signal if one came.
+ */
+static void
+pause_ms(long ms, long long deadline)
+{
+	if (ms > left_ms(deadline))
+		ms = (long)left_ms(deadline);
 	(void)http_sleep_ms(ms, &stop);
 	if (caught)
 		die_by_signal();
@@ -253,8 +289,8 @@ main(int argc, char *argv[])
 	struct record rec;
 	struct buf *pass;
 	struct opts o;
-	char why[CLAIM_WHYMAX];
-	long long started;
+	char why[CLAIM_WHYMAX], maxtime[32];
+	long long started, deadline = 0;
 	int n;
 
 	file_sanitise_stdfd();
@@ -293,6 +329,9 @@ main(int argc, char *argv[])
 		errx(EX_DATAERR, "stdin: session record: caps: %s", e.msg);
 	if (o.wait == -1)
 		o.wait = s.wait != -1 ? s.wait : WAIT_DEFAULT;
+	if (o.maxtime == 0 && o.once)
+		o.maxtime = o.wait + ONCE_SLACK;
+	duration_format(o.maxtime, maxtime, sizeof(maxtime));
 	needs.caps = &caps;
 	needs.basedir = o.basedir;
 	needs.min_free = o.min_free;
@@ -308,10 +347,15 @@ main(int argc, char *argv[])
 		fail(&e);
 	session_net_retry(&o.net, o.once ? ONCE_RETRIES + 1 : 0, on_retry, &r);
 	claim_job_init(&job);
+	if (o.maxtime > 0)
+		deadline = now_ms() + o.maxtime * 1000;
 
 	for (;;) {
 		if (caught)
 			die_by_signal();
+		/* Time is up, and no job came: "none", as --once says. */
+		if (left_ms(deadline) == 0)
+			exit(EX_UNAVAILABLE);
 		if ((n = claim_check_disk(&needs, why, sizeof(why),
 		    &e)) == -1)
 			fail(&e);
@@ -319,25 +363,31 @@ main(int argc, char *argv[])
 			warnx("not claiming: %s", why);
 			if (o.once)
 				exit(EX_UNAVAILABLE);
-			pause_ms(DISK_RECHECK * 1000L);
+			pause_ms(DISK_RECHECK * 1000L, deadline);
 			continue;
 		}
 		r.n = 0;
+		r.deadline_ms = deadline;
 		started = now_ms();
-		n = claim_poll(c, o.wait, &r, &job, &e);
+		n = claim_poll(c, poll_wait(o.wait, deadline), &r, &job, &e);
 		if (caught && n != 1)
 			die_by_signal();
 		if (n == -1) {
 			if (e.code == EX_NOPERM)
 				errx(EX_NOPERM, "%s (the session ended: "
 				    "connect again)", e.msg);
+			/* Tries left, but not the time for them. */
+			if (e.code == EX_TEMPFAIL && deadline != 0 &&
+			    (r.tries == 0 || r.n < r.tries))
+				errx(EX_TEMPFAIL, "%s; no job within %s, "
+				    "giving up", e.msg, maxtime);
 			fail(&e);
 		}
 		if (n == 0) {
 			if (o.once)
 				exit(EX_UNAVAILABLE);
 			if (now_ms() - started < POLL_MIN_MS)
-				pause_ms(POLL_MIN_MS);
+				pause_ms(POLL_MIN_MS, deadline);
 			continue;
 		}
 
@@ -347,8 +397,11 @@ main(int argc, char *argv[])
 		if ((n = claim_decide(&job, &needs, why, sizeof(why),
 		    &e)) == -1)
 			fail(&e);
-		if (n == 1)
+		if (n == 1) {
+			if (claim_cap_keepalive(&job, s.keepalive, &e) == -1)
+				fail(&e);
 			print_job(&job, pass);
+		}
 		warnx("declining job %lld (%s): %s", job.id,
 		    record_get(&job.job, "name") != NULL ?
 		    record_get(&job.job, "name") : "no name", why);
@@ -367,6 +420,6 @@ main(int argc, char *argv[])
 		block_signals(SIG_UNBLOCK);
 		/* A hub that offers the declined job again is not hammered. */
 		if (now_ms() - started < POLL_MIN_MS)
-			pause_ms(POLL_MIN_MS);
+			pause_ms(POLL_MIN_MS, deadline);
 	}
 }

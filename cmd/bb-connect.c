@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "duration.h"
 #include "file.h"
 #include "http.h"
 #include "probe.h"
@@ -32,6 +33,7 @@ struct opts {
 	const char	*secret_file;	/* -s */
 	int		 secret_fd;	/* -S */
 	int		 plain;		/* -p */
+	long long	 keepalive;	/* -k, seconds; 0: the hub's */
 	long long	 slots;		/* -j */
 	struct caps	 caps;		/* detected and -c */
 	const char	*probe;		/* --probe */
@@ -42,8 +44,8 @@ static __dead void
 usage(void)
 {
 	fprintf(stderr, "usage: bb-connect [-p] [-b basedir] [-c caps] "
-	    "[-H url] [-j slots] [-n name]\n"
-	    "                  [-S fd | -s file] [--ca path] "
+	    "[-H url] [-j slots] [-k keepalive]\n"
+	    "                  [-n name] [-S fd | -s file] [--ca path] "
 	    "[--maxdelay seconds]\n"
 	    "                  [--maxretries n] [--pin sha256//hash] "
 	    "[--probe tool,...]\n");
@@ -166,7 +168,7 @@ parse_args(int argc, char *argv[], struct opts *o)
 	const char *errstr;
 	int ch, li;
 
-	while ((ch = getopt_long(argc, argv, "+b:c:H:j:n:pS:s:", longopts,
+	while ((ch = getopt_long(argc, argv, "+b:c:H:j:k:n:pS:s:", longopts,
 	    &li)) != -1) {
 		switch (ch) {
 		case 'b':
@@ -185,6 +187,11 @@ parse_args(int argc, char *argv[], struct opts *o)
 			if (errstr != NULL)
 				errx(EX_USAGE, "-j %s: %s (1 to %d)", optarg,
 				    errstr, SESSION_SLOTSMAX);
+			break;
+		case 'k':
+			if (duration_parse(optarg, 1, 86400, &o->keepalive,
+			    &e) == -1)
+				errx(EX_USAGE, "-k %s: %s", optarg, e.msg);
 			break;
 		case 'n':
 			o->name = optarg;
@@ -293,6 +300,7 @@ main(int argc, char *argv[])
 	so.caps = &o.caps;
 	so.ca = o.net.ca;
 	so.pin = o.net.pin;
+	so.keepalive = o.keepalive;
 	if (session_make(&answer, &so, &out, &e) == -1)
 		errx(e.code, "POST %s/v1/hello: %s", base, e.msg);
 	if (record_write(stdout, &out, &e) == -1 || fflush(stdout) == EOF)

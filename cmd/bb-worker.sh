@@ -2,10 +2,15 @@
 # bb-worker: the worker loop of bb, in POSIX sh.  See bb-worker(8).
 #
 # It wires the stages into one pipeline a job,
+#	bb-connect > session
 #	bb-claim < session > job
 #	bb-unpack < job | bb-run | [bb-sign] | [bb-pack] | bb-report
-# runs SLOTS of them side by side, reconnects with backoff, and stops
-# gracefully.  Everything it writes stays inside BASEDIR.
+# runs SLOTS of them side by side and stops gracefully.  The stages wait
+# for the hub, back off and give up themselves; a stage that gives up
+# ends its slot, and a slot that ends on an error stops the worker, for
+# its service manager to start again.  Per job it runs the stages and
+# nothing else but one rm of the work directory: no helper a line.
+# Everything it writes stays inside BASEDIR.
 
 set -u
 
@@ -15,7 +20,16 @@ VERSION=@VERSION@
 EX_USAGE=64 EX_DATAERR=65 EX_NOINPUT=66 EX_UNAVAILABLE=69 EX_CANTCREAT=73
 EX_TEMPFAIL=75 EX_NOPERM=77 EX_CONFIG=78
 
+# The stages: beside this script, else where make install put them, and
+# only then wherever PATH says.
+STAGES=${0%/*}
+[ "$STAGES" != "$0" ] || STAGES=.
+[ -x "$STAGES/bb-claim" ] || STAGES=@BINDIR@
+PATH=$STAGES:$PATH
+
+# usage [MESSAGE]: what was wrong, then the synopsis; exits 64.
 usage() {
+	[ $# = 0 ] || log "$*"
 	cat >&2 <<EOF
 usage: bb-worker create-worker [-f] basedir hub name
        bb-worker run [-v] basedir
@@ -25,10 +39,10 @@ EOF
 	exit $EX_USAGE
 }
 
-# log MESSAGE: a line on standard error with the time and the slot.
+# log MESSAGE: a line on standard error, with the slot; the log service
+# (svlogd -tt, journald) adds the time.
 log() {
-	printf '%s %s%s: %s\n' "$(date -u '+%Y-%m-%dT%H:%M:%SZ')" "$PROG" \
-	    "${SLOT:+[$SLOT]}" "$*" >&2
+	printf '%s%s: %s\n' "$PROG" "${SLOT:+[$SLOT]}" "$*" >&2
 }
 
 die() {
@@ -40,198 +54,238 @@ die() {
 
 # Settings: worker.conf holds KEY=VALUE lines and comments.  It is read,
 # never sourced: only the keys below are taken, each value as it is.
-conf_defaults() {
-	HUB='' NAME='' SLOTS=2 CAPS='' CA='' PIN='' ALLOW_HTTP=0
-	PROBE=cc,make WAIT=60 MIN_FREE=1G MAXDELAY=300 GRACE=10s RUN_AS=''
-	UMASK=022 SIGN_KEY='' SIGN_FORMAT='' PACK=1 PACK_TEMPLATE=''
-	KEEP_WORK=0 DELETE_LEFTOVER_DIRS=1
-}
-
 conf_read() {
-	conf_defaults
-	[ -r "$BASEDIR/worker.conf" ] ||
-	    die $EX_CONFIG "$BASEDIR/worker.conf: cannot read it"
+	HUB='' NAME='' SLOTS=2 CAPS='' CA='' PIN='' ALLOW_HTTP=0
+	PROBE=cc,make WAIT=60 MIN_FREE=1G MAXDELAY=300 MAXRETRIES=''
+	KEEPALIVE='' GRACE=10s RUN_AS='' UMASK=022 SIGN_KEY='' SIGN_FORMAT=''
+	PACK=1 PACK_TEMPLATE='' KEEP_WORK=0 DELETE_LEFTOVER_DIRS=1
+	_conf=$BASEDIR/worker.conf
+	[ -r "$_conf" ] || die $EX_CONFIG "$_conf: cannot read it"
 	_n=0
 	while IFS= read -r _line || [ -n "$_line" ]; do
 		_n=$((_n + 1))
+		_v=${_line#*=}
 		case $_line in
-		''|'#'*) continue ;;
-		*=*) ;;
-		*) die $EX_CONFIG "$BASEDIR/worker.conf:$_n: expected KEY=VALUE" ;;
+		''|'#'*)	;;
+		HUB=*)		HUB=$_v ;;
+		NAME=*)		NAME=$_v ;;
+		SLOTS=*)	SLOTS=$_v ;;
+		CAPS=*)		CAPS=$_v ;;
+		CA=*)		CA=$_v ;;
+		PIN=*)		PIN=$_v ;;
+		ALLOW_HTTP=*)	ALLOW_HTTP=$_v ;;
+		PROBE=*)	PROBE=$_v ;;
+		WAIT=*)		WAIT=$_v ;;
+		MIN_FREE=*)	MIN_FREE=$_v ;;
+		MAXDELAY=*)	MAXDELAY=$_v ;;
+		MAXRETRIES=*)	MAXRETRIES=$_v ;;
+		KEEPALIVE=*)	KEEPALIVE=$_v ;;
+		GRACE=*)	GRACE=$_v ;;
+		RUN_AS=*)	RUN_AS=$_v ;;
+		UMASK=*)	UMASK=$_v ;;
+		SIGN_KEY=*)	SIGN_KEY=$_v ;;
+		SIGN_FORMAT=*)	SIGN_FORMAT=$_v ;;
+		PACK=*)		PACK=$_v ;;
+		PACK_TEMPLATE=*) PACK_TEMPLATE=$_v ;;
+		KEEP_WORK=*)	KEEP_WORK=$_v ;;
+		DELETE_LEFTOVER_DIRS=*) DELETE_LEFTOVER_DIRS=$_v ;;
+		*=*)	die $EX_CONFIG "$_conf:$_n: unknown setting ${_line%%=*}" ;;
+		*)	die $EX_CONFIG "$_conf:$_n: expected KEY=VALUE" ;;
 		esac
-		_key=${_line%%=*}
-		_val=${_line#*=}
-		case $_key in
-		HUB|NAME|SLOTS|CAPS|CA|PIN|ALLOW_HTTP|PROBE|WAIT|MIN_FREE|\
-		MAXDELAY|GRACE|RUN_AS|UMASK|SIGN_KEY|SIGN_FORMAT|PACK|\
-		PACK_TEMPLATE|KEEP_WORK|DELETE_LEFTOVER_DIRS)
-			eval "$_key=\$_val" ;;
-		*)
-			die $EX_CONFIG "$BASEDIR/worker.conf:$_n: unknown setting $_key" ;;
+	done < "$_conf"
+	[ -n "$HUB" ] || die $EX_CONFIG "$_conf: HUB is not set"
+	[ -n "$NAME" ] || die $EX_CONFIG "$_conf: NAME is not set"
+	# The stages check the values they are given; these are the shell's.
+	for _s in "ALLOW_HTTP=$ALLOW_HTTP" "PACK=$PACK" "KEEP_WORK=$KEEP_WORK" \
+	    "DELETE_LEFTOVER_DIRS=$DELETE_LEFTOVER_DIRS"; do
+		case $_s in
+		*=[01]) ;;
+		*) die $EX_CONFIG "$_conf: $_s is not 0 or 1" ;;
 		esac
-	done < "$BASEDIR/worker.conf"
-	[ -n "$HUB" ] || die $EX_CONFIG "$BASEDIR/worker.conf: HUB is not set"
-	[ -n "$NAME" ] || die $EX_CONFIG "$BASEDIR/worker.conf: NAME is not set"
-	case $SLOTS in
-	''|*[!0-9]*) die $EX_CONFIG "$BASEDIR/worker.conf: SLOTS=$SLOTS is not a number" ;;
-	esac
+	done
+	for _s in "SLOTS=$SLOTS" "MAXRETRIES=${MAXRETRIES:-0}"; do
+		case $_s in
+		*=|*=*[!0-9]*) die $EX_CONFIG "$_conf: $_s is not a number" ;;
+		esac
+	done
 	if [ "$SLOTS" -lt 1 ] || [ "$SLOTS" -gt 64 ]; then
-		die $EX_CONFIG "$BASEDIR/worker.conf: SLOTS=$SLOTS is not between 1 and 64"
+		die $EX_CONFIG "$_conf: SLOTS=$SLOTS is not between 1 and 64"
 	fi
 	case $UMASK in
 	[0-7][0-7][0-7]|0[0-7][0-7][0-7]) ;;
-	*) die $EX_CONFIG "$BASEDIR/worker.conf: UMASK=$UMASK is not an octal mask" ;;
+	*) die $EX_CONFIG "$_conf: UMASK=$UMASK is not an octal mask" ;;
 	esac
-	for _b in ALLOW_HTTP PACK KEEP_WORK DELETE_LEFTOVER_DIRS; do
-		_v=''
-		eval "_v=\$$_b"
-		case $_v in
-		0|1) ;;
-		*) die $EX_CONFIG "$BASEDIR/worker.conf: $_b=$_v is not 0 or 1" ;;
-		esac
-	done
+	case $HUB in
+	[Hh][Tt][Tt][Pp]://*)
+		[ "$ALLOW_HTTP" = 1 ] || die $EX_CONFIG "$_conf: HUB=$HUB is" \
+		    "plain http, which sends the secret unencrypted: use" \
+		    "https, or set ALLOW_HTTP=1" ;;
+	esac
 }
 
-# The options of bb-connect and bb-claim that the settings give.
-connect_args() {
+# stopping: true once a graceful stop was asked for.
+stopping() {
+	[ -s "$RUNDIR/stop" ] || [ -e "$BASEDIR/shutdown.stamp" ]
+}
+
+# waiting IN OUT CMD ARGS...: runs a stage that waits for the hub with
+# its input from IN and its output in OUT (mode 0600: it holds a token),
+# its pid in wait.pid so that a stop ends the wait.  Returns its status.
+waiting() {
+	_in=$1 _out=$2
+	shift 2
+	(umask 077 && exec "$@" < "$_in" > "$_out") &
+	_p=$!
+	echo "$_p" > "$D/wait.pid"
+	# A stop asked for before the pid was there.
+	! stopping || kill -TERM "$_p" 2>/dev/null
+	# (dash says "Terminated" of a stage that a stop ended: not here.)
+	wait "$_p" 2>/dev/null
+	_rc=$?
+	# A trap cut the wait short: wait for the stage itself.
+	while kill -0 "$_p" 2>/dev/null; do
+		wait "$_p" 2>/dev/null
+		_rc=$?
+	done
+	: > "$D/wait.pid"
+	return "$_rc"
+}
+
+# connect FILE: says hello, with the session record into FILE.
+connect() {
+	_f=$1
 	set -- -H "$HUB" -n "$NAME" -s "$BASEDIR/secret" -b "$BASEDIR" \
 	    -j "$SLOTS" --maxdelay "$MAXDELAY"
-	# once, for cron: a few tries, then give up until the next run.
-	[ "$ONCE" = 0 ] || set -- "$@" --maxretries 3
+	if [ -n "$MAXRETRIES" ]; then
+		set -- "$@" --maxretries "$MAXRETRIES"
+	elif [ "$ONCE" = 1 ]; then
+		set -- "$@" --maxretries 3	# for cron: not forever
+	fi
+	[ -z "$KEEPALIVE" ] || set -- "$@" -k "$KEEPALIVE"
 	[ -z "$CAPS" ] || set -- "$@" -c "$CAPS"
 	[ -z "$CA" ] || set -- "$@" --ca "$CA"
 	[ -z "$PIN" ] || set -- "$@" --pin "$PIN"
 	[ -z "$PROBE" ] || set -- "$@" --probe "$PROBE"
 	[ "$ALLOW_HTTP" = 0 ] || set -- "$@" -p
-	CONNECT_ARGS=$(quote_args "$@")
+	waiting /dev/null "$_f" bb-connect "$@"
+	_rc=$?
+	[ "$_rc" = 0 ] && return 0
+	: > "$_f"
+	if stopping; then
+		return 0
+	elif [ "$_rc" = "$EX_NOPERM" ]; then
+		log "the hub refused this worker's name or secret"
+	elif [ "$_rc" = "$EX_TEMPFAIL" ]; then
+		log "cannot reach the hub (status $_rc)"
+	else
+		log "bb-connect gave up (status $_rc)"
+	fi
+	return "$_rc"
 }
 
-# quote_args ARGS...: the arguments as one string that eval splits back.
-quote_args() {
-	_q=
-	for _a in "$@"; do
-		_q="$_q '$(printf '%s' "$_a" | sed "s/'/'\\\\''/g")'"
-	done
-	printf '%s' "$_q"
+# claim: waits for a job, into $D/job.
+claim() {
+	set -- -b "$BASEDIR" --min-free "$MIN_FREE" -w "$WAIT" \
+	    --maxdelay "$MAXDELAY"
+	[ -z "$MAXRETRIES" ] || set -- "$@" --maxretries "$MAXRETRIES"
+	[ -z "$CAPS" ] || set -- "$@" -c "$CAPS"
+	[ "$ONCE" = 0 ] || set -- "$@" --once
+	waiting "$D/session" "$D/job" bb-claim "$@"
 }
 
-# connect FILE: says hello and keeps the session record in FILE.
-# bb-connect retries with backoff itself; this tries again after what it
-# gives up on (an answer it cannot read, say).  A refused secret is
-# final.  bb-connect's pid is in wait.pid beside FILE, so that a graceful
-# stop ends it while the hub is away.
-connect() {
-	_delay=1
-	_wp=${1%/*}/wait.pid
-	while :; do
-		stopping && return $EX_TEMPFAIL
-		(eval "exec bb-connect $CONNECT_ARGS") > "$1.tmp" &
-		echo $! > "$_wp"
-		wait $!
-		_rc=$?
-		rm -f "$_wp"
-		if [ "$_rc" != 0 ] && stopping; then
-			rm -f "$1.tmp"
-			return $EX_TEMPFAIL
-		fi
-		case $_rc in
-		0)	mv "$1.tmp" "$1"; return 0 ;;
-		"$EX_NOPERM")
-			rm -f "$1.tmp"
-			log "the hub refused this worker's name or secret"
-			return $EX_NOPERM ;;
-		"$EX_USAGE"|"$EX_CONFIG"|"$EX_DATAERR")
-			rm -f "$1.tmp"
-			return "$_rc" ;;
-		esac
-		rm -f "$1.tmp"
-		if [ "$ONCE" = 1 ]; then
-			log "cannot reach the hub (status $_rc)"
-			return "$_rc"
-		fi
-		log "cannot reach the hub (status $_rc); trying again in ${_delay}s"
-		pause "$_delay"
-		_delay=$((_delay * 2))
-		[ "$_delay" -le "$MAXDELAY" ] || _delay=$MAXDELAY
-	done
+# rec_key RECORD KEY: sets _v to the value of KEY in RECORD (as it is
+# written: ids, numbers and names need no decoding).
+rec_key() {
+	_v=
+	case "$1 " in
+	*" $2="*) _v=${1#* "$2"=}; _v=${_v%% *} ;;
+	esac
 }
 
-# pause SECONDS: sleeps, but wakes up early for a shutdown.
-pause() {
-	_end=$(($(date +%s) + $1))
-	while [ "$(date +%s)" -lt "$_end" ] && ! stopping; do
-		sleep 1
-	done
+# The pipeline of a job, one function a stage.  A stage the settings
+# leave out hands on to the next.  bb-unpack's and bb-run's statuses go
+# to $D/status: a pipeline's own status is only its last command's.
+unpack_stage() {
+	bb-unpack -d "$BASEDIR/work" < "$D/job"
+	echo "unpack $?" >> "$D/status"
 }
 
-# stopping: true once a graceful stop was asked for.
-stopping() {
-	[ -e "$RUNDIR/stop" ] || [ -e "$BASEDIR/shutdown.stamp" ]
+# bb-run runs in the background for its pid, kept for a cancel; it does
+# not hold the worker's lock (fd 9), and neither does what it starts.
+run_stage() {
+	set -- -g "$GRACE"
+	[ -z "$RUN_AS" ] || set -- "$@" -u "$RUN_AS"
+	exec 3<&0
+	bb-run "$@" <&3 3<&- 9>&- &
+	echo $! > "$D/run.pid"
+	wait $!
+	_rc=$?
+	: > "$D/run.pid"
+	echo "run $_rc" >> "$D/status"
 }
 
-# field TYPE KEY FILE: the value of KEY in the first TYPE record of FILE.
-# Values that only carry a job id, a number or a name need no decoding.
-field() {
-	sed -n "/^$1 /{s/.* $2=\\([^ ]*\\).*/\\1/p;q;}" "$3"
+sign_stage() {
+	[ -n "$SIGN_KEY" ] || { pack_stage; return; }
+	set -- -l -s "$SIGN_KEY"
+	[ -z "$SIGN_FORMAT" ] || set -- "$@" -f "$SIGN_FORMAT"
+	bb-sign "$@" | pack_stage
 }
 
-# report_stage DIR: bb-report, last in the pipeline.  When it stops before
-# the job is delivered (the hub cancelled the job, took it back, or
-# refused the session), bb-run is told at once: the stages between them
-# would only notice at their next write.
+pack_stage() {
+	[ "$PACK" = 1 ] || { view_stage; return; }
+	set --
+	[ -z "$PACK_TEMPLATE" ] || set -- -n "$PACK_TEMPLATE"
+	bb-pack "$@" | view_stage
+}
+
+# With -v, the records also go to a bb-report -o - reading $D/view.
+view_stage() {
+	[ "$VERBOSE" = 1 ] || { report_stage; return; }
+	tee "$D/view" | report_stage
+}
+
+# bb-report, last.  When it stops before the job is delivered (the hub
+# cancelled the job, took it back, or refused the session), bb-run is
+# told at once: the stages between them would only see it at their next
+# write.
 report_stage() {
 	bb-report -b "$BASEDIR"
-	_r=$?
-	if [ "$_r" != 0 ] && [ -s "$1/run.pid" ]; then
-		kill -TERM "$(cat "$1/run.pid")" 2>/dev/null
+	_rc=$?
+	if [ "$_rc" != 0 ] && read -r _p < "$D/run.pid"; then
+		kill -TERM "$_p" 2>/dev/null
 	fi
-	return "$_r"
+	return "$_rc"
 }
 
-# run_job DIR: runs the pipeline on the job claimed into DIR/job; the job
-# is unpacked under BASEDIR/work/slotN.  Sets JOB_RC to bb-report's status
-# (0 when the hub has the whole job).
+# run_job: runs the job claimed into $D/job in BASEDIR/work/ID-ATTEMPT,
+# says how it ended, and sets _undelivered when the spool keeps some.
 run_job() {
-	_d=$1
-	_w=$BASEDIR/work/slot$SLOT
-	_id=$(field job id "$_d/job")
-	_att=$(field job attempt "$_d/job")
-	_name=$(field job name "$_d/job")
-	log "job $_id ($_name), attempt $_att: started"
-	mkdir -p "$_w" || return $EX_CANTCREAT
-	set -- bb-run -g "$GRACE"
-	[ -z "$RUN_AS" ] || set -- "$@" -u "$RUN_AS"
-	# shellcheck disable=SC2034 # used in the eval below
-	RUN_CMD=$(quote_args "$@")
-	# The pipeline, with only the stages the settings ask for.  Each
-	# stage's status that matters goes to a file: a pipeline's own status
-	# is only its last command's.  bb-run's pid is kept for a cancel.
-	_pipe='{ bb-unpack -d "$_w" < "$_d/job"; echo $? > "$_d/rc.unpack"; }'
-	_pipe="$_pipe"' | { sh -c '\''echo $$ > "$1"; shift; eval "exec $*"'\'' sh "$_d/run.pid" "$RUN_CMD"; echo $? > "$_d/rc.run"; }'
-	if [ -n "$SIGN_KEY" ]; then
-		_pipe="$_pipe | bb-sign $(quote_args -l -s "$SIGN_KEY")"
-		[ -z "$SIGN_FORMAT" ] ||
-		    _pipe="$_pipe $(quote_args -f "$SIGN_FORMAT")"
-	fi
-	if [ "$PACK" = 1 ]; then
-		_pipe="$_pipe | bb-pack"
-		[ -z "$PACK_TEMPLATE" ] ||
-		    _pipe="$_pipe $(quote_args -n "$PACK_TEMPLATE")"
-	fi
+	IFS= read -r _job < "$D/job"
+	rec_key "$_job" id
+	_id=$_v
+	rec_key "$_job" attempt
+	_att=$_v
+	rec_key "$_job" name
+	log "job $_id ($_v), attempt $_att: started"
+	: > "$D/status"
+	: > "$D/run.pid"
+	_view=
 	if [ "$VERBOSE" = 1 ]; then
-		rm -f "$_d/view"
-		mkfifo "$_d/view" || return $EX_CANTCREAT
-		bb-report -o - < "$_d/view" >&2 &
-		_pipe="$_pipe | tee $(quote_args "$_d/view")"
+		bb-report -o - < "$D/view" >&2 &
+		_view=$!
 	fi
-	rm -f "$_d"/rc.*
-	eval "$_pipe | report_stage \"\$_d\""
-	JOB_RC=$?
-	rm -f "$_d/run.pid"
-	[ "$VERBOSE" = 0 ] || { wait; rm -f "$_d/view"; }
-	_ru=$(cat "$_d/rc.unpack" 2>/dev/null || echo '?')
-	_rr=$(cat "$_d/rc.run" 2>/dev/null || echo '?')
-	case $JOB_RC in
+	unpack_stage | run_stage | sign_stage
+	_rc=$?
+	[ -z "$_view" ] || wait "$_view"
+	: > "$D/job"	# the lease and the recipe's secrets
+	_ru='?' _rr='?'
+	while read -r _s _c; do
+		case $_s in
+		unpack) _ru=$_c ;;
+		run) _rr=$_c ;;
+		esac
+	done < "$D/status"
+	case $_rc in
 	0)	case $_rr in
 		0) log "job $_id: success, delivered" ;;
 		1) log "job $_id: the build failed, delivered" ;;
@@ -241,109 +295,136 @@ run_job() {
 		log "job $_id: the hub cancelled it or gave it to another worker" ;;
 	"$EX_NOPERM")
 		log "job $_id: the hub refused the session; kept in the spool" ;;
-	*)	log "job $_id: not all delivered (bb-report $JOB_RC); kept in the spool" ;;
+	*)	log "job $_id: not all delivered (bb-report $_rc); kept in the spool" ;;
 	esac
+	case $_rc in
+	"$EX_TEMPFAIL"|"$EX_NOPERM") _undelivered=1 ;;
+	esac
+	_w=$BASEDIR/work/$_id-$_att
 	if [ "$KEEP_WORK" = 1 ]; then
-		log "job $_id: work kept in $_w/$_id-$_att"
-	else
+		log "job $_id: work kept in $_w"
+	elif [ -n "$_id" ] && [ -e "$_w" ]; then
 		rm -rf "$_w"
 	fi
-	return 0
 }
 
-# slot N: claims and runs jobs until a stop; with ONCE, at most one.
+# slot N: says hello, claims and runs jobs until a stop; with ONCE, at
+# most one.  Returns 0, or the status of the stage that gave up.
 slot() {
 	SLOT=$1
-	_d=$RUNDIR/slot$SLOT
-	mkdir -p "$_d" || exit $EX_CANTCREAT
-	_delay=1
-	_session=$_d/session
+	D=$RUNDIR/slot$SLOT
+	[ ! -s "$D/session" ] || : > "$D/session"
 	_undelivered=0
 	while ! stopping; do
-		if [ ! -s "$_session" ]; then
-			connect "$_session"
-			_rc=$?
-			if [ "$_rc" != 0 ]; then
-				stopping && exit 0	# a stop asked for
-				exit "$_rc"
-			fi
+		if [ ! -s "$D/session" ]; then
+			connect "$D/session" || return
+			continue
 		fi
-		# A job this slot could not deliver is tried again before the
-		# next claim (a spool in use elsewhere is left alone).
+		# A job this slot could not deliver is tried again before
+		# the next claim (a spool in use elsewhere is left alone).
 		if [ "$_undelivered" = 1 ]; then
-			bb-report -b "$BASEDIR" --resend -t 30s < "$_session"
+			bb-report -b "$BASEDIR" --resend -t 30s < "$D/session"
 			case $? in
 			0) _undelivered=0; log "the spool is delivered" ;;
-			"$EX_NOPERM") rm -f "$_session"; continue ;;
+			"$EX_NOPERM") : > "$D/session"; continue ;;
 			esac
 		fi
-		set -- -b "$BASEDIR" --min-free "$MIN_FREE" -w "$WAIT"
-		[ -z "$CAPS" ] || set -- "$@" -c "$CAPS"
-		[ "$ONCE" = 0 ] || set -- "$@" --once
-		bb-claim "$@" < "$_session" > "$_d/job" &
-		echo $! > "$_d/wait.pid"
-		wait $!
+		claim
 		_rc=$?
-		rm -f "$_d/wait.pid"
 		case $_rc in
-		0)	_delay=1
-			run_job "$_d"
-			case $JOB_RC in
-			"$EX_TEMPFAIL"|"$EX_NOPERM") _undelivered=1 ;;
-			esac
-			[ "$ONCE" = 0 ] || exit 0 ;;
+		0)	run_job
+			[ "$ONCE" = 0 ] || return 0 ;;
 		"$EX_UNAVAILABLE")
-			[ "$ONCE" = 0 ] || { log "no job for this worker"; exit 0; } ;;
+			log "no job for this worker"
+			return 0 ;;
 		"$EX_NOPERM")
 			log "the hub ended the session; saying hello again"
-			rm -f "$_session" ;;
-		*)	stopping && break
-			log "claim failed (status $_rc); trying again in ${_delay}s"
-			[ "$ONCE" = 0 ] || exit "$_rc"
-			pause "$_delay"
-			_delay=$((_delay * 2))
-			[ "$_delay" -le "$MAXDELAY" ] || _delay=$MAXDELAY ;;
+			: > "$D/session" ;;
+		*)	stopping && return 0
+			log "bb-claim gave up (status $_rc)"
+			return "$_rc" ;;
 		esac
 	done
-	exit 0
+	return 0
 }
 
 # resend: delivers what an earlier run left in the spool.
 resend() {
-	[ -n "$(ls -A "$BASEDIR/spool" 2>/dev/null)" ] || return 0
-	log "delivering what an earlier run left in $BASEDIR/spool"
-	SLOT=
-	connect "$RUNDIR/resend.session" || return $?
-	bb-report -b "$BASEDIR" --resend < "$RUNDIR/resend.session" ||
-	    log "some of the spool is not delivered yet (status $?)"
-	rm -f "$RUNDIR/resend.session"
+	for _e in "$BASEDIR"/spool/* "$BASEDIR"/spool/.[!.]*; do
+		[ -e "$_e" ] || continue
+		log "delivering what an earlier run left in $BASEDIR/spool"
+		D=$RUNDIR
+		connect "$RUNDIR/resend.session" || return
+		[ -s "$RUNDIR/resend.session" ] || return
+		bb-report -b "$BASEDIR" --resend < "$RUNDIR/resend.session" ||
+		    log "some of the spool is not delivered yet (status $?)"
+		: > "$RUNDIR/resend.session"
+		return
+	done
 }
 
 # signal_all FILE-NAME SIGNAL: signals the process named in each slot's
 # FILE, and in the supervisor's own.
 signal_all() {
-	# Its own variable: it runs in traps, inside other functions' loops.
+	# Its own variables: it runs in traps, inside other functions.
 	for _sig_f in "$RUNDIR"/slot*/"$1" "$RUNDIR/$1"; do
-		[ -s "$_sig_f" ] || continue
-		kill "-$2" "$(cat "$_sig_f")" 2>/dev/null || :
+		[ -s "$_sig_f" ] && read -r _sig_p < "$_sig_f" &&
+		    kill "-$2" "$_sig_p" 2>/dev/null
 	done
 }
 
+# drain: no new claims; a slot waiting for the hub stops waiting.
+drain() {
+	echo stop > "$RUNDIR/stop"
+	signal_all wait.pid TERM
+}
+
 on_term() {
-	if [ -e "$RUNDIR/stop" ]; then
+	_terms=$((_terms + 1))
+	if [ "$_terms" -gt 1 ]; then
 		on_int
 		return
 	fi
 	log "stopping: no new jobs; waiting for the running ones to finish"
-	: > "$RUNDIR/stop"
-	signal_all wait.pid TERM
+	drain
 }
 
 on_int() {
 	log "cancelling the running jobs"
-	: > "$RUNDIR/stop"
-	signal_all wait.pid TERM
+	drain
 	signal_all run.pid TERM
+}
+
+# reap: collects the slots that ended, and is true while one runs.  A
+# slot that ended on an error stops the others gracefully.
+reap() {
+	_left=
+	for _p in $_pids; do
+		if kill -0 "$_p" 2>/dev/null; then
+			_left="$_left $_p"
+			continue
+		fi
+		wait "$_p"
+		_rc=$?
+		[ "$_rc" = 0 ] && continue
+		_status=$_rc
+		[ -s "$RUNDIR/stop" ] && continue
+		log "a slot ended with status $_rc: stopping the others"
+		drain
+	done
+	_pids=$_left
+	[ -n "$_pids" ]
+}
+
+# cleanup: on any exit, no child outlives the supervisor, and no token
+# or lease stays on disk.
+cleanup() {
+	[ -z "$_pids" ] || on_int
+	[ -z "$_tick" ] || kill "$_tick" 2>/dev/null
+	wait
+	for _f in "$RUNDIR"/slot*/session "$RUNDIR"/slot*/job "$RUNDIR/pid"; do
+		[ ! -s "$_f" ] || : > "$_f"
+	done
 }
 
 check_basedir() {
@@ -358,27 +439,53 @@ cmd_run() {
 	conf_read
 	umask "$UMASK"
 	RUNDIR=$BASEDIR/run
-	mkdir -p "$RUNDIR" "$BASEDIR/work" "$BASEDIR/spool" ||
+	_slots=$SLOTS
+	[ "$ONCE" = 0 ] || _slots=1
+	set --
+	_i=1
+	while [ "$_i" -le "$_slots" ]; do
+		[ -d "$RUNDIR/slot$_i" ] || set -- "$@" "$RUNDIR/slot$_i"
+		_i=$((_i + 1))
+	done
+	{ [ $# = 0 ] || (umask 077 && mkdir -p "$@"); } &&
+	    { [ -d "$BASEDIR/work" ] || mkdir "$BASEDIR/work"; } &&
+	    { [ -d "$BASEDIR/spool" ] || (umask 077 && mkdir "$BASEDIR/spool"); } ||
 	    die $EX_CANTCREAT "$BASEDIR: cannot make run/, work/, spool/"
-	# A second bb-worker on the same home would claim with its slots.
-	if ! mkdir "$RUNDIR/lock" 2>/dev/null; then
-		_p=$(cat "$RUNDIR/lock/pid" 2>/dev/null)
-		if [ -n "$_p" ] && kill -0 "$_p" 2>/dev/null; then
-			die $EX_TEMPFAIL "$BASEDIR: already served by process $_p"
-		fi
-	fi
-	echo $$ > "$RUNDIR/lock/pid"
-	rm -f "$RUNDIR/stop" "$BASEDIR/shutdown.stamp"
-	rm -rf "$RUNDIR"/slot*
-	trap 'rm -rf "$RUNDIR"/slot* "$RUNDIR/stop" "$RUNDIR/lock"' EXIT
+	# One bb-worker a home: the lock is held while it, or any stage it
+	# started, runs.
+	command exec 9>> "$RUNDIR/worker.lock" ||
+	    die $EX_CANTCREAT "$RUNDIR/worker.lock: cannot open it"
+	flock -n 9
+	case $? in
+	0)	;;
+	1)	_p='?'
+		read -r _p < "$RUNDIR/pid"
+		die $EX_TEMPFAIL "$BASEDIR: already served by process $_p" ;;
+	*)	die $EX_UNAVAILABLE "$RUNDIR/worker.lock: cannot lock it" \
+		    "(flock(1) of util-linux)" ;;
+	esac
+	echo $$ > "$RUNDIR/pid"
+	: > "$RUNDIR/stop"
+	[ ! -e "$BASEDIR/shutdown.stamp" ] || rm -f "$BASEDIR/shutdown.stamp"
+	_pids='' _tick='' _terms=0 _status=0
+	trap cleanup EXIT
 	trap on_term TERM HUP
 	trap on_int INT
-	if [ "$DELETE_LEFTOVER_DIRS" = 1 ] &&
-	    [ -n "$(ls -A "$BASEDIR/work" 2>/dev/null)" ]; then
-		log "removing leftover work directories in $BASEDIR/work"
-		rm -rf "$BASEDIR/work"/* "$BASEDIR/work"/.[!.]* 2>/dev/null
+	set -- bb-connect bb-claim bb-unpack bb-run bb-report
+	[ -z "$SIGN_KEY" ] || set -- "$@" bb-sign
+	[ "$PACK" = 0 ] || set -- "$@" bb-pack
+	for _c; do
+		command -v "$_c" > /dev/null || die $EX_UNAVAILABLE \
+		    "$_c: not found beside $0, in @BINDIR@ or in PATH"
+	done
+	if [ "$DELETE_LEFTOVER_DIRS" = 1 ]; then
+		for _e in "$BASEDIR"/work/* "$BASEDIR"/work/.[!.]*; do
+			[ -e "$_e" ] || continue
+			log "removing leftover work directories in $BASEDIR/work"
+			rm -rf "$BASEDIR"/work/* "$BASEDIR"/work/.[!.]*
+			break
+		done
 	fi
-	connect_args
 	[ "$(id -u)" -ne 0 ] || [ -n "$RUN_AS" ] ||
 	    log "WARNING: running builds as root; set RUN_AS in worker.conf"
 	if [ "$ONCE" = 1 ]; then
@@ -387,58 +494,40 @@ cmd_run() {
 		log "worker $NAME of $HUB: $SLOTS slot(s)"
 	fi
 	resend
-	_slots=$SLOTS
-	[ "$ONCE" = 0 ] || _slots=1
-	_pids=
 	_i=1
 	while [ "$_i" -le "$_slots" ]; do
-		(trap - TERM HUP INT EXIT; slot "$_i") &
+		[ ! -p "$RUNDIR/slot$_i/view" ] && [ "$VERBOSE" = 1 ] &&
+		    mkfifo "$RUNDIR/slot$_i/view"
+		(trap - TERM HUP EXIT; slot "$_i") &
 		_pids="$_pids $!"
 		_i=$((_i + 1))
 	done
-	# BASEDIR/shutdown.stamp asks for a graceful stop, as SIGTERM does.
-	(
-		trap - TERM HUP INT EXIT
-		while sleep 2; do
-			kill -0 $$ 2>/dev/null || exit 0
-			if [ -e "$BASEDIR/shutdown.stamp" ]; then
-				kill -TERM $$
-				exit 0
-			fi
-		done
-	) &
-	_watch=$!
-	# Signals interrupt wait: wait again while the slot lives.
-	_status=0
-	for _p in $_pids; do
-		while :; do
-			wait "$_p"
-			_rc=$?
-			[ "$_rc" -gt 128 ] || break
-			kill -0 "$_p" 2>/dev/null && continue
-			# A trap cut the wait short as the slot ended: its
-			# own status is still there to collect.
-			wait "$_p"
-			_rc=$?
-			break
-		done
-		[ "$_rc" = 0 ] || _status=$_rc
+	# Signals cut a wait short: wait again while a slot runs.  With run,
+	# look at the shutdown stamp every 2 seconds meanwhile.
+	while reap; do
+		if [ "$ONCE" = 1 ]; then
+			wait
+			continue
+		fi
+		kill -0 "$_tick" 2>/dev/null || { sleep 2 9>&- & _tick=$!; }
+		wait "$_tick"
+		[ ! -e "$BASEDIR/shutdown.stamp" ] || [ "$_terms" -gt 0 ] ||
+		    on_term
 	done
-	kill "$_watch" 2>/dev/null
 	log "stopped"
 	exit "$_status"
 }
 
 cmd_create() {
 	_force=0
-	while getopts f _o; do
+	while getopts :f _o; do
 		case $_o in
 		f) _force=1 ;;
-		*) usage ;;
+		*) usage "-$OPTARG: unknown option" ;;
 		esac
 	done
 	shift $((OPTIND - 1))
-	[ $# -eq 3 ] || usage
+	[ $# -eq 3 ] || usage "create-worker takes a basedir, a hub and a name"
 	BASEDIR=$1 HUB=$2 NAME=$3
 	case $HUB in
 	http://*|https://*) ;;
@@ -456,9 +545,16 @@ cmd_create() {
 	    die $EX_CANTCREAT "$BASEDIR: cannot make it"
 	if [ -t 0 ]; then
 		printf 'secret for worker %s (from bb-hub add-worker): ' "$NAME" >&2
-		stty -echo 2>/dev/null
+		# The terminal gets its modes back however this ends.
+		_tty=$(stty -g)
+		trap 'stty "$_tty"' EXIT
+		trap 'exit 129' HUP
+		trap 'exit 130' INT
+		trap 'exit 143' TERM
+		stty -echo
 		IFS= read -r _secret
-		stty echo 2>/dev/null
+		stty "$_tty"
+		trap - EXIT HUP INT TERM
 		echo >&2
 	else
 		IFS= read -r _secret
@@ -494,6 +590,11 @@ WAIT=60
 MIN_FREE=1G
 # Longest delay between two tries to reach the hub, seconds.
 MAXDELAY=300
+# Tries beyond the first before a stage gives up on the hub (empty:
+# never with run, 3 with once); the worker then stops.
+MAXRETRIES=
+# Most seconds between two reports while a job runs (empty: the hub's).
+KEEPALIVE=
 # Time a build's processes get between SIGTERM and SIGKILL.
 GRACE=10s
 # The user that runs builds when bb-worker runs as root.
@@ -521,15 +622,18 @@ EOF
 }
 
 cmd_stop() {
-	[ $# -eq 1 ] || usage
-	BASEDIR=$1
-	_p=$(cat "$BASEDIR/run/lock/pid" 2>/dev/null) ||
-	    die $EX_UNAVAILABLE "$BASEDIR: no bb-worker runs there"
-	kill -TERM "$_p" 2>/dev/null ||
-	    die $EX_UNAVAILABLE "$BASEDIR: process $_p is gone"
+	[ $# -eq 1 ] || usage "stop takes one basedir"
+	_lock=$1/run/worker.lock
+	# The lock is held while a bb-worker serves the home.
+	if [ ! -e "$_lock" ] || flock -n "$_lock" true; then
+		die $EX_UNAVAILABLE "$1: no bb-worker runs there"
+	fi
+	_p='?'
+	read -r _p < "$1/run/pid" && kill -TERM "$_p" 2>/dev/null ||
+	    die $EX_UNAVAILABLE "$1: process $_p is gone"
 }
 
-[ $# -ge 1 ] || usage
+[ $# -ge 1 ] || usage "no command"
 case $1 in
 -V|--version) echo "bb-worker $VERSION"; exit 0 ;;
 esac
@@ -541,18 +645,18 @@ create-worker)
 	cmd_create "$@" ;;
 run|once)
 	[ "$_cmd" = run ] || ONCE=1
-	while getopts v _o; do
+	while getopts :v _o; do
 		case $_o in
 		v) VERBOSE=1 ;;
-		*) usage ;;
+		*) usage "-$OPTARG: unknown option" ;;
 		esac
 	done
 	shift $((OPTIND - 1))
-	[ $# -eq 1 ] || usage
+	[ $# -eq 1 ] || usage "$_cmd takes one basedir"
 	BASEDIR=$1
 	cmd_run ;;
 stop)
 	cmd_stop "$@" ;;
 *)
-	usage ;;
+	usage "$_cmd: unknown command" ;;
 esac

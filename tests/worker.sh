@@ -13,6 +13,10 @@
 #	job_state ID			the job's state on the hub
 #	wait_state SECONDS ID STATE...	waits until the job is in one of
 #					the states
+#	contrib_install			make install-files with PREFIX
+#					$T/usr/local ($PREFIX): commands,
+#					man pages, contrib files; builds
+#					nothing
 
 worker_set() {
 	_w=$1
@@ -69,4 +73,10 @@ wait_state() {
 	_secs=$1
 	shift
 	wait_for "$_secs" _state_in "$@"
+}
+
+contrib_install() {
+	PREFIX=$T/usr/local
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make -s -C "$BB_SRC" \
+	    O="$BB_BUILD" PREFIX="$PREFIX" install-files >"$T/install.log" 2>&1
 }

@@ -161,6 +161,23 @@ claim_decide(const struct claim_job *j, const struct claim_needs *n,
 }
 
 int
+claim_cap_keepalive(struct claim_job *j, long long ka, struct bb_error *err)
+{
+	long long cur;
+
+	if (ka < 1 || record_get(&j->job, "keepalive") == NULL)
+		return 0;
+	if (record_get_num(&j->job, "keepalive", 1, 86400, &cur, err) == -1) {
+		err->code = EX_PROTOCOL;
+		bb_error_prefix(err, "job %lld", j->id);
+		return -1;
+	}
+	if (cur <= ka)
+		return 0;
+	return record_setf(&j->job, err, "keepalive", "%lld", ka);
+}
+
+int
 claim_poll(struct http_client *c, long long wait, struct http_retry *r,
     struct claim_job *j, struct bb_error *err)
 {

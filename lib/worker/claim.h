@@ -65,6 +65,14 @@ int	claim_decide(const struct claim_job *, const struct claim_needs *,
 	    char *why, size_t, struct bb_error *);
 
 /*
+ * Lowers j's keepalive to ka seconds when the hub's is longer: the
+ * worker reports that often (bb-connect(1) -k).  ka < 1 changes nothing.
+ * Returns 0, or -1 (EX_PROTOCOL: a malformed keepalive).
+ */
+int	claim_cap_keepalive(struct claim_job *, long long ka,
+	    struct bb_error *);
+
+/*
  * Asks the hub of c for a job, waiting at most wait seconds, trying
  * again on transient failures as r says.  Returns 1 with the job in j,
  * 0 when the wait ended with none, or -1 with err set as http_do_retry

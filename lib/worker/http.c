@@ -986,11 +986,26 @@ http_sleep_ms(long ms, volatile sig_atomic_t *stop)
 	}
 }
 
+/* Milliseconds left before r's deadline; LLONG_MAX when it has none. */
+static long long
+retry_left_ms(const struct http_retry *r)
+{
+	struct timespec ts;
+
+	if (r->deadline_ms == 0)
+		return LLONG_MAX;
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return r->deadline_ms - ((long long)ts.tv_sec * 1000 +
+	    ts.tv_nsec / 1000000);
+}
+
 int
 http_do_retry(struct http_client *c, const struct http_req *req,
     struct http_resp *resp, struct http_retry *r, struct bb_error *err)
 {
+	struct http_req try;
 	off_t in0 = -1, out0 = -1;
+	long long left;
 	long ms;
 
 	if (req->in_fd != -1)
@@ -998,7 +1013,15 @@ http_do_retry(struct http_client *c, const struct http_req *req,
 	if (req->out_fd != -1)
 		out0 = lseek(req->out_fd, 0, SEEK_CUR);
 	for (;;) {
-		if (http_do(c, req, resp, err) == 0)
+		try = *req;
+		if ((left = retry_left_ms(r)) <= 0) {
+			bb_error_set(err, EX_TEMPFAIL, "no time left to try");
+			return -1;
+		}
+		if (left < LLONG_MAX && (try.timeout <= 0 ||
+		    try.timeout > (left + 999) / 1000))
+			try.timeout = (long)((left + 999) / 1000);
+		if (http_do(c, &try, resp, err) == 0)
 			return 0;
 		if ((err != NULL && err->code != EX_TEMPFAIL) ||
 		    (c->opts.stop != NULL && *c->opts.stop))
@@ -1006,7 +1029,8 @@ http_do_retry(struct http_client *c, const struct http_req *req,
 		if ((req->in_fd != -1 && in0 == -1) ||
 		    (resp->written > 0 && out0 == -1))
 			return -1;
-		if ((ms = http_retry_next(r, resp->retry_after)) == -1)
+		if ((ms = http_retry_next(r, resp->retry_after)) == -1 ||
+		    ms >= retry_left_ms(r))
 			return -1;
 		if (r->notify != NULL)
 			r->notify(r->arg, err, ms);

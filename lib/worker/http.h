@@ -97,11 +97,14 @@ struct http_resp {
  * Backoff between tries: try n (n >= 1 tries made) waits a random time
  * between half and all of min(first_ms * 2^(n-1), max_ms), and at least
  * what the server asked for with Retry-After (still capped at max_ms).
+ * With a deadline, a try is cut when it comes, and no wait runs past it.
  */
 struct http_retry {
 	int		 tries;		/* tries in all; 0: no limit */
 	long		 first_ms;	/* first delay; 0: 1000 */
 	long		 max_ms;	/* longest delay; 0: 300000 */
+	long long	 deadline_ms;	/* CLOCK_MONOTONIC milliseconds after
+					   which nothing is tried; 0: none */
 	/* Called before each wait (to warn); may be NULL. */
 	void		(*notify)(void *, const struct bb_error *, long ms);
 	void		*arg;
@@ -165,7 +168,9 @@ int	http_do(struct http_client *, const struct http_req *,
 
 /*
  * As http_do, and tries again after a wait while the failure is
- * transient (EX_TEMPFAIL), as r allows (r->n counts the tries made).
+ * transient (EX_TEMPFAIL), as r allows (r->n counts the tries made; a
+ * try cut by r's deadline fails with EX_TEMPFAIL, and one that would
+ * start after it is not made).
  * Before a new try, out_fd is cut back to where it began and in_fd is
  * rewound (when they cannot seek, a try that used them is the last).
  */

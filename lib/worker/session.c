@@ -373,6 +373,10 @@ session_make(const struct record *a, const struct session_opts *o,
 		if (record_setn(out, record_key(a, i), v, len, err) == -1)
 			goto out;
 	}
+	if (o->keepalive > 0 && record_get_num(a, "keepalive", 1, 86400, &n,
+	    err) == 0 && n > o->keepalive &&
+	    record_setf(out, err, "keepalive", "%lld", o->keepalive) == -1)
+		goto out;
 	if (record_setf(out, err, "slots", "%lld", o->slots) == -1 ||
 	    record_set(out, "caps", c->data, err) == -1 ||
 	    (o->ca != NULL && record_set(out, "ca", o->ca, err) == -1) ||

@@ -37,6 +37,8 @@ struct session_opts {
 	const struct caps *caps;
 	const char	*ca;		/* absolute path, or NULL */
 	const char	*pin;		/* or NULL */
+	long long	 keepalive;	/* seconds, the most the worker waits
+					   between reports; 0: the hub's */
 };
 
 /* A session record, read (session_parse). */
@@ -137,7 +139,7 @@ int	session_hello_tool(struct buf *, const struct probe *,
 /*
  * Makes the session record that bb-connect prints from the hub's answer
  * to hello: hub first, then the answer's keys, then slots, caps, ca and
- * pin from o.  The answer must be a session record with a token and
+ * pin from o; its keepalive is o's when that is shorter.  The answer must be a session record with a token and
  * keepalive, ttl and wait in range, else EX_PROTOCOL (the message never
  * holds the token).  Returns 0 or -1.
  */

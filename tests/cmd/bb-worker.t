@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154
 # bb-worker without a hub: making a worker's home, reading its settings.
 . "${BB_SRC:-.}/tests/lib.sh"
 
@@ -35,6 +36,13 @@ is "$rc" 64 "a bad worker name: 64"
 run bb-worker frobnicate
 is "$rc" 64 "unknown command: 64"
 like "$err" "usage: bb-worker create-worker" "usage on stderr"
+like "$err" "^bb-worker: frobnicate: unknown command" "naming the command"
+run bb-worker run -x "$W"
+is "$rc" 64 "unknown option: 64"
+like "$err" "^bb-worker: -x: unknown option" "naming the option"
+run bb-worker once "$W" extra
+is "$rc" 64 "an extra argument: 64"
+like "$err" "^bb-worker: once takes one basedir" "saying what it takes"
 
 run bb-worker run "$T/nope"
 is "$rc" 66 "run on a missing home: 66"
@@ -63,6 +71,99 @@ is "$rc" 78 "a missing secret: 78"
 
 run bb-worker stop "$W"
 is "$rc" 69 "stop with no worker running: 69"
+
+# A hub that refuses connections, reached at once: once gives up with 75.
+cp "$T/secret.in" "$W/secret"
+chmod 600 "$W/secret"
+port=$("$BB_BUILD/tests/tools/freeport")
+sed -e "s|^HUB=.*|HUB=https://127.0.0.1:$port|" -e 's/^MAXRETRIES=.*/MAXRETRIES=0/' \
+    -e 's/^KEEPALIVE=.*/KEEPALIVE=5/' -e 's/^PROBE=.*/PROBE=/' \
+    "$T/conf.good" > "$W/worker.conf"
+cp "$W/worker.conf" "$T/conf.closed"
+run bb-worker once "$W"
+is "$rc" 75 "MAXRETRIES=0 KEEPALIVE=5: accepted, passed on; no hub: 75"
+like "$err" "cannot reach the hub (status 75)" "and says so"
+unlike "$err" "unknown\|usage" "bb-connect takes what they give"
+sed 's/^MAXRETRIES=.*/MAXRETRIES=x/' "$T/conf.closed" > "$W/worker.conf"
+run bb-worker once "$W"
+is "$rc" 78 "MAXRETRIES=x: 78"
+like "$err" "MAXRETRIES=x is not a number" "and says so"
+sed 's|^HUB=.*|HUB=http://127.0.0.1:1|' "$T/conf.closed" > "$W/worker.conf"
+run bb-worker once "$W"
+is "$rc" 78 "a plain http hub without ALLOW_HTTP: 78"
+like "$err" "set ALLOW_HTTP=1" "the message names the setting"
+unlike "$err" " -p" "not bb-connect's option"
+
+# Every setting bb-worker(8) documents is in a new worker.conf, and is
+# one that bb-worker reads; every one it reads is documented.
+documented=$(sed -n '/^\.Sh SETTINGS/,/^\.Sh /s/^\.It Ev //p' \
+    "$BB_SRC/man/bb-worker.8" | tr -d ' ' | tr ',' '\n' | sort)
+made=$(sed -n 's/^\([A-Z_]*\)=.*/\1/p' "$T/conf.good" | sort)
+read=$(sed -n 's/^\t\t\([A-Z_]*\)=\*)[ \t].*/\1/p' "$BB_SRC/cmd/bb-worker.sh" |
+    sort)
+ok "$([ "$(printf '%s\n' "$documented" | wc -l)" -ge 20 ]; echo $?)" \
+    "bb-worker(8) lists the settings"
+is "$made" "$documented" "create-worker writes every documented setting"
+is "$read" "$documented" "bb-worker reads every documented setting, no other"
+
+# The stages are found beside bb-worker, else in the BINDIR it was built
+# for, with no help from PATH.
+mkdir "$T/lone" "$T/elsewhere"
+sed "s|@BINDIR@|$T/nowhere|g" "$BB_SRC/cmd/bb-worker.sh" > "$T/lone/bb-worker"
+sed "s|@BINDIR@|$BB_BIN|g" "$BB_SRC/cmd/bb-worker.sh" > "$T/elsewhere/bb-worker"
+cp "$T/conf.closed" "$W/worker.conf"
+env -i PATH=/usr/bin:/bin sh "$T/lone/bb-worker" once "$W" 2>"$T/err"
+is "$?" 69 "no stages beside it, in BINDIR or PATH: 69"
+like "$(cat "$T/err")" "bb-connect: not found beside $T/lone/bb-worker" \
+    "and says where it looked"
+env -i PATH=/usr/bin:/bin sh "$T/elsewhere/bb-worker" once "$W" 2>"$T/err"
+is "$?" 75 "stages in its BINDIR: found (and no hub: 75)"
+env -i PATH=/usr/bin:/bin "$BB_BIN/bb-worker" once "$W" 2>"$T/err"
+is "$?" 75 "stages beside it: found"
+cp "$T/conf.good" "$W/worker.conf"
+
+# create-worker gives the terminal its modes back when a signal ends it
+# while it reads the secret without echo.
+if command -v script >/dev/null; then
+	cat > "$T/tty.sh" <<'EOS'
+exec 3<&0
+env --default-signal=INT bb-worker create-worker "$1" https://h w1 <&3 2>/dev/null &
+p=$!
+i=0
+until stty -a | grep -q -- ' -echo ' || [ $i -ge 400 ]; do
+	i=$((i + 1))
+	sleep 0.05
+done
+stty -a | grep -q -- ' -echo ' && echo echo-off
+kill -"$2" $p
+wait $p
+echo "rc=$?"
+stty -a | grep -q -- ' echo ' && echo echo-on
+EOS
+	mkfifo "$T/keys"
+	for sig in INT TERM HUP; do
+		# A terminal whose keyboard is silent: script(1) reads a FIFO
+		# that this shell holds open.
+		out=$(exec 7<>"$T/keys"; script -qec "sh '$T/tty.sh' '$T/tty$sig' $sig" /dev/null < "$T/keys" | tr -d '\r')
+		like "$out" "echo-off" "create-worker turns echo off for the secret"
+		like "$out" "echo-on" "SIG$sig: echo is back on"
+	done
+fi
+
+# The example of bb-worker(8) that makes a worker's home, run as written
+# but for its directories.
+mandoc -Tutf8 "$BB_SRC/man/bb-worker.8" |
+    sed "s/.\x08//g" |
+    sed -n '/^EXAMPLES/,/^SEE ALSO/p' |
+    sed -n '/^[[:space:]]*\(hub\|worker\)# /,/[^\\]$/p' |
+    sed -e 's/^[[:space:]]*\(hub\|worker\)# //' -e "s|/var/lib/bb-hub|$T/hubx|g" \
+    -e "s|/var/lib/bb|$T/wx|g" > "$T/example.sh"
+is "$(grep -c '^bb-' "$T/example.sh")" 2 "bb-worker(8) shows add-worker and create-worker"
+bb-hub init "$T/hubx" >/dev/null 2>&1
+(cd "$T" && sh "$T/example.sh") > "$T/out" 2>&1
+is "$?" 0 "the example runs"
+ok "$([ -s "$T/builder1.secret" ] && cmp -s "$T/wx/secret" \
+    "$T/builder1.secret"; echo $?)" "and the home holds the secret the hub made"
 
 dash -n "$BB_BIN/bb-worker"
 ok $? "bb-worker parses under dash"

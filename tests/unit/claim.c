@@ -111,6 +111,23 @@ main(void)
 	ok(claim_decide(&j, &needs, why, sizeof(why), &err) == -1 &&
 	    err.code == EX_IOERR, "a disk that cannot be checked: %s",
 	    err.msg);
+
+	/* The worker's keepalive, when shorter, is the job's. */
+	ok(parse("job id=7 lease=L source=/s size=1 sha256=" SHA
+	    " keepalive=30\n", &j, &err) == 0 &&
+	    claim_cap_keepalive(&j, 10, &err) == 0, "keepalive capped");
+	is_str(record_get(&j.job, "keepalive"), "10", "to the worker's");
+	ok(claim_cap_keepalive(&j, 20, &err) == 0 &&
+	    claim_cap_keepalive(&j, -1, &err) == 0, "a longer one or none");
+	is_str(record_get(&j.job, "keepalive"), "10", "changes nothing");
+	ok(parse(JOB, &j, &err) == 0 && claim_cap_keepalive(&j, 10,
+	    &err) == 0 && record_get(&j.job, "keepalive") == NULL,
+	    "a job without keepalive keeps none (the session's applies)");
+	ok(parse("job id=7 lease=L source=/s size=1 sha256=" SHA
+	    " keepalive=x\n", &j, &err) == 0 &&
+	    claim_cap_keepalive(&j, 10, &err) == -1 &&
+	    err.code == EX_PROTOCOL && strstr(err.msg, "job 7") != NULL,
+	    "a malformed keepalive: %s", err.msg);
 	claim_job_free(&j);
 	caps_free(&caps);
 	return tap_done();

@@ -67,6 +67,15 @@ resolve(const char *base, const char *ref, int allow, const char *want,
 	is_int(same, wsame, "  same origin: %d", wsame);
 }
 
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* A port on 127.0.0.1 bound and not listening: connections are refused. */
 static int
 closed_port(int *sp)
@@ -484,6 +493,51 @@ test_exchanges(void)
 		rv = http_do_retry(c, &req, &resp, &rt, &err);
 		ok(rv == -1 && rt.n == 3 && err.code == EX_TEMPFAIL,
 		    "http_do_retry made 3 tries");
+	}
+
+	/* A deadline ends tries that have no limit of their own. */
+	{
+		struct http_retry rt;
+		long long t0;
+
+		memset(&rt, 0, sizeof(rt));
+		rt.first_ms = 100;
+		t0 = mono_ms();
+		rt.deadline_ms = t0 + 700;
+		rv = http_do_retry(c, &req, &resp, &rt, &err);
+		ok(rv == -1 && err.code == EX_TEMPFAIL && rt.n >= 2 &&
+		    mono_ms() - t0 < 700, "a deadline ends the tries before "
+		    "it comes: %d tries, %lld ms", rt.n, mono_ms() - t0);
+		rt.deadline_ms = mono_ms() - 1;
+		rv = http_do_retry(c, &req, &resp, &rt, &err);
+		ok(rv == -1 && err.code == EX_TEMPFAIL && strstr(err.msg,
+		    "no time left") != NULL, "past the deadline, no try: %s",
+		    err.msg);
+	}
+	close(s);
+
+	/* A server that never answers: the deadline cuts the try. */
+	port = closed_port(&s);
+	ok(port != -1 && listen(s, 1) == 0, "a server that never answers");
+	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	http_client_free(c);
+	c = http_client_new(url, &o, &err);
+	http_req_init(&req);
+	req.url = "/v1/claim?wait=60";
+	req.timeout = 90;
+	req.no_idle = 1;
+	{
+		struct http_retry rt;
+		long long t0;
+
+		memset(&rt, 0, sizeof(rt));
+		t0 = mono_ms();
+		rt.deadline_ms = t0 + 1500;
+		rv = http_do_retry(c, &req, &resp, &rt, &err);
+		ok(rv == -1 && err.code == EX_TEMPFAIL && rt.n == 1 &&
+		    mono_ms() - t0 >= 1400 && mono_ms() - t0 < 5000,
+		    "a try is cut at the deadline: %lld ms, %s",
+		    mono_ms() - t0, err.msg);
 	}
 	close(s);
 

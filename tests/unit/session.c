@@ -139,6 +139,7 @@ main(void)
 	so.caps = &caps;
 	so.ca = NULL;
 	so.pin = NULL;
+	so.keepalive = 0;
 	parse("session worker=w1 token=T0K keepalive=30 ttl=90 wait=60 "
 	    "max_batch=100 hub=http://evil slots=9", &a);
 	ok(session_make(&a, &so, &out, &err) == 0, "session_make");
@@ -157,6 +158,16 @@ main(void)
 	    "token=T0K keepalive=30 ttl=90 wait=0 slots=2 caps=linux,cc "
 	    "ca=/etc/bb/ca.pem pin=sha256//abc=\n",
 	    "worker when the hub says none; ca and pin");
+	so.ca = so.pin = NULL;
+	so.keepalive = 10;
+	ok(session_make(&a, &so, &out, &err) == 0 &&
+	    strcmp(record_get(&out, "keepalive"), "10") == 0,
+	    "-k 10 lowers the hub's keepalive of 30");
+	so.keepalive = 60;
+	ok(session_make(&a, &so, &out, &err) == 0 &&
+	    strcmp(record_get(&out, "keepalive"), "30") == 0,
+	    "-k 60 leaves it");
+	so.keepalive = 0;
 	parse("session keepalive=30 ttl=90 wait=0", &a);
 	ok(session_make(&a, &so, &out, &err) == -1 &&
 	    err.code == EX_PROTOCOL && strstr(err.msg, "no token") != NULL,
