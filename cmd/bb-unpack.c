@@ -295,8 +295,8 @@ local(struct opts *o)
 	int fd = STDIN_FILENO, made = 0;
 
 	if (strcmp(o->file, "-") != 0 &&
-	    (fd = open(o->file, O_RDONLY | O_CLOEXEC)) == -1)
-		err(EX_NOINPUT, "%s", o->file);
+	    (fd = file_open_input(AT_FDCWD, o->file, &e)) == -1)
+		errx(e.code, "%s", e.msg);
 	if (mkdir(o->dir, 0755) == 0)
 		made = 1;
 	else if (errno != EEXIST)
