@@ -578,23 +578,34 @@ out:
 	return rv;
 }
 
+/*
+ * rmdir for a directory, unlink for the rest: remove(3) tries unlink
+ * first, which Landlock refuses where only directories may go.
+ */
+static int
+rm_one(const char *p, int flag)
+{
+	int r;
+
+	r = flag == FTW_DP ? rmdir(p) : unlink(p);
+	return r == -1 && errno != ENOENT ? errno : 0;
+}
+
 static int
 rm_keep_top(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
 	(void)st;
-	(void)flag;
 	if (f->level == 0)
 		return 0;
-	return remove(p) == -1 && errno != ENOENT ? errno : 0;
+	return rm_one(p, flag);
 }
 
 static int
 rm_all(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
 	(void)st;
-	(void)flag;
 	(void)f;
-	return remove(p) == -1 && errno != ENOENT ? errno : 0;
+	return rm_one(p, flag);
 }
 
 int
