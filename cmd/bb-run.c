@@ -28,6 +28,7 @@
 #include "recipe.h"
 #include "run.h"
 #include "sandbox.h"
+#include "track.h"
 
 #define BEAT_DEFAULT	5
 #define GRACE_DEFAULT	10
@@ -49,6 +50,8 @@ struct opts {
 	char		*masks[MASKS_MAX];
 	size_t		 nmasks;
 	enum sandbox_mode sandbox;		/* -S */
+	const char	*track;			/* -R */
+	const char	*sweep;			/* -K */
 	const char	*user;
 	int		 verbose;
 	long long	 silent;
@@ -61,8 +64,10 @@ usage(void)
 {
 	fprintf(stderr, "usage: bb-run [-v] [-b interval] [-C dir] "
 	    "[-f recipe] [-g grace] [-H path]\n"
-	    "              [-M file] [-m pattern] [-S sandbox] [-u user] "
-	    "[-w silence]\n");
+	    "              [-M file] [-m pattern] [-R dir] [-S sandbox] "
+	    "[-u user]\n"
+	    "              [-w silence]\n"
+	    "       bb-run -K dir\n");
 	exit(EX_USAGE);
 }
 
@@ -85,6 +90,17 @@ static void
 on_warn(void *arg __unused, const char *msg)
 {
 	warnx("%s", msg);
+}
+
+/* Ends what dead bb-runs that noted their steps in dir left. */
+static void
+sweep(const char *dir)
+{
+	struct bb_error e;
+	size_t n = 0;
+
+	if (track_sweep(dir, &n, on_warn, NULL, &e) == -1)
+		errx(e.code, "%s", e.msg);
 }
 
 static long long
@@ -309,7 +325,8 @@ main(int argc, char *argv[])
 	memset(&in, 0, sizeof(in));
 	o.beat = BEAT_DEFAULT;
 	o.grace = GRACE_DEFAULT;
-	while ((ch = getopt(argc, argv, "+b:C:H:M:S:f:g:m:u:vw:")) != -1) {
+	while ((ch = getopt(argc, argv, "+b:C:H:K:M:R:S:f:g:m:u:vw:")) !=
+	    -1) {
 		switch (ch) {
 		case 'b':
 			o.beat = duration_arg(optarg, 0, "-b");
@@ -320,8 +337,14 @@ main(int argc, char *argv[])
 		case 'H':
 			add_path(o.hide, &o.nhide, optarg, "-H");
 			break;
+		case 'K':
+			o.sweep = optarg;
+			break;
 		case 'M':
 			add_path(o.maskfiles, &o.nmaskfiles, optarg, "-M");
+			break;
+		case 'R':
+			o.track = optarg;
 			break;
 		case 'S':
 			if (strcmp(optarg, "on") == 0)
@@ -363,6 +386,12 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 0)
 		usage();
+	if (o.sweep != NULL) {
+		if (o.file != NULL || o.dir != NULL || o.track != NULL)
+			usage();
+		sweep(o.sweep);
+		return 0;
+	}
 	if (o.file == NULL && isatty(STDIN_FILENO))
 		errx(EX_USAGE, "no recipe: give -f recipe, or records on "
 		    "standard input");
@@ -435,7 +464,14 @@ main(int argc, char *argv[])
 	wipe_environ(&j, environ);
 	if (setup_sandbox(&o, &j, in.recipe, &sb, &scratch, &e) == -1)
 		fatal(out, &e, started);
+	if (o.track != NULL) {
+		sweep(o.track);
+		if ((j.track = track_start(o.track, wdir, scratch, &e)) ==
+		    NULL)
+			fatal(out, &e, started);
+	}
 	rv = job_run(&j, &e);
+	track_end(j.track);
 	if (scratch != NULL && sandbox_scratch_remove(scratch, &e) == -1)
 		warnx("%s", e.msg);
 	free(scratch);

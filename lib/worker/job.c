@@ -528,6 +528,7 @@ run_one(struct jobrun *jr, const struct recipe_step *s, struct bb_error *err)
 	spec.dir = s->dir;
 	spec.workdir = j->workdir;
 	spec.sandbox = j->sandbox;
+	spec.track = j->track;
 	spec.env = j->env;
 	spec.setuser = j->setuser;
 	spec.uid = j->uid;

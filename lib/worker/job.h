@@ -67,6 +67,7 @@ struct job {
 	char *const		*values;	/* more values to mask */
 	size_t			 nvalues;
 	const struct sandbox	*sandbox;	/* the steps run in it, or NULL */
+	struct track		*track;		/* steps noted there, or NULL */
 	int			 setuser;	/* run steps as uid, gid */
 	uid_t			 uid;
 	gid_t			 gid;

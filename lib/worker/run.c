@@ -405,6 +405,8 @@ spawn(struct step *st, struct bb_error *err)
 	}
 	/* Without it, the end of the shell is seen at the next SIGCHLD. */
 	st->pidfd = pidfd_open(st->pid, 0);
+	/* Noted before anything else: a crash from here on leaves a trace. */
+	(void)track_step(st->spec->track, st->pid, NULL);
 	(void)fcntl(out[0], F_SETFL, O_NONBLOCK);
 	(void)fcntl(errp[0], F_SETFL, O_NONBLOCK);
 	st->s[0].fd = out[0];

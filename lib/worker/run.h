@@ -16,6 +16,7 @@
 #include "error.h"
 #include "mask.h"
 #include "sandbox.h"
+#include "track.h"
 
 #define RUN_FLUSH_MS	200		/* a partial line waits this long */
 #define RUN_PARTIAL_MAX	16384		/* or until it is this long */
@@ -51,6 +52,7 @@ struct run_spec {
 	const char		*dir;		/* below it, or NULL */
 	const char		*workdir;	/* its path (for the sandbox) */
 	const struct sandbox	*sandbox;	/* NULL: run the step as it is */
+	struct track		*track;		/* the step's group noted, or NULL */
 	char *const		*env;		/* the whole environment */
 	int			 setuser;	/* switch to uid, gid, groups */
 	uid_t			 uid;
