@@ -45,6 +45,8 @@ struct opts {
 	long long	 grace;
 	char		*hide[PATHS_MAX];	/* -H */
 	size_t		 nhide;
+	char		*share[PATHS_MAX];	/* -B */
+	size_t		 nshare;
 	char		*maskfiles[PATHS_MAX];	/* -M */
 	size_t		 nmaskfiles;
 	char		*masks[MASKS_MAX];
@@ -62,10 +64,10 @@ static volatile sig_atomic_t cancelled, lastsig, wakefd_w = -1;
 static void __dead
 usage(void)
 {
-	fprintf(stderr, "usage: bb-run [-v] [-b interval] [-C dir] "
-	    "[-f recipe] [-g grace] [-H path]\n"
-	    "              [-M file] [-m pattern] [-R dir] [-S sandbox] "
-	    "[-u user]\n"
+	fprintf(stderr, "usage: bb-run [-v] [-B dir] [-b interval] [-C dir] "
+	    "[-f recipe] [-g grace]\n"
+	    "              [-H path] [-M file] [-m pattern] [-R dir] "
+	    "[-S sandbox] [-u user]\n"
 	    "              [-w silence]\n"
 	    "       bb-run -K dir\n");
 	exit(EX_USAGE);
@@ -186,8 +188,8 @@ add_path(char **v, size_t *n, char *path, const char *opt)
 {
 	if (*n == PATHS_MAX)
 		errx(EX_USAGE, "%s: more than %d paths", opt, PATHS_MAX);
-	if (path[0] != '/' && strcmp(opt, "-H") == 0)
-		errx(EX_USAGE, "-H %s: not an absolute path", path);
+	if (path[0] != '/' && strcmp(opt, "-M") != 0)
+		errx(EX_USAGE, "%s %s: not an absolute path", opt, path);
 	v[(*n)++] = path;
 }
 
@@ -256,6 +258,8 @@ setup_sandbox(const struct opts *o, struct job *j, const struct recipe *r,
 	sb->home = env_home(j->env);
 	sb->hide = o->hide;
 	sb->nhide = o->nhide;
+	sb->share = o->share;
+	sb->nshare = o->nshare;
 	sb->network = !r->nonet;
 	sb->dropuser = j->setuser;
 	sb->uid = j->uid;
@@ -325,7 +329,7 @@ main(int argc, char *argv[])
 	memset(&in, 0, sizeof(in));
 	o.beat = BEAT_DEFAULT;
 	o.grace = GRACE_DEFAULT;
-	while ((ch = getopt(argc, argv, "+b:C:H:K:M:R:S:f:g:m:u:vw:")) !=
+	while ((ch = getopt(argc, argv, "+B:b:C:H:K:M:R:S:f:g:m:u:vw:")) !=
 	    -1) {
 		switch (ch) {
 		case 'b':
@@ -333,6 +337,9 @@ main(int argc, char *argv[])
 			break;
 		case 'C':
 			o.dir = optarg;
+			break;
+		case 'B':
+			add_path(o.share, &o.nshare, optarg, "-B");
 			break;
 		case 'H':
 			add_path(o.hide, &o.nhide, optarg, "-H");

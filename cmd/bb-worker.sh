@@ -44,7 +44,7 @@ conf_defaults() {
 	HUB='' NAME='' SLOTS=2 CAPS='' CA='' PIN='' ALLOW_HTTP=0
 	PROBE=cc,make WAIT=60 MIN_FREE=1G MAXDELAY=300 GRACE=10s RUN_AS=''
 	UMASK=022 SIGN_KEY='' SIGN_FORMAT='' PACK=1 PACK_TEMPLATE=''
-	KEEP_WORK=0 DELETE_LEFTOVER_DIRS=1
+	KEEP_WORK=0 DELETE_LEFTOVER_DIRS=1 SANDBOX=on CACHE_DIRS=
 }
 
 conf_read() {
@@ -64,7 +64,7 @@ conf_read() {
 		case $_key in
 		HUB|NAME|SLOTS|CAPS|CA|PIN|ALLOW_HTTP|PROBE|WAIT|MIN_FREE|\
 		MAXDELAY|GRACE|RUN_AS|UMASK|SIGN_KEY|SIGN_FORMAT|PACK|\
-		PACK_TEMPLATE|KEEP_WORK|DELETE_LEFTOVER_DIRS)
+		PACK_TEMPLATE|KEEP_WORK|DELETE_LEFTOVER_DIRS|SANDBOX|CACHE_DIRS)
 			eval "$_key=\$_val" ;;
 		*)
 			die $EX_CONFIG "$BASEDIR/worker.conf:$_n: unknown setting $_key" ;;
@@ -81,6 +81,10 @@ conf_read() {
 	case $UMASK in
 	[0-7][0-7][0-7]|0[0-7][0-7][0-7]) ;;
 	*) die $EX_CONFIG "$BASEDIR/worker.conf: UMASK=$UMASK is not an octal mask" ;;
+	esac
+	case $SANDBOX in
+	on|none) ;;
+	*) die $EX_CONFIG "$BASEDIR/worker.conf: SANDBOX=$SANDBOX is not on or none" ;;
 	esac
 	for _b in ALLOW_HTTP PACK KEEP_WORK DELETE_LEFTOVER_DIRS; do
 		_v=''
@@ -199,7 +203,17 @@ run_job() {
 	_name=$(field job name "$_d/job")
 	log "job $_id ($_name), attempt $_att: started"
 	mkdir -p "$_w" || return $EX_CANTCREAT
-	set -- bb-run -g "$GRACE"
+	# The build sees its work tree, not BASEDIR nor the key; what it
+	# prints of the secret is masked; what it leaves is noted.
+	set -- bb-run -g "$GRACE" -S "$SANDBOX" -H "$BASEDIR" \
+	    -M "$BASEDIR/secret" -R "$BASEDIR/run/procs"
+	[ -z "$SIGN_KEY" ] || set -- "$@" -H "$SIGN_KEY"
+	_ifs=$IFS
+	IFS=:
+	for _c in $CACHE_DIRS; do
+		[ -z "$_c" ] || set -- "$@" -B "$_c"
+	done
+	IFS=$_ifs
 	[ -z "$RUN_AS" ] || set -- "$@" -u "$RUN_AS"
 	# shellcheck disable=SC2034 # used in the eval below
 	RUN_CMD=$(quote_args "$@")
@@ -373,12 +387,20 @@ cmd_run() {
 	trap 'rm -rf "$RUNDIR"/slot* "$RUNDIR/stop" "$RUNDIR/lock"' EXIT
 	trap on_term TERM HUP
 	trap on_int INT
+	# What a killed predecessor's builds left running ends first.
+	bb-run -K "$BASEDIR/run/procs" ||
+	    die $EX_CANTCREAT "$BASEDIR/run/procs: cannot end what was left"
 	if [ "$DELETE_LEFTOVER_DIRS" = 1 ] &&
 	    [ -n "$(ls -A "$BASEDIR/work" 2>/dev/null)" ]; then
 		log "removing leftover work directories in $BASEDIR/work"
 		rm -rf "$BASEDIR/work"/* "$BASEDIR/work"/.[!.]* 2>/dev/null
 	fi
 	connect_args
+	if [ "$SANDBOX" = none ]; then
+		[ "$(id -u)" -ne 0 ] || [ -n "$RUN_AS" ] ||
+		    die $EX_CONFIG "$BASEDIR/worker.conf: SANDBOX=none needs RUN_AS when bb-worker runs as root"
+		log "WARNING: SANDBOX=none: builds can read all that ${RUN_AS:-this user} can, BASEDIR included"
+	fi
 	[ "$(id -u)" -ne 0 ] || [ -n "$RUN_AS" ] ||
 	    log "WARNING: running builds as root; set RUN_AS in worker.conf"
 	if [ "$ONCE" = 1 ]; then
@@ -498,6 +520,12 @@ MAXDELAY=300
 GRACE=10s
 # The user that runs builds when bb-worker runs as root.
 RUN_AS=
+# on: each build step in namespaces of its own (bb-run(1), SECURITY);
+# none: without (needs RUN_AS when bb-worker runs as root).
+SANDBOX=on
+# Directories that builds may write besides their work tree (caches),
+# separated by ':'.
+CACHE_DIRS=
 UMASK=022
 # A bb-sign(1) secret key (unencrypted): when it is set, every artifact
 # is signed, and each job gets a signed checksum list.

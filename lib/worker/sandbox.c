@@ -268,6 +268,10 @@ make_view(const struct sandbox *sb, struct bb_error *err)
 		TRY("HOME", join(q, sb->scratch, "/home"));
 		TRY(sb->home, bind_at(q, p, 0));
 	}
+	for (i = 0; i < sb->nshare; i++) {
+		TRY(sb->share[i], join(p, root, sb->share[i]));
+		TRY(sb->share[i], bind_at(sb->share[i], p, 0));
+	}
 	TRY(sb->workdir, join(p, root, sb->workdir));
 	TRY(sb->workdir, bind_at(sb->workdir, p, 0));
 	/* The mount points are made: nothing new at the top. */

@@ -22,6 +22,8 @@ struct sandbox {
 	const char	*home;		/* HOME, bound to a private one; or NULL */
 	char *const	*hide;		/* absolute paths made empty */
 	size_t		 nhide;
+	char *const	*share;		/* directories bound read-write */
+	size_t		 nshare;
 	int		 network;	/* 0: loopback only */
 	int		 dropuser;	/* set*id to uid, gid, groups inside */
 	uid_t		 uid;
