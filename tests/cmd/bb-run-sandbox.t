@@ -54,11 +54,11 @@ unlike "$(ls /tmp)" "^bb-run\." "the scratch directory is gone after the job"
 M=300.$$
 cat > "$T/leave.recipe" <<EOF
 step leave: sleep ${M}1 & setsid sleep ${M}2 & (sleep ${M}3 &) ; echo left
-step check: pgrep -f '$M[1-3]' || echo none
+step check: pgrep -f '${M}[1-3]' || echo none
 EOF
 run bb-run -S on -f "$T/leave.recipe" -C "$W"
 is "$rc:$(step check)" "0:none" "the next step finds nothing left"
-pgrep -f "$M[1-3]" >/dev/null
+pgrep -f "${M}[1-3]" >/dev/null
 ok "$([ $? -ne 0 ]; echo $?)" "nothing left after the job"
 unlike "$err" "left running" "nothing to stop one by one: the namespace did"
 
@@ -96,7 +96,7 @@ step crash: sleep ${M}4 & setsid sleep ${M}5 & sleep ${M}6
 EOF
 bb-run -S none -R "$T/procs" -f "$T/crash.recipe" -C "$W" >/dev/null 2>&1 &
 bp=$!
-wait_for 10 pgrep -f "$M[5]"
+wait_for 10 pgrep -f "${M}[5]"
 ok $? "the step runs"
 is "$(sed 's/=[0-9][0-9]*/=N/g' "$T/procs/run.$bp")" "track pid=N start=N workdir=$W
 step pgid=N start=N" "-R: the run and its step's group are noted"
@@ -104,11 +104,11 @@ kill -9 "$bp"
 wait "$bp" 2>/dev/null
 wait_for 5 sh -c "! pgrep -f '^sh -c sleep $M'"
 ok $? "the step's shell died with bb-run (PR_SET_PDEATHSIG)"
-is "$(pgrep -f "$M[4-6]" | wc -l)" 3 "what it started is still there"
+is "$(pgrep -f "${M}[4-6]" | wc -l)" 3 "what it started is still there"
 run bb-run -K "$T/procs"
 is "$rc:$err" "0:bb-run: stopped 3 processes left by bb-run $bp, which died (work tree $W)" \
     "-K ends them and says so"
-wait_for 5 sh -c "! pgrep -f '$M[4-6]'"
+wait_for 5 sh -c "! pgrep -f '${M}[4-6]'"
 ok $? "nothing of the job is left"
 is "$(ls "$T/procs")" "" "and the note is gone"
 

@@ -39,11 +39,11 @@ t_end=$(now_ms)
 # No process of the job a second after it ended.
 gone=1
 while [ "$(($(now_ms) - t_end))" -lt 1000 ]; do
-	pgrep -f "$N[1-3]" >/dev/null || { gone=0; break; }
+	pgrep -f "${N}[1-3]" >/dev/null || { gone=0; break; }
 	sleep 0.05
 done
 ok "$gone" "no process of the job is alive a second after it ended"
-pgrep -af "$N[1-3]" | sed 's/^/#   left: /'
+pgrep -af "${N}[1-3]" | sed 's/^/#   left: /'
 
 log=$(bb-hub log -d "$HUB_DIR" "$job")
 like "$log" "^denied-rel$" "relative paths: secret, key, spool, session, the other slot unreadable"
