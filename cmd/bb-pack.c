@@ -24,6 +24,7 @@
 #include "pack.h"
 #include "packjob.h"
 #include "record.h"
+#include "unveil.h"
 
 #define MTIME_MAX	253402300799LL	/* 9999-12-31T23:59:59Z */
 
@@ -203,15 +204,22 @@ filter(const struct opts *o)
 	struct packjob j;
 	struct record r;
 	struct bb_error e;
-	const char *line;
+	const char *line, *s;
 	size_t len;
-	int n, rv = 0, code;
+	int n, rv = 0, code, confined = 0;
 
 	if (record_reader_init(&rd, STDIN_FILENO, "stdin") == -1)
 		err(EX_OSERR, "stdin");
 	record_init(&r);
 	packjob_init(&j);
 	while ((n = record_read(&rd, &r, &line, &len, &e)) == 1) {
+		/* The first job's tree is all bb-pack may reach then on. */
+		if (!confined && record_is(&r, "workdir") &&
+		    (s = record_get(&r, "path")) != NULL) {
+			if (bb_confine_tree(s) == -1)
+				err(EX_OSERR, "landlock %s", s);
+			confined = 1;
+		}
 		switch (packjob_feed(&j, &r, line, len, &e)) {
 		case PACKJOB_PASS:
 			put_line(line, len);
@@ -305,6 +313,13 @@ standalone(struct opts *o, int argc, char **argv)
 	tostdout = strcmp(out, "-") == 0;
 	if (tostdout && isatty(STDOUT_FILENO))
 		errx(EX_USAGE, "will not write an archive to a terminal");
+	/* The kernel keeps it to reading the tree and writing the archive. */
+	if (bb_unveil(o->dir != NULL ? o->dir : ".", "r") == -1 ||
+	    (!tostdout && bb_unveil_dir_of(out, "rwc") == -1 &&
+	    errno != ENOENT) ||
+	    bb_pledge("stdio rpath wpath cpath", NULL) == -1 ||
+	    bb_unveil(NULL, NULL) == -1)
+		err(EX_OSERR, "landlock");
 	po->digest = !tostdout;
 	po->sumfile = po->digest && po->sumfile;
 	if (isatty(STDERR_FILENO)) {

@@ -27,19 +27,33 @@
 #include "mask.h"
 #include "recipe.h"
 #include "run.h"
+#include "sandbox.h"
+#include "track.h"
 
 #define BEAT_DEFAULT	5
 #define GRACE_DEFAULT	10
 #define MASKS_MAX	64
 #define GROUPS_MAX	256
+#define PATHS_MAX	16
+
+enum sandbox_mode { SANDBOX_AUTO, SANDBOX_ON, SANDBOX_NONE };
 
 struct opts {
 	long long	 beat;
 	const char	*dir;
 	const char	*file;
 	long long	 grace;
+	char		*hide[PATHS_MAX];	/* -H */
+	size_t		 nhide;
+	char		*share[PATHS_MAX];	/* -B */
+	size_t		 nshare;
+	char		*maskfiles[PATHS_MAX];	/* -M */
+	size_t		 nmaskfiles;
 	char		*masks[MASKS_MAX];
 	size_t		 nmasks;
+	enum sandbox_mode sandbox;		/* -S */
+	const char	*track;			/* -R */
+	const char	*sweep;			/* -K */
 	const char	*user;
 	int		 verbose;
 	long long	 silent;
@@ -50,9 +64,12 @@ static volatile sig_atomic_t cancelled, lastsig, wakefd_w = -1;
 static void __dead
 usage(void)
 {
-	fprintf(stderr, "usage: bb-run [-v] [-b interval] [-C dir] "
-	    "[-f recipe] [-g grace] [-m pattern]\n"
-	    "              [-u user] [-w silence]\n");
+	fprintf(stderr, "usage: bb-run [-v] [-B dir] [-b interval] [-C dir] "
+	    "[-f recipe] [-g grace]\n"
+	    "              [-H path] [-M file] [-m pattern] [-R dir] "
+	    "[-S sandbox] [-u user]\n"
+	    "              [-w silence]\n"
+	    "       bb-run -K dir\n");
 	exit(EX_USAGE);
 }
 
@@ -75,6 +92,17 @@ static void
 on_warn(void *arg __unused, const char *msg)
 {
 	warnx("%s", msg);
+}
+
+/* Ends what dead bb-runs that noted their steps in dir left. */
+static void
+sweep(const char *dir)
+{
+	struct bb_error e;
+	size_t n = 0;
+
+	if (track_sweep(dir, &n, on_warn, NULL, &e) == -1)
+		errx(e.code, "%s", e.msg);
 }
 
 static long long
@@ -154,6 +182,108 @@ setup_user(struct job *j, const char *user, const char **home)
 	*home = pw->pw_dir;
 }
 
+/* A path of an option that may be given up to PATHS_MAX times. */
+static void
+add_path(char **v, size_t *n, char *path, const char *opt)
+{
+	if (*n == PATHS_MAX)
+		errx(EX_USAGE, "%s: more than %d paths", opt, PATHS_MAX);
+	if (path[0] != '/' && strcmp(opt, "-M") != 0)
+		errx(EX_USAGE, "%s %s: not an absolute path", opt, path);
+	v[(*n)++] = path;
+}
+
+/*
+ * The values to mask that are no variable: the credentials of the input
+ * (the session's token, the job's lease) and what the -M files hold, read
+ * here and never written anywhere.  The caller frees with job_input_free.
+ */
+static void
+mask_values(const struct opts *o, struct job_input *in)
+{
+	struct bb_error e;
+	struct buf *b;
+	char **v;
+	size_t i;
+
+	for (i = 0; i < o->nmaskfiles; i++) {
+		if (file_read_secret(AT_FDCWD, o->maskfiles[i], MASK_MAXLEN,
+		    &b, &e) == -1)
+			errx(e.code, "-M %s", e.msg);
+		if ((v = reallocarray(in->values, in->nvalues + 1,
+		    sizeof(*v))) == NULL ||
+		    (v[in->nvalues] = strdup(b->data)) == NULL)
+			err(EX_OSERR, "-M %s", o->maskfiles[i]);
+		in->values = v;
+		in->nvalues++;
+		buf_freezero(b);
+	}
+}
+
+/* The steps' HOME, which the sandbox gives a private directory. */
+static const char *
+env_home(char **env)
+{
+	for (; *env != NULL; env++)
+		if (strncmp(*env, "HOME=", 5) == 0)
+			return *env + 5;
+	return NULL;
+}
+
+/*
+ * Sets up the sandbox of -S for j (its scratch directory to *scratch), or
+ * says why there is none.  Returns 0 or -1 (err set).
+ */
+static int
+setup_sandbox(const struct opts *o, struct job *j, const struct recipe *r,
+    struct sandbox *sb, char **scratch, struct bb_error *e)
+{
+	const char *tmpdir = getenv("TMPDIR");
+
+	*scratch = NULL;
+	if (o->sandbox == SANDBOX_NONE) {
+		if (r->nonet)
+			warnx("network off: not kept without the sandbox "
+			    "(-S none)");
+		return 0;
+	}
+	if (tmpdir == NULL || tmpdir[0] != '/')
+		tmpdir = "/tmp";
+	if (sandbox_scratch(tmpdir, j->setuser, j->uid, j->gid, scratch,
+	    e) == -1)
+		return -1;
+	memset(sb, 0, sizeof(*sb));
+	sb->workdir = j->workdir;
+	sb->scratch = *scratch;
+	sb->home = env_home(j->env);
+	sb->hide = o->hide;
+	sb->nhide = o->nhide;
+	sb->share = o->share;
+	sb->nshare = o->nshare;
+	sb->network = !r->nonet;
+	sb->dropuser = j->setuser;
+	sb->uid = j->uid;
+	sb->gid = j->gid;
+	sb->groups = j->groups;
+	sb->ngroups = j->ngroups;
+	if (sandbox_probe(sb, e) == 0) {
+		j->sandbox = sb;
+		return 0;
+	}
+	(void)sandbox_scratch_remove(*scratch, NULL);
+	free(*scratch);
+	*scratch = NULL;
+	if (o->sandbox == SANDBOX_ON) {
+		bb_error_prefix(e, "no sandbox (-S none runs the steps "
+		    "without one)");
+		return -1;
+	}
+	warnx("no sandbox, the steps run without one: %s", e->msg);
+	if (r->nonet)
+		warnx("network off: not kept without the sandbox");
+	return 0;
+}
+
 /* Wipes in place what bb-run's environment holds of the secrets. */
 static void
 wipe_environ(const struct job *j, char **envp)
@@ -187,7 +317,8 @@ main(int argc, char *argv[])
 	struct bb_error e;
 	struct emit *out;
 	struct passwd *pw;
-	char cdir[PATH_MAX], wdir[PATH_MAX];
+	struct sandbox sb;
+	char cdir[PATH_MAX], wdir[PATH_MAX], *scratch = NULL;
 	const char *home;
 	time_t started = time(NULL);
 	int ch, wakefd, rv;
@@ -198,13 +329,40 @@ main(int argc, char *argv[])
 	memset(&in, 0, sizeof(in));
 	o.beat = BEAT_DEFAULT;
 	o.grace = GRACE_DEFAULT;
-	while ((ch = getopt(argc, argv, "+b:C:f:g:m:u:vw:")) != -1) {
+	while ((ch = getopt(argc, argv, "+B:b:C:H:K:M:R:S:f:g:m:u:vw:")) !=
+	    -1) {
 		switch (ch) {
 		case 'b':
 			o.beat = duration_arg(optarg, 0, "-b");
 			break;
 		case 'C':
 			o.dir = optarg;
+			break;
+		case 'B':
+			add_path(o.share, &o.nshare, optarg, "-B");
+			break;
+		case 'H':
+			add_path(o.hide, &o.nhide, optarg, "-H");
+			break;
+		case 'K':
+			o.sweep = optarg;
+			break;
+		case 'M':
+			add_path(o.maskfiles, &o.nmaskfiles, optarg, "-M");
+			break;
+		case 'R':
+			o.track = optarg;
+			break;
+		case 'S':
+			if (strcmp(optarg, "on") == 0)
+				o.sandbox = SANDBOX_ON;
+			else if (strcmp(optarg, "none") == 0)
+				o.sandbox = SANDBOX_NONE;
+			else if (strcmp(optarg, "auto") == 0)
+				o.sandbox = SANDBOX_AUTO;
+			else
+				errx(EX_USAGE, "-S %s: not on, none or auto",
+				    optarg);
 			break;
 		case 'f':
 			o.file = optarg;
@@ -235,6 +393,12 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (argc != 0)
 		usage();
+	if (o.sweep != NULL) {
+		if (o.file != NULL || o.dir != NULL || o.track != NULL)
+			usage();
+		sweep(o.sweep);
+		return 0;
+	}
 	if (o.file == NULL && isatty(STDIN_FILENO))
 		errx(EX_USAGE, "no recipe: give -f recipe, or records on "
 		    "standard input");
@@ -285,6 +449,9 @@ main(int argc, char *argv[])
 		(void)emit_workdir(out, wdir);
 	check_output(out);
 
+	mask_values(&o, &in);
+	j.values = in.values;
+	j.nvalues = in.nvalues;
 	j.recipe = in.recipe;
 	j.name = in.recipe->name ? in.recipe->name : in.name;
 	j.workdir = wdir;
@@ -302,7 +469,20 @@ main(int argc, char *argv[])
 	if (job_setup(&j, environ, &e) == -1)
 		fatal(out, &e, started);
 	wipe_environ(&j, environ);
-	if (job_run(&j, &e) == -1)
+	if (setup_sandbox(&o, &j, in.recipe, &sb, &scratch, &e) == -1)
+		fatal(out, &e, started);
+	if (o.track != NULL) {
+		sweep(o.track);
+		if ((j.track = track_start(o.track, wdir, scratch, &e)) ==
+		    NULL)
+			fatal(out, &e, started);
+	}
+	rv = job_run(&j, &e);
+	track_end(j.track);
+	if (scratch != NULL && sandbox_scratch_remove(scratch, &e) == -1)
+		warnx("%s", e.msg);
+	free(scratch);
+	if (rv == -1)
 		errx(e.code, "%s", e.msg);
 
 	rv = j.result == JOB_SUCCESS ? 0 : 1;

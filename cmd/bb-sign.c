@@ -24,6 +24,7 @@
 #include "sign.h"
 #include "signer.h"
 #include "sumlist.h"
+#include "unveil.h"
 #include "verifier.h"
 
 enum mode {
@@ -122,6 +123,27 @@ report(const char *name, const char *what, const char *tc)
 	free(vt);
 }
 
+/*
+ * Once the keys are read, the kernel keeps bb-sign to its inputs and
+ * outputs (bb_unveil, Landlock); a path that is not there is left to
+ * fail as it would have.
+ */
+static void
+unveil_path(int rv, const char *path)
+{
+	if (rv == -1 && errno != ENOENT)
+		err(EX_OSERR, "landlock %s", path);
+}
+
+/* Nothing else but the system's files from now on, and no network. */
+static void
+lock(void)
+{
+	if (bb_pledge("stdio rpath wpath cpath", NULL) == -1 ||
+	    bb_unveil(NULL, NULL) == -1)
+		err(EX_OSERR, "landlock");
+}
+
 static const char *
 base_name(const char *path)
 {
@@ -188,6 +210,14 @@ sign_files(const struct opts *o, int argc, char **argv)
 
 	if (signer_load(&s, o->seckey, o->fmt, o->comment, &o->pp, &e) == -1)
 		die(&e);
+	for (i = 0; i < argc; i++) {
+		unveil_path(bb_unveil(argv[i], "r"), argv[i]);
+		if (o->sigfile == NULL)
+			unveil_path(bb_unveil_dir_of(argv[i], "rwc"), argv[i]);
+	}
+	if (o->sigfile != NULL)
+		unveil_path(bb_unveil_dir_of(o->sigfile, "rwc"), o->sigfile);
+	lock();
 	for (i = 0; i < argc; i++)
 		if (signer_file(&s, AT_FDCWD, argv[i], o->sigfile,
 		    base_name(argv[i]), o->job, time(NULL), NULL, NULL,
@@ -216,6 +246,10 @@ write_list(const struct opts *o, int argc, char **argv)
 		if (strcmp(argv[i], o->listname) == 0)
 			errx(EX_USAGE, "%s: the list would replace a file it "
 			    "lists", argv[i]);
+	for (i = 0; i < argc; i++)
+		unveil_path(bb_unveil(argv[i], "r"), argv[i]);
+	unveil_path(bb_unveil_dir_of(o->listname, "rwc"), o->listname);
+	lock();
 	sumlist_init(&l);
 	for (i = 0; i < argc; i++)
 		if (sumlist_can_add(&l, argv[i], o->style, &e) == -1 ||
@@ -282,6 +316,14 @@ verify(const struct opts *o, int argc, char **argv)
 
 	if (verifier_load(&v, o->pubkey, o->fmt, &e) == -1)
 		die(&e);
+	/* Signatures beside the files, or -x; a list names its files. */
+	for (i = 0; i < argc; i++)
+		unveil_path(bb_unveil_dir_of(argv[i], "r"), argv[i]);
+	if (o->sigfile != NULL)
+		unveil_path(bb_unveil(o->sigfile, "r"), o->sigfile);
+	if (o->list)
+		unveil_path(bb_unveil(".", "r"), ".");
+	lock();
 	if (o->list)
 		status = verify_list(&v, o, argc, argv);
 	for (i = 0; !o->list && i < argc; i++) {
@@ -332,9 +374,9 @@ filter(const struct opts *o)
 	struct signer s, *sp = NULL;
 	struct signer_job j;
 	struct bb_error e;
-	const char *line;
+	const char *line, *wd;
 	size_t len;
-	int r, status = 0;
+	int r, status = 0, confined = 0;
 
 	if (o->pp.fd == STDIN_FILENO)
 		errx(EX_USAGE, "-F 0: standard input carries the records");
@@ -354,6 +396,13 @@ filter(const struct opts *o)
 	if (record_reader_init(&rd, STDIN_FILENO, "stdin") == -1)
 		err(EX_OSERR, NULL);
 	while ((r = record_read(&rd, &in, &line, &len, &e)) == 1) {
+		/* The first job's tree is all bb-sign may reach then on. */
+		if (!confined && record_is(&in, "workdir") &&
+		    (wd = record_get(&in, "path")) != NULL) {
+			if (bb_confine_tree(wd) == -1)
+				err(EX_OSERR, "landlock %s", wd);
+			confined = 1;
+		}
 		if (record_is(&in, "done")) {
 			if (signer_job_done(&j, &art, &out, &e) == -1)
 				filter_failed(&status, &e);

@@ -24,6 +24,7 @@
 #include "record.h"
 #include "session.h"
 #include "unpack.h"
+#include "unveil.h"
 
 #define RETRIES		4	/* downloads tried again */
 #define RETRY_FIRST_MS	1000
@@ -42,6 +43,7 @@ struct opts {
 };
 
 static volatile sig_atomic_t stop;
+static int confined;
 
 static __dead void
 usage(void)
@@ -163,6 +165,22 @@ announce(const char *path, int keep_top)
 	errx(e.code, "stdout: %s", e.msg);
 }
 
+/*
+ * From the first job on, the kernel lets bb-unpack write only beneath
+ * the work root and read only there, in the CA it trusts and in the
+ * system's files (bb_unveil, Landlock).
+ */
+static void
+confine(const char *root, const char *ca)
+{
+	if (confined++)
+		return;
+	if (bb_unveil(root, "rwc") == -1 ||
+	    (ca != NULL && bb_unveil(ca, "r") == -1 && errno != ENOENT) ||
+	    bb_unveil(NULL, NULL) == -1)
+		err(EX_OSERR, "landlock %s", root);
+}
+
 /* A client for the hub of a session record, or for no hub. */
 static struct http_client *
 client_new(const struct opts *o, const struct record *session,
@@ -213,6 +231,7 @@ do_job(struct opts *o, struct http_client **cp, const struct record *r,
 	}
 	if (*cp == NULL && (*cp = client_new(o, NULL, &e)) == NULL)
 		fail(1, &e);
+	confine(root, o->ca);
 	memset(&rt, 0, sizeof(rt));
 	rt.tries = o->retries + 1;
 	rt.first_ms = RETRY_FIRST_MS;
@@ -260,6 +279,8 @@ filter(struct opts *o)
 				    rd.lineno);
 				fail(1, &e);
 			}
+			confine(root, o->ca != NULL ? o->ca :
+			    record_get(&r, "ca"));
 			if (heldline != 0) {
 				do_job(o, &c, &held, heldline, root);
 				heldline = 0;
@@ -295,14 +316,18 @@ local(struct opts *o)
 	int fd = STDIN_FILENO, made = 0;
 
 	if (strcmp(o->file, "-") != 0 &&
-	    (fd = open(o->file, O_RDONLY | O_CLOEXEC)) == -1)
-		err(EX_NOINPUT, "%s", o->file);
+	    (fd = file_open_input(AT_FDCWD, o->file, &e)) == -1)
+		errx(e.code, "%s", e.msg);
 	if (mkdir(o->dir, 0755) == 0)
 		made = 1;
 	else if (errno != EEXIST)
 		err(EX_CANTCREAT, "mkdir %s", o->dir);
 	if (realpath(o->dir, path) == NULL)
 		err(EX_CANTCREAT, "%s", o->dir);
+	/* A directory made here is removed again if the archive is refused. */
+	if ((made && bb_unveil_dir_of(path, "d") == -1) ||
+	    bb_confine_tree(path) == -1)
+		err(EX_OSERR, "landlock %s", path);
 	catch_signals(1);
 	if (unpack_fd(&o->u, fd, strcmp(o->file, "-") == 0 ? "stdin" :
 	    o->file, path, &e) == -1) {

@@ -58,7 +58,8 @@ conf_read() {
 	HUB='' NAME='' SLOTS=2 CAPS='' CA='' PIN='' ALLOW_HTTP=0
 	PROBE=cc,make WAIT=60 MIN_FREE=1G MAXDELAY=300 MAXRETRIES=''
 	KEEPALIVE='' GRACE=10s RUN_AS='' UMASK=022 SIGN_KEY='' SIGN_FORMAT=''
-	PACK=1 PACK_TEMPLATE='' KEEP_WORK=0 DELETE_LEFTOVER_DIRS=1
+	PACK=1 PACK_TEMPLATE='' KEEP_WORK=0 DELETE_LEFTOVER_DIRS=1 SANDBOX=on
+	CACHE_DIRS=''
 	_conf=$BASEDIR/worker.conf
 	[ -r "$_conf" ] || die $EX_CONFIG "$_conf: cannot read it"
 	_n=0
@@ -89,6 +90,8 @@ conf_read() {
 		PACK_TEMPLATE=*) PACK_TEMPLATE=$_v ;;
 		KEEP_WORK=*)	KEEP_WORK=$_v ;;
 		DELETE_LEFTOVER_DIRS=*) DELETE_LEFTOVER_DIRS=$_v ;;
+		SANDBOX=*)	SANDBOX=$_v ;;
+		CACHE_DIRS=*)	CACHE_DIRS=$_v ;;
 		*=*)	die $EX_CONFIG "$_conf:$_n: unknown setting ${_line%%=*}" ;;
 		*)	die $EX_CONFIG "$_conf:$_n: expected KEY=VALUE" ;;
 		esac
@@ -114,6 +117,10 @@ conf_read() {
 	case $UMASK in
 	[0-7][0-7][0-7]|0[0-7][0-7][0-7]) ;;
 	*) die $EX_CONFIG "$_conf: UMASK=$UMASK is not an octal mask" ;;
+	esac
+	case $SANDBOX in
+	on|none) ;;
+	*) die $EX_CONFIG "$_conf: SANDBOX=$SANDBOX is not on or none" ;;
 	esac
 	case $HUB in
 	[Hh][Tt][Tt][Pp]://*)
@@ -213,7 +220,17 @@ unpack_stage() {
 # bb-run runs in the background for its pid, kept for a cancel; it does
 # not hold the worker's lock (fd 9), and neither does what it starts.
 run_stage() {
-	set -- -g "$GRACE"
+	# The build sees its work tree, not BASEDIR nor the key; what it
+	# prints of the secret is masked; what it leaves is noted.
+	set -- -g "$GRACE" -S "$SANDBOX" -H "$BASEDIR" -M "$BASEDIR/secret" \
+	    -R "$BASEDIR/run/procs"
+	[ -z "$SIGN_KEY" ] || set -- "$@" -H "$SIGN_KEY"
+	_ifs=$IFS
+	IFS=:
+	for _c in $CACHE_DIRS; do
+		[ -z "$_c" ] || set -- "$@" -B "$_c"
+	done
+	IFS=$_ifs
 	[ -z "$RUN_AS" ] || set -- "$@" -u "$RUN_AS"
 	exec 3<&0
 	bb-run "$@" <&3 3<&- 9>&- &
@@ -478,6 +495,9 @@ cmd_run() {
 		command -v "$_c" > /dev/null || die $EX_UNAVAILABLE \
 		    "$_c: not found beside $0, in @BINDIR@ or in PATH"
 	done
+	# What a killed predecessor's builds left running ends first.
+	bb-run -K "$BASEDIR/run/procs" ||
+	    die $EX_CANTCREAT "$BASEDIR/run/procs: cannot end what was left"
 	if [ "$DELETE_LEFTOVER_DIRS" = 1 ]; then
 		for _e in "$BASEDIR"/work/* "$BASEDIR"/work/.[!.]*; do
 			[ -e "$_e" ] || continue
@@ -485,6 +505,11 @@ cmd_run() {
 			rm -rf "$BASEDIR"/work/* "$BASEDIR"/work/.[!.]*
 			break
 		done
+	fi
+	if [ "$SANDBOX" = none ]; then
+		[ "$(id -u)" -ne 0 ] || [ -n "$RUN_AS" ] || die $EX_CONFIG \
+		    "$BASEDIR/worker.conf: SANDBOX=none needs RUN_AS when bb-worker runs as root"
+		log "WARNING: SANDBOX=none: builds can read all that ${RUN_AS:-this user} can, BASEDIR included"
 	fi
 	[ "$(id -u)" -ne 0 ] || [ -n "$RUN_AS" ] ||
 	    log "WARNING: running builds as root; set RUN_AS in worker.conf"
@@ -599,6 +624,12 @@ KEEPALIVE=
 GRACE=10s
 # The user that runs builds when bb-worker runs as root.
 RUN_AS=
+# on: each build step in namespaces of its own (bb-run(1), SECURITY);
+# none: without (needs RUN_AS when bb-worker runs as root).
+SANDBOX=on
+# Directories that builds may write besides their work tree (caches),
+# separated by ':'.
+CACHE_DIRS=
 UMASK=022
 # A bb-sign(1) secret key (unencrypted): when it is set, every artifact
 # is signed, and each job gets a signed checksum list.

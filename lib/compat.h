@@ -17,10 +17,6 @@
 #define __printflike(f, a) __attribute__((__format__(__printf__, f, a)))
 #endif
 
-/* pledge(2) and unveil(2) do not exist on Linux: these are no-ops. */
-#define bb_pledge(p, e)		0
-#define bb_unveil(p, m)		0
-
 #ifndef nitems
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 #endif

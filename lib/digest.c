@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "digest.h"
+#include "file.h"
 
 #define DIGEST_BLOCK	(256 * 1024)
 
@@ -161,10 +162,8 @@ digest_file(int dirfd, const char *path, char *hex, off_t *size,
 {
 	int fd, rv;
 
-	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC)) == -1) {
-		bb_error_errno(err, EX_NOINPUT, "%s", path);
+	if ((fd = file_open_input(dirfd, path, err)) == -1)
 		return -1;
-	}
 	rv = digest_fd(fd, path, hex, size, err);
 	close(fd);
 	return rv;

@@ -133,6 +133,61 @@ fail:
 	return -1;
 }
 
+const char *
+file_kind(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return "a regular file";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFIFO:
+		return "a fifo";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFLNK:
+		return "a symbolic link";
+	default:
+		return "not a file";
+	}
+}
+
+int
+file_open_input(int dirfd, const char *path, struct bb_error *err)
+{
+	struct stat st;
+	int fd, fl;
+
+	/* O_NONBLOCK: opening a fifo would wait for a writer. */
+	if ((fd = openat(dirfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1) {
+		bb_error_errno(err, EX_NOINPUT, "%s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		bb_error_errno(err, EX_NOINPUT, "%s", path);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		bb_error_set(err, EX_NOINPUT, "%s: not a regular file (%s)",
+		    path, file_kind(st.st_mode));
+		goto fail;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		bb_error_errno(err, EX_OSERR, "%s", path);
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
 int
 file_read(int dirfd, const char *path, size_t max, struct buf **out,
     struct bb_error *err)
@@ -143,6 +198,19 @@ file_read(int dirfd, const char *path, size_t max, struct buf **out,
 		bb_error_errno(err, EX_NOINPUT, "%s", path);
 		return -1;
 	}
+	rv = read_fd(fd, path, max, out, err);
+	close(fd);
+	return rv;
+}
+
+int
+file_read_input(int dirfd, const char *path, size_t max, struct buf **out,
+    struct bb_error *err)
+{
+	int fd, rv;
+
+	if ((fd = file_open_input(dirfd, path, err)) == -1)
+		return -1;
 	rv = read_fd(fd, path, max, out, err);
 	close(fd);
 	return rv;

@@ -23,6 +23,10 @@ int	file_write_atomic(int, const char *, const void *, size_t, mode_t,
  */
 int	file_read(int, const char *, size_t, struct buf **, struct bb_error *);
 
+/* As file_read, for an input that must be a regular file (file_open_input). */
+int	file_read_input(int, const char *, size_t, struct buf **,
+	    struct bb_error *);
+
 /*
  * As file_read, for a secret: refused (EX_NOPERM) if the file is readable
  * or writable by group or others; one trailing newline is dropped.  The
@@ -30,6 +34,17 @@ int	file_read(int, const char *, size_t, struct buf **, struct bb_error *);
  */
 int	file_read_secret(int, const char *, size_t, struct buf **,
 	    struct bb_error *);
+
+/*
+ * Opens dirfd/path to read it as an input: it must be a regular file.  A
+ * fifo is never waited on and a device never read: both are refused.
+ * Returns the descriptor (blocking, close-on-exec), or -1 with EX_NOINPUT
+ * ("PATH: not a regular file (a fifo)", or the open's error).
+ */
+int	file_open_input(int, const char *, struct bb_error *);
+
+/* What a file of this mode is, for messages: "a fifo", "a directory". */
+const char	*file_kind(mode_t);
 
 /* fsyncs the directory dirfd/path.  Returns 0 or -1. */
 int	file_sync_dir(int, const char *, struct bb_error *);

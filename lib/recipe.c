@@ -509,6 +509,14 @@ parse_line(struct parser *p, struct recipe *r, char *s)
 		if (duration_parse(d, 1, DURATION_MAX, &r->timeout, &derr)
 		    == -1)
 			return perr(p, "timeout: %s", derr.msg);
+	} else if (strcmp(kw, "network") == 0) {
+		char *w = word(&rest);
+
+		if (w == NULL || word(&rest) != NULL ||
+		    (strcmp(w, "on") != 0 && strcmp(w, "off") != 0))
+			return perr(p, "expected \"network on\" or \"network "
+			    "off\"");
+		r->nonet = strcmp(w, "off") == 0;
 	} else if (strcmp(kw, "require") == 0) {
 		return words(p, rest, "require", "CAPABILITY", r, add_require);
 	} else if (strcmp(kw, "env") == 0) {
@@ -532,8 +540,8 @@ parse_line(struct parser *p, struct recipe *r, char *s)
 		(void)strlcpy(raw, kw, sizeof(raw));
 		(void)strnvis(vis, raw, sizeof(vis), VIS_SAFE | VIS_OCTAL);
 		return perr(p, "unknown directive \"%s\" (expected job, "
-		    "timeout, require, env, secret, mask, step or collect)",
-		    vis);
+		    "timeout, network, require, env, secret, mask, step or "
+		    "collect)", vis);
 	}
 	return 0;
 }
@@ -699,6 +707,13 @@ recipe_add_record(struct recipe *r, const struct record *rec,
 				return -1;
 			r->timeout = n;
 		}
+		if (why == NULL && (v = str(rec, "network", &bad)) != NULL &&
+		    !bad) {
+			if (strcmp(v, "off") == 0)
+				r->nonet = 1;
+			else if (strcmp(v, "on") != 0)
+				why = "network is on or off";
+		}
 		if (why == NULL && (v = str(rec, "require", &bad)) != NULL &&
 		    !bad && *v != '\0') {
 			char *list = strdup(v), *s = list, *c;
@@ -778,6 +793,7 @@ recipe_encode(const struct recipe *r, struct buf *b, struct bb_error *err)
 	    record_setf(&rec, err, "timeout", "%lld", r->timeout) == -1) ||
 	    (r->nrequire &&
 	    record_set(&rec, "require", caps->data, err) == -1) ||
+	    (r->nonet && record_set(&rec, "network", "off", err) == -1) ||
 	    emit(b, &rec, err) == -1)
 		goto out;
 	for (i = 0; i < r->nenv; i++) {
@@ -842,6 +858,8 @@ recipe_format(const struct recipe *r, struct buf *b, struct bb_error *err)
 		duration_format(r->timeout, d, sizeof(d));
 		bad |= buf_addf(b, "timeout %s\n", d);
 	}
+	if (r->nonet)
+		bad |= buf_adds(b, "network off\n");
 	if (r->nrequire) {
 		bad |= buf_adds(b, "require");
 		for (i = 0; i < r->nrequire; i++)

@@ -1,6 +1,7 @@
 /*
  * bb-recipe(5): what a job runs, as a person writes it, and as it travels
- * in records (recipe, env, secret, mask, step, collect).
+ * in records (recipe, env, secret, mask, step, collect).  The recipe
+ * record carries the job's name, timeout, requirements and network=off.
  */
 #ifndef BB_RECIPE_H
 #define BB_RECIPE_H
@@ -31,6 +32,7 @@ struct recipe_env {
 struct recipe {
 	char			*name;		/* the job's name, or NULL */
 	long long		 timeout;	/* whole job, seconds, 0: none */
+	int			 nonet;		/* "network off": loopback only */
 	char			**require;	/* capabilities the worker needs */
 	size_t			 nrequire;
 	struct recipe_env	*env;

@@ -1031,6 +1031,7 @@ fail:
 int
 pack_add(struct pack *p, int rootfd, const char *path, struct bb_error *err)
 {
+	struct stat st;
 	const char *last;
 	int dfd, fd, rv;
 
@@ -1049,7 +1050,15 @@ pack_add(struct pack *p, int rootfd, const char *path, struct bb_error *err)
 	}
 	if ((dfd = open_parent(p, rootfd, path, &last)) == -1)
 		return 0;
-	rv = add_item(p, dfd, last, 0, err);
+	/* A path named to be packed that is no file: refused, not skipped. */
+	if (fstatat(dfd, last, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) &&
+	    !S_ISLNK(st.st_mode)) {
+		member_error(p, EX_NOINPUT, 0, "%s: not a regular file (%s)",
+		    path, file_kind(st.st_mode));
+		rv = 0;
+	} else
+		rv = add_item(p, dfd, last, 0, err);
 	if (dfd != rootfd)
 		close(dfd);
 	return rv;

@@ -122,17 +122,10 @@ signer_file(struct signer *s, int dirfd, const char *path,
 {
 	char sp[PATH_MAX], tc[SIGN_TRUSTEDMAX + 1];
 	struct buf *out = NULL;
-	struct stat st;
 	int fd, rv = -1;
 
-	if ((fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC)) == -1) {
-		bb_error_errno(err, EX_NOINPUT, "%s", path);
+	if ((fd = file_open_input(dirfd, path, err)) == -1)
 		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		bb_error_set(err, EX_DATAERR, "%s: not a regular file", path);
-		goto out;
-	}
 	if (sig_path(sp, path, sign_format_ext(s->fmt), err) == -1)
 		goto out;
 	if (sigpath != NULL && strlcpy(sp, sigpath, sizeof(sp)) >= sizeof(sp)) {

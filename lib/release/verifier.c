@@ -64,7 +64,7 @@ read_sig(const struct verifier *v, const char *sigpath, struct buf **b,
     struct sign_sig *sig, struct bb_error *err)
 {
 	memset(sig, 0, sizeof(*sig));
-	if (file_read(AT_FDCWD, sigpath, SIGN_SIGFILE_MAX, b, err) == -1)
+	if (file_read_input(AT_FDCWD, sigpath, SIGN_SIGFILE_MAX, b, err) == -1)
 		return -1;
 	if (v->trust != NULL)
 		return 0;
@@ -90,7 +90,7 @@ verify_embedded(const struct verifier *v, const struct sign_sig *sig,
 	if (sign_verify_msg(&v->pk, sig, sig->msg, sig->msglen, path,
 	    err) == -1)
 		goto out;
-	if (file_read(AT_FDCWD, path, sig->msglen, &f, err) == -1) {
+	if (file_read_input(AT_FDCWD, path, sig->msglen, &f, err) == -1) {
 		if (err->code == EX_DATAERR)
 			bb_error_set(err, SIGN_BAD, "%s: not the message "
 			    "embedded in its signature", path);
@@ -122,10 +122,8 @@ verify_one(const struct verifier *v, const char *path, const char *sigpath,
 		rv = verify_embedded(v, &sig, path, err);
 		goto out;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		bb_error_errno(err, EX_NOINPUT, "%s", path);
+	if ((fd = file_open_input(AT_FDCWD, path, err)) == -1)
 		goto out;
-	}
 	if (v->trust != NULL)
 		rv = cms_verify_fd(v->trust, b->data, b->len, sigpath, fd, path,
 		    err);
@@ -224,7 +222,7 @@ verifier_list(const struct verifier *v, const char *sigpath,
 		len = sig.msglen;
 	} else {
 		if (list_path(sigpath, lp, err) == -1 ||
-		    file_read(AT_FDCWD, lp, SUMLIST_MAX, &list, err) == -1)
+		    file_read_input(AT_FDCWD, lp, SUMLIST_MAX, &list, err) == -1)
 			goto out;
 		text = list->data;
 		len = list->len;

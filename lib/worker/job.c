@@ -42,10 +42,34 @@ job_result_name(enum job_result r)
 void
 job_input_free(struct job_input *in)
 {
+	size_t i;
+
+	for (i = 0; i < in->nvalues; i++)
+		freezero(in->values[i], strlen(in->values[i]));
+	free(in->values);
 	recipe_free(in->recipe);
 	free(in->workdir);
 	free(in->name);
 	memset(in, 0, sizeof(*in));
+}
+
+/* Keeps the value of key of rec to mask it; 0, or -1 on ENOMEM. */
+static int
+keep_value(struct job_input *in, const struct record *rec, const char *key)
+{
+	const char *v;
+	char **nv;
+
+	if ((v = record_get(rec, key)) == NULL || *v == '\0')
+		return 0;
+	if ((nv = reallocarray(in->values, in->nvalues + 1,
+	    sizeof(*nv))) == NULL)
+		return -1;
+	in->values = nv;
+	if ((in->values[in->nvalues] = strdup(v)) == NULL)
+		return -1;
+	in->nvalues++;
+	return 0;
 }
 
 /*
@@ -66,6 +90,11 @@ input_record(struct job_input *in, struct record *rec, const char *line,
 		goto bad;
 	default:
 		break;
+	}
+	if ((record_is(rec, "session") && keep_value(in, rec, "token") == -1) ||
+	    (record_is(rec, "job") && keep_value(in, rec, "lease") == -1)) {
+		bb_error_errno(err, EX_OSERR, "reading input");
+		return -1;
 	}
 	if (record_is(rec, "workdir")) {
 		if (in->workdir != NULL) {
@@ -259,6 +288,14 @@ job_setup(struct job *j, char *const *envp, struct bb_error *err)
 		    err) == -1)
 			goto toolong;
 	}
+	for (i = 0; i < j->nvalues; i++)
+		if (mask_add(j->mask, j->values[i], strlen(j->values[i]),
+		    err) == -1) {
+			if (err->code == EX_DATAERR)
+				err->code = EX_CONFIG;
+			bb_error_prefix(err, "a credential to mask");
+			return -1;
+		}
 	for (i = 0; i < r->nenv; i++) {
 		if (strcmp(r->env[i].name, "PATH") == 0)
 			path = r->env[i].value;
@@ -489,6 +526,9 @@ run_one(struct jobrun *jr, const struct recipe_step *s, struct bb_error *err)
 	spec.cmd = s->cmd;
 	spec.workfd = j->workfd;
 	spec.dir = s->dir;
+	spec.workdir = j->workdir;
+	spec.sandbox = j->sandbox;
+	spec.track = j->track;
 	spec.env = j->env;
 	spec.setuser = j->setuser;
 	spec.uid = j->uid;

@@ -15,6 +15,7 @@
 #include "error.h"
 #include "mask.h"
 #include "recipe.h"
+#include "sandbox.h"
 
 #define JOB_PATH	"/usr/local/bin:/usr/bin:/bin"
 
@@ -31,13 +32,17 @@ struct job_input {
 	char		*workdir;	/* the workdir record's path, or NULL */
 	char		*name;		/* the job record's name, or NULL */
 	int		 cancelled;	/* a signal came before the end */
+	char		**values;	/* the session's token, the job's lease */
+	size_t		 nvalues;
 };
 
 /*
  * Reads records from fd (name is for messages) to its end.  Recipe
  * records make in->recipe; every other record is passed on through e at
  * once, unchanged, but for the path of the workdir record, which is
- * replaced by workdir when that is not NULL.  Returns 0 (in->cancelled
+ * replaced by workdir when that is not NULL.  The token of session
+ * records and the lease of job records are kept in in->values, to be
+ * masked.  Returns 0 (in->cancelled
  * set if *cancel changed while reading: the input is then incomplete),
  * or -1 with EX_DATAERR and the line number for malformed records, a
  * malformed or incomplete recipe, or a second workdir record; EX_IOERR
@@ -59,6 +64,10 @@ struct job {
 	long long		 silent;	/* no-output limit, 0: none */
 	char			**masks;	/* more name patterns (-m) */
 	size_t			 nmasks;
+	char *const		*values;	/* more values to mask */
+	size_t			 nvalues;
+	const struct sandbox	*sandbox;	/* the steps run in it, or NULL */
+	struct track		*track;		/* steps noted there, or NULL */
 	int			 setuser;	/* run steps as uid, gid */
 	uid_t			 uid;
 	gid_t			 gid;
@@ -86,7 +95,7 @@ struct job {
  * secrets taken from envp, BB_JOB, BB_STEP, BB_WORKDIR, BB_JOBS.  Masked
  * are the values of the secrets, and of the variables of envp and of the
  * recipe whose names match the default patterns, j->masks or the
- * recipe's masks.  A secret that envp lacks, or too short to mask, is
+ * recipe's masks, and j->values (credentials that are no variable).  A secret that envp lacks, or too short to mask, is
  * warned about.  Returns 0 or -1.
  */
 int	job_setup(struct job *, char *const *, struct bb_error *);

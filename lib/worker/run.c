@@ -315,10 +315,12 @@ stream_read(struct step *st, struct stream *s, long long now)
 
 /* The child: becomes the step's shell, or exits 126/127 saying why. */
 static void __dead
-child(const struct run_spec *spec, int nullfd, int outfd, int errfd)
+child(const struct run_spec *spec, pid_t parent, int nullfd, int outfd,
+    int errfd)
 {
 	struct open_how how;
-	char *argv[4];
+	struct bb_error e;
+	char *argv[4], cwd[PATH_MAX];
 	sigset_t none;
 	int sig, dfd;
 
@@ -343,13 +345,30 @@ child(const struct run_spec *spec, int nullfd, int outfd, int errfd)
 		    spec->dir ? spec->dir : ".", strerror(errno));
 		_exit(126);
 	}
-	if (spec->setuser && (setgroups(spec->ngroups, spec->groups) == -1 ||
+	if (spec->sandbox != NULL) {
+		/* The same directory inside, where the tree is bound. */
+		if (snprintf(cwd, sizeof(cwd), "%s/%s", spec->workdir,
+		    spec->dir ? spec->dir : ".") >= (int)sizeof(cwd)) {
+			dprintf(2, "bb-run: step directory %s: %s\n",
+			    spec->dir, strerror(ENAMETOOLONG));
+			_exit(126);
+		}
+		if (sandbox_enter(spec->sandbox, cwd, &e) == -1) {
+			dprintf(2, "bb-run: %s\n", e.msg);
+			_exit(126);
+		}
+	} else if (spec->setuser && (setgroups(spec->ngroups, spec->groups) == -1 ||
 	    setgid(spec->gid) == -1 || setuid(spec->uid) == -1 ||
 	    (spec->uid != 0 && setuid(0) != -1))) {
 		dprintf(2, "bb-run: cannot change to uid %lu: %s\n",
 		    (unsigned long)spec->uid, strerror(errno));
 		_exit(126);
 	}
+	/* After the change of user, which clears it. */
+	if (spec->sandbox == NULL &&
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
+	    getppid() != parent))
+		_exit(126);
 	closefrom(3);
 	argv[0] = "sh";
 	argv[1] = "-c";
@@ -364,6 +383,7 @@ static int
 spawn(struct step *st, struct bb_error *err)
 {
 	sigset_t all, old;
+	pid_t self = getpid();
 	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, nullfd = -1, rv = -1;
 
 	if ((nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
@@ -377,7 +397,7 @@ spawn(struct step *st, struct bb_error *err)
 	(void)sigprocmask(SIG_SETMASK, &all, &old);
 	st->pid = fork();
 	if (st->pid == 0)
-		child(st->spec, nullfd, out[1], errp[1]);
+		child(st->spec, self, nullfd, out[1], errp[1]);
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	if (st->pid == -1) {
 		bb_error_errno(err, EX_OSERR, "fork");
@@ -385,6 +405,8 @@ spawn(struct step *st, struct bb_error *err)
 	}
 	/* Without it, the end of the shell is seen at the next SIGCHLD. */
 	st->pidfd = pidfd_open(st->pid, 0);
+	/* Noted before anything else: a crash from here on leaves a trace. */
+	(void)track_step(st->spec->track, st->pid, NULL);
 	(void)fcntl(out[0], F_SETFL, O_NONBLOCK);
 	(void)fcntl(errp[0], F_SETFL, O_NONBLOCK);
 	st->s[0].fd = out[0];

@@ -15,6 +15,8 @@
 
 #include "error.h"
 #include "mask.h"
+#include "sandbox.h"
+#include "track.h"
 
 #define RUN_FLUSH_MS	200		/* a partial line waits this long */
 #define RUN_PARTIAL_MAX	16384		/* or until it is this long */
@@ -48,6 +50,9 @@ struct run_spec {
 	const char		*cmd;		/* given to /bin/sh -c */
 	int			 workfd;	/* the work tree */
 	const char		*dir;		/* below it, or NULL */
+	const char		*workdir;	/* its path (for the sandbox) */
+	const struct sandbox	*sandbox;	/* NULL: run the step as it is */
+	struct track		*track;		/* the step's group noted, or NULL */
 	char *const		*env;		/* the whole environment */
 	int			 setuser;	/* switch to uid, gid, groups */
 	uid_t			 uid;
@@ -93,8 +98,11 @@ int	run_init(struct bb_error *);
  * a timeout, a cancel or an output failure, the group and every
  * descendant get SIGTERM, then SIGKILL after the grace period.  Once the
  * shell has ended, remaining descendants get SIGHUP, then SIGKILL after
- * the grace period; the call returns when none is left.  Returns 0, or -1
- * if the step could not be started (EX_OSERR).
+ * the grace period; the call returns when none is left.  With
+ * spec->sandbox, the shell runs in it (sandbox_enter), and what it
+ * leaves ends with it.  The shell gets SIGKILL if the caller dies
+ * (PR_SET_PDEATHSIG).  Returns 0, or -1 if the step could not be started
+ * (EX_OSERR).
  */
 int	run_step(const struct run_spec *, struct run_result *,
 	    struct bb_error *);

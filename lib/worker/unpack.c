@@ -1,4 +1,5 @@
 #include <sys/stat.h>
+#include <sys/tree.h>
 #include <sys/types.h>
 
 #include <ctype.h>
@@ -51,6 +52,99 @@ static const struct {
 	{ "zstd",	archive_read_support_filter_zstd },
 	{ "lz4",	archive_read_support_filter_lz4 },
 };
+
+/*
+ * The directories an extraction has made so far, each known by its
+ * parent and its name: what -n counts is what the extraction creates,
+ * and a member "a/b/c/f" creates a, a/b and a/b/c too unless they exist.
+ */
+struct dnode {
+	RB_ENTRY(dnode)	 entry;
+	size_t		 parent;	/* 0: the top of the tree */
+	size_t		 id;
+	char		*name;
+};
+
+static int
+dnode_cmp(const struct dnode *a, const struct dnode *b)
+{
+	if (a->parent != b->parent)
+		return a->parent < b->parent ? -1 : 1;
+	return strcmp(a->name, b->name);
+}
+
+RB_HEAD(dtree, dnode);
+RB_GENERATE_STATIC(dtree, dnode, entry, dnode_cmp)
+
+struct dirset {
+	struct dtree	 t;
+	size_t		 n;
+};
+
+static void
+dirset_free(struct dirset *ds)
+{
+	struct dnode *d, *next;
+
+	RB_FOREACH_SAFE(d, dtree, &ds->t, next) {
+		RB_REMOVE(dtree, &ds->t, d);
+		free(d->name);
+		free(d);
+	}
+	ds->n = 0;
+}
+
+/*
+ * The number of file system objects that extracting path makes: each
+ * directory of its path not made before, and the member itself unless it
+ * is a directory that exists.  Returns it, or -1 on ENOMEM.
+ */
+static long long
+objects(struct dirset *ds, const char *path, int isdir)
+{
+	struct dnode key, *d;
+	char comp[PATH_MAX];
+	const char *s = path, *e;
+	size_t parent = 0, len;
+	long long n = 0;
+	int last;
+
+	for (;;) {
+		while (*s == '/')
+			s++;
+		if (*s == '\0')
+			break;
+		e = strchrnul(s, '/');
+		len = (size_t)(e - s);
+		last = e[strspn(e, "/")] == '\0';
+		if (len == 1 && s[0] == '.') {
+			s = e;
+			continue;
+		}
+		if (last && !isdir)
+			return n + 1;
+		if (len >= sizeof(comp))
+			len = sizeof(comp) - 1;
+		memcpy(comp, s, len);
+		comp[len] = '\0';
+		key.parent = parent;
+		key.name = comp;
+		if ((d = RB_FIND(dtree, &ds->t, &key)) == NULL) {
+			if ((d = calloc(1, sizeof(*d))) == NULL ||
+			    (d->name = strdup(comp)) == NULL) {
+				free(d);
+				return -1;
+			}
+			d->parent = parent;
+			d->id = ++ds->n;
+			RB_INSERT(dtree, &ds->t, d);
+			n++;
+		}
+		parent = d->id;
+		s = e;
+	}
+	return n;
+}
 
 void
 unpack_init(struct unpack *u)
@@ -142,24 +236,36 @@ warn(struct unpack *u, struct archive *a, const char *name,
  * mode.  dirlen: length of the extraction directory's path.
  */
 static int
-check_entry(struct unpack *u, struct archive_entry *e, const char *name,
-    size_t dirlen, struct bb_error *err)
+check_entry(struct unpack *u, struct dirset *ds, struct archive_entry *e,
+    const char *name, size_t dirlen, struct bb_error *err)
 {
 	const char *path = archive_entry_pathname(e), *link, *why = NULL;
 	char sn[SAFE_MAX], sp[SAFE_MAX], sl[SAFE_MAX];
 	mode_t type = archive_entry_filetype(e), perm = archive_entry_perm(e);
-	long long size;
+	long long size, n;
 
 	if (path == NULL || path[0] == '\0') {
 		bb_error_set(err, EX_DATAERR, "%s: member %lld: no name, or "
 		    "one that cannot be decoded", safe(sn, name),
-		    u->entries + 1);
+		    u->members + 1);
 		return -1;
 	}
 	(void)safe(sp, path);
-	if (++u->entries > u->max_entries) {
+	u->members++;
+	if (path[0] != '/' && !has_dotdot(path)) {
+		n = objects(ds, path, type == AE_IFDIR &&
+		    archive_entry_hardlink(e) == NULL);
+		if (n == -1) {
+			bb_error_set(err, EX_OSERR, "%s: out of memory",
+			    safe(sn, name));
+			return -1;
+		}
+		u->entries += n;
+	}
+	if (u->entries > u->max_entries) {
 		bb_error_set(err, EX_DATAERR, "%s: %s: refused: more than "
-		    "%lld members", safe(sn, name), sp, u->max_entries);
+		    "%lld files, directories and links", safe(sn, name), sp,
+		    u->max_entries);
 		return -1;
 	}
 	if (path[0] == '/')
@@ -335,10 +441,13 @@ pass(struct unpack *u, int fd, const char *name, size_t dirlen,
 {
 	struct archive *a;
 	struct archive_entry *e;
+	struct dirset ds;
 	char sn[SAFE_MAX], member[PATH_MAX], after[PATH_MAX + 8];
 	int r, rv = -1;
 
-	u->bytes = u->entries = 0;
+	u->bytes = u->entries = u->members = 0;
+	RB_INIT(&ds.t);
+	ds.n = 0;
 	member[0] = '\0';
 	if ((a = reader_new(err)) == NULL)
 		return -1;
@@ -364,7 +473,7 @@ pass(struct unpack *u, int fd, const char *name, size_t dirlen,
 			archive_fail(a, name, member[0] ? after : NULL, err);
 			goto out;
 		}
-		if (check_entry(u, e, name, dirlen, err) == -1)
+		if (check_entry(u, &ds, e, name, dirlen, err) == -1)
 			goto out;
 		(void)strlcpy(member, archive_entry_pathname(e),
 		    sizeof(member));
@@ -402,6 +511,7 @@ pass(struct unpack *u, int fd, const char *name, size_t dirlen,
 	}
 	rv = 0;
 out:
+	dirset_free(&ds);
 	archive_read_free(a);
 	return rv;
 }
@@ -416,7 +526,7 @@ unpack_fd(struct unpack *u, int fd, const char *name, const char *dir,
 	int cwd = -1, dfd = -1, inside = 0, rv = -1, r;
 	size_t dirlen = strlen(dir);
 
-	u->bytes = u->entries = 0;
+	u->bytes = u->entries = u->members = 0;
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		bb_error_errno(err, EX_CANTCREAT, "%s", dir);
 		goto out;
@@ -468,23 +578,34 @@ out:
 	return rv;
 }
 
+/*
+ * rmdir for a directory, unlink for the rest: remove(3) tries unlink
+ * first, which Landlock refuses where only directories may go.
+ */
+static int
+rm_one(const char *p, int flag)
+{
+	int r;
+
+	r = flag == FTW_DP ? rmdir(p) : unlink(p);
+	return r == -1 && errno != ENOENT ? errno : 0;
+}
+
 static int
 rm_keep_top(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
 	(void)st;
-	(void)flag;
 	if (f->level == 0)
 		return 0;
-	return remove(p) == -1 && errno != ENOENT ? errno : 0;
+	return rm_one(p, flag);
 }
 
 static int
 rm_all(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
 	(void)st;
-	(void)flag;
 	(void)f;
-	return remove(p) == -1 && errno != ENOENT ? errno : 0;
+	return rm_one(p, flag);
 }
 
 int

@@ -8,7 +8,9 @@
  * members of the same tree.  Names are relative with no "..".  No device,
  * fifo or socket, no setuid or setgid file; modes are masked to 0755
  * (directories get u+rwx so that the tree can always be removed); owners,
- * ACLs, extended attributes and file flags are never restored.  Only tar
+ * ACLs, extended attributes and file flags are never restored.  The
+ * limit on entries counts what is made, the directories that a member's
+ * path implies included.  Only tar
  * (ustar, pax, GNU) and zip, uncompressed or compressed with gzip, bzip2,
  * xz, zstd or lz4, all decoded inside the process: no filter that runs an
  * external program.  Limits on the bytes of file data and the number of
@@ -33,13 +35,14 @@
 
 struct unpack {
 	long long	 max_bytes;	/* file data, in all */
-	long long	 max_entries;	/* members, directories included */
+	long long	 max_entries;	/* files, directories, links made */
 	volatile sig_atomic_t *stop;	/* when set, extraction stops */
 	/* Called with each libarchive warning (ARCHIVE_WARN); or NULL. */
 	void		(*warn)(void *, const char *);
 	void		*arg;
 	long long	 bytes;		/* what the last extraction wrote */
-	long long	 entries;
+	long long	 entries;	/* and made: a member's directories too */
+	long long	 members;
 };
 
 /* The fields of a job record that bb-unpack uses. */

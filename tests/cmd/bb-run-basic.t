@@ -191,8 +191,10 @@ is "$rc" 1 "-v: exit status as without"
 run bb-run -x
 is "$rc" 64 "an unknown option: exit 64"
 is "$err" "bb-run: invalid option -- 'x'
-usage: bb-run [-v] [-b interval] [-C dir] [-f recipe] [-g grace] [-m pattern]
-              [-u user] [-w silence]" "usage"
+usage: bb-run [-v] [-B dir] [-b interval] [-C dir] [-f recipe] [-g grace]
+              [-H path] [-M file] [-m pattern] [-R dir] [-S sandbox] [-u user]
+              [-w silence]
+       bb-run -K dir" "usage"
 run bb-run -f "$T/ok.recipe" extra
 is "$rc" 64 "an operand: exit 64"
 run bb-run -g 5x -f "$T/ok.recipe"

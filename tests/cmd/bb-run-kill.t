@@ -66,8 +66,10 @@ step fork: (sh -c 'sleep ${M}5' </dev/null >/dev/null 2>&1 &); echo forked
 step bg: sleep ${M}6 &
 step check: pgrep -f '${M}[456]' || echo none
 EOF
+# Without the sandbox (-S none): bb-run finds them as a subreaper.  In
+# the sandbox they die with its PID namespace: tests/cmd/bb-run-sandbox.t.
 t0=$(now_ms)
-run bb-run -f "$T/daemon.recipe" -C "$W"
+run bb-run -S none -f "$T/daemon.recipe" -C "$W"
 ms=$(($(now_ms) - t0))
 is "$rc" 0 "steps that leave processes behind succeed"
 is "$("$LOGDATA" -s check < "$T/out")" "none" \
@@ -82,7 +84,7 @@ nothing_left '[456]' "nothing left after the job"
 printf 'step stubborn: sh -c "trap \\"\\" HUP; sleep %s7" & sleep 0.5\n' \
     "$M" > "$T/stubborn.recipe"
 t0=$(now_ms)
-run bb-run -g 1 -f "$T/stubborn.recipe" -C "$W"
+run bb-run -S none -g 1 -f "$T/stubborn.recipe" -C "$W"
 ms=$(($(now_ms) - t0))
 ok "$([ "$ms" -ge 1000 ] && [ "$ms" -lt 8000 ]; echo $?)" \
     "one that ignores SIGHUP gets SIGKILL after the grace period ($ms ms)"

@@ -65,7 +65,7 @@ hostile setuid.tar 'file su 4755 3' \
 hostile setgid.tar 'file sg 2711 3' \
     'sg: refused: setuid or setgid (mode 2711)'
 hostile bomb.tar.gz 'many f 100000' \
-    'f50000: refused: more than 50000 members' -z gzip
+    'f50000: refused: more than 50000 files, directories and links' -z gzip
 hostile claim.tar 'claim big 10737418240' \
     'big: refused: 10737418240 bytes, over the limit of 4294967296 bytes in all'
 echo 'not an archive' >"$T/text"
@@ -135,10 +135,36 @@ untouched "nosize.zip from a pipe"
 # Limits.
 echo 'many f 5' | "$M" "$T/five.tar"
 run bb-unpack -n 4 "$T/five.tar" -C "$W/out"
-is "$rc $err" "65 bb-unpack: $T/five.tar: f4: refused: more than 4 members" \
+is "$rc $err" "65 bb-unpack: $T/five.tar: f4: refused: more than 4 files, directories and links" \
     "-n 4"
 run bb-unpack -n 5 "$T/five.tar" -C "$W/out"
 is "$rc" 0 "-n 5 lets 5 members pass"
+rm -rf "$W/out"
+# -n counts what is made: the directories of a member's path too, each
+# once; a directory member that exists already makes nothing.
+printf '%s\n' 'file a/b/c/f1 0644 1' 'file a/b/c/f2 0644 1' 'dir a/b' \
+    'file ./x/y/f3 0644 1' | "$M" "$T/dirs.tar"
+run bb-unpack -n 7 "$T/dirs.tar" -C "$W/out"
+is "$rc $err" "65 bb-unpack: $T/dirs.tar: ./x/y/f3: refused: more than 7 files, directories and links" \
+    "-n 7: a, a/b, a/b/c, f1, f2, x, x/y, f3 are 8"
+untouched "dirs.tar over -n"
+run bb-unpack -n 8 "$T/dirs.tar" -C "$W/out"
+is "$rc:$(cd "$W/out" && find . -mindepth 1 | wc -l)" "0:8" \
+    "-n 8 lets them pass: 8 objects made, as find counts them"
+rm -rf "$W/out"
+# 40 members, each at the end of 201 directories of its own: 8080 objects.
+_i=0
+while [ "$_i" -lt 40 ]; do
+	printf 'file d%s%s/f 0644 1\n' "$_i" "$(printf '%0200d' 0 | sed 's,0,/d,g')"
+	_i=$((_i + 1))
+done | "$M" "$T/deep.tar"
+run bb-unpack -n 5000 "$T/deep.tar" -C "$W/out"
+is "$rc" 65 "40 deep members over -n 5000: refused"
+like "$err" "refused: more than 5000 files, directories and links" \
+    "by the directories their paths make"
+untouched "deep.tar over -n"
+run bb-unpack -n 8080 "$T/deep.tar" -C "$W/out"
+is "$rc:$(find "$W/out" -mindepth 1 | wc -l)" "0:8080" "-n 8080 lets it pass"
 rm -rf "$W/out"
 echo 'file huge 0644 3000' | "$M" "$T/huge.tar"
 run bb-unpack -m 2K "$T/huge.tar" -C "$W/out"

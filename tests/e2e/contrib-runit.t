@@ -15,9 +15,10 @@ contrib_install
 ok $? "make install-files PREFIX=$PREFIX"
 hub_init
 hub_start -K 2s
-worker_make w1
 M=$T/marks
 mkdir "$M"
+# The build marks that it runs in a directory shared with it (CACHE_DIRS).
+worker_make w1 CACHE_DIRS="$M"
 hub_submit "job svjob
 step a: touch $M/started; i=0; until [ -e $M/go ] || [ \$i -ge 1200 ]; do sleep 0.05; i=\$((i + 1)); done; echo finished"
 job=$JOB

@@ -10,7 +10,7 @@ hub_init
 hub_start -K 2s
 HUB_LISTEN=$HUB_URL	# hub_start reads it: the same address again
 export HUB_LISTEN
-worker_make w1
+worker_make w1 CACHE_DIRS="$T/marks"
 M=$T/marks
 mkdir "$M"
 # Half the lines, a mark, a wait for the test, the other half.

@@ -17,8 +17,8 @@ tree() {
 
 hub_init
 hub_start -K 1s -L 3s
-worker_make w1
-worker_make w2
+worker_make w1 CACHE_DIRS="$T/marks"
+worker_make w2 CACHE_DIRS="$T/marks"
 M=$T/marks
 mkdir "$M"
 hub_submit "job slow

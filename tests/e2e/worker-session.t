@@ -22,9 +22,10 @@ left() {
 
 hub_init
 hub_start -K 2s
-worker_make w1
 M=$T/marks
 mkdir "$M"
+# Builds mark that they run in a directory shared with them (CACHE_DIRS).
+worker_make w1 CACHE_DIRS="$M"
 
 hub_submit 'job quick
 step a: echo quick'

@@ -8,7 +8,7 @@
 
 hub_init
 hub_start -K 2s
-worker_make w1 SLOTS=2
+worker_make w1 SLOTS=2 CACHE_DIRS="$T/marks"
 M=$T/marks
 mkdir "$M"
 

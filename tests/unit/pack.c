@@ -196,18 +196,23 @@ main(void)
 	    "said: %s", warned);
 	o.progress = NULL;
 
-	/* Special files are skipped; a full output is an error. */
+	/*
+	 * A special file named is refused, never read (one found in a
+	 * directory is skipped: tests/cmd/bb-pack.t); a full output is an
+	 * error.
+	 */
 	mkfifoat(dfd, "fifo", 0644);
 	warned[0] = '\0';
 	snprintf(path, sizeof(path), "%s/f.tar", dir);
 	in[0] = "fifo"; in[1] = "a-c";
-	ok(pack_run(path, -1, dfd, in, 2, &o, &res, &err) == 0 &&
-	    res.members == 1, "fifo skipped");
-	is_str(warned, "fifo: skipped: a fifo\n", "with a warning");
+	ok(pack_run(path, -1, dfd, in, 2, &o, &res, &err) == -1 &&
+	    err.code == EX_NOINPUT, "a fifo named is refused: %s", err.msg);
+	is_str(warned, "fifo: not a regular file (a fifo)\n", "with a message");
+	in[0] = "a-c";
 	if ((fd = open("/dev/full", O_WRONLY)) == -1)
 		abort();
 	o.format = PACK_TZST;
-	ok(pack_run(NULL, fd, dfd, in, 2, &o, &res, &err) == -1 &&
+	ok(pack_run(NULL, fd, dfd, in, 1, &o, &res, &err) == -1 &&
 	    err.code == EX_IOERR, "/dev/full: EX_IOERR");
 	is_str(err.msg, "write standard output: No space left on device",
 	    "said");

@@ -216,11 +216,58 @@ test_bad(void)
 	recipe_free(r);
 }
 
+/* network off: parsed, carried in the recipe record, formatted back. */
+static void
+test_network(void)
+{
+	struct recipe *r, *back;
+	struct record_reader rd;
+	struct bb_error err;
+	struct record rec;
+	struct buf *recs = buf_new(RECIPE_MAX), *t = buf_new(RECIPE_MAX);
+	int p[2];
+
+	r = parse("network off\nstep a: true\n", &err);
+	ok(r != NULL && r->nonet, "network off is parsed");
+	ok(r != NULL && recipe_encode(r, recs, &err) == 0 &&
+	    strncmp(recs->data, "recipe network=off\n", 19) == 0,
+	    "and carried as network=off: %s", recs->data);
+	ok(pipe(p) == 0 && write(p[1], recs->data, recs->len) ==
+	    (ssize_t)recs->len, "records into a pipe");
+	close(p[1]);
+	back = recipe_new();
+	record_init(&rec);
+	record_reader_init(&rd, p[0], NULL);
+	while (record_read(&rd, &rec, NULL, NULL, &err) == 1)
+		(void)recipe_add_record(back, &rec, &err);
+	ok(back->nonet && recipe_format(back, t, &err) == 0 &&
+	    strcmp(t->data, "network off\nstep a: true\n") == 0,
+	    "read back and formatted: %s", t->data);
+	recipe_free(r);
+	r = parse("network on\nstep a: true\n", &err);
+	ok(r != NULL && !r->nonet, "network on is the default made explicit");
+	recipe_free(r);
+	ok(parse("network maybe\nstep a: true\n", &err) == NULL &&
+	    strstr(err.msg, "expected \"network on\" or \"network off\"") !=
+	    NULL, "anything else is refused: %s", err.msg);
+	(void)record_start(&rec, "recipe", &err);
+	(void)record_set(&rec, "network", "no", &err);
+	ok(recipe_add_record(back, &rec, &err) == -1, "network=no in a "
+	    "record too: %s", err.msg);
+	record_free(&rec);
+	record_reader_free(&rd);
+	close(p[0]);
+	recipe_free(back);
+	buf_free(recs);
+	buf_free(t);
+}
+
 int
 main(void)
 {
 	test_good();
 	test_roundtrip();
+	test_network();
 	test_bad();
 	return tap_done();
 }

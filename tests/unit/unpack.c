@@ -225,8 +225,9 @@ test_unpack(void)
 	fd = open(p, O_RDWR | O_CREAT | O_TRUNC, 0600);
 	mktar(fd, good);
 	ok(unpack_fd(&u, fd, "good.tar", dir, &err) == 0, "good archive");
-	ok(u.entries == 3 && u.bytes == 10, "counted %lld members, %lld bytes",
-	    u.entries, u.bytes);
+	ok(u.entries == 4 && u.members == 3 && u.bytes == 10, "counted %lld "
+	    "objects (a, made for a/b.txt, too), %lld members, %lld bytes",
+	    u.entries, u.members, u.bytes);
 	ok(exists(dir, "a/b.txt") && exists(dir, "c") && exists(dir, "a/l"),
 	    "members extracted");
 	(void)snprintf(p, sizeof(p), "%s/c", dir);
