@@ -55,10 +55,19 @@ head_load=$(load)
 echo "load at the start: $head_load"
 : >"$BENCH_RESULTS"
 
-status=0
+# The figures of issue 16 first, in its order; then any other benchmark.
+order="jobs startup bb-run bb-unpack bb-pack bb-sign bb-report bb-hub"
 for b in "$BB_SRC"/tests/bench/*.sh; do
 	n=$(basename "$b" .sh)
-	[ "$n" != lib ] || continue
+	case " lib $order " in
+	*" $n "*) ;;
+	*) order="$order $n" ;;
+	esac
+done
+status=0
+for n in $order; do
+	b=$BB_SRC/tests/bench/$n.sh
+	[ -e "$b" ] || continue
 	case ",${BENCH:-$n}," in
 	*,"$n",*) ;;
 	*) continue ;;
