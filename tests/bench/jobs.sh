@@ -13,7 +13,11 @@
 #             (Buildbot) the time it started, T1..T10: submit to T1, in s,
 #             and a step's cost, (T10 - T1) / 9, in ms
 #   log50     one step printing 50 MiB of text, submit to stored on the
-#             hub, in MB/s, against the same command into /dev/null
+#             hub, in MB/s, against the same command into /dev/null; the
+#             idle workers' RSS after it
+#
+# and, for bb alone, a trivial job submitted with `bb-hub submit' rather
+# than the admin API.  The trivial jobs run first, all rounds of them.
 #
 # A job is submitted with curl in both (bb: POST /v1/admin/jobs with a
 # source sent before; Buildbot: a trigger service in the master, since
@@ -207,7 +211,7 @@ if [ "$have_bbot" = 1 ]; then
 else
 	echo "Buildbot: skipped: $why"
 	for n in trivial first-step per-step cpu-per-job idle-rss log50 \
-	    hub-cpu-per-job; do
+	    rss-after-log50 hub-cpu-per-job; do
 		skip "buildbot.$n" "$why"
 	done
 fi
@@ -306,6 +310,8 @@ bb_log50() {
 	bb_wait
 	_t1=$(now_ns)
 	sample bb.log50 "$(mbs $((_t1 - _t0)))"
+	deadline 30 "the bb worker to claim again" bb_idle
+	sample bb.rss-after-log50 "$(tree_rss "$w_pid")"
 }
 
 buildbot_log50() {
@@ -314,6 +320,21 @@ buildbot_log50() {
 	buildbot_job log50
 	_t1=$(now_ns)
 	sample buildbot.log50 "$(mbs $((_t1 - _t0)))"
+	deadline 30 "the Buildbot worker to be idle again" buildbot_idle
+	sample buildbot.rss-after-log50 "$(tree_rss "$bw_pid")"
+}
+
+# bb_cli: a trivial job submitted with bb-hub submit on the hub's
+# directory instead of the admin API (the hub notices such a job within a
+# fifth of a second).
+bb_cli() {
+	deadline 30 "the bb worker to claim" bb_idle
+	bb_watch
+	_t0=$(now_ns)
+	job=$(bb-hub submit -d "$D/hub" "$D/true.recipe" "$D/src")
+	bb_wait
+	_t1=$(now_ns)
+	sample bb.trivial-cli "$(ns_s $((_t1 - _t0)))"
 }
 
 devnull_log50() {
@@ -334,12 +355,21 @@ side() {
 	fi
 }
 
+# The trivial jobs first, so that the idle workers' RSS is that of
+# workers that ran only those; then the others.
 echo "jobs: trivial, 10 steps, $((LOG_BYTES >> 20)) MiB of log; $BENCH_RUNS rounds"
+printf 'step true: true\n' >"$D/true.recipe"
 trivial bb warm
 [ "$have_bbot" = 0 ] || trivial buildbot warm
 r=1
 while [ "$r" -le "$BENCH_RUNS" ]; do
 	side trivial
+	bb_cli
+	r=$((r + 1))
+done
+echo "trivial jobs done (load $(cut -d' ' -f1 /proc/loadavg))"
+r=1
+while [ "$r" -le "$BENCH_RUNS" ]; do
 	side steps10
 	devnull_log50
 	side log50
@@ -354,9 +384,12 @@ figure job.first-step:buildbot s bb.first-step buildbot.first-step -
 figure job.per-step:buildbot ms bb.per-step buildbot.per-step '<=0.01'
 figure worker.cpu-per-job:buildbot ms bb.cpu-per-job buildbot.cpu-per-job '<=0.25'
 figure worker.idle-rss:buildbot MiB bb.idle-rss buildbot.idle-rss '<=0.2'
+figure worker.rss-after-log50:buildbot MiB bb.rss-after-log50 \
+    buildbot.rss-after-log50 -
+figure job.trivial-cli:admin-api s bb.trivial-cli bb.trivial -
 figure hub.cpu-per-job:buildbot ms bb.hub-cpu-per-job \
     buildbot.hub-cpu-per-job -	# Buildbot's master
 for n in log50:MB/s trivial:s first-step:s per-step:ms cpu-per-job:ms \
-    idle-rss:MiB hub-cpu-per-job:ms; do
+    idle-rss:MiB rss-after-log50:MiB hub-cpu-per-job:ms; do
 	figure "buildbot.${n%:*}" "${n#*:}" "buildbot.${n%:*}" - -
 done
