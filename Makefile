@@ -4,7 +4,8 @@
 #   make check      install what is missing, then run the suite twice:
 #                   plainly (build/) and under ASan+UBSan (build-asan/)
 #   make demo       a local hub, a worker and a real build of an example
-#   make bench      benchmarks against the stock tools
+#   make bench      benchmarks against the stock tools and Buildbot, their
+#                   figures in build/bench/results.txt (README, Benchmarks)
 #   make fuzz       libFuzzer targets for every parser (clang)
 #   make install    PREFIX=/usr/local DESTDIR= (commands, man pages, and
 #                   the runit, systemd and cron files in share/bb/contrib)

@@ -2,10 +2,11 @@
 # bb-report against curl: the same 200 000 log records (about 20 MB) to a
 # bb-hub on the loopback.  curl posts them already numbered, in 1 MiB
 # bodies, with nothing on disk; bb-report numbers them, writes and
-# fsyncs its spool, and sends 256 KiB batches as they come.  Also its
-# peak memory (maxrss).
+# fsyncs its spool, and sends 256 KiB batches as they come; alternating,
+# $BENCH_RUNS times.  Also its peak memory (maxrss).
 set -eu
-: "${BB_BIN:?}"
+: "${BB_BIN:?run through make bench}"
+. "$BB_SRC/tests/bench/lib.sh"
 N=${REPORT_BENCH_LINES:-200000}
 D=$(mktemp -d "${BENCH_DIR:-/tmp}/bb-report-bench.XXXXXX")
 pid=
@@ -41,37 +42,45 @@ awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++) printf "log step=build " \
 echo 'done result=success started=1 elapsed=1' >>"$D/lines"
 echo "records: $((N + 1)), $(($(wc -c <"$D/lines") / 1048576)) MB"
 
-ms() { echo $(($(date +%s%N) / 1000000)); }
-
-# curl: numbered bodies of at most 1 MiB, then the finish.
-claim
-id=$(sed -n 's/.* id=\([0-9]*\).*/\1/p' "$D/job")
-lease=$(sed -n 's/.* lease=\([^ ]*\).*/\1/p' "$D/job")
 awk '{ print $0 " seq=" NR }' "$D/lines" >"$D/numbered"
 split -C 1000000 -d -a 4 "$D/numbered" "$D/body."
 sum=$(sha256sum <"$D/numbered" | cut -c1-64)
-t0=$(ms)
-for b in "$D"/body.*; do
-	curl -sS -o /dev/null -H "Authorization: Bearer $T" \
-	    -H "Bb-Lease: $lease" --data-binary @"$b" "$U/v1/jobs/$id/events"
-done
-printf 'finish result=success last=%d sha256=%s\n' $((N + 1)) "$sum" |
-    curl -sS -o /dev/null -H "Authorization: Bearer $T" \
-    -H "Bb-Lease: $lease" --data-binary @- "$U/v1/jobs/$id/finish"
-t1=$(ms)
 
-# bb-report.
-claim
-mkdir "$D/base"
-cat "$D/job" "$D/session" "$D/lines" >"$D/in"
-t2=$(ms)
-/usr/bin/time -f %M -o "$D/rss" bb-report -b "$D/base" <"$D/in"
-t3=$(ms)
-c=$((t1 - t0))
-r=$((t3 - t2))
-echo "curl $c ms, bb-report $r ms ($((N * 1000 / (r > 0 ? r : 1))) records/s)," \
-    "ratio $(awk -v a="$c" -v b="$r" 'BEGIN { printf "%.2f", b / (a > 0 ? a : 1) }')"
-echo "bb-report maxrss: $(cat "$D/rss") KB"
+# curl: numbered bodies of at most 1 MiB, then the finish.
+by_curl() {
+	for b in "$D"/body.*; do
+		curl -sS -o /dev/null -H "Authorization: Bearer $T" \
+		    -H "Bb-Lease: $lease" --data-binary @"$b" \
+		    "$U/v1/jobs/$id/events"
+	done
+	printf 'finish result=success last=%d sha256=%s\n' $((N + 1)) "$sum" |
+	    curl -sS -o /dev/null -H "Authorization: Bearer $T" \
+	    -H "Bb-Lease: $lease" --data-binary @- "$U/v1/jobs/$id/finish"
+}
+
+r=0
+while [ "$r" -lt "$BENCH_RUNS" ]; do
+	claim
+	id=$(sed -n 's/.* id=\([0-9]*\).*/\1/p' "$D/job")
+	lease=$(sed -n 's/.* lease=\([^ ]*\).*/\1/p' "$D/job")
+	timed curl.report by_curl
+
+	claim
+	rm -rf "$D/base"
+	mkdir "$D/base"
+	cat "$D/job" "$D/session" "$D/lines" >"$D/in"
+	t0=$(now_ns)
+	/usr/bin/time -f %M -o "$D/rss" bb-report -b "$D/base" <"$D/in"
+	t1=$(now_ns)
+	sample bb-report "$(ns_s $((t1 - t0)))"
+	sample bb-report.records-per-s \
+	    "$(awk -v n="$N" -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (ns / 1e9) }')"
+	sample bb-report.maxrss "$(awk '{ printf "%.1f", $1 / 1024 }' "$D/rss")"
+	r=$((r + 1))
+done
 kill -TERM "$pid"
 wait "$pid" || :
 pid=
+figure bb-report.200k:curl s bb-report curl.report -
+figure bb-report.records-per-s rec/s bb-report.records-per-s - -
+figure bb-report.maxrss MiB bb-report.maxrss - -
