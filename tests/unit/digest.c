@@ -90,7 +90,7 @@ main(void)
 	ok(digest_valid_hex(hex), "valid hex");
 	ok(!digest_valid_hex("BA7816bf"), "short or upper-case hex refused");
 
-	ok(mkdtemp(dir) != NULL && (dfd = open(dir, O_RDONLY)) != -1, "tmp");
+	dfd = tap_tmpdir(dir);
 	ok(file_write_atomic(dfd, "f", "abc", 3, 0600, &err) == 0,
 	    "atomic write");
 	ok(fstatat(dfd, "f", &st, 0) == 0 && (st.st_mode & 0777) == 0600 &&

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hubpage.h"
 #include "tap.h"
@@ -34,10 +35,10 @@ main(void)
 	ok(hubpage_escape(b, "caf\xc3\xa9", 5) == 0 &&
 	    strcmp(b->data, "caf\xc3\xa9") == 0, "UTF-8 as it is");
 
-	ok(mkdtemp(dir) != NULL, "tmp");
+	(void)close(tap_tmpdir(dir));
 	(void)snprintf(path, sizeof(path), "%s/hub.db", dir);
-	ok(hubdb_create(path, &err) == 0 && hubdb_open(path, &h, &err) == 0,
-	    "a database");
+	if (hubdb_create(path, &err) == -1 || hubdb_open(path, &h, &err) == -1)
+		tap_bail("a database: %s", err.msg);
 	(void)hubdb_worker_add(h, "w<1>", "x", 1000, &err);
 	(void)hubdb_hello(h, "w<1>", &hello, "t", 2000, &err);
 	(void)recipe_parse("job page\nrequire linux\nstep build: make\n", 38,

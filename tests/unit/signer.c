@@ -58,7 +58,7 @@ main(void)
 	struct buf *b = buf_new(4096), *t;
 	char path[400], line[600], sp[PATH_MAX], hex[DIGEST_HEXLEN + 1];
 
-	ok(mkdtemp(dir) != NULL && (dfd = open(dir, O_RDONLY)) != -1, "tmp");
+	dfd = tap_tmpdir(dir);
 	ok(chdir(dir) == 0, "in it");
 	ok(sign_keygen(&sk, &pk, &err) == 0 &&
 	    sign_seckey_encode(&sk, SIGN_MINISIGN, NULL, NULL, b, &err) == 0,

@@ -29,7 +29,7 @@ main(void)
 	    !spool_valid_name("../1.1") && !spool_valid_name("a.1"),
 	    "bad names refused");
 
-	ok(mkdtemp(dir) != NULL && (base = open(dir, O_RDONLY)) != -1, "tmp");
+	base = tap_tmpdir(dir);
 	ok(spool_list(base, &names, &err) == 0 && names[0] == NULL,
 	    "no spool directory: empty list");
 	spool_names_free(names);

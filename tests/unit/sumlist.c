@@ -72,7 +72,7 @@ main(void)
 	ok(sumlist_find(&l, "hello") == &l.e[0] &&
 	    sumlist_find(&l, "nope") == NULL, "find");
 
-	ok(mkdtemp(dir) != NULL && (dfd = open(dir, O_RDONLY)) != -1, "tmp");
+	dfd = tap_tmpdir(dir);
 	fd = openat(dfd, "hello", O_WRONLY | O_CREAT, 0644);
 	ok(write(fd, "hello\n", 6) == 6, "file");
 	close(fd);

@@ -6,8 +6,11 @@
 #ifndef BB_TAP_H
 #define BB_TAP_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int tap_n, tap_failed;
@@ -51,6 +54,41 @@ static void __attribute__((__unused__))
 tap_diag(const char *s)
 {
 	printf("# %s\n", s);
+}
+
+/*
+ * Stops the test when what it needs cannot be set up: prints "Bail out!"
+ * and the reason, which prove shows as a failure of the whole file.
+ */
+static void __attribute__((__noreturn__, __unused__,
+    __format__(__printf__, 1, 2)))
+tap_bail(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("Bail out! ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	exit(1);
+}
+
+/*
+ * Makes a fresh directory from the template dir (ending in XXXXXX, changed
+ * in place) and returns a descriptor open on it; bails out if it cannot.
+ */
+static int __attribute__((__unused__))
+tap_tmpdir(char *dir)
+{
+	int fd;
+
+	if (mkdtemp(dir) == NULL)
+		tap_bail("mkdtemp %s: %s", dir, strerror(errno));
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		tap_bail("open %s: %s", dir, strerror(errno));
+	return fd;
 }
 
 static int

@@ -72,8 +72,8 @@ main(void)
 	struct bb_error err;
 	char tc[SIGN_TRUSTEDMAX + 1], sp[PATH_MAX], cmd[300];
 
-	ok(mkdtemp(dir) != NULL && (dfd = open(dir, O_RDONLY)) != -1 &&
-	    chdir(dir) == 0, "tmp");
+	dfd = tap_tmpdir(dir);
+	ok(chdir(dir) == 0, "tmp");
 	keys("k", SIGN_SIGNIFY);
 	keys("o", SIGN_MINISIGN);
 	put("f", "file\n", 5, 0644);
