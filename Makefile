@@ -1,8 +1,12 @@
 # bb: a build worker made of small Unix commands.
 #
 #   make            build every command into $(O)/bin (O=build)
-#   make check      install what is missing, then run the suite twice:
-#                   plainly (build/) and under ASan+UBSan (build-asan/)
+#   make check      install what is missing, build with -Werror and run the
+#                   suite (build/); the slow tests say "skipped: set
+#                   BB_SLOW=1" or run at a smaller size
+#   make check-full what CI runs after make check (.ci/run): the suite under
+#                   ASan+UBSan (build-asan/), the slow tests at full size
+#                   (BB_SLOW=1), the suite built by clang (build-clang/)
 #   make demo       a local hub, a worker and a real build of an example
 #   make bench      benchmarks against the stock tools and Buildbot, their
 #                   figures in build/bench/results.txt (README, Benchmarks)
@@ -16,6 +20,11 @@
 # lib/release/ signing and packing, lib/hub/ the reference hub), cmd/bb-*.c
 # make commands, cmd/bb-*.sh make shell commands, tests/unit/*.c make unit tests,
 # tests/fuzz/*.c make fuzz targets.  Adding a file needs no edit here.
+#
+# Warnings are errors (-Werror) only for developers and CI: make check and
+# .ci/run set WERROR=1; a plain make or make install does not fail on a
+# warning that a newer compiler finds.  Objects are rebuilt when the
+# compiler or its flags change ($(O)/.flags; WERROR aside).
 
 PREFIX ?=	/usr/local
 BINDIR ?=	$(PREFIX)/bin
@@ -38,7 +47,11 @@ PKGS =		libbsd-overlay openssl libarchive libcurl sqlite3 \
 PKG_CFLAGS :=	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS :=	$(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-WARN =		-Wall -Wextra -Wformat=2 -Wno-format-nonliteral -Werror
+WERROR ?=	0
+WARN =		-Wall -Wextra -Wformat=2 -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARN +=		-Werror
+endif
 HARDEN =	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS ?=	-O2 -g
 BB_CFLAGS =	-std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS $(WARN) $(HARDEN) \
@@ -54,6 +67,15 @@ LIBS =		$(PKG_LIBS) -lm -lpthread
 
 LIB_DIRS :=	lib lib/worker lib/release lib/hub
 LIB_INC :=	$(LIB_DIRS:%=-I%)
+
+# What the objects of $(O) were built with: rewritten when it changes, so
+# that make CC=clang or SAN=1 after a plain make rebuilds everything.
+FLAGS_NOW =	$(CC) $(filter-out -Werror,$(BB_CFLAGS) $(CFLAGS)) \
+		$(BB_LDFLAGS) $(LDFLAGS) $(LIBS)
+ifneq ($(file <$(O)/.flags),$(strip $(FLAGS_NOW)))
+.PHONY: $(O)/.flags
+endif
+
 LIB_HDR :=	$(wildcard $(LIB_DIRS:%=%/*.h))
 LIB_SRC :=	$(sort $(wildcard $(LIB_DIRS:%=%/*.c)))
 LIB_OBJ :=	$(LIB_SRC:%.c=$(O)/%.o)
@@ -77,18 +99,23 @@ SBIN_CMDS =	bb-hub
 # Keep objects between builds (they are intermediate files to make).
 .SECONDARY:
 
-.PHONY: all check check-plain check-asan test deps demo bench fuzz \
-	fuzz-build install install-files uninstall clean lint
+.PHONY: all check check-plain check-full check-asan check-slow check-clang \
+	test deps demo bench fuzz fuzz-build install install-files uninstall \
+	clean lint
 
 all: $(CMDS) $(UNITS) $(TOOLS)
 
-$(O)/lib/%.o: lib/%.c $(LIB_HDR) Makefile
+$(O)/lib/%.o: lib/%.c $(LIB_HDR) Makefile $(O)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(BB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(O)/cmd/%.o: cmd/%.c $(LIB_HDR) Makefile
+$(O)/cmd/%.o: cmd/%.c $(LIB_HDR) Makefile $(O)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(BB_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(O)/.flags:
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(subst ','\'',$(strip $(FLAGS_NOW)))' >$@
 
 $(O)/libbb.a: $(LIB_OBJ)
 	@rm -f $@
@@ -112,18 +139,18 @@ $(O)/bin/%: cmd/%.sh Makefile
 	chmod 755 $@.tmp
 	mv $@.tmp $@
 
-$(O)/tests/unit/%: tests/unit/%.c $(UNIT_HDR) $(O)/libbb.a
+$(O)/tests/unit/%: tests/unit/%.c $(UNIT_HDR) $(O)/libbb.a $(O)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(BB_CFLAGS) $(CFLAGS) -Itests/unit $(BB_LDFLAGS) $(LDFLAGS) \
 	    -o $@ $< $(O)/libbb.a $(LIBS)
 
 # Programs the tests and benchmarks use (fake clients, load generators).
-$(O)/tests/tools/%: tests/tools/%.c $(O)/libbb.a
+$(O)/tests/tools/%: tests/tools/%.c $(O)/libbb.a $(O)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(BB_CFLAGS) $(CFLAGS) $(BB_LDFLAGS) $(LDFLAGS) \
 	    -o $@ $< $(O)/libbb.a $(LIBS)
 
-$(O)/tests/bench/%: tests/bench/%.c $(O)/libbb.a
+$(O)/tests/bench/%: tests/bench/%.c $(O)/libbb.a $(O)/.flags
 	@mkdir -p $(@D)
 	$(CC) $(BB_CFLAGS) $(CFLAGS) $(BB_LDFLAGS) $(LDFLAGS) \
 	    -o $@ $< $(O)/libbb.a $(LIBS)
@@ -131,27 +158,52 @@ $(O)/tests/bench/%: tests/bench/%.c $(O)/libbb.a
 # The suite: unit tests, command tests and end-to-end tests, through prove.
 # BB_BIN names the commands under test, BB_BUILD the build directory (its
 # tests/tools/ too), BB_SAN is 1 under the sanitizers (tests of memory use
-# skip then); tests/lib.sh reads them.
+# skip then), BB_SLOW=1 runs the slow tests at full size; tests/lib.sh reads
+# them.  The tests mostly wait (for hubs, timeouts, children), so prove
+# runs more at once than there are cores.
 PROVE ?=	prove
-PROVE_FLAGS ?=	-j2
+PROVE_JOBS ?=	4
+PROVE_FLAGS ?=	-j$(PROVE_JOBS)
+BB_SLOW ?=	0
 TESTS_SH :=	$(sort $(wildcard tests/cmd/*.t tests/e2e/*.t))
+# The tests that name BB_SLOW: skipped, or smaller, without it.
+SLOW_TESTS :=	$(patsubst %.c,$(O)/%,$(shell grep -l BB_SLOW $(UNIT_SRC) \
+		/dev/null)) $(shell grep -l BB_SLOW $(TESTS_SH) /dev/null)
+TESTS ?=	$(UNITS) $(TESTS_SH)
 
 test: all
 	BB_BIN=$(CURDIR)/$(O)/bin BB_BUILD=$(CURDIR)/$(O) BB_SRC=$(CURDIR) \
-	    BB_SAN=$(SAN) \
-	    $(PROVE) $(PROVE_FLAGS) $(UNITS) $(TESTS_SH)
+	    BB_SAN=$(SAN) BB_SLOW=$(BB_SLOW) \
+	    $(PROVE) $(PROVE_FLAGS) $(TESTS)
+
+# The check targets build on every core unless make was given -j.
+CHECK_J =	$(if $(filter -j%,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || \
+		echo 2))
 
 check: deps
 	@$(MAKE) --no-print-directory check-plain
-	@$(MAKE) --no-print-directory check-asan
 
 check-plain:
-	@$(MAKE) --no-print-directory O=build SAN=0 test
+	@$(MAKE) $(CHECK_J) --no-print-directory O=build SAN=0 WERROR=1 test
+
+check-full: deps
+	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory check-slow
+	@$(MAKE) --no-print-directory check-clang
 
 check-asan:
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    $(MAKE) --no-print-directory O=build-asan SAN=1 test
+	    $(MAKE) $(CHECK_J) --no-print-directory O=build-asan SAN=1 \
+	    WERROR=1 test
+
+check-slow:
+	@$(MAKE) $(CHECK_J) --no-print-directory O=build SAN=0 WERROR=1 \
+	    BB_SLOW=1 TESTS='$(SLOW_TESTS)' test
+
+check-clang:
+	@$(MAKE) $(CHECK_J) --no-print-directory O=build-clang CC=clang SAN=0 \
+	    WERROR=1 test
 
 deps:
 	@sh mk/deps.sh
@@ -220,4 +272,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(CONTRIBDIR)
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-clang build-fuzz

@@ -1,12 +1,19 @@
 #!/bin/sh
 # Install the Debian packages in mk/packages that are missing: with apt-get
-# when run as root, otherwise print the command to run.
+# when run as root, otherwise print the command to run.  When nothing is
+# missing it asks dpkg-query once and calls no package manager.
 set -eu
 here=$(dirname "$0")
+want=$(sed -e 's/#.*//' -e 's/[[:space:]].*//' -e '/^$/d' "$here/packages")
+# shellcheck disable=SC2086
+have=" $(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $want \
+    2>/dev/null | awk '$2 == "installed" { printf "%s ", $1 }')" || :
 missing=
-for p in $(sed -e 's/#.*//' -e 's/[[:space:]].*//' -e '/^$/d' "$here/packages"); do
-	s=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) || s=
-	[ "$s" = installed ] || missing="$missing $p"
+for p in $want; do
+	case $have in
+	*" $p "*) ;;
+	*) missing="$missing $p" ;;
+	esac
 done
 [ -n "$missing" ] || exit 0
 if [ "$(id -u)" -ne 0 ]; then

@@ -69,6 +69,18 @@ diag() { printf '# %s\n' "$*"; }
 
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
+skip() { ok 0 "# SKIP $*"; }	# skip REASON: one test skipped
+
+# The slow tests (scrypt with 1 GiB, files of gigabytes) run at full size
+# with BB_SLOW=1 (make check-slow, .ci/run); by default they are skipped or
+# run smaller, as each says.
+BB_SLOW=${BB_SLOW:-0}
+slow() { [ "$BB_SLOW" = 1 ]; }	# slow: true with BB_SLOW=1
+# slow_only: skips the whole test unless BB_SLOW=1.
+slow_only() { slow || skip_all "slow: set BB_SLOW=1"; }
+# sized SMALL FULL: prints SMALL, or FULL with BB_SLOW=1.
+sized() { if slow; then echo "$2"; else echo "$1"; fi; }
+
 done_testing() {
 	echo "1..$_tap_n"
 	[ "$_tap_failed" -eq 0 ]

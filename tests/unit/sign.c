@@ -39,6 +39,19 @@ static const char minisign_enc[] =
 static const char minisign_enc_pub[] =
     "untrusted comment: minisign public key 7D359D070128A103\n"
     "RWQDoSgBB501ffvLp9lS00Ij9esmgEdwQwPzL7mJ8gZEIU3yZG+t3W6s\n";
+/*
+ * The same format with scrypt's smallest limits (16 MiB), password "pw":
+ * made by tests/tools/scryptkey from a key of bb-sign -G.  The key of
+ * minisign -G above takes 1 GiB and seconds; it is read with BB_SLOW=1.
+ */
+static const char small_enc[] =
+    "untrusted comment: minisign encrypted secret key\n"
+    "RWRTY0Iye8cHUlkh+MCuIHi+kRSsB6adGR0kYTaSbr6CXU0yCKIAgAAAAAAAAAAAAAEAAAAA"
+    "h7de8c5X2uSAvrpNzLS+BhmR4gR/dJy6Je9+aGmGwkcUSc9/uv3aNdTsJ6wAczeizq3muN1g"
+    "Tswt4ZTX5LvMe7fEynU+gMUweAIpn6fNDWUdeH0YqQgJ28RjgJhaZc63TxQyGm75YSo=\n";
+static const char small_enc_pub[] =
+    "untrusted comment: minisign public key 2A04AD65A7064806\n"
+    "RWQGSAanZa0EKhvPZQXcdaadZKoLWMhhzVjLRbPj2PFQtHeS6dub33MV\n";
 
 static char dir[] = "/tmp/bb-unit-sign.XXXXXX";
 
@@ -188,8 +201,10 @@ test_roundtrip(enum sign_format fmt)
 	explicit_bzero(&osk, sizeof(osk));
 }
 
+/* A minisign key with a passphrase: decrypted, and refused when wrong. */
 static void
-test_encrypted(void)
+test_encrypted(const char *enc, size_t enclen, const char *pub,
+    size_t publen, const char *what)
 {
 	struct sign_seckey sk;
 	struct sign_pubkey pk, want;
@@ -199,33 +214,40 @@ test_encrypted(void)
 	int fd;
 
 	passphrase_init(&pp);
+	snprintf(path, sizeof(path), "%s/pw", dir);
+	pp.file = path;
+	fd = file_with("pw", "pw\n", 3);
+	close(fd);
+	ok(sign_seckey_parse(enc, enclen, "m.sec", &pp, &sk, &err) == 0 &&
+	    sk.fmt == SIGN_MINISIGN, "%s: passphrase key decrypted", what);
+	sign_seckey_public(&sk, &pk);
+	ok(sign_pubkey_parse(pub, publen, "m.pub", &want, &err) == 0 &&
+	    memcmp(&pk, &want, sizeof(pk)) == 0,
+	    "%s: into the pair of its public key", what);
+	fd = file_with("pw", "wrong\n", 6);
+	close(fd);
+	ok(sign_seckey_parse(enc, enclen, "m.sec", &pp, &sk, &err) == -1 &&
+	    err.code == EX_NOPERM &&
+	    strcmp(err.msg, "m.sec: wrong passphrase") == 0,
+	    "%s: wrong passphrase: %s", what, err.msg);
+	ok(sign_seckey_parse(enc, enclen, "m.sec", NULL, &sk, &err) == -1 &&
+	    err.code == EX_USAGE, "%s: no passphrase source: refused", what);
+	explicit_bzero(&sk, sizeof(sk));
+}
+
+static void
+test_signify_encrypted(void)
+{
+	struct sign_seckey sk;
+	struct passphrase pp;
+	struct bb_error err;
+
+	passphrase_init(&pp);
 	ok(sign_seckey_parse(signify_enc, sizeof(signify_enc) - 1, "e.sec",
 	    &pp, &sk, &err) == -1 && err.code == EX_CONFIG &&
 	    strstr(err.msg, "bcrypt_pbkdf") != NULL &&
 	    strstr(err.msg, "signify-openbsd -G -n") != NULL,
 	    "passphrase signify key refused, saying why: %s", err.msg);
-
-	snprintf(path, sizeof(path), "%s/pw", dir);
-	pp.file = path;
-	fd = file_with("pw", "pw\n", 3);
-	close(fd);
-	ok(sign_seckey_parse(minisign_enc, sizeof(minisign_enc) - 1, "m.sec",
-	    &pp, &sk, &err) == 0 && sk.fmt == SIGN_MINISIGN,
-	    "minisign's passphrase key decrypted");
-	sign_seckey_public(&sk, &pk);
-	ok(sign_pubkey_parse(minisign_enc_pub, sizeof(minisign_enc_pub) - 1,
-	    "m.pub", &want, &err) == 0 && memcmp(&pk, &want, sizeof(pk)) == 0,
-	    "into the pair of its public key");
-	fd = file_with("pw", "wrong\n", 6);
-	close(fd);
-	ok(sign_seckey_parse(minisign_enc, sizeof(minisign_enc) - 1, "m.sec",
-	    &pp, &sk, &err) == -1 && err.code == EX_NOPERM &&
-	    strcmp(err.msg, "m.sec: wrong passphrase") == 0,
-	    "wrong passphrase: %s", err.msg);
-	ok(sign_seckey_parse(minisign_enc, sizeof(minisign_enc) - 1, "m.sec",
-	    NULL, &sk, &err) == -1 && err.code == EX_USAGE,
-	    "no passphrase source: refused");
-	explicit_bzero(&sk, sizeof(sk));
 }
 
 static void
@@ -272,7 +294,15 @@ main(void)
 	test_roundtrip(SIGN_SIGNIFY);
 	test_roundtrip(SIGN_MINISIGN);
 	test_misc();
-	test_encrypted();
+	test_signify_encrypted();
+	test_encrypted(small_enc, sizeof(small_enc) - 1, small_enc_pub,
+	    sizeof(small_enc_pub) - 1, "scrypt 16 MiB");
+	if (tap_slow())
+		test_encrypted(minisign_enc, sizeof(minisign_enc) - 1,
+		    minisign_enc_pub, sizeof(minisign_enc_pub) - 1,
+		    "minisign -G, scrypt 1 GiB");
+	else
+		ok(1, "# SKIP minisign -G's key, scrypt 1 GiB: set BB_SLOW=1");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ok(system(cmd) == 0, "clean up");
 	return tap_done();

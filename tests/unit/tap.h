@@ -91,6 +91,15 @@ tap_tmpdir(char *dir)
 	return fd;
 }
 
+/* True with BB_SLOW=1: the slow tests run at full size (make check-slow). */
+static int __attribute__((__unused__))
+tap_slow(void)
+{
+	const char *s = getenv("BB_SLOW");
+
+	return s != NULL && strcmp(s, "1") == 0;
+}
+
 static int
 tap_done(void)
 {
