@@ -56,12 +56,43 @@ like() {	# like GOT GREP-PATTERN DESCRIPTION
 	fi
 }
 
-unlike() {	# unlike GOT GREP-PATTERN DESCRIPTION
-	if printf '%s\n' "$1" | grep -q -- "$2"; then
+# unlike GOT GREP-PATTERN DESCRIPTION: GOT has no line that matches.  An
+# empty GOT fails: that nothing matches in nothing proves nothing (say
+# is "$x" "" for "no output").
+unlike() {
+	if [ -z "$1" ]; then
+		ok 1 "$3"
+		echo "#   got nothing, so nothing to look for /$2/ in"
+	elif printf '%s\n' "$1" | grep -q -- "$2"; then
 		ok 1 "$3"
 		printf '%s\n' "$1" | grep -- "$2" | head -5 | sed 's/^/#   got: /'
 	else
 		ok 0 "$3"
+	fi
+}
+
+# nowhere DESCRIPTION STRING FILE...: no FILE holds STRING (a fixed
+# string, a secret say).  Fails if STRING is empty, a FILE is missing or
+# every FILE is empty: a search of nothing proves nothing.
+nowhere() {
+	_desc=$1 _str=$2
+	shift 2
+	_why=
+	if [ -z "$_str" ]; then
+		_why="an empty string is in everything"
+	elif ! cat -- "$@" >/dev/null 2>&1; then
+		_why="a file is missing"
+	elif [ -z "$(cat -- "$@" | head -c 1)" ]; then
+		_why="every file is empty"
+	fi
+	if [ -n "$_why" ]; then
+		ok 1 "$_desc"
+		echo "#   $_why: $*"
+	elif grep -qF -- "$_str" "$@"; then
+		ok 1 "$_desc"
+		grep -nF -- "$_str" "$@" | head -3 | cut -c1-200 | sed 's/^/#   /'
+	else
+		ok 0 "$_desc"
 	fi
 }
 
@@ -115,6 +146,10 @@ wait_for() {
 
 # now_ms: milliseconds since the epoch.
 now_ms() { date +%s%3N; }
+
+# past MS: the clock has reached MS (milliseconds since the epoch), for
+# wait_for.
+past() { [ "$(now_ms)" -ge "$1" ]; }
 
 # test_ca: a CA made for the test ($T/ca.pem, key $T/ca.key), a server
 # certificate it signs for 127.0.0.1 and localhost ($T/srv.pem, key

@@ -41,17 +41,25 @@ worker_make() {
 
 # A background job of a script starts with SIGINT ignored, and a shell
 # cannot trap a signal ignored on entry: give bb-worker SIGINT back, as a
-# service manager or a terminal does.  Two SIGTERMs stop it at the end.
+# service manager or a terminal does.  SIGINT (cancel the running jobs,
+# then exit) stops it at the end, SIGKILL if it is not gone in 60 s.
 worker_start() {
 	env --default-signal=INT bb-worker run "$T/$1" 2>>"$T/$1.log" &
 	WORKER_PID=$!
 	cleanup "worker_kill $WORKER_PID"
 }
 
+# gone PID: no such process, or only a zombie left.
+gone() {
+	case $(ps -o stat= -p "$1") in
+	''|Z*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
 worker_kill() {
-	kill -TERM "$1" 2>/dev/null || return 0
-	sleep 0.2
-	kill -TERM "$1" 2>/dev/null
+	kill -INT "$1" 2>/dev/null || return 0
+	wait_for 60 gone "$1" || kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 	return 0
 }

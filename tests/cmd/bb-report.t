@@ -172,11 +172,10 @@ fi
 # A signal stops it at once, spool kept.
 rm -r "$B/spool"
 mkfifo "$T/fifo"
-(cat "$T/in1"; sleep 30) >"$T/fifo" &
-feeder=$!
-cleanup "kill $feeder 2>/dev/null"
 bb-report -b "$B" <"$T/fifo" 2>"$T/err" &
 pid=$!
+exec 3>"$T/fifo"	# the input stays open until the end
+cat "$T/in1" >&3
 wait_for 20 grep -q '^done' "$B/spool/42.1/records"
 ok $? "running: done record spooled"
 t0=$(now_ms)
@@ -189,7 +188,7 @@ ok "$([ $((t1 - t0)) -lt 3000 ] && echo 0 || echo 1)" \
     "SIGTERM: stops at once ($((t1 - t0)) ms)"
 like "$(cat "$T/err")" 'interrupted' "SIGTERM: says so"
 ok "$([ -d "$B/spool/42.1" ] && echo 0 || echo 1)" "SIGTERM: spool kept"
-kill $feeder 2>/dev/null
+exec 3>&-
 
 # --resend.
 run bb-report -b "$B" --resend </dev/null

@@ -81,8 +81,10 @@ is "$(echo "$err" | grep -c 'step bg: stopped 1 process it left running')" 1 \
 ok "$([ "$ms" -lt 8000 ]; echo $?)" "SIGHUP ends them at once ($ms ms)"
 nothing_left '[456]' "nothing left after the job"
 
-printf 'step stubborn: sh -c "trap \\"\\" HUP; sleep %s7" & sleep 0.5\n' \
-    "$M" > "$T/stubborn.recipe"
+# The step ends once its child has said it ignores SIGHUP.
+cat > "$T/stubborn.recipe" <<EOF
+step stubborn: (sh -c 'trap "" HUP; echo ready; exec sleep ${M}7 >/dev/null' &) | head -1
+EOF
 t0=$(now_ms)
 run bb-run -S none -g 1 -f "$T/stubborn.recipe" -C "$W"
 ms=$(($(now_ms) - t0))

@@ -39,7 +39,8 @@ restart_hub() {
 	HUB_LISTEN=$HUB_URL hub_start -K 2s || { hub_diag; exit 1; }
 }
 
-# The hub stops for 3 s while 4000 lines stream.
+# The hub stops while 4000 lines stream, until bb-report has said that
+# it cannot reach it and has read on.
 report_claim || { hub_diag; exit 1; }
 S=$B/spool/$JOB.1
 { echo "workdir path=$W"; report_lines 1 4000
@@ -55,10 +56,14 @@ wait_for 30 acked_over "$S" 0
 ok $? "records are acknowledged"
 hub_stop || true
 before=$(wc -l <"$S/records")
-sleep 3	# the outage
-after=$(wc -l <"$S/records")
-ok "$([ "$after" -gt "$before" ] && echo 0 || echo 1)" \
-    "the input is read while the hub is away ($before, then $after records)"
+# over N CMD...: the number CMD prints is over N.
+over() { _n=$1; shift; [ "$("$@")" -gt "$_n" ]; }
+retries() { grep -c 'trying again in' "$T/err"; }
+spooled() { wc -l <"$S/records"; }
+wait_for 30 over "$(retries)" retries
+ok $? "bb-report finds the hub away"
+wait_for 30 over "$before" spooled && r=0 || r=1
+ok $r "the input is read while the hub is away ($before, then $(spooled) records)"
 restart_hub
 rc=0
 wait $rpid || rc=$?

@@ -8,7 +8,7 @@
 hub_init
 hub_add_worker w1
 hub_add_worker w2
-hub_start -K 1 -L 2 -A 2
+hub_start -K 1 -L 4 -A 2
 hub_hello w1 linux
 A1="Authorization: Bearer $TOKEN"
 hub_hello w2 linux
@@ -19,30 +19,41 @@ state() {	# state JOB: the job's state and attempt
 	    awk -v id="id=$1" '$2 == id { print $4, $5 }'
 }
 
-# Reports renew the lease: 4 s of a 2 s lease, with a report every 0.5 s.
+# Reports renew the lease: a worker that reports whenever half of its
+# lease is spent (the ttl of the hub's last answer) keeps its job 1 s past
+# the end of the first lease (4 s).  That an unrenewed lease runs out is
+# the next test.
 hub_submit 'job renewed
 require linux
 step build: true'
 J=$JOB
+end=$(($(now_ms) + 5000))
 hub_claim "$A1" 0
 L=$LEASE
-end=$(($(date +%s) + 4))
+next=$(now_ms)
 n=0
-while [ "$(date +%s)" -lt "$end" ]; do
+while [ "$(now_ms)" -lt "$end" ]; do
+	wait_for 30 past "$((next < end ? next : end))"
 	n=$((n + 1))
 	hub_req POST "/v1/jobs/$J/events" -H "$A1" -H "Bb-Lease: $L" \
 	    --data-binary "beat step=build t=$n seq=$n
 "
 	[ "$code" = 200 ] || break
-	sleep 0.5
+	ttl=$(printf '%s\n' "$body" | rec_get ttl)
+	next=$(($(now_ms) + ${ttl:-0} * 500))
 done
-is "$code" 200 "reports kept being accepted"
+is "$code" 200 "reports kept being accepted ($n reports)"
+is "$ttl" 4 "each renews the lease for 4 s"
 is "$(state "$J")" "state=running attempt=1" "the lease did not run out while renewed"
 sha=$(bb-hub log -r -d "$HUB_DIR" "$J" | sha256sum | cut -c1-64)
 hub_req POST "/v1/jobs/$J/finish" -H "$A1" -H "Bb-Lease: $L" \
     --data-binary "finish result=success last=$n sha256=$sha
 "
 is "$code" 200 "and the job finished"
+hub_req GET /metrics
+like "$body" '^bb_hub_lease_expiries_total 0$' "no lease ran out"
+hub_stop
+hub_start -K 1 -L 2 -A 2
 
 # A lease that runs out: attempt 2, the old lease fenced off.
 hub_submit 'job flaky

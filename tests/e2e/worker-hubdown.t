@@ -1,7 +1,8 @@
 #!/bin/sh
 # shellcheck disable=SC2154
-# The hub stops for 20 s in the middle of a build that prints 50 000
-# numbered lines: once it is back, its log has every line once, in order.
+# The hub stops in the middle of a build that prints 50 000 numbered
+# lines and stays away until the worker has the whole job in its spool:
+# once it is back, its log has every line once, in order.
 . "${BB_SRC:-.}/tests/lib.sh"
 . "$BB_SRC/tests/hub.sh"
 . "$BB_SRC/tests/worker.sh"
@@ -23,8 +24,11 @@ ok $? "the build printed half its lines"
 hub_stop
 ok $? "the hub stops"
 touch "$M/resume"
-# The hub stays away 20 s while the build prints the rest.
-sleep 20
+# The hub stays away while the build prints the rest and ends.
+spooled() { grep -q '^done ' "$T/w1/spool/$job".*/records; }
+wait_for 120 spooled
+ok $? "the worker spools the whole job while the hub is away"
+like "$(cat "$T/w1.log")" "trying again in" "and says that it cannot reach it"
 hub_start -K 2s
 ok $? "the hub is back, at the same address"
 wait_state 120 "$job" success failure

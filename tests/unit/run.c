@@ -275,7 +275,9 @@ test_leftovers(void)
 	sink_free(&k);
 
 	sink_init(&k);
-	spec_init(&s, "sh -c 'trap \"\" HUP; sleep 304' & sleep 0.2", &k);
+	/* The step ends once its child has said it ignores SIGHUP. */
+	spec_init(&s, "(sh -c 'trap \"\" HUP; echo ready; "
+	    "exec sleep 304 >/dev/null' &) | head -1", &k);
 	(void)run_step(&s, &res, &err);
 	ok(res.elapsed_ms >= 1000 && res.elapsed_ms < 8000,
 	    "one that ignores SIGHUP is killed after the grace period "
