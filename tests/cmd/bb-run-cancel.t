@@ -80,7 +80,8 @@ run bb-run -b 1 -f "$T/beat.recipe" -C "$W"
 n=$(grep -c '^beat step=quiet t=[0-9]*\.[0-9][0-9][0-9]$' "$T/out")
 ok "$([ "$n" -ge 1 ] && [ "$n" -le 3 ]; echo $?)" "-b 1: beats ($n)"
 run bb-run -b 0 -f "$T/beat.recipe" -C "$W"
-is "$(grep -c '^beat' "$T/out")" 0 "-b 0: none"
+is "$(grep -c '^beat' "$T/out"):$(grep -c '^done result=success' "$T/out")" \
+    0:1 "-b 0: none, in a job that ran"
 
 mkfifo "$T/fifo"
 printf 'step quiet: sleep %s4\n' "$M" > "$T/gone.recipe"

@@ -91,6 +91,16 @@ tap_tmpdir(char *dir)
 	return fd;
 }
 
+/*
+ * True when s is a string that is not empty and does not hold what: a
+ * secret left out of a message, say.  An empty s proves nothing.
+ */
+static int __attribute__((__unused__))
+tap_lacks(const char *s, const char *what)
+{
+	return s != NULL && *s != '\0' && strstr(s, what) == NULL;
+}
+
 /* True with BB_SLOW=1: the slow tests run at full size (make check-slow). */
 static int __attribute__((__unused__))
 tap_slow(void)
