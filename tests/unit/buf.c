@@ -1,16 +1,14 @@
-/* Unit tests of lib/buf.c and lib/error.c. */
+/* Unit tests of lib/buf.c (lib/error.c has its own: error.c). */
 #include <errno.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include "buf.h"
-#include "error.h"
 #include "tap.h"
 
 int
 main(void)
 {
-	struct bb_error err;
 	struct buf *b = buf_new(10);
 
 	ok(b != NULL && b->len == 0, "new buffer is empty");
@@ -31,16 +29,5 @@ main(void)
 	buf_freezero(b);
 	buf_free(NULL);
 
-	bb_error_set(&err, EX_DATAERR, "line %d: bad", 3);
-	ok(err.code == EX_DATAERR && strcmp(err.msg, "line 3: bad") == 0,
-	    "error set");
-	bb_error_prefix(&err, "%s", "f.txt");
-	is_str(err.msg, "f.txt: line 3: bad", "error prefix");
-	errno = ENOENT;
-	bb_error_errno(&err, 0, "open %s", "x");
-	ok(err.code == EX_SOFTWARE && strcmp(err.msg,
-	    "open x: No such file or directory") == 0, "error errno");
-	bb_error_set(NULL, 1, "ignored");
-	ok(1, "NULL error is fine");
 	return tap_done();
 }
