@@ -98,6 +98,29 @@ nowhere() {
 
 diag() { printf '# %s\n' "$*"; }
 
+# empty_dirs DESCRIPTION DIR...: every DIR is there, and empty (a missing
+# one would show no entries too).
+empty_dirs() {
+	_desc=$1
+	shift
+	_bad=
+	for _d in "$@"; do
+		if [ ! -d "$_d" ]; then
+			_bad="$_bad
+$_d: missing"
+		elif [ -n "$(ls -A "$_d")" ]; then
+			_bad="$_bad
+$_d: $(ls -A "$_d" | head -5 | tr '\n' ' ')"
+		fi
+	done
+	if [ -z "$_bad" ]; then
+		ok 0 "$_desc"
+	else
+		ok 1 "$_desc"
+		printf '%s\n' "$_bad" | sed '/^$/d; s/^/#   /'
+	fi
+}
+
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
 skip() { ok 0 "# SKIP $*"; }	# skip REASON: one test skipped

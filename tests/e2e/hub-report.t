@@ -88,7 +88,7 @@ hub_req PUT "/v1/jobs/$J/artifacts/hello" -H "$A" -H "$H" \
 is "$code" 422 "an artifact with a wrong digest: 422"
 like "$body" "reason=digest-mismatch" "as digest-mismatch"
 unlike "$(bb-hub show -r -d "$HUB_DIR" "$J")" '^artifact' "and it is not kept"
-is "$(ls "$HUB_DIR/blobs/tmp" | wc -l | tr -d ' ')" 0 "no temporary file stays"
+empty_dirs "no temporary file stays" "$HUB_DIR/blobs/tmp"
 hub_req PUT "/v1/jobs/$J/artifacts/hello" -H "$A" -H "$H" -T "$T/bin"
 is "$code" 400 "an artifact without Content-Digest: 400"
 hub_req PUT "/v1/jobs/$J/artifacts/hello%20world.txt" -H "$A" -H "$H" \

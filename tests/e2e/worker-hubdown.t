@@ -41,5 +41,5 @@ cmp -s "$T/got" "$T/want"
 ok $? "every line exactly once, in order"
 like "$(cat "$T/w1.log")" "job $job: success, delivered" \
     "the worker delivered everything"
-is "$(ls "$T/w1/spool")" "" "and its spool is empty"
+empty_dirs "and its spool is empty" "$T/w1/spool"
 done_testing

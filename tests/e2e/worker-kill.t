@@ -77,7 +77,7 @@ hub_req POST "/v1/jobs/$job/finish" -H "Authorization: Bearer $token" \
 is "$code" 409 "and so is a late finish"
 run bb-worker once "$T/w1"
 is "$rc" 0 "the first worker comes back"
-is "$(ls "$T/w1/spool")" "" "and its spool is cleared"
+empty_dirs "and its spool is cleared" "$T/w1/spool"
 is "$(job_state "$job")" success "the job is still a success"
 like "$(bb-hub show -r -d "$HUB_DIR" "$job" | head -1)" " attempt=2 worker=w2 " \
     "of attempt 2"

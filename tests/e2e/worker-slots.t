@@ -91,6 +91,5 @@ ok $? "SIGINT: the worker exits"
 is "$(job_state "$five")" cancelled "the running job is reported cancelled"
 like "$(bb-hub log -r -d "$HUB_DIR" "$five")" "^log step=tidy fd=1 .*data=tidied" \
     "its always step ran"
-is "$(find "$T/w1/work" "$T/w1/spool" -mindepth 1 | wc -l)" 0 \
-    "nothing is left in work/ and spool/"
+empty_dirs "nothing is left in work/ and spool/" "$T/w1/work" "$T/w1/spool"
 done_testing

@@ -37,8 +37,8 @@ mkdir "$T/x"
 tar -x --zstd -f "$T/resp" -C "$T/x"
 is "$("$T/x/dist/hello" bb)" "hello, bb (hello 1.0)" \
     "the archive holds the binary the build made"
-is "$(find "$T/w1/work" "$T/w1/spool" -mindepth 1 | wc -l)" 0 \
-    "the job's work directory and spool are gone"
+empty_dirs "the job's work directory and spool are gone" "$T/w1/work" \
+    "$T/w1/spool"
 
 # A failed build ends failure and names the step.
 hub_submit 'job bad
