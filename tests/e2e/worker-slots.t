@@ -48,18 +48,21 @@ is "$(bb-hub show -r -d "$HUB_DIR" "$one" | rec_get worker) $(
     bb-hub show -r -d "$HUB_DIR" "$two" | rec_get worker)" "w1 w1" \
     "both on the one worker"
 
-# While job three runs, a fourth is queued; SIGTERM lets three end and
-# claims nothing more.
+# SIGTERM while job three runs lets three end and claims nothing more: a
+# fourth job, queued once the idle slot has stopped waiting, stays queued.
+# (Queued before, the idle slot could claim it before the signal.)
 wait_state 30 "$three" running
 wait_for 20 test -e "$M/three"
 like "$(bb-hub jobs -r -d "$HUB_DIR" -s running)" "id=$three .*worker=w1" \
     "the hub shows the running job and its worker"
-hub_submit "job four
-step a: true"
-four=$JOB
 kill -TERM "$WORKER_PID"
 wait_for 20 grep -q 'stopping: no new jobs' "$T/w1.log"
 ok $? "SIGTERM: it stops claiming"
+hub_wait_parked 0
+ok $? "the idle slot stops waiting for a job"
+hub_submit "job four
+step a: true"
+four=$JOB
 is "$(job_state "$three")" running "the running job goes on"
 touch "$M/go"
 wait_for 30 sh -c "! kill -0 $WORKER_PID 2>/dev/null"
