@@ -66,8 +66,7 @@ dump=$(sqlite3 "$HUB_DIR/hub.db" .dump)
 like "$dump" "$(hex denied-rel)" "the database dump has the log"
 unlike "$dump" "$SECRET" "and not the secret"
 unlike "$dump" "$(hex "$SECRET")" "not even as the bytes of a blob"
-unlike "$(grep -rl -- "$SECRET" "$HUB_DIR" 2>/dev/null)" . \
-    "no file of the hub holds it"
+is "$(grep -rlF -- "$SECRET" "$HUB_DIR")" "" "no file of the hub holds it"
 unlike "$(cat "$T/w1.log")" "$SECRET" "nor the worker's log"
 
 hub_done
