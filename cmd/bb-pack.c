@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <vis.h>
 
+#include "artifact.h"
 #include "file.h"
 #include "meter.h"
 #include "pack.h"
@@ -157,23 +158,30 @@ put_held(const struct packjob *j)
 {
 	size_t i;
 
-	for (i = 0; i < j->nheld; i++)
-		put_line(j->held[i].line, j->held[i].len);
+	for (i = 0; i < j->held.n; i++)
+		put_line(j->held.v[i].line, j->held.v[i].len);
 }
 
-/* The job is done: its archive, then the done record itself. */
+/*
+ * The job is done: its archive, then the done record itself.  If the
+ * archive cannot be made, an error record and the held records; if the
+ * job's artifacts are refused (two with one name), an error record, and
+ * the done record says the job failed.
+ */
 static int
-finish_job(struct packjob *j, const struct opts *o, const char *line,
-    size_t len)
+finish_job(struct packjob *j, const struct opts *o, struct record *done,
+    const char *line, size_t len)
 {
 	struct record art, sum, er;
 	struct bb_error e;
-	int rv = 0;
+	int rv = 0, r = 0;
 
 	record_init(&art);
 	record_init(&sum);
 	record_init(&er);
-	if (j->npaths > 0 && packjob_pack(j, &o->job, &art, &sum, &e) == 0) {
+	if (j->npaths > 0)
+		r = packjob_pack(j, &o->job, &art, &sum, &e);
+	if (j->npaths > 0 && r == 0) {
 		if (o->keep)
 			put_held(j);
 		put_record(&art);
@@ -187,9 +195,17 @@ finish_job(struct packjob *j, const struct opts *o, const char *line,
 		    record_set(&er, "msg", e.msg, NULL) == -1)
 			errx(EX_OSERR, "error record");
 		put_record(&er);
-		put_held(j);
+		if (r == PACKJOB_REFUSED) {
+			if (artifact_fail_done(done, "bb-pack", e.msg,
+			    &e) == -1)
+				errx(e.code, "done record: %s", e.msg);
+			put_record(done);
+			line = NULL;
+		} else
+			put_held(j);
 	}
-	put_line(line, len);
+	if (line != NULL)
+		put_line(line, len);
 	packjob_clear(j);
 	record_free(&art);
 	record_free(&sum);
@@ -232,7 +248,7 @@ filter(const struct opts *o)
 			put_line(line, len);
 			break;
 		case PACKJOB_DONE:
-			if ((code = finish_job(&j, o, line, len)) != 0 &&
+			if ((code = finish_job(&j, o, &r, line, len)) != 0 &&
 			    rv == 0)
 				rv = code;
 			break;
@@ -247,11 +263,11 @@ filter(const struct opts *o)
 		fflush(stdout);
 		errx(e.code, "%s", e.msg);
 	}
-	if (j.nheld > 0) {
+	if (j.held.n > 0) {
 		put_held(&j);
 		warnx("stdin: input ended before the done record: %zu "
-		    "record%s passed on unpacked", j.nheld,
-		    j.nheld == 1 ? "" : "s");
+		    "record%s passed on unpacked", j.held.n,
+		    j.held.n == 1 ? "" : "s");
 		if (rv == 0)
 			rv = EX_DATAERR;
 	}

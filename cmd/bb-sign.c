@@ -366,13 +366,52 @@ filter_failed(int *status, const struct bb_error *fe)
 	record_free(&r);
 }
 
+static void
+put_line(const char *line, size_t len)
+{
+	if (fwrite(line, 1, len, stdout) != len || putchar('\n') == EOF) {
+		if (errno == EPIPE)
+			errx(EX_IOERR, "stdout: reader gone");
+		err(EX_IOERR, "stdout");
+	}
+}
+
+static void
+out_line(void *arg __unused, const char *line, size_t len)
+{
+	put_line(line, len);
+}
+
+static void
+out_record(void *arg __unused, const struct record *r)
+{
+	emit(r);
+}
+
+static void
+out_failed(void *arg, const struct bb_error *e)
+{
+	filter_failed(arg, e);
+}
+
+static void
+put_held(struct signer_job *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->held.n; i++)
+		put_line(j->held.v[i].line, j->held.v[i].len);
+	signer_job_clear(j);
+}
+
 static int
 filter(const struct opts *o)
 {
 	struct record_reader rd;
-	struct record in, out, art;
+	struct record in;
 	struct signer s, *sp = NULL;
 	struct signer_job j;
+	struct signer_out out;
 	struct bb_error e;
 	const char *line, *wd;
 	size_t len;
@@ -390,9 +429,11 @@ filter(const struct opts *o)
 	    o->style);
 	if (o->job != NULL && (j.job = strdup(o->job)) == NULL)
 		err(EX_OSERR, NULL);
+	out.line = out_line;
+	out.record = out_record;
+	out.failed = out_failed;
+	out.arg = &status;
 	record_init(&in);
-	record_init(&out);
-	record_init(&art);
 	if (record_reader_init(&rd, STDIN_FILENO, "stdin") == -1)
 		err(EX_OSERR, NULL);
 	while ((r = record_read(&rd, &in, &line, &len, &e)) == 1) {
@@ -403,31 +444,43 @@ filter(const struct opts *o)
 				err(EX_OSERR, "landlock %s", wd);
 			confined = 1;
 		}
-		if (record_is(&in, "done")) {
-			if (signer_job_done(&j, &art, &out, &e) == -1)
-				filter_failed(&status, &e);
-			if (art.type[0] != '\0')
-				emit(&art);
-			if (out.type[0] != '\0')
-				emit(&out);
-		}
-		if (fwrite(line, 1, len, stdout) != len ||
-		    putchar('\n') == EOF) {
-			if (errno == EPIPE)
-				errx(EX_IOERR, "stdout: reader gone");
-			err(EX_IOERR, "stdout");
-		}
-		if (signer_job_record(&j, &in, &out, &e) == -1)
+		switch (signer_job_record(&j, &in, line, len, &e)) {
+		case SIGNER_HOLD:
+			break;
+		case SIGNER_FLUSH:
+			put_held(&j);
+			put_line(line, len);
+			break;
+		case SIGNER_DONE:
+			if (signer_job_done(&j, &in, &out))
+				emit(&in);
+			else
+				put_line(line, len);
+			break;
+		case SIGNER_PASS:
+			put_line(line, len);
+			break;
+		default:
 			filter_failed(&status, &e);
-		else if (out.type[0] != '\0')
-			emit(&out);
+			put_line(line, len);
+			break;
+		}
 	}
-	if (r == -1)
+	if (r == -1) {
+		put_held(&j);
+		fflush(stdout);
 		die(&e);
+	}
+	if (j.held.n > 0) {
+		warnx("stdin: input ended before the done record: %zu "
+		    "artifact record%s passed on unsigned", j.held.n,
+		    j.held.n == 1 ? "" : "s");
+		put_held(&j);
+		if (status == 0)
+			status = EX_DATAERR;
+	}
 	record_reader_free(&rd);
 	record_free(&in);
-	record_free(&out);
-	record_free(&art);
 	signer_job_free(&j);
 	if (sp != NULL)
 		signer_free(sp);

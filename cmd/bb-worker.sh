@@ -210,8 +210,9 @@ rec_key() {
 }
 
 # The pipeline of a job, one function a stage.  A stage the settings
-# leave out hands on to the next.  bb-unpack's and bb-run's statuses go
-# to $D/status: a pipeline's own status is only its last command's.
+# leave out hands on to the next.  The statuses of the stages before
+# bb-report go to $D/status: a pipeline's own status is only its last
+# command's.
 unpack_stage() {
 	bb-unpack -d "$BASEDIR/work" < "$D/job"
 	echo "unpack $?" >> "$D/status"
@@ -245,14 +246,14 @@ sign_stage() {
 	[ -n "$SIGN_KEY" ] || { pack_stage; return; }
 	set -- -l -s "$SIGN_KEY"
 	[ -z "$SIGN_FORMAT" ] || set -- "$@" -f "$SIGN_FORMAT"
-	bb-sign "$@" | pack_stage
+	{ bb-sign "$@"; echo "sign $?" >> "$D/status"; } | pack_stage
 }
 
 pack_stage() {
 	[ "$PACK" = 1 ] || { view_stage; return; }
 	set --
 	[ -z "$PACK_TEMPLATE" ] || set -- -n "$PACK_TEMPLATE"
-	bb-pack "$@" | view_stage
+	{ bb-pack "$@"; echo "pack $?" >> "$D/status"; } | view_stage
 }
 
 # With -v, the records also go to a bb-report -o - reading $D/view.
@@ -295,16 +296,22 @@ run_job() {
 	_rc=$?
 	[ -z "$_view" ] || wait "$_view"
 	: > "$D/job"	# the lease and the recipe's secrets
-	_ru='?' _rr='?'
+	_ru='?' _rr='?' _rx=
 	while read -r _s _c; do
 		case $_s in
 		unpack) _ru=$_c ;;
 		run) _rr=$_c ;;
+		# A stage that failed after the build: the job did not succeed.
+		sign|pack) [ "$_c" = 0 ] || _rx="$_rx, bb-$_s $_c" ;;
 		esac
 	done < "$D/status"
 	case $_rc in
 	0)	case $_rr in
-		0) log "job $_id: success, delivered" ;;
+		0)	if [ -n "$_rx" ]; then
+				log "job $_id: error in a stage after the build (${_rx#, }), delivered"
+			else
+				log "job $_id: success, delivered"
+			fi ;;
 		1) log "job $_id: the build failed, delivered" ;;
 		*) log "job $_id: delivered (bb-unpack $_ru, bb-run $_rr)" ;;
 		esac ;;

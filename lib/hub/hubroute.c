@@ -173,8 +173,9 @@ take_params(const struct params *pp, struct hubroute_match *m)
 			    "the artifact name");
 		if (!hubwire_valid_artifact(m->name, nlen))
 			return refuse(m, 400, "malformed", "bad artifact "
-			    "name: 1 to 255 bytes, not . or .., no /, \\ or "
-			    "control byte");
+			    "name: a relative path of 1 to 1000 bytes, parts "
+			    "of 1 to 255, no . or .. part, no empty part, no "
+			    "\\ or control byte");
 		return 0;
 	}
 	if (m->name == NULL || nlen == 0 || strlen(m->name) != nlen)

@@ -5,6 +5,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "artifact.h"
 #include "hubwire.h"
 
 void
@@ -80,14 +81,5 @@ hubwire_pct_decode(const char *s, size_t len, size_t *outlen)
 int
 hubwire_valid_artifact(const char *s, size_t len)
 {
-	size_t i;
-
-	if (len == 0 || len > 255 || strcmp(s, ".") == 0 ||
-	    strcmp(s, "..") == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f ||
-		    s[i] == '/' || s[i] == '\\')
-			return 0;
-	return 1;
+	return strlen(s) == len && artifact_name_valid(s);
 }

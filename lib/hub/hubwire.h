@@ -29,8 +29,9 @@ void	hubwire_digest_b64(const char *, char *);
 char	*hubwire_pct_decode(const char *, size_t, size_t *);
 
 /*
- * Returns 1 if the decoded artifact name (len bytes) is acceptable: 1 to
- * 255 bytes, not "." or "..", no '/', '\' or control byte.
+ * Returns 1 if the decoded artifact name (len bytes, no NUL among them)
+ * is one by artifact_name_valid: a path in the work tree, such as
+ * "a/b/x".
  */
 int	hubwire_valid_artifact(const char *, size_t);
 

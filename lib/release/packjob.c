@@ -10,6 +10,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "artifact.h"
 #include "digest.h"
 #include "packjob.h"
 #include "template.h"
@@ -24,13 +25,7 @@ packjob_init(struct packjob *j)
 void
 packjob_clear(struct packjob *j)
 {
-	size_t i;
-
-	for (i = 0; i < j->nheld; i++)
-		free(j->held[i].line);
-	free(j->held);
-	j->held = NULL;
-	j->nheld = j->heldbytes = 0;
+	held_clear(&j->held);
 	pack_paths_free(j->paths, j->npaths);
 	j->paths = NULL;
 	j->npaths = 0;
@@ -75,35 +70,26 @@ static int
 hold(struct packjob *j, const struct record *r, const char *line,
     size_t len, struct bb_error *err)
 {
-	struct packjob_line *h;
 	const char *path;
-	char **p;
+	char **p, *c;
 
 	if ((path = record_get(r, "path")) == NULL || *path == '\0') {
 		bb_error_set(err, EX_DATAERR, "%s record without a path",
 		    r->type);
 		return -1;
 	}
-	if (j->heldbytes + len > PACKJOB_HELD_MAX) {
-		bb_error_set(err, EX_DATAERR, "over %d bytes of artifact and "
-		    "sig records in one job", PACKJOB_HELD_MAX);
+	if ((c = strdup(path)) == NULL)
+		goto nomem;
+	if ((p = reallocarray(j->paths, j->npaths + 1, sizeof(*p))) == NULL) {
+		free(c);
+		goto nomem;
+	}
+	j->paths = p;
+	if (held_add(&j->held, line, len, "artifact and sig", err) == -1) {
+		free(c);
 		return -1;
 	}
-	if ((h = reallocarray(j->held, j->nheld + 1, sizeof(*h))) == NULL)
-		goto nomem;
-	j->held = h;
-	if ((p = reallocarray(j->paths, j->npaths + 1, sizeof(*p))) == NULL)
-		goto nomem;
-	j->paths = p;
-	if ((h[j->nheld].line = malloc(len + 1)) == NULL)
-		goto nomem;
-	memcpy(h[j->nheld].line, line, len);
-	h[j->nheld].line[len] = '\0';
-	h[j->nheld++].len = len;
-	j->heldbytes += len;
-	if ((p[j->npaths] = strdup(path)) == NULL)
-		goto nomem;
-	j->npaths++;
+	p[j->npaths++] = c;
 	return PACKJOB_HOLD;
 nomem:
 	bb_error_errno(err, EX_OSERR, "%s record", r->type);
@@ -124,7 +110,7 @@ packjob_feed(struct packjob *j, const struct record *r, const char *line,
 		if (keep(&j->job, r, "id") == -1 ||
 		    keep(&j->jobname, r, "name") == -1)
 			goto nomem;
-		return j->nheld > 0 ? PACKJOB_FLUSH : PACKJOB_PASS;
+		return j->held.n > 0 ? PACKJOB_FLUSH : PACKJOB_PASS;
 	}
 	if (record_is(r, "workdir")) {
 		if (keep(&j->workdir, r, "path") == -1)
@@ -196,6 +182,43 @@ archive_name(const struct packjob *j, const struct packjob_opts *o,
 	    j->version, j->job, o->pack.format, out, len, err);
 }
 
+/*
+ * Checks that the held records, the archive name and (if sum) its checksum
+ * file have names of their own.  Returns 0, -1 for a record that breaks
+ * the name rule, or PACKJOB_REFUSED for two with one name.
+ */
+static int
+check_names(const struct packjob *j, const char *name, int sum,
+    struct bb_error *err)
+{
+	struct artifact_set *set;
+	char n[ARTIFACT_NAME_MAX + 1];
+	size_t i;
+	int rv = -1;
+
+	if ((set = artifact_set_new(err)) == NULL)
+		return -1;
+	for (i = 0; i < j->held.n; i++) {
+		if (held_name(&j->held, i, n, sizeof(n), err) == -1)
+			goto out;
+		if (artifact_set_add(set, n, n, err) == -1) {
+			rv = PACKJOB_REFUSED;
+			goto out;
+		}
+	}
+	(void)snprintf(n, sizeof(n), "%s.sha256", name);
+	if (artifact_set_add(set, name, "the archive", err) == -1 ||
+	    (sum && artifact_set_add(set, n, "the archive's checksum file",
+	    err) == -1)) {
+		rv = PACKJOB_REFUSED;
+		goto out;
+	}
+	rv = 0;
+out:
+	artifact_set_free(set);
+	return rv;
+}
+
 static int
 describe(struct record *r, const char *name, const char *hex, off_t size,
     struct bb_error *err)
@@ -226,6 +249,9 @@ packjob_pack(struct packjob *j, const struct packjob_opts *o,
 	}
 	if (archive_name(j, o, name, sizeof(name), err) == -1)
 		goto out;
+	if ((rv = check_names(j, name, po.sumfile, err)) != 0)
+		goto out;
+	rv = -1;
 	if (snprintf(path, sizeof(path), "%s/%s", j->workdir, name) >=
 	    (int)sizeof(path)) {
 		bb_error_set(err, EX_DATAERR, "%s/%s: path too long",

@@ -9,21 +9,14 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "held.h"
 #include "pack.h"
 #include "record.h"
-
-/* The most bytes of artifact and sig lines held for one job. */
-#define PACKJOB_HELD_MAX	(16 * 1024 * 1024)
 
 /* The name of an archive when no -n template is given. */
 #define PACKJOB_TEMPLATE		"{name}-{version}-{os}-{arch}"
 #define PACKJOB_TEMPLATE_JOB		"{name}-{job}-{os}-{arch}"
 #define PACKJOB_TEMPLATE_BARE		"{name}-{os}-{arch}"
-
-struct packjob_line {
-	char	*line;		/* raw, without the newline */
-	size_t	 len;
-};
 
 struct packjob {
 	char			*workdir;	/* workdir path= */
@@ -32,9 +25,7 @@ struct packjob {
 	char			*job;		/* job id= */
 	char			*version;	/* env name=VERSION value= */
 	long long		 started;	/* done started=, or -1 */
-	struct packjob_line	*held;
-	size_t			 nheld;
-	size_t			 heldbytes;
+	struct held		 held;		/* artifact and sig lines */
 	char			**paths;	/* of the held records */
 	size_t			 npaths;
 };
@@ -82,11 +73,17 @@ void	packjob_clear(struct packjob *);
 int	packjob_name(const char *, const char *, const char *, const char *,
 	    enum pack_format, char *, size_t, struct bb_error *);
 
+/* packjob_pack refused the job's artifacts: two have one name. */
+#define PACKJOB_REFUSED	(-2)
+
 /*
  * Packs the held paths into the work tree as an archive named by the
  * template, and fills art with its artifact record (path, name, size,
  * sha256, members) and, if the options ask for a checksum file, sum with
- * that file's.  Returns 0, or -1 with nothing left behind.
+ * that file's.  Returns 0, or -1 with nothing left behind, or
+ * PACKJOB_REFUSED (EX_DATAERR naming both) when two of the held records,
+ * the archive and its checksum file have one name (artifact.h): the
+ * job's artifacts must not go on then.
  */
 int	packjob_pack(struct packjob *, const struct packjob_opts *,
 	    struct record *, struct record *, struct bb_error *);

@@ -10,6 +10,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "artifact.h"
 #include "digest.h"
 #include "file.h"
 #include "signer.h"
@@ -220,6 +221,13 @@ signer_job_init(struct signer_job *j, struct signer *s, const char *glob,
 	j->style = style;
 	j->dirfd = AT_FDCWD;
 	sumlist_init(&j->sums);
+	held_init(&j->held);
+}
+
+void
+signer_job_clear(struct signer_job *j)
+{
+	held_clear(&j->held);
 }
 
 void
@@ -231,34 +239,7 @@ signer_job_free(struct signer_job *j)
 	free(j->job);
 	j->job = NULL;
 	sumlist_free(&j->sums);
-}
-
-/* An artifact path must stay inside the work tree. */
-static int
-safe_path(const char *path, size_t len, struct bb_error *err)
-{
-	const char *s;
-
-	if (len == 0 || len != strlen(path) || len >= PATH_MAX) {
-		bb_error_set(err, EX_DATAERR, "artifact record with a bad "
-		    "path");
-		return -1;
-	}
-	if (path[0] == '/') {
-		bb_error_set(err, EX_DATAERR, "%s: artifact path is absolute, "
-		    "not relative to the work tree", path);
-		return -1;
-	}
-	for (s = path; s != NULL; s = strchr(s, '/') ? strchr(s, '/') + 1 :
-	    NULL) {
-		if (s[0] == '.' && s[1] == '.' &&
-		    (s[2] == '/' || s[2] == '\0')) {
-			bb_error_set(err, EX_DATAERR, "%s: artifact path "
-			    "leaves the work tree", path);
-			return -1;
-		}
-	}
-	return 0;
+	held_clear(&j->held);
 }
 
 static int
@@ -304,83 +285,150 @@ on_job(struct signer_job *j, const struct record *r, struct bb_error *err)
 	return 0;
 }
 
-static int
-on_artifact(struct signer_job *j, const struct record *r,
-    struct record *out, struct bb_error *err)
+int
+signer_job_record(struct signer_job *j, const struct record *r,
+    const char *line, size_t len, struct bb_error *err)
 {
-	char hex[DIGEST_HEXLEN + 1], sp[PATH_MAX];
-	const char *path, *name;
-	size_t len;
-
-	if ((path = record_getn(r, "path", &len)) == NULL) {
-		bb_error_set(err, EX_DATAERR, "artifact record without a path");
-		return -1;
+	if (record_is(r, "artifact")) {
+		if (held_add(&j->held, line, len, "artifact", err) == -1)
+			return -1;
+		return SIGNER_HOLD;
 	}
-	if (safe_path(path, len, err) == -1)
+	if (record_is(r, "done"))
+		return SIGNER_DONE;
+	if (record_is(r, "workdir") && on_workdir(j, r, err) == -1)
 		return -1;
-	if ((name = record_get(r, "name")) == NULL || *name == '\0')
-		name = base_name(path);
-	if (j->glob != NULL && fnmatch(j->glob, name, 0) != 0)
-		return 0;
+	if (record_is(r, "job")) {
+		if (on_job(j, r, err) == -1)
+			return -1;
+		if (j->held.n > 0)
+			return SIGNER_FLUSH;
+	}
+	return SIGNER_PASS;
+}
+
+/* Whether the artifact named name is signed (and listed). */
+static int
+wanted(const struct signer_job *j, const char *name)
+{
+	return j->glob == NULL || fnmatch(j->glob, name, 0) == 0;
+}
+
+/*
+ * Checks that the job's artifacts, the signatures and the list to be made
+ * all have names of their own.  Returns 0, or -1 (EX_DATAERR naming both
+ * of two with one name).
+ */
+static int
+check_names(struct signer_job *j, struct bb_error *err)
+{
+	struct artifact_set *set;
+	char name[ARTIFACT_NAME_MAX + 1], what[ARTIFACT_NAME_MAX + 32];
+	char sig[ARTIFACT_NAME_MAX + 16];
+	const char *ext = j->s != NULL ? sign_format_ext(j->s->fmt) : "";
+	size_t i, listed = 0;
+	int rv = -1;
+
+	if ((set = artifact_set_new(err)) == NULL)
+		return -1;
+	for (i = 0; i < j->held.n; i++) {
+		if (held_name(&j->held, i, name, sizeof(name), err) == -1)
+			continue;	/* its own failure, at its turn */
+		if (artifact_set_add(set, name, name, err) == -1)
+			goto out;
+		if (!wanted(j, name))
+			continue;
+		listed++;
+		(void)snprintf(sig, sizeof(sig), "%s%s", name, ext);
+		(void)snprintf(what, sizeof(what), "the signature of %s",
+		    name);
+		if (j->s != NULL && artifact_set_add(set, sig, what,
+		    err) == -1)
+			goto out;
+	}
+	if (j->list != NULL && listed > 0) {
+		if (artifact_name(j->list, name, sizeof(name), err) == -1 ||
+		    artifact_set_add(set, name, "the checksum list",
+		    err) == -1)
+			goto out;
+		(void)snprintf(sig, sizeof(sig), "%s%s", name, ext);
+		if (j->s != NULL && artifact_set_add(set, sig,
+		    "the checksum list's signature", err) == -1)
+			goto out;
+	}
+	rv = 0;
+out:
+	artifact_set_free(set);
+	return rv;
+}
+
+/* Signs (or hashes) one held artifact and adds it to the list. */
+static int
+sign_one(struct signer_job *j, const struct held_line *h,
+    const struct signer_out *o, struct bb_error *err)
+{
+	struct record r, sig;
+	char name[ARTIFACT_NAME_MAX + 1], hex[DIGEST_HEXLEN + 1], sp[PATH_MAX];
+	const char *path;
+	int rv = -1;
+
+	record_init(&r);
+	record_init(&sig);
+	if (record_parse(&r, h->line, h->len, err) == -1 ||
+	    artifact_record_name(&r, name, sizeof(name), err) == -1)
+		goto out;
+	path = record_get(&r, "path");
+	if (!wanted(j, name)) {
+		rv = 0;
+		goto out;
+	}
 	if (j->dirfd == -1) {
 		bb_error_set(err, EX_NOINPUT, "%s: no work tree (the workdir "
 		    "record failed)", path);
-		return -1;
+		goto out;
 	}
-	if (j->list != NULL) {
-		if (strcmp(name, base_name(j->list)) == 0) {
-			bb_error_set(err, EX_DATAERR, "%s: artifact has the "
-			    "name of the checksum list", path);
-			return -1;
-		}
-		if (sumlist_can_add(&j->sums, name, j->style, err) == -1)
-			return -1;
-	}
+	if (j->list != NULL &&
+	    sumlist_can_add(&j->sums, name, j->style, err) == -1)
+		goto out;
 	if (j->s != NULL) {
 		if (signer_file(j->s, j->dirfd, path, NULL, name, j->job,
 		    time(NULL), j->list ? hex : NULL, sp, err) == -1)
-			return -1;
-		if (record_start(out, "sig", err) == -1 ||
-		    record_set(out, "path", sp, err) == -1 ||
-		    record_set(out, "of", path, err) == -1 ||
-		    record_set(out, "format", sign_format_name(j->s->fmt),
+			goto out;
+		if (record_start(&sig, "sig", err) == -1 ||
+		    record_set(&sig, "path", sp, err) == -1 ||
+		    record_set(&sig, "of", path, err) == -1 ||
+		    record_set(&sig, "format", sign_format_name(j->s->fmt),
 		    err) == -1 ||
-		    record_set(out, "key", j->s->id, err) == -1)
-			return -1;
+		    record_set(&sig, "key", j->s->id, err) == -1)
+			goto out;
+		o->record(o->arg, &sig);
 	} else if (digest_file(j->dirfd, path, hex, NULL, err) == -1)
-		return -1;
+		goto out;
 	if (j->list != NULL &&
 	    sumlist_add(&j->sums, name, hex, j->style, err) == -1)
-		return -1;
-	return 0;
+		goto out;
+	rv = 0;
+out:
+	record_free(&r);
+	record_free(&sig);
+	return rv;
 }
 
-int
-signer_job_record(struct signer_job *j, const struct record *r,
-    struct record *out, struct bb_error *err)
-{
-	record_clear(out);
-	if (record_is(r, "workdir"))
-		return on_workdir(j, r, err);
-	if (record_is(r, "job"))
-		return on_job(j, r, err);
-	if (record_is(r, "artifact"))
-		return on_artifact(j, r, out, err);
-	return 0;
-}
-
-int
-signer_job_done(struct signer_job *j, struct record *art, struct record *sig,
+/* Writes and signs the checksum list of the job's artifacts. */
+static int
+write_list(struct signer_job *j, const struct signer_out *o,
     struct bb_error *err)
 {
+	struct record art, sig;
 	char hex[DIGEST_HEXLEN + 1], sp[PATH_MAX];
+	char name[ARTIFACT_NAME_MAX + 1];
 	off_t size;
 	int rv = -1;
 
-	record_clear(art);
-	record_clear(sig);
-	if (j->list == NULL || j->sums.n == 0)
-		return 0;
+	record_init(&art);
+	record_init(&sig);
+	if (artifact_name(j->list, name, sizeof(name), err) == -1)
+		goto out;
 	if (j->dirfd == -1) {
 		bb_error_set(err, EX_NOINPUT, "%s: no work tree (the workdir "
 		    "record failed)", j->list);
@@ -390,20 +438,55 @@ signer_job_done(struct signer_job *j, struct record *art, struct record *sig,
 	    time(NULL), sp, err) == -1 ||
 	    digest_file(j->dirfd, j->list, hex, &size, err) == -1)
 		goto out;
-	if (record_start(art, "artifact", err) == -1 ||
-	    record_set(art, "path", j->list, err) == -1 ||
-	    record_set(art, "name", base_name(j->list), err) == -1 ||
-	    record_setf(art, err, "size", "%lld", (long long)size) == -1 ||
-	    record_set(art, "sha256", hex, err) == -1)
+	if (record_start(&art, "artifact", err) == -1 ||
+	    record_set(&art, "path", j->list, err) == -1 ||
+	    record_set(&art, "name", name, err) == -1 ||
+	    record_setf(&art, err, "size", "%lld", (long long)size) == -1 ||
+	    record_set(&art, "sha256", hex, err) == -1)
 		goto out;
-	if (j->s != NULL && (record_start(sig, "sig", err) == -1 ||
-	    record_set(sig, "path", sp, err) == -1 ||
-	    record_set(sig, "of", j->list, err) == -1 ||
-	    record_set(sig, "format", sign_format_name(j->s->fmt), err) == -1 ||
-	    record_set(sig, "key", j->s->id, err) == -1))
+	if (j->s != NULL && (record_start(&sig, "sig", err) == -1 ||
+	    record_set(&sig, "path", sp, err) == -1 ||
+	    record_set(&sig, "of", j->list, err) == -1 ||
+	    record_set(&sig, "format", sign_format_name(j->s->fmt),
+	    err) == -1 ||
+	    record_set(&sig, "key", j->s->id, err) == -1))
 		goto out;
+	o->record(o->arg, &art);
+	if (sig.type[0] != '\0')
+		o->record(o->arg, &sig);
 	rv = 0;
 out:
-	sumlist_clear(&j->sums);
+	record_free(&art);
+	record_free(&sig);
 	return rv;
+}
+
+int
+signer_job_done(struct signer_job *j, struct record *done,
+    const struct signer_out *o)
+{
+	struct bb_error err;
+	size_t i;
+	int changed = 0;
+
+	sumlist_clear(&j->sums);
+	if (check_names(j, &err) == -1) {
+		/* Nothing of the job's artifacts goes on, nothing signed. */
+		o->failed(o->arg, &err);
+		if (artifact_fail_done(done, "bb-sign", err.msg, &err) == -1)
+			o->failed(o->arg, &err);
+		changed = 1;
+		goto out;
+	}
+	for (i = 0; i < j->held.n; i++) {
+		o->line(o->arg, j->held.v[i].line, j->held.v[i].len);
+		if (sign_one(j, &j->held.v[i], o, &err) == -1)
+			o->failed(o->arg, &err);
+	}
+	if (j->list != NULL && j->sums.n > 0 && write_list(j, o, &err) == -1)
+		o->failed(o->arg, &err);
+out:
+	sumlist_clear(&j->sums);
+	held_clear(&j->held);
+	return changed;
 }

@@ -11,6 +11,7 @@
 
 #include "cms.h"
 #include "error.h"
+#include "held.h"
 #include "passphrase.h"
 #include "record.h"
 #include "sign.h"
@@ -73,30 +74,55 @@ struct signer_job {
 	char			 workdir[PATH_MAX];
 	char			*job;	/* the job's id, or NULL */
 	struct sumlist		 sums;	/* artifacts signed so far */
+	struct held		 held;	/* the job's artifact records */
+};
+
+/* What signer_job_record tells the caller to do with the record. */
+enum signer_action {
+	SIGNER_PASS,		/* write it on now */
+	SIGNER_HOLD,		/* held until the job's done record */
+	SIGNER_FLUSH,		/* a new job: write the held lines, then it */
+	SIGNER_DONE		/* done: signer_job_done, then write it */
+};
+
+/* Where signer_job_done writes (the caller's functions). */
+struct signer_out {
+	void	(*line)(void *, const char *, size_t);	/* a held line */
+	void	(*record)(void *, const struct record *);
+	void	(*failed)(void *, const struct bb_error *); /* say so */
+	void	*arg;
 };
 
 void	signer_job_init(struct signer_job *, struct signer *, const char *,
 	    const char *, enum sumlist_style);
 void	signer_job_free(struct signer_job *);
 
-/*
- * Follows a record.  workdir: artifact paths are relative to its path
- * from now on.  job: a new job (its id goes in trusted comments, the
- * checksum list starts empty).  artifact: if its name matches the glob,
- * signs it, and puts the record that says so in out (a sig record; type
- * empty when there is nothing to say).  Returns 0, or -1 when the record
- * failed (the failure is the file's: carry on with the others).
- */
-int	signer_job_record(struct signer_job *, const struct record *,
-	    struct record *, struct bb_error *);
+/* Forgets the held lines (once the caller has written them). */
+void	signer_job_clear(struct signer_job *);
 
 /*
- * At the job's done record: writes and signs the checksum list of the
- * job's artifacts, and puts the artifact record of the list in art and
- * the sig record of its signature in sig (types empty when there is
- * nothing to say: no list asked for, or no artifacts).  Returns 0 or -1.
+ * Follows a record (line is its raw text, len bytes).  workdir: artifact
+ * paths are relative to its path from now on.  job: a new job (its id
+ * goes in trusted comments).  artifact: held until the job's done record.
+ * Returns an enum signer_action, or -1 when the record failed (the caller
+ * says so and writes the record on; an artifact is then not held).
  */
-int	signer_job_done(struct signer_job *, struct record *, struct record *,
-	    struct bb_error *);
+int	signer_job_record(struct signer_job *, const struct record *,
+	    const char *, size_t, struct bb_error *);
+
+/*
+ * At the job's done record: checks that the held artifacts, the
+ * signatures and the checksum list to be made have a name each
+ * (artifact.h).  If so, writes each held artifact line through o followed
+ * by the sig record of its signature (when its name matches the glob),
+ * then writes and signs the checksum list of those and writes its
+ * artifact and sig records; a file that fails is said through o->failed
+ * and the others go on.  If two would have one name, nothing is signed,
+ * the held artifacts are dropped, o->failed says which two, and done is
+ * changed so that the job fails (artifact_fail_done).  Returns 1 if done
+ * was changed, else 0; the held lines are forgotten.
+ */
+int	signer_job_done(struct signer_job *, struct record *,
+	    const struct signer_out *);
 
 #endif

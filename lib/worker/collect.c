@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <vis.h>
 
+#include "artifact.h"
 #include "collect.h"
 #include "recipe.h"
 
@@ -42,8 +43,11 @@ collect_free(struct collect *c)
 		free(c->path[--c->n]);
 	while (c->nrefused > 0)
 		free(c->refused[--c->nrefused]);
+	while (c->nunnamed > 0)
+		free(c->unnamed[--c->nunnamed]);
 	free(c->path);
 	free(c->refused);
+	free(c->unnamed);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -118,6 +122,11 @@ found(struct walk *w, const char *path)
 	close(fd);
 	if (!S_ISREG(st.st_mode))
 		return 0;
+	if (!artifact_name_valid(path)) {
+		if (push(&w->c->unnamed, &w->c->nunnamed, path, 1) == -1)
+			goto fail;
+		return 0;
+	}
 	if (w->c->n >= COLLECT_MAX) {
 		bb_error_set(w->err, EX_DATAERR, "collect %s: more than %d "
 		    "files", w->pattern, COLLECT_MAX);

@@ -2,6 +2,7 @@
  * Artifacts: glob(7) patterns expanded inside a work tree, never outside
  * it.  Symbolic links are followed only while they stay in the tree
  * (openat2(2) RESOLVE_BENEATH), and only regular files are collected.
+ * A file's path in the tree is its artifact name (artifact.h).
  */
 #ifndef BB_COLLECT_H
 #define BB_COLLECT_H
@@ -17,6 +18,8 @@ struct collect {
 	size_t	  n;
 	char	**refused;	/* matches that lead out of the tree */
 	size_t	  nrefused;
+	char	**unnamed;	/* matches whose path is no artifact name */
+	size_t	  nunnamed;
 };
 
 /* Makes c empty; collect_free releases what it holds. */
@@ -28,7 +31,9 @@ void	collect_free(struct collect *);
  * matches, sorted, leaving out those c already holds.  The pattern is
  * relative ("*", "?", "[...]" and "\" as in sh(1), "*" does not match a
  * leading "."; no "..").  A match that a symbolic link takes out of the
- * tree is added to c->refused instead.  Returns 0 (also when nothing
+ * tree is added to c->refused instead, and one whose path is not an
+ * artifact name (artifact_name_valid) to c->unnamed.  The paths in c->path
+ * are artifact names.  Returns 0 (also when nothing
  * matched), or -1: a bad pattern or more than COLLECT_MAX files
  * (EX_DATAERR), or a system error.
  */

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "artifact.h"
 #include "collect.h"
 #include "digest.h"
 #include "duration.h"
@@ -582,7 +583,6 @@ collect(struct jobrun *jr)
 	struct bb_error err;
 	struct collect c;
 	char hex[DIGEST_HEXLEN + 1];
-	const char *base;
 	off_t size;
 	size_t i;
 	int fd;
@@ -595,6 +595,10 @@ collect(struct jobrun *jr)
 	for (i = 0; i < c.nrefused; i++)
 		warn(j, "collect: %s leads out of the work tree: not "
 		    "collected", c.refused[i]);
+	for (i = 0; i < c.nunnamed; i++)
+		warn(j, "collect: %s: not an artifact name (at most %d bytes, "
+		    "no backslashes or control characters): not collected",
+		    c.unnamed[i], ARTIFACT_NAME_MAX);
 	for (i = 0; i < c.n; i++) {
 		if (j->cancel != NULL && *j->cancel != 0)
 			break;
@@ -606,10 +610,9 @@ collect(struct jobrun *jr)
 			continue;
 		}
 		close(fd);
-		base = strrchr(c.path[i], '/');
-		base = base ? base + 1 : c.path[i];
-		(void)emit_artifact(j->out, c.path[i], base, (long long)size,
-		    hex);
+		/* The path in the tree is the artifact's name. */
+		(void)emit_artifact(j->out, c.path[i], c.path[i],
+		    (long long)size, hex);
 	}
 	collect_free(&c);
 }

@@ -179,7 +179,4 @@ int	report_parse_ranges(const char *, long long (**)[2], size_t *,
 int	report_artifact_url(const char *id, const char *name, char *,
 	    size_t, struct bb_error *);
 
-/* Returns 1 if s is a name the hub takes for an artifact, else 0. */
-int	report_valid_artifact_name(const char *);
-
 #endif

@@ -24,6 +24,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "artifact.h"
 #include "report.h"
 #include "report_impl.h"
 #include "spool.h"
@@ -34,29 +35,6 @@ static int	spool_line(struct report *, struct record *, const char *,
 		    size_t, long long, struct bb_error *);
 static int	spool_record(struct report *, struct record *, long long,
 		    struct bb_error *);
-
-static char *
-basename_of(const char *path)
-{
-	const char *s = strrchr(path, '/');
-
-	return strdup(s != NULL ? s + 1 : path);
-}
-
-int
-report_valid_artifact_name(const char *s)
-{
-	size_t len = strlen(s), i;
-
-	if (len == 0 || len > 255 || strcmp(s, ".") == 0 ||
-	    strcmp(s, "..") == 0)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (s[i] == '/' || s[i] == '\\' ||
-		    (unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
-}
 
 /* Copies record src into dst. */
 static int
@@ -169,8 +147,8 @@ note_file(struct report *rep, const struct record *r, long long seq,
 {
 	struct bb_error err;
 	struct upload *u;
-	const char *path = record_get(r, "path"), *name, *sha;
-	char *bad = NULL;
+	const char *path = record_get(r, "path"), *sha, *v;
+	char name[ARTIFACT_NAME_MAX + 1], *bad = NULL;
 
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		goto nomem;
@@ -182,14 +160,18 @@ note_file(struct report *rep, const struct record *r, long long seq,
 	}
 	if ((u->path = strdup(path)) == NULL)
 		goto nomem;
-	name = record_is(r, "artifact") ? record_get(r, "name") : NULL;
-	if ((u->name = name != NULL ? strdup(name) : basename_of(path)) ==
-	    NULL)
-		goto nomem;
-	if (!report_valid_artifact_name(u->name)) {
-		bad = "not a name the hub takes";
+	/* Its name, else the name of its path (artifact.h). */
+	if ((v = record_is(r, "artifact") ? record_get(r, "name") : NULL) !=
+	    NULL && !artifact_name_valid(v)) {
+		bad = "not an artifact name";
 		goto refuse;
 	}
+	if (v == NULL && artifact_name(path, name, sizeof(name), &err) == -1) {
+		bad = err.msg;
+		goto refuse;
+	}
+	if ((u->name = strdup(v != NULL ? v : name)) == NULL)
+		goto nomem;
 	if (record_is(r, "artifact")) {
 		sha = record_get(r, "sha256");
 		if (record_get_num(r, "size", 0, LLONG_MAX, &u->size,

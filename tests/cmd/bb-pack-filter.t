@@ -22,7 +22,7 @@ job() {	# job [VERSION]: a job's records, as bb-run and bb-sign write them
 	echo "workdir path=$W"
 	echo "status step=build state=started t=1700000001"
 	echo "log step=build fd=1 t=1700000001.5 data=making%20it"
-	echo "artifact path=dist/hello name=hello size=7 sha256=x"
+	echo "artifact path=dist/hello name=dist/hello size=7 sha256=x"
 	echo "sig path=dist/hello.sig of=dist/hello format=signify key=k"
 	echo "status step=build state=finished t=1700000002 rc=0 result=success"
 	echo "done result=success started=1700000000 elapsed=2"
@@ -97,13 +97,39 @@ is "$(sha256sum < "$W/$A" | cut -d' ' -f1)" "$sum" "reproducible in the pipe"
 printf '%s\n' "workdir path=$W" "artifact path=dist/hello" \
     "artifact path=../escape" "done result=success started=5" > "$T/in"
 run sh -c "bb-pack < '$T/in'"
-is "$rc:$err" "65:bb-pack: ../escape: \"..\" escapes the directory packed" \
-    "a path escaping the work tree"
+msg='../escape: not an artifact name (a path in the work tree of at most 1000 bytes, without "..", backslashes or control characters)'
+is "$rc:$err" "65:bb-pack: $msg" "a path escaping the work tree"
 is "$out" "workdir path=$W
-error tool=bb-pack msg=../escape:%20\"..\"%20escapes%20the%20directory%20packed
+error tool=bb-pack msg=$(printf '%s' "$msg" | sed 's/ /%20/g')
 artifact path=dist/hello
 artifact path=../escape
 done result=success started=5" "error record, held records kept, done"
+
+# Two artifacts with one name: the job fails and they do not go on.
+printf '%s\n' "workdir path=$W" "artifact path=dist/hello" \
+    "artifact path=dist/./hello" "log data=x" \
+    "done result=success started=5" > "$T/in"
+run sh -c "bb-pack -n x < '$T/in'"
+is "$rc:$err" "65:bb-pack: two artifacts named dist/hello: dist/hello and dist/hello" \
+    "two records of one name: 65, naming both"
+is "$out" "workdir path=$W
+log data=x
+error tool=bb-pack msg=two%20artifacts%20named%20dist/hello:%20dist/hello%20and%20dist/hello
+done result=error started=5 reason=bb-pack:%20two%20artifacts%20named%20dist/hello:%20dist/hello%20and%20dist/hello" \
+    "no artifact record goes on; done says the job failed, and why"
+echo old > "$W/x.tar.zst"
+printf '%s\n' "workdir path=$W" "artifact path=x.tar.zst" \
+    "artifact path=dist/hello" "done result=success started=5" > "$T/in"
+run sh -c "bb-pack -n x < '$T/in'"
+is "$rc:$err" "65:bb-pack: two artifacts named x.tar.zst: x.tar.zst and the archive" \
+    "an artifact with the archive's name"
+is "$(cat "$W/x.tar.zst")" old "is not replaced"
+rm -f "$W/x.tar.zst"
+printf '%s\n' "workdir path=$W" "artifact path=x.tar.zst.sha256" \
+    "done result=success started=5" > "$T/in"
+run sh -c "bb-pack -n x < '$T/in'"
+like "$err" "two artifacts named x.tar.zst.sha256: x.tar.zst.sha256 and the archive's checksum file" \
+    "or its checksum file's"
 printf '%s\n' "workdir path=$W" "artifact path=dist/missing" \
     "done result=success" "workdir path=$W" "artifact path=dist/hello" \
     "done result=success" > "$T/in"

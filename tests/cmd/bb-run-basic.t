@@ -38,8 +38,8 @@ like "$(grep '^log step=hello fd=2' "$T/out")" ' data=to%20stderr%0A$' \
 is "$("$LOGDATA" -s broken < "$T/out")" "trying" "the failing step's output"
 a=$(grep '^artifact ' "$T/out")
 sum=$(sha256sum "$W/dist/hello-1.0.tar.gz" | cut -d' ' -f1)
-is "$a" "artifact path=dist/hello-1.0.tar.gz name=hello-1.0.tar.gz size=9 \
-sha256=$sum" "the artifact: path, name, size, sha256 as sha256sum"
+is "$a" "artifact path=dist/hello-1.0.tar.gz name=dist/hello-1.0.tar.gz size=9 \
+sha256=$sum" "the artifact: path, name (its path), size, sha256 as sha256sum"
 is "$(echo "$a" | awk '{ sub("sha256=", "", $5); print $5 }')" "$sum" \
     "awk takes the digest out"
 like "$(tail -1 "$T/out")" \
@@ -133,14 +133,23 @@ collect out/*.bin up/outside out/a.bin nothing/*
 EOF
 run bb-run -f "$T/collect.recipe" -C "$A"
 is "$(awk '$1 == "artifact" { print $2, $3, $4 }' "$T/out")" \
-    "path=out/a.bin name=a.bin size=1
-path=out/b.bin name=b.bin size=1
-path=out/in.bin name=in.bin size=1" \
+    "path=out/a.bin name=out/a.bin size=1
+path=out/b.bin name=out/b.bin size=1
+path=out/in.bin name=out/in.bin size=1" \
     "sorted regular files, links inside followed, no dot files, no dirs, once"
 is "$err" "bb-run: collect: out/esc.bin leads out of the work tree: not collected
 bb-run: collect: up/outside leads out of the work tree: not collected" \
     "what leads out of the tree is refused, with a warning"
 is "$rc" 0 "refused artifacts do not fail the job"
+mkdir "$A/odd"
+printf 'b' > "$A/odd/back\\slash"
+printf 'g' > "$A/odd/good"
+printf 'step s: true\ncollect odd/*\n' > "$T/odd.recipe"
+run bb-run -f "$T/odd.recipe" -C "$A"
+is "$(awk '$1 == "artifact" { print $2, $3 }' "$T/out")" \
+    "path=odd/good name=odd/good" "a path that is no artifact name is not collected"
+is "$err" "bb-run: collect: odd/back\\slash: not an artifact name (at most 1000 bytes, no backslashes or control characters): not collected" \
+    "with a warning"
 
 # Records on standard input: the recipe consumed, the rest passed on.
 cat > "$T/in.rec" <<EOF

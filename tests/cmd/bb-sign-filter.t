@@ -1,7 +1,8 @@
 #!/bin/sh
 # shellcheck disable=SC2154 # rc, out and err are set by run (tests/lib.sh)
 # bb-sign in the pipeline: records pass through, artifacts get signed and
-# a sig record each, -l adds a signed checksum list before done.
+# a sig record each, -l adds a signed checksum list before done.  An
+# artifact's name is its path in the work tree, in the list too.
 # shellcheck source=tests/lib.sh
 . "${BB_SRC:-.}/tests/lib.sh"
 cd "$T" || exit 1
@@ -18,7 +19,7 @@ workdir path=$T/w
 status step=build state=started t=1700000000
 log step=build fd=1 t=1700000000.123 data=building%20it
 artifact path=a.tar.gz name=a.tar.gz size=8
-artifact path=out/b.zip name=b.zip size=4
+artifact path=out/b.zip name=out/b.zip size=4
 artifact path=notes.txt name=notes.txt size=6
 future thing=unknown
 done result=success started=1700000000 elapsed=1.5
@@ -32,14 +33,14 @@ job id=42 name=demo
 workdir path=$T/w
 status step=build state=started t=1700000000
 log step=build fd=1 t=1700000000.123 data=building%20it
+future thing=unknown
 artifact path=a.tar.gz name=a.tar.gz size=8
 sig path=a.tar.gz.sig of=a.tar.gz format=signify key=$id
-artifact path=out/b.zip name=b.zip size=4
+artifact path=out/b.zip name=out/b.zip size=4
 sig path=out/b.zip.sig of=out/b.zip format=signify key=$id
 artifact path=notes.txt name=notes.txt size=6
-future thing=unknown
 done result=success started=1700000000 elapsed=1.5" \
-    "records passed unchanged, a sig record after each signed artifact"
+    "records passed unchanged; artifacts held until done, a sig record after each signed one"
 run signify-openbsd -V -p k.pub -m w/out/b.zip
 is "$rc" 0 "signature next to the file, signify verifies it"
 run test -e w/notes.txt.sig
@@ -53,20 +54,26 @@ sig path=SHA256.minisig of=SHA256 format=minisign key=$id
 done result=success started=1700000000 elapsed=1.5" \
     "the list as an artifact and its sig, before done"
 run minisign -V -p k.pub -m w/out/b.zip
-like "$out" "file:b.zip	job:42	hashed" "trusted comment names artifact and job"
+like "$out" "file:out/b.zip	job:42	hashed" "trusted comment names artifact and job"
 run minisign -V -p k.pub -m w/SHA256
 is "$rc" 0 "minisign verifies the list"
 
 run bb-sign -l -f signify -s k.sec < in
 is "$rc" 0 "-l -f signify: signify's signed list"
-mkdir dl
-cp w/a.tar.gz w/out/b.zip w/notes.txt w/SHA256.sig dl/
+mkdir -p dl/out
+cp w/a.tar.gz w/notes.txt w/SHA256.sig dl/
+cp w/out/b.zip dl/out/
 cd dl || exit 1
 run signify-openbsd -C -p ../k.pub -x SHA256.sig
 is "$rc:$out" "0:Signature Verified
 a.tar.gz: OK
-b.zip: OK
-notes.txt: OK" "signify -C checks the artifacts by name, as downloaded"
+out/b.zip: OK
+notes.txt: OK" "signify -C checks the artifacts by name: their paths, as unpacked"
+sed 1,2d SHA256.sig > SHA256
+run sha256sum -c SHA256
+is "$rc:$out" "0:a.tar.gz: OK
+out/b.zip: OK
+notes.txt: OK" "so does sha256sum -c"
 cd .. || exit 1
 
 run bb-sign -l < in
@@ -93,9 +100,53 @@ like "$out" "^error tool=bb-sign msg=gone.tar.gz:%20No%20such%20file" \
     "naming the file"
 like "$out" "^sig path=a.tar.gz.sig of=a.tar.gz" "the good one is signed"
 like "$out" "^artifact path=SHA256 " "and listed"
-like "$err" "bb-sign: ../k.sec: artifact path leaves the work tree" \
+like "$err" "bb-sign: ../k.sec: not an artifact name" \
     "stderr names the file too"
-like "$err" "/etc/passwd: artifact path is absolute" "absolute refused"
+like "$err" "/etc/passwd: an absolute path is no artifact name" \
+    "absolute refused"
+
+# Two artifacts with one name: the job fails, naming both; nothing of it
+# goes on, nothing is signed.
+printf 'mine\n' > w/a.tar.gz.sig
+cat > dup <<EOF2
+job id=8
+workdir path=$T/w
+artifact path=a.tar.gz name=a.tar.gz size=8
+artifact path=a.tar.gz.sig name=a.tar.gz.sig size=5
+log step=x fd=1 t=1 data=after
+done result=success started=1700000000 elapsed=1.5
+EOF2
+run bb-sign -l -f signify -s k.sec < dup
+is "$rc" 65 "two artifacts with one name: 65"
+is "$err" "bb-sign: two artifacts named a.tar.gz.sig: the signature of a.tar.gz and a.tar.gz.sig" \
+    "stderr names both"
+is "$out" "job id=8
+workdir path=$T/w
+log step=x fd=1 t=1 data=after
+error tool=bb-sign msg=two%20artifacts%20named%20a.tar.gz.sig:%20the%20signature%20of%20a.tar.gz%20and%20a.tar.gz.sig
+done result=error started=1700000000 elapsed=1.5 reason=bb-sign:%20two%20artifacts%20named%20a.tar.gz.sig:%20the%20signature%20of%20a.tar.gz%20and%20a.tar.gz.sig" \
+    "no artifact record goes on; the done record says the job failed, and why"
+is "$(cat w/a.tar.gz.sig)" mine "the build's file is not replaced"
+cat > dup2 <<EOF2
+job id=9
+workdir path=$T/w
+artifact path=SHA256
+artifact path=a.tar.gz
+done result=failure step=test reason=rc%201
+EOF2
+run bb-sign -l -s k.sec < dup2
+like "$err" "two artifacts named SHA256: SHA256 and the checksum list" \
+    "an artifact named as the checksum list"
+like "$out" "^done result=failure step=test reason=rc%201\$" \
+    "a failed build keeps its own result"
+
+# Input that ends before the done record: the held records go on.
+printf 'job id=1\nworkdir path=%s/w\nartifact path=a.tar.gz\n' "$T" > cut.rec
+run bb-sign -s k.sec < cut.rec
+is "$rc" 65 "input cut before done: 65"
+like "$out" "^artifact path=a.tar.gz\$" "the artifact record still goes on"
+like "$err" "input ended before the done record: 1 artifact record passed on unsigned" \
+    "and says so"
 
 printf 'job id=1\nartifact path=a.tar.gz\nBAD LINE\n' > mal
 run bb-sign -s k.sec < mal

@@ -46,10 +46,13 @@ hub_req GET "/v1/admin/jobs/$JOB/artifacts/hello" \
     -H "Authorization: Bearer $HUB_ADMIN"
 is "$code.$(sha256sum <"$T/resp" | cut -c1-64)" "200.$sha" \
     "the hub's artifact has the sha256 of the file"
-hub_req GET "/v1/admin/jobs/$JOB/artifacts/hello.sig" \
+hub_req GET "/v1/admin/jobs/$JOB/artifacts/sub%2Fhello.sig" \
     -H "Authorization: Bearer $HUB_ADMIN"
 is "$code.$(sha256sum <"$T/resp" | cut -c1-64)" "200.$sigsha" \
-    "the signature is uploaded under its file name"
+    "the signature is uploaded under its path in the work tree"
+hub_req GET "/v1/admin/jobs/$JOB/artifacts/sub/hello.sig" \
+    -H "Authorization: Bearer $HUB_ADMIN"
+is "$code" 200 "a nested name can be fetched with its slashes as they are"
 # The digest: what the finish said is what the hub holds.
 hub_req POST "/v1/jobs/$JOB/finish" -H "Authorization: Bearer $TOKEN" \
     -H "Bb-Lease: $LEASE" --data-binary "finish result=success last=3009 \

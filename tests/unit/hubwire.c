@@ -48,13 +48,18 @@ main(void)
 	    ". and ..");
 	ok(!hubwire_valid_artifact("../x", 4) &&
 	    !hubwire_valid_artifact("/etc/passwd", 11) &&
-	    !hubwire_valid_artifact("a\\b", 3), "/ and \\");
+	    !hubwire_valid_artifact("a//b", 4) &&
+	    !hubwire_valid_artifact("a\\b", 3), "absolute, .., // and \\");
+	ok(hubwire_valid_artifact("a/b/x", 5),
+	    "a nested name: its path in the work tree");
+	ok(!hubwire_valid_artifact("a\0b", 3), "no NUL inside");
 	ok(!hubwire_valid_artifact("a\nb", 3) &&
 	    !hubwire_valid_artifact("a\x7f", 2), "control bytes");
 	s = calloc(1, 257);
 	memset(s, 'a', 256);
-	ok(!hubwire_valid_artifact(s, 256) && hubwire_valid_artifact(s, 255),
-	    "at most 255 bytes");
+	ok(!hubwire_valid_artifact(s, 256), "a component of 256 bytes: no");
+	s[255] = '\0';
+	ok(hubwire_valid_artifact(s, 255), "one of 255: yes");
 	free(s);
 	return tap_done();
 }

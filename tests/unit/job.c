@@ -184,7 +184,7 @@ test_run(void)
 	out = run("secret MISSING_TOKEN\n"
 	    "step a dir=sub: echo x > f.bin; sleep 30 & echo started\n"
 	    "collect sub/*.bin\n", env, &j, &rv);
-	ok(has(out, "artifact path=sub/f.bin name=f.bin size=2 sha256="
+	ok(has(out, "artifact path=sub/f.bin name=sub/f.bin size=2 sha256="
 	    "73cb3858a687a8494ca3323053016282f3dad39d42cf62ca4e79dda2aac7d9ac"
 	    "\n"), "an artifact, with the sha256 of \"x\\n\"");
 	ok(has(warnings, "secret MISSING_TOKEN is not set\n") &&

@@ -53,7 +53,7 @@ main(void)
 	is_int(feed(&j, "sig path=d/a.sig of=d/a", &err), PACKJOB_HOLD,
 	    "sig held");
 	is_int(feed(&j, "whatever x=1", &err), PACKJOB_PASS, "unknown type");
-	ok(j.nheld == 2 && strcmp(j.held[1].line, "sig path=d/a.sig of=d/a")
+	ok(j.held.n == 2 && strcmp(j.held.v[1].line, "sig path=d/a.sig of=d/a")
 	    == 0 && j.npaths == 2 && strcmp(j.paths[0], "d/a") == 0,
 	    "lines and paths kept");
 	is_str(j.job, "7", "job id");
@@ -71,7 +71,7 @@ main(void)
 	ok(j.recipe == NULL && j.version == NULL && j.started == -1,
 	    "the old job is forgotten");
 	packjob_clear(&j);
-	ok(j.nheld == 0 && j.npaths == 0, "cleared");
+	ok(j.held.n == 0 && j.npaths == 0, "cleared");
 	packjob_free(&j);
 
 	ok(packjob_name(NULL, "n", "1", "7", PACK_TGZ, name, sizeof(name),

@@ -143,7 +143,11 @@ uploads(void)
 	(void)feed(rep, NOHUB, 0);
 	(void)feed(rep, "job id=30 lease=L attempt=1", 0);
 	(void)feed(rep, line, 0);
-	refused(rep, "artifact path=../w/f size=3 sha256=" ABC,
+	/* A path that is no name is refused before it is queued... */
+	(void)feed(rep, "artifact path=../w/f size=3 sha256=" ABC, 0);
+	ok(upload(rep) == NULL, "../w/f: no name, no upload");
+	/* ... and one given a name, when it would be uploaded. */
+	refused(rep, "artifact path=../w/f name=f size=3 sha256=" ABC,
 	    "../w/f: leaves the work tree");
 	refused(rep, "artifact path=l/f size=3 sha256=" ABC,
 	    "l/f: a symbolic link or not a directory on the way");

@@ -149,17 +149,6 @@ too_big(void)
 	report_free(rep);
 }
 
-static void
-names(void)
-{
-	ok(report_valid_artifact_name("hello-1.0.tar.gz"), "a name");
-	ok(!report_valid_artifact_name("") && !report_valid_artifact_name(".")
-	    && !report_valid_artifact_name("..") &&
-	    !report_valid_artifact_name("a/b") &&
-	    !report_valid_artifact_name("a\\b") &&
-	    !report_valid_artifact_name("a\nb"), "bad names");
-}
-
 /* Leaves spool/ID.1 of a job whose first three records were acked. */
 static void
 leave(const char *id)
@@ -271,7 +260,6 @@ main(void)
 	split_log();
 	second_job();
 	too_big();
-	names();
 	resumed();
 	base_teardown();
 	return tap_done();
