@@ -22,6 +22,7 @@
 #include "hub.h"
 #include "hubhttp.h"
 #include "hubpage.h"
+#include "profile.h"
 
 struct opts {
 	const char	*dir;
@@ -29,6 +30,8 @@ struct opts {
 	long long	 limit;		/* jobs -n */
 	const char	*state;		/* jobs -s */
 	long long	 attempt;	/* log -a, submit -a */
+	const char	*profile;	/* submit -P */
+	const char	*version;	/* submit -V */
 };
 
 static volatile sig_atomic_t stop;
@@ -44,7 +47,9 @@ usage(void)
 	    "[-W maxwait] [-w file] dir\n"
 	    "       bb-hub add-worker [-d dir] name\n"
 	    "       bb-hub remove-worker [-d dir] name\n"
-	    "       bb-hub submit [-a attempts] [-d dir] recipe source\n"
+	    "       bb-hub submit [-a attempts] [-d dir] [-P profile] "
+	    "[-V version]\n"
+	    "                     recipe source\n"
 	    "       bb-hub jobs [-r] [-d dir] [-n limit] [-s state]\n"
 	    "       bb-hub show [-r] [-d dir] job\n"
 	    "       bb-hub log [-r] [-a attempt] [-d dir] job\n"
@@ -297,7 +302,9 @@ cmd_submit(const struct opts *o, int argc, char **argv)
 	struct hub_dir *hd;
 	struct recipe *rc;
 	struct bb_error e;
+	enum profile p = PROFILE_RELEASE;
 	char hex[DIGEST_HEXLEN + 1];
+	const char *v;
 	long long id;
 	off_t size;
 
@@ -306,6 +313,19 @@ cmd_submit(const struct opts *o, int argc, char **argv)
 	if (recipe_parse_file(argv[0], &rc, &e) == -1 ||
 	    recipe_check(rc, &e) == -1)
 		fail(&e);
+	/* -V and -P travel as the recipe's env VERSION and PROFILE. */
+	if ((o->version != NULL &&
+	    recipe_setenv(rc, "VERSION", o->version, &e) == -1) ||
+	    (o->profile != NULL &&
+	    recipe_setenv(rc, "PROFILE", o->profile, &e) == -1))
+		errx(EX_USAGE, "%s", e.msg);
+	/* A release refuses a dev- version: say so now, not after a build. */
+	if (((v = recipe_getenv(rc, "PROFILE")) != NULL &&
+	    profile_parse(v, &p, &e) == -1) ||
+	    ((v = recipe_getenv(rc, "VERSION")) != NULL &&
+	    profile_check(p, v, &e) == -1))
+		errx(o->version != NULL || o->profile != NULL ? EX_USAGE :
+		    EX_DATAERR, "%s: %s", argv[0], e.msg);
 	hd = open_dir(o);
 	if (hub_put_source(hd, argv[1], hex, &size, &e) == -1)
 		fail(&e);
@@ -586,8 +606,14 @@ main(int argc, char *argv[])
 	memset(&o, 0, sizeof(o));
 	o.dir = getenv("BB_HUB_DIR");
 	o.limit = 100;
-	while ((ch = getopt(argc, argv, "+a:d:n:rs:")) != -1) {
+	while ((ch = getopt(argc, argv, "+P:V:a:d:n:rs:")) != -1) {
 		switch (ch) {
+		case 'P':
+			o.profile = optarg;
+			break;
+		case 'V':
+			o.version = optarg;
+			break;
 		case 'a':
 			o.attempt = strtonum(optarg, 1, HUB_ATTEMPTS_MAX,
 			    &errstr);
@@ -614,6 +640,9 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if ((o.profile != NULL || o.version != NULL) &&
+	    strcmp(cmd, "submit") != 0)
+		usage();
 	if (strcmp(cmd, "add-worker") == 0)
 		return cmd_add_worker(&o, argc, argv);
 	if (strcmp(cmd, "remove-worker") == 0)

@@ -49,8 +49,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: bb-pack [-kS] [-f format] [-j threads] "
 	    "[-l level] [-N name] [-n template]\n"
-	    "               [-t time] [-V version] [-C dir] [-o out] "
-	    "[path ...]\n");
+	    "               [-P profile] [-t time] [-V version] [-C dir] "
+	    "[-o out] [path ...]\n");
 	exit(EX_USAGE);
 }
 
@@ -319,10 +319,15 @@ standalone(struct opts *o, int argc, char **argv)
 	if ((rootfd = open(o->dir != NULL ? o->dir : ".", O_RDONLY |
 	    O_DIRECTORY | O_CLOEXEC)) == -1)
 		err(EX_NOINPUT, "%s", o->dir != NULL ? o->dir : ".");
+	if (o->job.version != NULL &&
+	    profile_check(o->job.profile, o->job.version, &e) == -1)
+		errx(e.code, "-V: %s", e.msg);
+	if (o->job.profile == PROFILE_DEV)
+		po->sumfile = 0;	/* dev builds skip the checksum file */
 	if (out == NULL) {
-		if (packjob_name(o->job.tmpl, tree_name(o, argv[0], base,
-		    sizeof(base)), o->job.version, NULL, po->format, name,
-		    sizeof(name), &e) == -1)
+		if (packjob_archive_name(&o->job, o->job.profile,
+		    tree_name(o, argv[0], base, sizeof(base)), o->job.version,
+		    NULL, AT_FDCWD, name, sizeof(name), &e) == -1)
 			errx(e.code, "%s", e.msg);
 		out = name;
 	}
@@ -385,17 +390,24 @@ main(int argc, char *argv[])
 	o.job.pack.level = -1;
 	o.job.pack.mtime = PACK_MTIME_DEFAULT;
 	o.job.pack.sumfile = 1;
+	o.job.when = time(NULL);
 	if ((s = getenv("SOURCE_DATE_EPOCH")) != NULL && *s != '\0') {
 		o.job.pack.mtime = (time_t)parse_time(s, "SOURCE_DATE_EPOCH");
+		o.job.when = o.job.pack.mtime;
 		o.job.mtime_set = 1;
 	}
-	while ((ch = getopt(argc, argv, "+C:N:SV:f:j:kl:n:o:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "+C:N:P:SV:f:j:kl:n:o:t:")) != -1) {
 		switch (ch) {
 		case 'C':
 			o.dir = optarg;
 			break;
 		case 'N':
 			o.job.name = optarg;
+			break;
+		case 'P':
+			if (profile_parse(optarg, &o.job.profile, &e) == -1)
+				errx(e.code, "-P: %s", e.msg);
+			o.job.profile_set = 1;
 			break;
 		case 'S':
 			o.job.pack.sumfile = 0;

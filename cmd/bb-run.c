@@ -447,6 +447,7 @@ main(int argc, char *argv[])
 	}
 	if (in.workdir == NULL)
 		(void)emit_workdir(out, wdir);
+	(void)emit_recipe(out, in.recipe);
 	check_output(out);
 
 	mask_values(&o, &in);

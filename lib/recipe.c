@@ -319,6 +319,39 @@ add_env(struct recipe *r, const char *name, const char *value)
 	return NULL;
 }
 
+const char *
+recipe_getenv(const struct recipe *r, const char *name)
+{
+	const struct recipe_env *e = find_env(r, name);
+
+	return e != NULL ? e->value : NULL;
+}
+
+int
+recipe_setenv(struct recipe *r, const char *name, const char *value,
+    struct bb_error *err)
+{
+	struct recipe_env *e = find_env(r, name);
+	const char *why = NULL;
+	char *v;
+
+	if (e == NULL)
+		why = add_env(r, name, value);
+	else if (!valid_value(value) || ends_backslash(value))
+		why = "a value an env line cannot hold";
+	else if ((v = strdup(value)) == NULL)
+		why = strerror(errno);
+	else {
+		free(e->value);
+		e->value = v;
+	}
+	if (why != NULL) {
+		bb_error_set(err, EX_DATAERR, "env %s: %s", name, why);
+		return -1;
+	}
+	return 0;
+}
+
 static const char *
 add_secret(struct recipe *r, const char *name)
 {

@@ -76,6 +76,17 @@ int	recipe_record_type(const char *);
 int	recipe_add_record(struct recipe *, const struct record *,
 	    struct bb_error *);
 
+/* Returns the value of the recipe's env variable name, or NULL. */
+const char	*recipe_getenv(const struct recipe *, const char *);
+
+/*
+ * Sets the recipe's env variable name to value, replacing the value it
+ * has.  Returns 0, or -1 (EX_DATAERR) for a name or value that an env
+ * line cannot hold, or a secret of that name.
+ */
+int	recipe_setenv(struct recipe *, const char *, const char *,
+	    struct bb_error *);
+
 /* Checks what only the whole recipe can tell (at least one step). */
 int	recipe_check(const struct recipe *, struct bb_error *);
 

@@ -1,3 +1,4 @@
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 
@@ -39,7 +40,9 @@ forget_job(struct packjob *j)
 	free(j->jobname);
 	free(j->job);
 	free(j->version);
+	free(j->profile);
 	j->workdir = j->recipe = j->jobname = j->job = j->version = NULL;
+	j->profile = NULL;
 	j->started = -1;
 }
 
@@ -120,8 +123,10 @@ packjob_feed(struct packjob *j, const struct record *r, const char *line,
 			goto nomem;
 	} else if (record_is(r, "env")) {
 		if ((v = record_get(r, "name")) != NULL &&
-		    strcmp(v, "VERSION") == 0 &&
-		    keep(&j->version, r, "value") == -1)
+		    ((strcmp(v, "VERSION") == 0 &&
+		    keep(&j->version, r, "value") == -1) ||
+		    (strcmp(v, "PROFILE") == 0 &&
+		    keep(&j->profile, r, "value") == -1)))
 			goto nomem;
 	} else if (record_is(r, "done")) {
 		if (record_get(r, "started") != NULL &&
@@ -158,17 +163,63 @@ packjob_name(const char *tmpl, const char *name, const char *version,
 	v[2] = (struct template_var){ "os", os };
 	v[3] = (struct template_var){ "arch", u.machine };
 	v[4] = (struct template_var){ "job", job };
-	if (tmpl == NULL)
-		tmpl = version != NULL ? PACKJOB_TEMPLATE : job != NULL ?
-		    PACKJOB_TEMPLATE_JOB : PACKJOB_TEMPLATE_BARE;
-	return template_expand(tmpl, v, nitems(v), pack_format_ext(f), out,
+	return template_expand(tmpl != NULL ? tmpl : PACKJOB_TEMPLATE, v,
+	    nitems(v), pack_format_ext(f), out, len, err);
+}
+
+/* What a new version is checked against: the archives already there. */
+struct taken {
+	const char	*tmpl;
+	const char	*name;
+	const char	*job;
+	int		 dirfd;
+};
+
+/* 1 if an archive of version v, of any format, is in the directory. */
+static int
+taken(void *arg, const char *v, struct bb_error *err)
+{
+	const struct taken *t = arg;
+	struct stat st;
+	char name[NAME_MAX + 1];
+	enum pack_format f;
+
+	for (f = PACK_TGZ; f <= PACK_ZIP; f++) {
+		if (packjob_name(t->tmpl, t->name, v, t->job, f, name,
+		    sizeof(name), err) == -1)
+			return -1;
+		if (fstatat(t->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+packjob_archive_name(const struct packjob_opts *o, enum profile p,
+    const char *name, const char *version, const char *job, int dirfd,
+    char *out, size_t len, struct bb_error *err)
+{
+	struct taken t = { o->tmpl, name, job, dirfd };
+	char v[PROFILE_VERSION_MAX + 1];
+
+	if (version != NULL) {
+		if (profile_check(p, version, err) == -1)
+			return -1;
+	} else if (template_uses(o->tmpl != NULL ? o->tmpl :
+	    PACKJOB_TEMPLATE, "version")) {
+		if (profile_version(p, o->when, taken, &t, v, sizeof(v),
+		    err) == -1)
+			return -1;
+		version = v;
+	}
+	return packjob_name(o->tmpl, name, version, job, o->pack.format, out,
 	    len, err);
 }
 
 /* The archive's file name, from the options and what the job said. */
 static int
 archive_name(const struct packjob *j, const struct packjob_opts *o,
-    char *out, size_t len, struct bb_error *err)
+    enum profile p, int dirfd, char *out, size_t len, struct bb_error *err)
 {
 	const char *name, *base;
 
@@ -178,8 +229,14 @@ archive_name(const struct packjob *j, const struct packjob_opts *o,
 		base = strrchr(j->workdir, '/');
 		name = base != NULL && base[1] != '\0' ? base + 1 : j->workdir;
 	}
-	return packjob_name(o->tmpl, name, o->version != NULL ? o->version :
-	    j->version, j->job, o->pack.format, out, len, err);
+	if (o->version == NULL && j->version != NULL &&
+	    profile_check(p, j->version, err) == -1) {
+		err->code = EX_DATAERR;	/* the job's, not the command's */
+		bb_error_prefix(err, "the job's VERSION");
+		return -1;
+	}
+	return packjob_archive_name(o, p, name, o->version != NULL ?
+	    o->version : j->version, j->job, dirfd, out, len, err);
 }
 
 /*
@@ -238,6 +295,7 @@ packjob_pack(struct packjob *j, const struct packjob_opts *o,
 {
 	struct pack_result res;
 	struct pack_opts po = o->pack;
+	enum profile p = o->profile;
 	char name[NAME_MAX + 1], path[PATH_MAX], sumname[NAME_MAX + 8];
 	char hex[DIGEST_HEXLEN + 1];
 	off_t size;
@@ -247,7 +305,20 @@ packjob_pack(struct packjob *j, const struct packjob_opts *o,
 		bb_error_set(err, EX_DATAERR, "no workdir record before done");
 		return -1;
 	}
-	if (archive_name(j, o, name, sizeof(name), err) == -1)
+	if (!o->profile_set && j->profile != NULL &&
+	    profile_parse(j->profile, &p, err) == -1) {
+		err->code = EX_DATAERR;
+		bb_error_prefix(err, "the job's PROFILE");
+		return -1;
+	}
+	if (p == PROFILE_DEV)
+		po.sumfile = 0;	/* dev builds skip the checksum file */
+	if ((rootfd = open(j->workdir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		bb_error_errno(err, EX_NOINPUT, "%s", j->workdir);
+		goto out;
+	}
+	if (archive_name(j, o, p, rootfd, name, sizeof(name), err) == -1)
 		goto out;
 	if ((rv = check_names(j, name, po.sumfile, err)) != 0)
 		goto out;
@@ -256,11 +327,6 @@ packjob_pack(struct packjob *j, const struct packjob_opts *o,
 	    (int)sizeof(path)) {
 		bb_error_set(err, EX_DATAERR, "%s/%s: path too long",
 		    j->workdir, name);
-		goto out;
-	}
-	if ((rootfd = open(j->workdir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1) {
-		bb_error_errno(err, EX_NOINPUT, "%s", j->workdir);
 		goto out;
 	}
 	if (!o->mtime_set && j->started != -1)

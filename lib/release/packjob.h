@@ -11,12 +11,11 @@
 #include "error.h"
 #include "held.h"
 #include "pack.h"
+#include "profile.h"
 #include "record.h"
 
 /* The name of an archive when no -n template is given. */
 #define PACKJOB_TEMPLATE		"{name}-{version}-{os}-{arch}"
-#define PACKJOB_TEMPLATE_JOB		"{name}-{job}-{os}-{arch}"
-#define PACKJOB_TEMPLATE_BARE		"{name}-{os}-{arch}"
 
 struct packjob {
 	char			*workdir;	/* workdir path= */
@@ -24,6 +23,7 @@ struct packjob {
 	char			*jobname;	/* job name= */
 	char			*job;		/* job id= */
 	char			*version;	/* env name=VERSION value= */
+	char			*profile;	/* env name=PROFILE value= */
 	long long		 started;	/* done started=, or -1 */
 	struct held		 held;		/* artifact and sig lines */
 	char			**paths;	/* of the held records */
@@ -43,6 +43,9 @@ struct packjob_opts {
 	const char		*tmpl;		/* -n, or NULL */
 	const char		*name;		/* -N, or NULL */
 	const char		*version;	/* -V, or NULL */
+	int			 profile_set;	/* -P */
+	enum profile		 profile;
+	time_t			 when;		/* the date of new versions */
 	int			 mtime_set;	/* -t or SOURCE_DATE_EPOCH */
 	struct pack_opts	 pack;
 };
@@ -64,14 +67,25 @@ void	packjob_clear(struct packjob *);
 
 /*
  * Builds an archive's file name (NAME_MAX + 1 bytes) from tmpl, or when it
- * is NULL from the default template: PACKJOB_TEMPLATE when the version is
- * known, else PACKJOB_TEMPLATE_JOB when the job is, else
- * PACKJOB_TEMPLATE_BARE.  {os} is the system's name in lower case and
- * {arch} its machine, as uname(1) prints them; the format's suffix is
+ * is NULL from PACKJOB_TEMPLATE, with the values of {name}, {version} and
+ * {job} given (NULL: not known).  {os} is the system's name in lower case
+ * and {arch} its machine, as uname(1) prints them; the format's suffix is
  * added.  Returns 0 or -1 (EX_USAGE).
  */
 int	packjob_name(const char *, const char *, const char *, const char *,
 	    enum pack_format, char *, size_t, struct bb_error *);
+
+/*
+ * The file name (NAME_MAX + 1 bytes) of an archive of profile p written
+ * in the directory dirfd, by the template of o, with {name} and {job} as
+ * given (NULL: not known).  The version is the one given, which p must
+ * take (profile_check), else when the template uses it a new one
+ * (profile_version at o->when), counting up over the archives of any
+ * format with that name, os and arch in dirfd.  Returns 0 or -1.
+ */
+int	packjob_archive_name(const struct packjob_opts *, enum profile,
+	    const char *, const char *, const char *, int, char *, size_t,
+	    struct bb_error *);
 
 /* packjob_pack refused the job's artifacts: two have one name. */
 #define PACKJOB_REFUSED	(-2)

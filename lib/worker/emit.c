@@ -198,6 +198,33 @@ emit_workdir(struct emit *e, const char *path)
 }
 
 int
+emit_recipe(struct emit *e, const struct recipe *rc)
+{
+	static const char *const pass[] = { "VERSION", "PROFILE" };
+	struct bb_error err;
+	struct record *r;
+	const char *v;
+	size_t k;
+
+	if (e->human)
+		return 0;
+	if (rc->name != NULL && ((r = start(e, "recipe", NULL)) == NULL ||
+	    record_set(r, "name", rc->name, &err) == -1 ||
+	    emit_record(e, r) == -1))
+		return -1;
+	for (k = 0; k < nitems(pass); k++) {
+		if ((v = recipe_getenv(rc, pass[k])) == NULL)
+			continue;
+		if ((r = start(e, "env", NULL)) == NULL ||
+		    record_set(r, "name", pass[k], &err) == -1 ||
+		    record_set(r, "value", v, &err) == -1 ||
+		    emit_record(e, r) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
 emit_started(struct emit *e, const char *step, const struct timespec *t)
 {
 	struct bb_error err;

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "recipe.h"
 #include "record.h"
 
 struct emit {
@@ -43,6 +44,13 @@ int	emit_record(struct emit *, const struct record *);
 
 /* workdir path=PATH */
 int	emit_workdir(struct emit *, const char *);
+
+/*
+ * What the later stages need of the recipe (bb-pack names the archive
+ * with it): recipe name=NAME, and the env records of the variables
+ * VERSION and PROFILE, when the recipe has them.  Nothing for people.
+ */
+int	emit_recipe(struct emit *, const struct recipe *);
 
 /* status step=NAME state=started t=T */
 int	emit_started(struct emit *, const char *, const struct timespec *);

@@ -109,6 +109,32 @@ run bb-hub remove-worker builder-1
 is "$rc:$err" "0:" "remove-worker"
 is "$(bb-hub workers -d "$D" -r)" "" "the worker is gone"
 
+# submit -V and -P: the version and profile travel as the recipe's env.
+printf 'job v\nenv VERSION=1.0\nstep build: make\n' >"$T/v.recipe"
+run bb-hub submit -V 2.1 "$T/v.recipe" "$T/src"
+is "$rc" 0 "submit -V"
+id=$out
+is "$(bb-hub show -d "$D" -r "$id" | grep '^env ')" "env name=VERSION value=2.1" \
+    "-V replaces the recipe's VERSION"
+run bb-hub submit -V 3.0 -P dev "$T/ok.recipe" "$T/src"
+is "$(bb-hub show -d "$D" -r "$out" | grep '^env ')" "env name=VERSION value=3.0
+env name=PROFILE value=dev" "-V and -P add them to a recipe without"
+run bb-hub submit -V dev-1 "$T/ok.recipe" "$T/src"
+is "$rc:$err" "64:bb-hub: $T/ok.recipe: version dev-1: a release refuses a dev- version (use the dev profile)" \
+    "a release refuses a dev- version at submit"
+run bb-hub submit -V dev-1 -P dev "$T/ok.recipe" "$T/src"
+is "$rc" 0 "a dev build takes it"
+printf 'job v\nenv VERSION=dev-2\nstep build: make\n' >"$T/dev.recipe"
+run bb-hub submit "$T/dev.recipe" "$T/src"
+is "$rc" 65 "a recipe of a release with a dev- VERSION: exit 65"
+run bb-hub submit -P nightly "$T/ok.recipe" "$T/src"
+is "$rc:$err" "64:bb-hub: $T/ok.recipe: profile nightly: expected release or dev" \
+    "an unknown profile"
+run bb-hub submit -V 'a/b' "$T/ok.recipe" "$T/src"
+is "$rc" 64 "a version that cannot name a file"
+run bb-hub jobs -V 1
+is "$rc" 64 "-V is for submit only"
+
 unset RUN_ENV
 run bb-hub serve -K 10 -L 5 -l http://127.0.0.1:0 "$D"
 is "$rc" 64 "a lease shorter than the keepalive: exit 64"

@@ -73,10 +73,36 @@ artifact path=hello-42.zip" "-k: member records first, -S: no checksum"
 ok "$(t test ! -e "$W/hello-42.zip.sha256")" "-S: no checksum file"
 like "$(TZ=UTC unzip -l "$W/hello-42.zip")" "1970-01-01\|1980-01-01" "-t 0"
 
-# Without a version, the job's id names the archive.
+# Without a version, a release gets the date's (SOURCE_DATE_EPOCH's, else
+# today's), counting up by what is in the work tree.
 job > "$T/in"
-run sh -c "bb-pack -f tar < '$T/in'"
-like "$out" "^artifact path=hello-42-$os-$arch.tar " "{name}-{job}-{os}-{arch}"
+RUN_ENV="SOURCE_DATE_EPOCH=1000000000" run sh -c "bb-pack -f tar < '$T/in'"
+like "$out" "^artifact path=hello-2001.09.09-$os-$arch.tar " \
+    "no version: the date's"
+RUN_ENV="SOURCE_DATE_EPOCH=1000000000" run sh -c "bb-pack -f tar < '$T/in'"
+like "$out" "^artifact path=hello-2001.09.09.1-$os-$arch.tar " \
+    "counting up"
+run sh -c "bb-pack -f tar -n '{name}-{job}' < '$T/in'"
+like "$out" "^artifact path=hello-42.tar " "{job} in a template"
+# The recipe's PROFILE (through bb-run): dev, no checksum file.
+sed 's/^recipe .*/&\
+env name=PROFILE value=dev/' "$T/in" > "$T/dev.in"
+RUN_ENV="SOURCE_DATE_EPOCH=1000000000" run sh -c "bb-pack < '$T/dev.in'"
+is "$(printf '%s\n' "$out" | grep '^artifact' | cut -d' ' -f2)" \
+    "path=hello-dev-20010909-014640-$os-$arch.tar.zst" \
+    "the job's PROFILE=dev: a dev- version, no checksum file"
+job dev-3 > "$T/in"
+run sh -c "bb-pack < '$T/in'"
+is "$rc:$err" "65:bb-pack: the job's VERSION: version dev-3: a release refuses a dev- version (use the dev profile)" \
+    "a release job with a dev- VERSION: refused"
+like "$out" "^error tool=bb-pack msg=the%20job's%20VERSION" "in an error record"
+sed 's/^env name=VERSION.*/&\
+env name=PROFILE value=nightly/' "$T/in" > "$T/bad.in"
+run sh -c "bb-pack < '$T/bad.in'"
+is "$rc:$err" "65:bb-pack: the job's PROFILE: profile nightly: expected release or dev" \
+    "an unknown PROFILE"
+run sh -c "bb-pack -P dev < '$T/in'"
+like "$out" "^artifact path=hello-dev-3-$os-$arch.tar.zst " "-P dev takes it"
 RUN_ENV="SOURCE_DATE_EPOCH=1000000000" run sh -c "bb-pack -f tar -N n \
     -V 9 < '$T/in'"
 like "$out" "^artifact path=n-9-$os-$arch.tar " "-N and -V"

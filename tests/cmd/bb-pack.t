@@ -146,8 +146,8 @@ ok "$(t test -s "$T/hello-1.0-$os-$arch.tar.gz.sha256")" \
     "its checksum beside it"
 run bb-pack -V 2 -f zip -n '{name}_{version}_{os}' -C "$T/src" bin
 is "$rc:$out" "0:bin_2_$os.zip" "-n template; name from the path"
-run bb-pack -n 'x-{version}' -S -C "$T/src" bin
-is "$rc:$err" "64:bb-pack: x-{version}: no value for {version}" \
+run bb-pack -n 'x-{job}' -S -C "$T/src" bin
+is "$rc:$err" "64:bb-pack: x-{job}: no value for {job}" \
     "a placeholder without a value"
 run bb-pack -n 'x-{colour}' -C "$T/src" bin
 like "$rc:$err" "^64:bb-pack: x-{colour}: unknown placeholder {colour}" \
@@ -157,6 +157,45 @@ like "$rc:$err" "^64:bb-pack: {name}: \"a/b\" cannot be part of a file name" \
     "a value with a slash"
 run bb-pack -S -o "$T/nosum.tar.gz" -C "$T/src" bin
 is "$rc:$(ls "$T"/nosum*)" "0:$T/nosum.tar.gz" "-S: no checksum file"
+
+# Profiles.  A release without a version gets the date's, counting up
+# by the archives already there; a dev build a dev- stamp; a release
+# refuses a dev- version.
+mkdir "$T/rel" && cd "$T/rel" || exit 1
+E="SOURCE_DATE_EPOCH=1700000000"
+RUN_ENV=$E run bb-pack -N hello -C "$T/src" .
+is "$rc:$out" "0:hello-2023.11.14-$os-$arch.tar.gz" \
+    "a release without a version: the date (of SOURCE_DATE_EPOCH)"
+RUN_ENV=$E run bb-pack -N hello -C "$T/src" .
+is "$rc:$out" "0:hello-2023.11.14.1-$os-$arch.tar.gz" \
+    "the next one that day counts up"
+RUN_ENV=$E run bb-pack -N hello -f zip -C "$T/src" .
+is "$rc:$out" "0:hello-2023.11.14.2-$os-$arch.zip" \
+    "over the archives of every format"
+rm "hello-2023.11.14.1-$os-$arch.tar.gz"
+RUN_ENV=$E run bb-pack -N hello -P release -C "$T/src" .
+is "$rc:$out" "0:hello-2023.11.14.3-$os-$arch.tar.gz" \
+    "one more than the highest there, not a gap"
+RUN_ENV=$E run bb-pack -N other -C "$T/src" .
+is "$rc:$out" "0:other-2023.11.14-$os-$arch.tar.gz" \
+    "each name counts on its own"
+ok "$(t sha256sum -c "other-2023.11.14-$os-$arch.tar.gz.sha256")" \
+    "a release has its checksum file"
+RUN_ENV=$E run bb-pack -N hello -P dev -C "$T/src" .
+is "$rc:$out" "0:hello-dev-20231114-221320-$os-$arch.tar.gz" \
+    "a dev build: dev-YYYYMMDD-HHMMSS"
+ok "$(t test ! -e "hello-dev-20231114-221320-$os-$arch.tar.gz.sha256")" \
+    "and no checksum file"
+run bb-pack -N hello -P dev -V 7 -S -C "$T/src" .
+is "$rc:$out" "0:hello-7-$os-$arch.tar.gz" "a dev build takes a version given"
+run bb-pack -N hello -V dev-1 -C "$T/src" .
+is "$rc:$err" "64:bb-pack: -V: version dev-1: a release refuses a dev- version (use the dev profile)" \
+    "a release refuses a dev- version"
+run bb-pack -N hello -P test -C "$T/src" .
+is "$rc:$err" "64:bb-pack: -P: profile test: expected release or dev" \
+    "an unknown profile"
+ok "$(t test ! -e "hello-dev-1-$os-$arch.tar.gz")" "and nothing is written"
+cd "$T" || exit 1
 
 # Standard output.
 run sh -c "bb-pack -f tar -o - -C '$T/src' . > '$T/so.tar'"

@@ -18,8 +18,10 @@ run bb-run -f "$T/three.recipe" -C "$W"
 is "$rc" 1 "three steps, one failed: exit 1"
 is "$err" "" "nothing on stderr"
 is "$(awk '{ print $1 }' "$T/out" | tr '\n' ' ')" \
-    "workdir status log log status status log status status status \
+    "workdir recipe status log log status status log status status status \
 artifact done " "the records, in order"
+is "$(sed -n 2p "$T/out")" "recipe name=three" \
+    "the recipe's name, for the stages after (bb-pack names archives)"
 is "$(head -1 "$T/out")" "workdir path=$W" "workdir first, absolute"
 is "$(awk '$1 == "status" { print $2, $3 }' "$T/out" | tr '\n' ,)" \
     "step=hello state=started,step=hello state=finished,\
@@ -157,6 +159,8 @@ session hub=https://hub.example:8443 token=abc%20def
 job id=42 name=from-job lease=L1
 recipe timeout=600
 env name=X value=1%202
+env name=PROFILE value=dev
+env name=VERSION value=2.0
 step name=first cmd=echo%20\$X%20\$BB_JOB
 newtype a=%00%25 b=\xc3\xa9
 step name=second always=1 cmd=pwd
@@ -167,6 +171,11 @@ is "$rc" 0 "a recipe from records"
 is "$(sed -n 1,4p "$T/out")" "$(grep -v -e '^recipe' -e '^env' -e '^step' "$T/in.rec")" \
     "other records passed on unchanged, in order, first"
 is "$(grep -c '^workdir' "$T/out")" 1 "the workdir record is not repeated"
+is "$(sed -n 5,6p "$T/out")" "env name=VERSION value=2.0
+env name=PROFILE value=dev" \
+    "VERSION and PROFILE passed on after them, for bb-pack"
+is "$(grep -c '^env name=X\|^recipe\|^step' "$T/out")" 0 \
+    "no other recipe record: the rest of the recipe is bb-run's"
 is "$("$LOGDATA" < "$T/out")" "1 2 from-job
 $W" "the job record names the job; the workdir record the tree"
 sed "s|^workdir.*|workdir path=/nonexistent extra=1|" "$T/in.rec" > "$T/in2.rec"

@@ -28,10 +28,14 @@ fetch() {
 	[ "$code" = 200 ]
 }
 
+# names JOB: the job's artifact names on the hub, one a line, sorted.
+names() {
+	bb-hub show -r -d "$HUB_DIR" "$1" |
+	    sed -n 's/^artifact .* name=\([^ ]*\).*/\1/p' | sort
+}
 # archive JOB DIR: fetches the job's archive and unpacks it into DIR.
 archive() {
-	_a=$(bb-hub show -r -d "$HUB_DIR" "$1" | grep '^artifact ' |
-	    rec_get name | grep '\.tar\.zst$')
+	_a=$(names "$1" | grep '\.tar\.zst$')
 	[ -n "$_a" ] || return 1
 	fetch "$1" "$_a" "$T/$_a" && fetch "$1" "$_a.sha256" "$T/$_a.sha256" ||
 	    return 1
@@ -113,4 +117,37 @@ unlike "$err" "job $JOB: success" "the worker's log does not say success"
 like "$err" "job $JOB: error in a stage after the build (bb-sign 65)" \
     "it says which stage failed"
 like "$err" "bb-sign: two artifacts named x.sig" "and why"
+
+# Versions reach bb-pack: the recipe's VERSION, or submit -V's, names the
+# archive, in the default template and in PACK_TEMPLATE; without one a
+# release gets the date, a dev build a dev- stamp and no checksum file.
+os=$(uname -s | tr A-Z a-z); arch=$(uname -m)
+printf 'job ver\nenv VERSION=1.4.2\nstep build: echo v > v.txt\ncollect v.txt\n' \
+    > "$T/ver.recipe"
+worker_make w4
+JOB=$(bb-hub submit -d "$HUB_DIR" "$T/ver.recipe" "$T/src")
+bb-worker once "$T/w4" 2>/dev/null
+is "$(names "$JOB")" "ver-1.4.2-$os-$arch.tar.zst
+ver-1.4.2-$os-$arch.tar.zst.sha256" "the recipe's VERSION names the archive"
+JOB=$(bb-hub submit -V 2.0 -d "$HUB_DIR" "$T/ver.recipe" "$T/src")
+bb-worker once "$T/w4" 2>/dev/null
+is "$(names "$JOB" | head -1)" "ver-2.0-$os-$arch.tar.zst" \
+    "submit -V replaces it"
+worker_set w4 'PACK_TEMPLATE={name}_{version}'
+JOB=$(bb-hub submit -V 2.1 -d "$HUB_DIR" "$T/ver.recipe" "$T/src")
+bb-worker once "$T/w4" 2>/dev/null
+is "$(job_state "$JOB"):$(names "$JOB" | head -1)" "success:ver_2.1.tar.zst" \
+    "{version} works in PACK_TEMPLATE"
+worker_set w4 PACK_TEMPLATE=
+sed /VERSION/d "$T/ver.recipe" > "$T/nover.recipe"
+JOB=$(bb-hub submit -d "$HUB_DIR" "$T/nover.recipe" "$T/src")
+bb-worker once "$T/w4" 2>/dev/null
+like "$(names "$JOB" | head -1)" \
+    "^ver-20[0-9][0-9]\.[01][0-9]\.[0-3][0-9]-$os-$arch\.tar\.zst\$" \
+    "no version: a release gets the date's"
+JOB=$(bb-hub submit -P dev -d "$HUB_DIR" "$T/nover.recipe" "$T/src")
+bb-worker once "$T/w4" 2>/dev/null
+like "$(names "$JOB")" \
+    "^ver-dev-20[0-9]\{6\}-[0-9]\{6\}-$os-$arch\.tar\.zst\$" \
+    "submit -P dev: a dev- stamp, and no checksum file"
 hub_done

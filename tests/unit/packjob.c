@@ -79,16 +79,18 @@ main(void)
 	snprintf(want, sizeof(want), "n-1-%s-%s.tar.gz", os, u.machine);
 	is_str(name, want, "with a version");
 	ok(packjob_name(NULL, "n", NULL, "7", PACK_TZST, name, sizeof(name),
-	    &err) == 0, "no version");
-	snprintf(want, sizeof(want), "n-7-%s-%s.tar.zst", os, u.machine);
-	is_str(name, want, "the job instead");
-	ok(packjob_name(NULL, "n", NULL, NULL, PACK_ZIP, name, sizeof(name),
-	    &err) == 0, "neither");
-	snprintf(want, sizeof(want), "n-%s-%s.zip", os, u.machine);
-	is_str(name, want, "name, os, arch");
+	    &err) == -1 && err.code == EX_USAGE,
+	    "no version: packjob_archive_name makes one");
+	ok(packjob_name("{name}-{job}", "n", NULL, "7", PACK_ZIP, name,
+	    sizeof(name), &err) == 0 && strcmp(name, "n-7.zip") == 0,
+	    "{job}");
 	ok(packjob_name("{job}", "n", NULL, NULL, PACK_ZIP, name, sizeof(name),
 	    &err) == -1 && err.code == EX_USAGE, "{job} unknown");
 	ok(packjob_name("{name}", NULL, NULL, NULL, PACK_ZIP, name,
 	    sizeof(name), &err) == -1, "{name} unknown");
+	is_int(feed(&j, "env name=PROFILE value=dev", &err), PACKJOB_PASS,
+	    "PROFILE");
+	is_str(j.profile, "dev", "kept");
+	packjob_free(&j);
 	return tap_done();
 }
