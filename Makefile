@@ -38,6 +38,16 @@ DESTDIR ?=
 # The hub a worker talks to when neither -H nor BB_HUB names one.
 HUB_URL ?=	https://localhost:8443
 VERSION ?=	0.1.0
+# What --version says besides VERSION: the commit built ("unknown" outside
+# a git checkout, "-dirty" when the tree has changes) and the build date,
+# SOURCE_DATE_EPOCH's when it is set, so that a build can be made again
+# byte for byte.
+COMMIT :=	$(shell [ -e .git ] && git rev-parse --short=12 HEAD 2>/dev/null \
+		    || echo unknown)$(shell [ -e .git ] && \
+		    [ -n "$$(git status --porcelain -uno 2>/dev/null)" ] && \
+		    echo -dirty)
+BUILT :=	$(shell date -u -d "@$(or $(SOURCE_DATE_EPOCH),$$(date +%s))" \
+		    +%Y-%m-%d 2>/dev/null || echo unknown)
 
 O ?=		build
 SAN ?=		0
@@ -56,8 +66,7 @@ endif
 HARDEN =	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS ?=	-O2 -g
 BB_CFLAGS =	-std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS $(WARN) $(HARDEN) \
-		$(LIB_INC) $(PKG_CFLAGS) -DBB_VERSION='"$(VERSION)"' \
-		-DBB_HUB_URL='"$(HUB_URL)"'
+		$(LIB_INC) $(PKG_CFLAGS) -DBB_HUB_URL='"$(HUB_URL)"'
 BB_LDFLAGS =	-pie -Wl,-z,relro,-z,now
 ifeq ($(SAN),1)
 BB_CFLAGS +=	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -102,7 +111,7 @@ SBIN_CMDS =	bb-hub
 
 .PHONY: all check check-plain check-full check-asan check-slow check-clang \
 	test deps demo bench fuzz fuzz-build install install-files uninstall \
-	clean lint
+	clean lint FORCE
 
 all: $(CMDS) $(UNITS) $(TOOLS)
 
@@ -118,6 +127,19 @@ $(O)/.flags:
 	@mkdir -p $(@D)
 	@printf '%s\n' '$(subst ','\'',$(strip $(FLAGS_NOW)))' >$@
 
+# lib/buildinfo.c and the shell commands hold the version; this file
+# changes only when it does, so that they are built again then.
+$(O)/buildinfo: FORCE
+	@mkdir -p $(@D)
+	@printf '%s %s %s\n' '$(VERSION)' '$(COMMIT)' '$(BUILT)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(O)/lib/buildinfo.o: $(O)/buildinfo
+$(O)/lib/buildinfo.o: BB_CFLAGS += -DBB_VERSION='"$(VERSION)"' \
+		-DBB_COMMIT='"$(COMMIT)"' -DBB_BUILT='"$(BUILT)"'
+
+FORCE:
+
 $(O)/libbb.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
@@ -128,13 +150,14 @@ $(O)/bin/%: $(O)/cmd/%.o $(O)/libbb.a
 
 # Shell commands and the contrib files get the paths they run with.
 SUBST =		sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@HUB_URL@|$(HUB_URL)|g' \
-		    -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g'
+		    -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
+		    -e 's|@COMMIT@|$(COMMIT)|g' -e 's|@BUILT@|$(BUILT)|g'
 # What make install puts in $(CONTRIBDIR): service files for runit,
 # systemd and cron (tests/e2e/contrib-*.t run them).
 CONTRIB :=	contrib/cron/crontab contrib/runit/run contrib/runit/log/run \
 		contrib/systemd/bb-hub.service contrib/systemd/bb-worker@.service
 
-$(O)/bin/%: cmd/%.sh Makefile
+$(O)/bin/%: cmd/%.sh Makefile $(O)/buildinfo
 	@mkdir -p $(@D)
 	$(SUBST) $< > $@.tmp
 	chmod 755 $@.tmp

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buildinfo.h"
 #include "caps.h"
 #include "claim.h"
 #include "duration.h"
@@ -294,6 +295,10 @@ main(int argc, char *argv[])
 	int n;
 
 	file_sanitise_stdfd();
+	if (buildinfo_asked(argc, argv)) {
+		printf("bb-claim %s\n", buildinfo());
+		return fflush(stdout) == EOF ? EX_IOERR : 0;
+	}
 	(void)signal(SIGPIPE, SIG_IGN);
 	memset(&o, 0, sizeof(o));
 	o.wait = -1;

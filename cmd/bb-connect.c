@@ -16,6 +16,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "buildinfo.h"
 #include "caps.h"
 #include "duration.h"
 #include "file.h"
@@ -245,6 +246,10 @@ main(int argc, char *argv[])
 	char base[HTTP_URL_MAX];
 
 	file_sanitise_stdfd();
+	if (buildinfo_asked(argc, argv)) {
+		printf("bb-connect %s\n", buildinfo());
+		return fflush(stdout) == EOF ? EX_IOERR : 0;
+	}
 	(void)signal(SIGPIPE, SIG_IGN);
 	memset(&o, 0, sizeof(o));
 	caps_init(&o.caps);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <vis.h>
 
+#include "buildinfo.h"
 #include "duration.h"
 #include "file.h"
 #include "hub.h"
@@ -591,6 +592,10 @@ main(int argc, char *argv[])
 	int ch;
 
 	file_sanitise_stdfd();
+	if (buildinfo_asked(argc, argv)) {
+		printf("bb-hub %s\n", buildinfo());
+		return fflush(stdout) == EOF ? EX_IOERR : 0;
+	}
 	(void)setvbuf(stdout, NULL, _IOLBF, 0);
 	(void)signal(SIGPIPE, SIG_IGN);
 	if (argc < 2)

@@ -20,6 +20,7 @@
 #include <vis.h>
 
 #include "artifact.h"
+#include "buildinfo.h"
 #include "file.h"
 #include "meter.h"
 #include "pack.h"
@@ -374,6 +375,10 @@ main(int argc, char *argv[])
 	int ch, rv;
 
 	file_sanitise_stdfd();
+	if (buildinfo_asked(argc, argv)) {
+		printf("bb-pack %s\n", buildinfo());
+		return fflush(stdout) == EOF ? EX_IOERR : 0;
+	}
 	(void)signal(SIGPIPE, SIG_IGN);
 	/* zip stores local time: UTC, so that TZ changes no byte. */
 	if (setenv("TZ", "UTC0", 1) == -1)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bg.h"
+#include "buildinfo.h"
 #include "duration.h"
 #include "file.h"
 #include "pretty.h"
@@ -350,6 +351,10 @@ main(int argc, char *argv[])
 	int ch, basefd, wake[2], code, i;
 
 	file_sanitise_stdfd();
+	if (buildinfo_asked(argc, argv)) {
+		printf("bb-report %s\n", buildinfo());
+		return fflush(stdout) == EOF ? EX_IOERR : 0;
+	}
 	(void)signal(SIGPIPE, SIG_IGN);
 	memset(&o, 0, sizeof(o));
 	o.maxtime = MAXTIME_DEFAULT;

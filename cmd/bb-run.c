@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buildinfo.h"
 #include "duration.h"
 #include "emit.h"
 #include "file.h"
@@ -324,6 +325,10 @@ main(int argc, char *argv[])
 	int ch, wakefd, rv;
 
 	file_sanitise_stdfd();
+	if (buildinfo_asked(argc, argv)) {
+		printf("bb-run %s\n", buildinfo());
+		return fflush(stdout) == EOF ? EX_IOERR : 0;
+	}
 	memset(&o, 0, sizeof(o));
 	memset(&j, 0, sizeof(j));
 	memset(&in, 0, sizeof(in));

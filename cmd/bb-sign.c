@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <vis.h>
 
+#include "buildinfo.h"
 #include "file.h"
 #include "passphrase.h"
 #include "record.h"
@@ -503,6 +504,10 @@ main(int argc, char *argv[])
 	int ch, status;
 
 	file_sanitise_stdfd();
+	if (buildinfo_asked(argc, argv)) {
+		printf("bb-sign %s\n", buildinfo());
+		return fflush(stdout) == EOF ? EX_IOERR : 0;
+	}
 	memset(&o, 0, sizeof(o));
 	passphrase_init(&o.pp);
 	o.style = SUMLIST_BSD;

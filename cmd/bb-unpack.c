@@ -19,6 +19,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "buildinfo.h"
 #include "file.h"
 #include "http.h"
 #include "record.h"
@@ -355,6 +356,10 @@ main(int argc, char *argv[])
 	int ch, rv;
 
 	file_sanitise_stdfd();
+	if (buildinfo_asked(argc, argv)) {
+		printf("bb-unpack %s\n", buildinfo());
+		return fflush(stdout) == EOF ? EX_IOERR : 0;
+	}
 	/* Names in archives are UTF-8 (pax): write them as they are. */
 	(void)setlocale(LC_CTYPE, "C.UTF-8");
 	setvbuf(stdout, NULL, _IOLBF, 0);

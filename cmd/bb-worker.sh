@@ -673,7 +673,7 @@ cmd_stop() {
 
 [ $# -ge 1 ] || usage "no command"
 case $1 in
--V|--version) echo "bb-worker $VERSION"; exit 0 ;;
+-V|--version) echo "bb-worker $VERSION (commit @COMMIT@, built @BUILT@)"; exit 0 ;;
 esac
 VERBOSE=0 ONCE=0
 _cmd=$1

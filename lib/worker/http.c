@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "buildinfo.h"
 #include "http.h"
 
 #define VIS_MSG		(VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL)
@@ -786,6 +787,7 @@ setup(struct xfer *x, const char *url, const char *method,
 	struct http_client *c = x->c;
 	const struct http_req *req = x->req;
 	CURL *k = c->curl;
+	char ua[64];
 	int body = req->body != NULL || req->in_fd != -1;
 	curl_off_t blen = req->in_fd != -1 ? (curl_off_t)req->in_size :
 	    (curl_off_t)req->len;
@@ -802,7 +804,8 @@ setup(struct xfer *x, const char *url, const char *method,
 	    "https");
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
-	SET(CURLOPT_USERAGENT, "bb/" BB_VERSION);
+	(void)snprintf(ua, sizeof(ua), "bb/%s", buildinfo_version());
+	SET(CURLOPT_USERAGENT, ua);
 	SET(CURLOPT_CONNECTTIMEOUT, c->opts.connect_timeout);
 	if (!req->no_idle) {
 		SET(CURLOPT_LOW_SPEED_LIMIT, 1L);

@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "buildinfo.h"
 #include "duration.h"
 #include "file.h"
 #include "recipe.h"
@@ -202,7 +203,7 @@ session_hello_body(struct buf *b, const char *os, const char *arch,
 	}
 	if (caps_format(caps, c, err) == -1 ||
 	    record_start(&r, "hello", err) == -1 ||
-	    record_set(&r, "version", BB_VERSION, err) == -1 ||
+	    record_set(&r, "version", buildinfo_version(), err) == -1 ||
 	    record_set(&r, "os", os, err) == -1 ||
 	    record_set(&r, "arch", arch, err) == -1 ||
 	    record_setf(&r, err, "slots", "%lld", slots) == -1 ||
