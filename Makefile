@@ -15,6 +15,9 @@
 #   make install    PREFIX=/usr/local DESTDIR= (commands, man pages, and
 #                   the runit, systemd and cron files in share/bb/contrib)
 #   make deps       install the Debian packages bb needs (root), or say how
+#   make release    bb packed by its own tools, from a clean git tree:
+#                   releases/bb-VERSION-OS-ARCH.tar.gz and .sha256, signed
+#                   with SIGN_KEY=key (PROFILE=dev: any tree, releases/dev/)
 #
 # Sources are found by their place: lib/*.c and lib/*/*.c make libbb.a
 # (lib/ what every side shares, lib/worker/ the pipeline stages,
@@ -111,7 +114,7 @@ SBIN_CMDS =	bb-hub
 
 .PHONY: all check check-plain check-full check-asan check-slow check-clang \
 	test deps demo bench fuzz fuzz-build install install-files uninstall \
-	clean lint FORCE
+	clean lint release FORCE
 
 all: $(CMDS) $(UNITS) $(TOOLS)
 
@@ -260,6 +263,14 @@ build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(LIB_HDR)
 fuzz: deps fuzz-build
 	sh mk/fuzz.sh $(FUZZ_TIME) $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 
+# A release of bb, made by bb-pack and bb-sign (mk/release.sh says how).
+PROFILE ?=	release
+release:
+	@PROFILE='$(PROFILE)' VERSION='$(VERSION)' \
+	    VERSION_FROM='$(origin VERSION)' SIGN_KEY='$(SIGN_KEY)' \
+	    SIGN_PASSPHRASE_FILE='$(SIGN_PASSPHRASE_FILE)' \
+	    SBIN_CMDS='$(SBIN_CMDS)' MAKE='$(MAKE)' sh mk/release.sh
+
 install: all
 	@$(MAKE) --no-print-directory install-files
 
@@ -298,4 +309,4 @@ uninstall:
 	rm -rf $(DESTDIR)$(CONTRIBDIR)
 
 clean:
-	rm -rf build build-asan build-clang build-fuzz
+	rm -rf build build-asan build-clang build-fuzz build-release
