@@ -210,6 +210,48 @@ loopback_up(void)
 	return rv;
 }
 
+/* Returns 1 if path lies inside one of the directories shared. */
+static int
+in_share(const struct sandbox *sb, const char *path)
+{
+	size_t i, n;
+
+	for (i = 0; i < sb->nshare; i++) {
+		n = strlen(sb->share[i]);
+		while (n > 1 && sb->share[i][n - 1] == '/')
+			n--;
+		if (strncmp(path, sb->share[i], n) == 0 &&
+		    (path[n] == '/' || path[n] == '\0' || n == 1))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Makes the absolute path (as seen under root) empty: a directory gets a
+ * tmpfs, a file /dev/null.  A path the view does not hold, or a symbolic
+ * link, is left.  Returns 0, or -1 with errno set.
+ */
+static int
+hide(const char *root, const char *path)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	if (path[0] != '/')
+		return 0;
+	if (join(p, root, path) == -1)
+		return -1;
+	if (lstat(p, &st) == -1)
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		return mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV,
+		    "mode=0755,size=64k");
+	if (!S_ISLNK(st.st_mode))
+		return mount("/dev/null", p, NULL, MS_BIND, NULL);
+	return 0;
+}
+
 /* Builds the view in root (a new tmpfs) and moves into it. */
 static int
 make_view(const struct sandbox *sb, struct bb_error *err)
@@ -250,19 +292,10 @@ make_view(const struct sandbox *sb, struct bb_error *err)
 		TRY("/run", join(p, root, "/run"));
 		TRY("/run", mkdirs(p));
 	}
-	for (i = 0; i < sb->nhide; i++) {
-		if (sb->hide[i][0] != '/')
-			continue;
-		TRY(sb->hide[i], join(p, root, sb->hide[i]));
-		if (lstat(p, &st) == -1)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			TRY(sb->hide[i], mount("tmpfs", p, "tmpfs", MS_NOSUID |
-			    MS_NODEV, "mode=0755,size=64k"));
-		else if (!S_ISLNK(st.st_mode))
-			TRY(sb->hide[i], mount("/dev/null", p, NULL, MS_BIND,
-			    NULL));
-	}
+	/* Hidden paths, but those in a shared directory: these after it. */
+	for (i = 0; i < sb->nhide; i++)
+		if (!in_share(sb, sb->hide[i]))
+			TRY(sb->hide[i], hide(root, sb->hide[i]));
 	if (sb->home != NULL && sb->home[0] == '/' && sb->home[1] != '\0') {
 		TRY("HOME", join(p, root, sb->home));
 		TRY("HOME", join(q, sb->scratch, "/home"));
@@ -272,6 +305,9 @@ make_view(const struct sandbox *sb, struct bb_error *err)
 		TRY(sb->share[i], join(p, root, sb->share[i]));
 		TRY(sb->share[i], bind_at(sb->share[i], p, 0));
 	}
+	for (i = 0; i < sb->nhide; i++)
+		if (in_share(sb, sb->hide[i]))
+			TRY(sb->hide[i], hide(root, sb->hide[i]));
 	TRY(sb->workdir, join(p, root, sb->workdir));
 	TRY(sb->workdir, bind_at(sb->workdir, p, 0));
 	/* The mount points are made: nothing new at the top. */

@@ -52,6 +52,22 @@ is "$(step ps)" 4 "a PID namespace of its own: its first process, its \
 shell, ps and wc alone"
 is "$(ls -A "$T/scratch")" "" "the scratch directory is gone after the job"
 
+# A shared directory (-B) that holds what -H hides: hidden all the same,
+# and the work tree inside the hidden directory is still there.
+mkdir -p "$T/cache"
+echo key-data > "$T/cache/key"
+cp -R "$B" "$T/cache/base"
+C=$T/cache/base
+cat > "$T/share.recipe" <<EOF
+step see: echo "key=\$(cat $T/cache/key)"; cat $C/secret 2>/dev/null || echo denied; echo x > $T/cache/new && cat $T/cache/new out.txt
+EOF
+RUN_ENV="TMPDIR=$T/scratch" run bb-run -S on -B "$T/cache" \
+    -H "$T/cache/key" -H "$C" -f "$T/share.recipe" -C "$C/work/slot1/job-1"
+is "$rc:$(step see)" "0:key=
+denied
+x
+built" "-H inside a -B directory: a file empty, a directory gone but for the work tree"
+
 # What a step leaves ends with it, at once, even in a session of its own.
 # Sleeps told apart by their time: 300.PID1 seconds and so on.
 M=300.$$
