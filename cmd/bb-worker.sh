@@ -58,8 +58,8 @@ conf_read() {
 	HUB='' NAME='' SLOTS=2 CAPS='' CA='' PIN='' ALLOW_HTTP=0
 	PROBE=cc,make WAIT=60 MIN_FREE=1G MAXDELAY=300 MAXRETRIES=''
 	KEEPALIVE='' GRACE=10s RUN_AS='' UMASK=022 SIGN_KEY='' SIGN_FORMAT=''
-	PACK=1 PACK_TEMPLATE='' KEEP_WORK=0 DELETE_LEFTOVER_DIRS=1 SANDBOX=on
-	CACHE_DIRS=''
+	SIGN_PASSPHRASE_FILE='' PACK=1 PACK_TEMPLATE='' KEEP_WORK=0
+	DELETE_LEFTOVER_DIRS=1 SANDBOX=on CACHE_DIRS=''
 	_conf=$BASEDIR/worker.conf
 	[ -r "$_conf" ] || die $EX_CONFIG "$_conf: cannot read it"
 	_n=0
@@ -86,6 +86,7 @@ conf_read() {
 		UMASK=*)	UMASK=$_v ;;
 		SIGN_KEY=*)	SIGN_KEY=$_v ;;
 		SIGN_FORMAT=*)	SIGN_FORMAT=$_v ;;
+		SIGN_PASSPHRASE_FILE=*) SIGN_PASSPHRASE_FILE=$_v ;;
 		PACK=*)		PACK=$_v ;;
 		PACK_TEMPLATE=*) PACK_TEMPLATE=$_v ;;
 		KEEP_WORK=*)	KEEP_WORK=$_v ;;
@@ -128,6 +129,37 @@ conf_read() {
 		    "plain http, which sends the secret unencrypted: use" \
 		    "https, or set ALLOW_HTTP=1" ;;
 	esac
+}
+
+# bb_sign ARGS...: bb-sign with the key options the settings give, then
+# ARGS.  A passphrase comes from its file (-P), never through the command
+# line or an environment.
+bb_sign() {
+	_n=$#
+	set -- "$@" -s "$SIGN_KEY"
+	[ -z "$SIGN_FORMAT" ] || set -- "$@" -f "$SIGN_FORMAT"
+	[ -z "$SIGN_PASSPHRASE_FILE" ] || set -- "$@" -P "$SIGN_PASSPHRASE_FILE"
+	# ARGS go last: they may end with operands.
+	while [ "$_n" -gt 0 ]; do
+		set -- "$@" "$1"
+		shift
+		_n=$((_n - 1))
+	done
+	bb-sign "$@"
+}
+
+# check_sign_key: signs a file of its own with SIGN_KEY at start, so that
+# a key, format or passphrase file that does not work (a passphrase file
+# others may read is refused, as the secret is) stops the worker before it
+# claims a job.
+check_sign_key() {
+	[ -n "$SIGN_KEY" ] || return 0
+	printf 'bb-worker\n' > "$RUNDIR/sign.check"
+	if ! bb_sign -S -x "$RUNDIR/sign.check.sig" "$RUNDIR/sign.check" \
+	    < /dev/null 2> "$RUNDIR/sign.err"; then
+		die $EX_CONFIG "SIGN_KEY $SIGN_KEY cannot sign: $(cat "$RUNDIR/sign.err")"
+	fi
+	rm -f "$RUNDIR/sign.check" "$RUNDIR/sign.check.sig" "$RUNDIR/sign.err"
 }
 
 # stopping: true once a graceful stop was asked for.
@@ -221,11 +253,14 @@ unpack_stage() {
 # bb-run runs in the background for its pid, kept for a cancel; it does
 # not hold the worker's lock (fd 9), and neither does what it starts.
 run_stage() {
-	# The build sees its work tree, not BASEDIR nor the key; what it
-	# prints of the secret is masked; what it leaves is noted.
+	# The build sees its work tree, not BASEDIR nor the key and its
+	# passphrase; what it prints of the secret is masked; what it
+	# leaves is noted.
 	set -- -g "$GRACE" -S "$SANDBOX" -H "$BASEDIR" -M "$BASEDIR/secret" \
 	    -R "$BASEDIR/run/procs"
 	[ -z "$SIGN_KEY" ] || set -- "$@" -H "$SIGN_KEY"
+	[ -z "$SIGN_PASSPHRASE_FILE" ] ||
+	    set -- "$@" -H "$SIGN_PASSPHRASE_FILE"
 	_ifs=$IFS
 	IFS=:
 	for _c in $CACHE_DIRS; do
@@ -244,9 +279,7 @@ run_stage() {
 
 sign_stage() {
 	[ -n "$SIGN_KEY" ] || { pack_stage; return; }
-	set -- -l -s "$SIGN_KEY"
-	[ -z "$SIGN_FORMAT" ] || set -- "$@" -f "$SIGN_FORMAT"
-	{ bb-sign "$@"; echo "sign $?" >> "$D/status"; } | pack_stage
+	{ bb_sign -l; echo "sign $?" >> "$D/status"; } | pack_stage
 }
 
 pack_stage() {
@@ -518,6 +551,7 @@ cmd_run() {
 		    "$BASEDIR/worker.conf: SANDBOX=none needs RUN_AS when bb-worker runs as root"
 		log "WARNING: SANDBOX=none: builds can read all that ${RUN_AS:-this user} can, BASEDIR included"
 	fi
+	check_sign_key
 	[ "$(id -u)" -ne 0 ] || [ -n "$RUN_AS" ] ||
 	    log "WARNING: running builds as root; set RUN_AS in worker.conf"
 	if [ "$ONCE" = 1 ]; then
@@ -638,11 +672,13 @@ SANDBOX=on
 # separated by ':'.
 CACHE_DIRS=
 UMASK=022
-# A bb-sign(1) secret key (unencrypted): when it is set, every artifact
-# is signed, and each job gets a signed checksum list.
+# A bb-sign(1) secret key: when it is set, every artifact is signed, and
+# each job gets a signed checksum list.
 SIGN_KEY=
 # signify, minisign or cms; empty: the key's own format.
 SIGN_FORMAT=
+# The passphrase of SIGN_KEY, if it has one: a file of mode 0600.
+SIGN_PASSPHRASE_FILE=
 # 1 packs each job's artifacts into one archive (bb-pack(1)).
 PACK=1
 PACK_TEMPLATE=

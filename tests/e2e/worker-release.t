@@ -150,4 +150,41 @@ bb-worker once "$T/w4" 2>/dev/null
 like "$(names "$JOB")" \
     "^ver-dev-20[0-9]\{6\}-[0-9]\{6\}-$os-$arch\.tar\.zst\$" \
     "submit -P dev: a dev- stamp, and no checksum file"
+
+# An encrypted key: a PKCS#12 file, its passphrase in a file that only
+# its owner may read (as the secret), never on a command line or in the
+# environment of a step.
+pass=sesame-$$-passphrase
+(cd "$T" && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+    -nodes -keyout p.key -out p.pem -subj /CN=bb-signer -days 2 &&
+    openssl pkcs12 -export -inkey p.key -in p.pem -out p.p12 \
+    -passout "pass:$pass") >/dev/null 2>&1
+printf '%s\n' "$pass" > "$T/pw"
+chmod 600 "$T/p.p12"
+chmod 644 "$T/pw"
+# $T is open to the builds (CACHE_DIRS): the key and its passphrase's
+# file in it are hidden all the same.
+worker_make w5 PACK=0 "SIGN_KEY=$T/p.p12" "SIGN_PASSPHRASE_FILE=$T/pw" \
+    "CACHE_DIRS=$T"
+hub_submit "job enc
+step look: env; echo \"pw=\$(cat '$T/pw') key=\$(wc -c < '$T/p.p12')\"
+collect README"
+run bb-worker once "$T/w5"
+is "$rc" 78 "a passphrase file others may read: the worker stops (78)"
+like "$err" "SIGN_KEY $T/p.p12 cannot sign: .*pw: readable by others" \
+    "saying why"
+is "$(job_state "$JOB")" queued "before it claims a job"
+chmod 600 "$T/pw"
+run bb-worker once "$T/w5"
+is "$(job_state "$JOB")" success "mode 0600: the encrypted key signs"
+fetch "$JOB" README "$T/README" && fetch "$JOB" README.p7s "$T/README.p7s"
+run openssl cms -verify -binary -inform DER -in "$T/README.p7s" \
+    -content "$T/README" -CAfile "$T/p.pem" -purpose any -out /dev/null
+is "$rc" 0 "openssl cms -verify checks the artifact's signature"
+bb-hub log -d "$HUB_DIR" "$JOB" > "$T/enc.log"
+like "$(cat "$T/enc.log")" "^pw= key=0\$" \
+    "the step sees the passphrase's file and the key empty (bb-run -H)"
+unlike "$(cat "$T/enc.log" "$T/w5/worker.conf")" "$pass" \
+    "the passphrase is in no step's environment, no command line, no log"
+unlike "$err" "$pass" "nor in the worker's log"
 hub_done
