@@ -83,7 +83,7 @@ bb-hub show -r -d "$D/hub" "$id" | sed -n 's/^artifact //p' |
 while read -r line; do
 	name=$(printf '%s\n' "$line" | sed -n 's/.*name=\([^ ]*\).*/\1/p')
 	sha=$(printf '%s\n' "$line" | sed -n 's/.*sha256=\([^ ]*\).*/\1/p')
-	curl -sSf -H "Authorization: Bearer $hub_token" \
+	curl -sSf --create-dirs -H "Authorization: Bearer $hub_token" \
 	    -o "$D/artifacts/$name" "$url/v1/admin/jobs/$id/artifacts/$name"
 	got=$(sha256sum "$D/artifacts/$name" | cut -c1-64)
 	if [ "$got" = "$sha" ]; then
