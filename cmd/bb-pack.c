@@ -165,9 +165,9 @@ put_held(const struct packjob *j)
 
 /*
  * The job is done: its archive, then the done record itself.  If the
- * archive cannot be made, an error record and the held records; if the
- * job's artifacts are refused (two with one name), an error record, and
- * the done record says the job failed.
+ * archive cannot be made, an error record and the held records (but if
+ * the job's artifacts are refused, two with one name: none of them), and
+ * the done record of a job that would have succeeded says it did not.
  */
 static int
 finish_job(struct packjob *j, const struct opts *o, struct record *done,
@@ -196,14 +196,13 @@ finish_job(struct packjob *j, const struct opts *o, struct record *done,
 		    record_set(&er, "msg", e.msg, NULL) == -1)
 			errx(EX_OSERR, "error record");
 		put_record(&er);
-		if (r == PACKJOB_REFUSED) {
-			if (artifact_fail_done(done, "bb-pack", e.msg,
-			    &e) == -1)
-				errx(e.code, "done record: %s", e.msg);
-			put_record(done);
-			line = NULL;
-		} else
+		if (r != PACKJOB_REFUSED)
 			put_held(j);
+		/* The job's result is the worst of its stages. */
+		if (artifact_fail_done(done, "bb-pack", e.msg, &e) == -1)
+			errx(e.code, "done record: %s", e.msg);
+		put_record(done);
+		line = NULL;
 	}
 	if (line != NULL)
 		put_line(line, len);

@@ -413,21 +413,24 @@ filter(const struct opts *o)
 	struct signer s, *sp = NULL;
 	struct signer_job j;
 	struct signer_out out;
-	struct bb_error e;
+	struct bb_error e, keyerr;
 	const char *line, *wd;
 	size_t len;
 	int r, status = 0, confined = 0;
 
 	if (o->pp.fd == STDIN_FILENO)
 		errx(EX_USAGE, "-F 0: standard input carries the records");
+	keyerr.msg[0] = '\0';
 	if (o->seckey != NULL) {
 		if (signer_load(&s, o->seckey, o->fmt, o->comment, &o->pp,
-		    &e) == -1)
-			die(&e);
-		sp = &s;
+		    &keyerr) == 0)
+			sp = &s;
 	}
 	signer_job_init(&j, sp, o->glob, o->list ? o->listname : NULL,
 	    o->style);
+	/* Without its key the pipe goes on: each job fails, saying why. */
+	if (keyerr.msg[0] != '\0')
+		signer_job_nokey(&j, &keyerr);
 	if (o->job != NULL && (j.job = strdup(o->job)) == NULL)
 		err(EX_OSERR, NULL);
 	out.line = out_line;
@@ -480,6 +483,8 @@ filter(const struct opts *o)
 		if (status == 0)
 			status = EX_DATAERR;
 	}
+	if (keyerr.msg[0] != '\0' && status == 0)
+		failed(&status, &keyerr);	/* no job to say it */
 	record_reader_free(&rd);
 	record_free(&in);
 	signer_job_free(&j);

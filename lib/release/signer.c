@@ -225,6 +225,13 @@ signer_job_init(struct signer_job *j, struct signer *s, const char *glob,
 }
 
 void
+signer_job_nokey(struct signer_job *j, const struct bb_error *err)
+{
+	j->s = NULL;
+	j->nokey = *err;
+}
+
+void
 signer_job_clear(struct signer_job *j)
 {
 	held_clear(&j->held);
@@ -278,6 +285,7 @@ on_job(struct signer_job *j, const struct record *r, struct bb_error *err)
 	free(j->job);
 	j->job = NULL;
 	sumlist_clear(&j->sums);
+	j->failed[0] = '\0';
 	if (id != NULL && (j->job = strdup(id)) == NULL) {
 		bb_error_errno(err, EX_OSERR, "job");
 		return -1;
@@ -285,9 +293,17 @@ on_job(struct signer_job *j, const struct record *r, struct bb_error *err)
 	return 0;
 }
 
-int
-signer_job_record(struct signer_job *j, const struct record *r,
-    const char *line, size_t len, struct bb_error *err)
+/* Keeps the first failure of the job for its done record. */
+static void
+job_failed(struct signer_job *j, const struct bb_error *err)
+{
+	if (j->failed[0] == '\0')
+		(void)strlcpy(j->failed, err->msg, sizeof(j->failed));
+}
+
+static int
+job_record(struct signer_job *j, const struct record *r, const char *line,
+    size_t len, struct bb_error *err)
 {
 	if (record_is(r, "artifact")) {
 		if (held_add(&j->held, line, len, "artifact", err) == -1)
@@ -305,6 +321,17 @@ signer_job_record(struct signer_job *j, const struct record *r,
 			return SIGNER_FLUSH;
 	}
 	return SIGNER_PASS;
+}
+
+int
+signer_job_record(struct signer_job *j, const struct record *r,
+    const char *line, size_t len, struct bb_error *err)
+{
+	int rv;
+
+	if ((rv = job_record(j, r, line, len, err)) == -1)
+		job_failed(j, err);
+	return rv;
 }
 
 /* Whether the artifact named name is signed (and listed). */
@@ -470,22 +497,39 @@ signer_job_done(struct signer_job *j, struct record *done,
 	int changed = 0;
 
 	sumlist_clear(&j->sums);
+	if (j->nokey.msg[0] != '\0') {
+		/* Nothing is signed, nothing lost. */
+		for (i = 0; i < j->held.n; i++)
+			o->line(o->arg, j->held.v[i].line, j->held.v[i].len);
+		o->failed(o->arg, &j->nokey);
+		job_failed(j, &j->nokey);
+		goto out;
+	}
 	if (check_names(j, &err) == -1) {
 		/* Nothing of the job's artifacts goes on, nothing signed. */
 		o->failed(o->arg, &err);
-		if (artifact_fail_done(done, "bb-sign", err.msg, &err) == -1)
-			o->failed(o->arg, &err);
-		changed = 1;
+		job_failed(j, &err);
 		goto out;
 	}
 	for (i = 0; i < j->held.n; i++) {
 		o->line(o->arg, j->held.v[i].line, j->held.v[i].len);
-		if (sign_one(j, &j->held.v[i], o, &err) == -1)
+		if (sign_one(j, &j->held.v[i], o, &err) == -1) {
 			o->failed(o->arg, &err);
+			job_failed(j, &err);
+		}
 	}
-	if (j->list != NULL && j->sums.n > 0 && write_list(j, o, &err) == -1)
+	if (j->list != NULL && j->sums.n > 0 && write_list(j, o, &err) == -1) {
 		o->failed(o->arg, &err);
+		job_failed(j, &err);
+	}
 out:
+	/* The job's result is the worst of its stages (bb-record(5)). */
+	if (j->failed[0] != '\0') {
+		if (artifact_fail_done(done, "bb-sign", j->failed, &err) == -1)
+			o->failed(o->arg, &err);
+		changed = 1;
+	}
+	j->failed[0] = '\0';
 	sumlist_clear(&j->sums);
 	held_clear(&j->held);
 	return changed;

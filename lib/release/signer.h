@@ -75,6 +75,8 @@ struct signer_job {
 	char			*job;	/* the job's id, or NULL */
 	struct sumlist		 sums;	/* artifacts signed so far */
 	struct held		 held;	/* the job's artifact records */
+	char			 failed[BB_ERROR_MAX];	/* the job's first */
+	struct bb_error		 nokey;	/* why the key is not there */
 };
 
 /* What signer_job_record tells the caller to do with the record. */
@@ -97,6 +99,12 @@ void	signer_job_init(struct signer_job *, struct signer *, const char *,
 	    const char *, enum sumlist_style);
 void	signer_job_free(struct signer_job *);
 
+/*
+ * The key could not be loaded (err says why): each job's artifacts go on
+ * unsigned and its done record says the job failed, with err.
+ */
+void	signer_job_nokey(struct signer_job *, const struct bb_error *);
+
 /* Forgets the held lines (once the caller has written them). */
 void	signer_job_clear(struct signer_job *);
 
@@ -105,7 +113,8 @@ void	signer_job_clear(struct signer_job *);
  * paths are relative to its path from now on.  job: a new job (its id
  * goes in trusted comments).  artifact: held until the job's done record.
  * Returns an enum signer_action, or -1 when the record failed (the caller
- * says so and writes the record on; an artifact is then not held).
+ * says so and writes the record on; an artifact is then not held); the
+ * job's done record will say so.
  */
 int	signer_job_record(struct signer_job *, const struct record *,
 	    const char *, size_t, struct bb_error *);
@@ -118,9 +127,11 @@ int	signer_job_record(struct signer_job *, const struct record *,
  * then writes and signs the checksum list of those and writes its
  * artifact and sig records; a file that fails is said through o->failed
  * and the others go on.  If two would have one name, nothing is signed,
- * the held artifacts are dropped, o->failed says which two, and done is
- * changed so that the job fails (artifact_fail_done).  Returns 1 if done
- * was changed, else 0; the held lines are forgotten.
+ * the held artifacts are dropped and o->failed says which two.  When
+ * anything of the job failed (here or in signer_job_record), done is
+ * changed so that the job fails with the first cause (artifact_fail_done:
+ * "bb-sign: ...").  Returns 1 if done was changed, else 0; the held lines
+ * are forgotten.
  */
 int	signer_job_done(struct signer_job *, struct record *,
 	    const struct signer_out *);

@@ -119,7 +119,8 @@ job 1.2 > "$T/in"
 run sh -c "bb-pack < '$T/in'"
 is "$(sha256sum < "$W/$A" | cut -d' ' -f1)" "$sum" "reproducible in the pipe"
 
-# Failures: an error record, the held records passed on, then done.
+# Failures: an error record, the held records passed on, then done,
+# which says the job failed in bb-pack.
 printf '%s\n' "workdir path=$W" "artifact path=dist/hello" \
     "artifact path=../escape" "done result=success started=5" > "$T/in"
 run sh -c "bb-pack < '$T/in'"
@@ -129,7 +130,8 @@ is "$out" "workdir path=$W
 error tool=bb-pack msg=$(printf '%s' "$msg" | sed 's/ /%20/g')
 artifact path=dist/hello
 artifact path=../escape
-done result=success started=5" "error record, held records kept, done"
+done result=error started=5 reason=bb-pack:%20$(printf '%s' "$msg" | sed 's/ /%20/g')" \
+    "error record, held records kept, done result=error with the cause"
 
 # Two artifacts with one name: the job fails and they do not go on.
 printf '%s\n' "workdir path=$W" "artifact path=dist/hello" \

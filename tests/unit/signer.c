@@ -228,6 +228,27 @@ main(void)
 	ok(strstr(d, "\nartifact path=a.txt\nsig path=a.txt.minisig ") !=
 	    NULL && strstr(d, "\nartifact path=SHA256 ") != NULL,
 	    "the good one is signed and listed");
+	is_str(record_get(&art, "result"), "error",
+	    "the job's done record: result=error");
+	ok(record_get(&art, "reason") != NULL && strncmp(record_get(&art,
+	    "reason"), "bb-sign: ../a.txt: not an artifact name", 39) == 0,
+	    "with the stage and the first cause");
+	record_free(&art);
+	is_str(done(&j, &art), "", "the next job starts clean");
+	is_str(record_get(&art, "result"), "success", "and may succeed");
+	record_free(&art);
+
+	/* A build that failed keeps its result and reason. */
+	ok(rec(&j, "artifact path=gone.txt", &err) == SIGNER_HOLD, "held");
+	buf_reset(got);
+	record_init(&art);
+	(void)record_parse(&art, "done result=failure step=t reason=rc%202",
+	    40, NULL);
+	(void)signer_job_done(&j, &art, &out);
+	ok(nfailed == 1 && strcmp(record_get(&art, "result"), "failure") == 0 &&
+	    strcmp(record_get(&art, "reason"), "rc 2") == 0 &&
+	    strcmp(record_get(&art, "step"), "t") == 0,
+	    "a failed build: its done record unchanged");
 	record_free(&art);
 
 	/* Two artifacts with one name: nothing signed, the job fails. */
@@ -269,6 +290,25 @@ main(void)
 	ok(rec(&j, "artifact path=a.txt", &err) == SIGNER_HOLD &&
 	    strstr(done(&j, &art), "! a.txt: no work tree") != NULL,
 	    "then artifacts fail");
+	is_str(record_get(&art, "reason"), "bb-sign: workdir /nonexistent: "
+	    "No such file or directory", "the job fails with the first cause");
+	record_free(&art);
+	signer_job_free(&j);
+
+	/* A key that could not be loaded: nothing signed, nothing lost. */
+	signer_job_init(&j, &s, NULL, "SHA256", SUMLIST_BSD);
+	bb_error_set(&err, EX_NOPERM, "k.key: readable by others");
+	signer_job_nokey(&j, &err);
+	ok(rec(&j, "job id=44", &err) == SIGNER_PASS &&
+	    rec(&j, "artifact path=a.txt", &err) == SIGNER_HOLD, "held");
+	is_str(done(&j, &art), "artifact path=a.txt\n! k.key: readable by "
+	    "others\n", "without a key: the artifact goes on unsigned");
+	is_str(record_get(&art, "reason"), "bb-sign: k.key: readable by "
+	    "others", "and the job fails, saying why");
+	record_free(&art);
+	is_str(done(&j, &art), "! k.key: readable by others\n",
+	    "every job");
+	is_str(record_get(&art, "result"), "error", "fails");
 	record_free(&art);
 	signer_job_free(&j);
 	buf_free(got);
