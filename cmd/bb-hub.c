@@ -542,6 +542,16 @@ print_log(void *arg, long long seq, const char *line, size_t len)
 			put_vis(get(&r, "reason"), strlen(get(&r, "reason")));
 		}
 		putchar('\n');
+	} else if (record_is(&r, "error")) {
+		/* A stage that failed: which one, and why. */
+		printf("== error %s: ", get(&r, "tool"));
+		if ((v = record_get(&r, "artifact")) != NULL) {
+			fputs("artifact ", stdout);
+			put_vis(v, strlen(v));
+			fputs(": ", stdout);
+		}
+		put_vis(get(&r, "msg"), strlen(get(&r, "msg")));
+		putchar('\n');
 	}
 out:
 	record_free(&r);

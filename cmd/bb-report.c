@@ -90,6 +90,26 @@ say(void *arg, const char *msg)
 	warnx("%s", msg);
 }
 
+/* The hub took a job's finish: a finish record on standard output. */
+static void
+finished(void *arg, const char *id, const char *result, const char *reason)
+{
+	struct record r;
+	struct bb_error e;
+
+	(void)arg;
+	record_init(&r);
+	if (record_start(&r, "finish", &e) == -1 ||
+	    record_set(&r, "job", id, &e) == -1 ||
+	    record_set(&r, "result", result, &e) == -1 ||
+	    (reason != NULL && record_set(&r, "reason", reason, &e) == -1) ||
+	    record_write(stdout, &r, &e) == -1)
+		warnx("standard output: %s", e.msg);
+	else if (fflush(stdout) == EOF)
+		warn("standard output");
+	record_free(&r);
+}
+
 /* Without a hub: the records told for people. */
 static int
 local_report(const char *path)
@@ -240,6 +260,7 @@ new_report(const struct opts *o, int basefd)
 	ro.maxtime_ms = o->maxtime * 1000;
 	ro.stop = &stop;
 	ro.warn = say;
+	ro.finished = finished;
 	if ((rep = report_new(&ro, &e)) == NULL)
 		errx(e.code, "%s", e.msg);
 	return rep;

@@ -241,6 +241,50 @@ rec_key() {
 	esac
 }
 
+# unescape VALUE: sets _v to a record's VALUE with %20 and %25 decoded,
+# for a log line; the other escapes (control bytes) stay as they are.
+unescape() {
+	_u=$1 _v=
+	while :; do
+		case $_u in
+		*%*) ;;
+		*) break ;;
+		esac
+		_v=$_v${_u%%\%*}
+		_u=${_u#*%}
+		case $_u in
+		20*) _v="$_v " _u=${_u#20} ;;
+		25*) _v="$_v%" _u=${_u#25} ;;
+		*) _v="$_v%" ;;
+		esac
+	done
+	_v=$_v$_u
+}
+
+# ended FINISH-RECORD: sets _fid, _said and _why to the job, its result
+# in words and the reason, from a finish record of bb-report: what the
+# hub took.
+ended() {
+	rec_key "$1" job
+	_fid=$_v
+	rec_key "$1" result
+	case $_v in
+	failure) _said="the build failed" ;;
+	*) _said=$_v ;;
+	esac
+	rec_key "$1" reason
+	unescape "$_v"
+	_why=$_v
+}
+
+# log_finished FILE: says how each job that bb-report finished ended.
+log_finished() {
+	while IFS= read -r _f; do
+		ended "$_f"
+		log "job $_fid: $_said, delivered${_why:+ ($_why)}"
+	done < "$1"
+}
+
 # The pipeline of a job, one function a stage.  A stage the settings
 # leave out hands on to the next.  The statuses of the stages before
 # bb-report go to $D/status: a pipeline's own status is only its last
@@ -295,12 +339,13 @@ view_stage() {
 	tee "$D/view" | report_stage
 }
 
-# bb-report, last.  When it stops before the job is delivered (the hub
+# bb-report, last; its finish record (the result the hub took) goes to
+# $D/finish.  When it stops before the job is delivered (the hub
 # cancelled the job, took it back, or refused the session), bb-run is
 # told at once: the stages between them would only see it at their next
 # write.
 report_stage() {
-	bb-report -b "$BASEDIR"
+	bb-report -b "$BASEDIR" > "$D/finish"
 	_rc=$?
 	if [ "$_rc" != 0 ] && read -r _p < "$D/run.pid"; then
 		kill -TERM "$_p" 2>/dev/null
@@ -320,6 +365,7 @@ run_job() {
 	log "job $_id ($_v), attempt $_att: started"
 	: > "$D/status"
 	: > "$D/run.pid"
+	: > "$D/finish"
 	_view=
 	if [ "$VERBOSE" = 1 ]; then
 		bb-report -o - < "$D/view" >&2 &
@@ -329,30 +375,27 @@ run_job() {
 	_rc=$?
 	[ -z "$_view" ] || wait "$_view"
 	: > "$D/job"	# the lease and the recipe's secrets
+	# How it ended is what the hub took: bb-report's finish record.
+	# The stages' statuses say more when there is none.
 	_ru='?' _rr='?' _rx=
 	while read -r _s _c; do
 		case $_s in
 		unpack) _ru=$_c ;;
 		run) _rr=$_c ;;
-		# A stage that failed after the build: the job did not succeed.
 		sign|pack) [ "$_c" = 0 ] || _rx="$_rx, bb-$_s $_c" ;;
 		esac
 	done < "$D/status"
 	case $_rc in
-	0)	case $_rr in
-		0)	if [ -n "$_rx" ]; then
-				log "job $_id: error in a stage after the build (${_rx#, }), delivered"
-			else
-				log "job $_id: success, delivered"
-			fi ;;
-		1) log "job $_id: the build failed, delivered" ;;
-		*) log "job $_id: delivered (bb-unpack $_ru, bb-run $_rr)" ;;
-		esac ;;
+	0)	if [ -s "$D/finish" ]; then
+			log_finished "$D/finish"
+		else
+			log "job $_id: delivered (bb-unpack $_ru, bb-run $_rr$_rx)"
+		fi ;;
 	"$EX_UNAVAILABLE")
 		log "job $_id: the hub cancelled it or gave it to another worker" ;;
 	"$EX_NOPERM")
 		log "job $_id: the hub refused the session; kept in the spool" ;;
-	*)	log "job $_id: not all delivered (bb-report $_rc); kept in the spool" ;;
+	*)	log "job $_id: not all delivered (bb-report $_rc$_rx); kept in the spool" ;;
 	esac
 	case $_rc in
 	"$EX_TEMPFAIL"|"$EX_NOPERM") _undelivered=1 ;;
@@ -380,8 +423,11 @@ slot() {
 		# A job this slot could not deliver is tried again before
 		# the next claim (a spool in use elsewhere is left alone).
 		if [ "$_undelivered" = 1 ]; then
-			bb-report -b "$BASEDIR" --resend -t 30s < "$D/session"
-			case $? in
+			bb-report -b "$BASEDIR" --resend -t 30s \
+			    < "$D/session" > "$D/finish"
+			_rc=$?
+			log_finished "$D/finish"
+			case $_rc in
 			0) _undelivered=0; log "the spool is delivered" ;;
 			"$EX_NOPERM") : > "$D/session"; continue ;;
 			esac
@@ -413,8 +459,12 @@ resend() {
 		D=$RUNDIR
 		connect "$RUNDIR/resend.session" || return
 		[ -s "$RUNDIR/resend.session" ] || return
-		bb-report -b "$BASEDIR" --resend < "$RUNDIR/resend.session" ||
-		    log "some of the spool is not delivered yet (status $?)"
+		bb-report -b "$BASEDIR" --resend < "$RUNDIR/resend.session" \
+		    > "$RUNDIR/finish"
+		_rc=$?
+		log_finished "$RUNDIR/finish"
+		[ "$_rc" = 0 ] ||
+		    log "some of the spool is not delivered yet (status $_rc)"
 		: > "$RUNDIR/resend.session"
 		return
 	done

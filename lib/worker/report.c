@@ -425,6 +425,9 @@ success(struct report *rep, struct lane *l, struct report_call *call)
 	case REPORT_CALL_FINISH:
 		report_stop(rep, 0, 0, "%s: finished, result %s", rep->what,
 		    call->result);
+		if (rep->o.finished != NULL)
+			rep->o.finished(rep->o.arg, rep->id, call->result,
+			    call->reason);
 		break;
 	case REPORT_CALL_UPLOAD:
 		if (spool_uploaded(rep->sp, call->seq, &err) == -1)

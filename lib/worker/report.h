@@ -59,6 +59,9 @@ struct report_opts {
 	volatile sig_atomic_t *stop;	/* set: calls under way end */
 	/* Says something to people (a retry, a refused artifact). */
 	void		(*warn)(void *, const char *);
+	/* The hub took the finish: job id, result, reason (or NULL). */
+	void		(*finished)(void *, const char *, const char *,
+			    const char *);
 	void		*arg;
 };
 

@@ -114,7 +114,8 @@ report_artifact_failed(struct report *rep, const char *name, const char *msg,
 
 	report_warnf(rep, "%s: artifact %s: %s", rep->what, name, msg);
 	if (rep->fail_reason == NULL)
-		rep->fail_reason = report_strf("artifact %s: %s", name, msg);
+		rep->fail_reason = report_strf("bb-report: artifact %s: %s",
+		    name, msg);
 	if (rep->scanning)
 		return;
 	record_init(&r);
@@ -233,8 +234,9 @@ note(struct report *rep, const struct record *r, long long seq, long long now)
 	    (v = record_get(r, "artifact")) != NULL) {
 		/* This run of a previous bb-report refused the file. */
 		if (rep->fail_reason == NULL)
-			rep->fail_reason = report_strf("artifact %s: %s", v,
-			    (why = record_get(r, "msg")) != NULL ? why : "");
+			rep->fail_reason = report_strf("bb-report: artifact "
+			    "%s: %s", v, (why = record_get(r, "msg")) != NULL ?
+			    why : "");
 		drop_uploads(rep, v);
 	}
 }

@@ -70,7 +70,7 @@ while [ "$r" -lt "$BENCH_RUNS" ]; do
 	mkdir "$D/base"
 	cat "$D/job" "$D/session" "$D/lines" >"$D/in"
 	t0=$(now_ns)
-	/usr/bin/time -f %M -o "$D/rss" bb-report -b "$D/base" <"$D/in"
+	/usr/bin/time -f %M -o "$D/rss" bb-report -b "$D/base" <"$D/in" >/dev/null
 	t1=$(now_ns)
 	sample bb-report "$(ns_s $((t1 - t0)))"
 	sample bb-report.records-per-s \

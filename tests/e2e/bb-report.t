@@ -90,7 +90,8 @@ like "$err" 'artifact passwd: etc/passwd: a symbolic link' \
     "a path through a symbolic link: refused"
 is "$(report_state)" error "the job ends error"
 like "$(bb-hub jobs -r -d "$HUB_DIR" | grep "^job id=$JOB ")" \
-    'reason=artifact%20samesize:%20changed:%20sha256' "the reason names the file"
+    'reason=bb-report:%20artifact%20samesize:%20changed:%20sha256' \
+    "the reason names the stage and the file"
 report_log >"$T/got"
 is "$(grep -c '^error tool=bb-report artifact=' "$T/got")" 3 \
     "the hub's log has an error record for each"

@@ -114,8 +114,8 @@ like "$(bb-hub show -r -d "$HUB_DIR" "$JOB" | head -1)" \
 is "$(bb-hub show -r -d "$HUB_DIR" "$JOB" | grep -c '^artifact ')" 0 \
     "nothing was uploaded"
 unlike "$err" "job $JOB: success" "the worker's log does not say success"
-like "$err" "job $JOB: error in a stage after the build (bb-sign 65)" \
-    "it says which stage failed"
+like "$err" "job $JOB: error, delivered (bb-sign: two artifacts named x.sig" \
+    "it says the job's result on the hub, the stage and why"
 like "$err" "bb-sign: two artifacts named x.sig" "and why"
 
 # Versions reach bb-pack: the recipe's VERSION, or submit -V's, names the

@@ -93,6 +93,45 @@ finish(void)
 	report_free(rep);
 }
 
+static char fin[256];
+
+static void
+on_finished(void *arg, const char *id, const char *result, const char *reason)
+{
+	(void)arg;
+	(void)snprintf(fin, sizeof(fin), "%s %s %s", id, result,
+	    reason != NULL ? reason : "-");
+}
+
+/* The hub takes the finish: the caller is told the result it took. */
+static void
+finished(void)
+{
+	struct report_opts o;
+	struct report_call *call;
+	struct bb_error err;
+	struct report *rep;
+	long long wake;
+
+	memset(&o, 0, sizeof(o));
+	o.basefd = base;
+	o.maxtime_ms = 60000;
+	o.finished = on_finished;
+	rep = report_new(&o, &err);
+	(void)feed(rep, NOHUB, 0);
+	(void)feed(rep, "job id=8 lease=L attempt=1", 0);
+	(void)feed(rep, "done result=error reason=bb-sign:%20no%20key", 0);
+	(void)ack_next(rep, 0);
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_FINISH, "the finish");
+	is_str(fin, "", "not told before the hub takes it");
+	answer(call, 200, 0, "ok\n");
+	report_done(rep, call, 0);
+	is_str(fin, "8 error bb-sign: no key", "then told: id, result, reason");
+	ok(report_end(rep, &err) == 0, "the report ends well");
+	report_free(rep);
+}
+
 /* Runs the next upload; returns it, failed here or on port 1. */
 static struct report_call *
 upload(struct report *rep)
@@ -186,6 +225,7 @@ main(void)
 	names();
 	base_setup();
 	finish();
+	finished();
 	uploads();
 	base_teardown();
 	return tap_done();
