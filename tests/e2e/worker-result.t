@@ -92,7 +92,7 @@ like "$err" "job $JOB: the build failed, delivered" "the worker says so"
 
 # An upload refused on its way to the hub: nginx in front of the hub
 # refuses one file as the hub refuses one too large.
-command -v nginx >/dev/null 2>&1 || { ok 0 "# SKIP no nginx"; hub_done; exit; }
+command -v nginx >/dev/null 2>&1 || { skip "no nginx"; hub_done; exit; }
 fakehub_start front <<EOF || { hub_diag; exit 1; }
 location ~ ^/v1/jobs/[0-9]+/artifacts/big\$ {
 	return 413 "error status=413 reason=too-large msg=at%20most%201%20KiB%20here\n";
