@@ -135,6 +135,8 @@ open_dir(const struct opts *o)
 		errx(EX_USAGE, "no hub directory: use -d or set BB_HUB_DIR");
 	if (hub_dir_open(o->dir, &hd, &e) == -1)
 		fail(&e);
+	if (hubdb_opened(hd->db) != NULL)
+		warnx("%s", hubdb_opened(hd->db));
 	return hd;
 }
 

@@ -1,9 +1,10 @@
 /*
- * The hub's database (lib/hub/hubdb.h): making and opening it, its
- * schema, the cache of prepared statements and the helpers that bind and
- * step them, and transactions: each change one, or a savepoint of a
- * batch.  The calls on workers, jobs, records and artifacts are in the
- * other lib/hub/hubdb_*.c files (lib/hub/hubdb_impl.h).
+ * The hub's database (lib/hub/hubdb.h): making and opening it (its
+ * schema and migrations are in lib/hub/hubdb_schema.c), the cache of
+ * prepared statements and the helpers that bind and step them, and
+ * transactions: each change one, or a savepoint of a batch.  The calls
+ * on workers, jobs, records and artifacts are in the other
+ * lib/hub/hubdb_*.c files (lib/hub/hubdb_impl.h).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -20,78 +21,6 @@
 #include "hubdb.h"
 #include "hubdb_impl.h"
 
-#define SCHEMA_VERSION	"1"
-
-static const char schema[] =
-	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"CREATE TABLE workers("
-	"  name TEXT PRIMARY KEY,"
-	"  secret TEXT NOT NULL,"
-	"  created INTEGER NOT NULL,"
-	"  seen INTEGER NOT NULL DEFAULT 0,"
-	"  caps TEXT NOT NULL DEFAULT '',"
-	"  slots INTEGER NOT NULL DEFAULT 1,"
-	"  version TEXT NOT NULL DEFAULT '',"
-	"  os TEXT NOT NULL DEFAULT '',"
-	"  arch TEXT NOT NULL DEFAULT '',"
-	"  info BLOB NOT NULL DEFAULT '');"
-	"CREATE TABLE sessions("
-	"  token TEXT PRIMARY KEY,"
-	"  worker TEXT NOT NULL,"
-	"  created INTEGER NOT NULL,"
-	"  used INTEGER NOT NULL);"
-	"CREATE INDEX sessions_worker ON sessions(worker);"
-	"CREATE TABLE jobs("
-	"  id INTEGER PRIMARY KEY,"
-	"  name TEXT,"
-	"  state TEXT NOT NULL DEFAULT 'queued',"
-	"  attempt INTEGER NOT NULL DEFAULT 0,"
-	"  max_attempts INTEGER NOT NULL,"
-	"  require TEXT NOT NULL DEFAULT '',"
-	"  recipe BLOB NOT NULL,"
-	"  source TEXT NOT NULL,"
-	"  size INTEGER NOT NULL,"
-	"  worker TEXT,"
-	"  lease TEXT,"
-	"  lease_until INTEGER,"
-	"  submitted INTEGER NOT NULL,"
-	"  started INTEGER,"
-	"  finished INTEGER,"
-	"  reason TEXT);"
-	"CREATE INDEX jobs_state ON jobs(state, id);"
-	"CREATE TABLE attempts("
-	"  job INTEGER NOT NULL,"
-	"  n INTEGER NOT NULL,"
-	"  lease TEXT NOT NULL UNIQUE,"
-	"  worker TEXT NOT NULL,"
-	"  started INTEGER NOT NULL,"
-	"  ended INTEGER,"
-	"  how TEXT,"
-	"  result TEXT,"
-	"  upto INTEGER NOT NULL DEFAULT 0,"
-	"  bytes INTEGER NOT NULL DEFAULT 0,"
-	"  PRIMARY KEY(job, n));"
-	"CREATE TABLE declines("
-	"  job INTEGER NOT NULL,"
-	"  worker TEXT NOT NULL,"
-	"  PRIMARY KEY(job, worker));"
-	"CREATE TABLE events("
-	"  job INTEGER NOT NULL,"
-	"  n INTEGER NOT NULL,"
-	"  seq INTEGER NOT NULL,"
-	"  type TEXT NOT NULL,"
-	"  line BLOB NOT NULL,"
-	"  PRIMARY KEY(job, n, seq)) WITHOUT ROWID;"
-	"CREATE TABLE artifacts("
-	"  job INTEGER NOT NULL,"
-	"  n INTEGER NOT NULL,"
-	"  name TEXT NOT NULL,"
-	"  sha256 TEXT NOT NULL,"
-	"  size INTEGER NOT NULL,"
-	"  stored INTEGER NOT NULL,"
-	"  PRIMARY KEY(job, n, name));"
-	"INSERT INTO meta VALUES('schema', '" SCHEMA_VERSION "');";
-
 static int
 dberr(struct hubdb *h, struct bb_error *err, const char *what)
 {
@@ -104,7 +33,7 @@ sqlite3_stmt *
 hubdb_stmt(struct hubdb *h, const char *sql, struct bb_error *err)
 {
 	struct hubdb_stmt_cache *c;
-	size_t i;
+	size_t i, n;
 
 	for (i = 0; i < h->nstmts; i++) {
 		c = &h->stmts[i];
@@ -114,9 +43,15 @@ hubdb_stmt(struct hubdb *h, const char *sql, struct bb_error *err)
 			return c->st;
 		}
 	}
-	if (h->nstmts == HUBDB_STMT_MAX) {
-		bb_error_set(err, EX_SOFTWARE, "hubdb: too many statements");
-		return NULL;
+	if (h->nstmts == h->maxstmts) {
+		n = h->maxstmts == 0 ? 64 : h->maxstmts * 2;
+		if ((c = recallocarray(h->stmts, h->maxstmts, n,
+		    sizeof(*c))) == NULL) {
+			bb_error_errno(err, EX_OSERR, "hubdb");
+			return NULL;
+		}
+		h->stmts = c;
+		h->maxstmts = n;
 	}
 	c = &h->stmts[h->nstmts];
 	if (sqlite3_prepare_v3(h->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
@@ -251,8 +186,8 @@ hubdb_exists(struct hubdb *h, struct bb_error *err, const char *sql,
 	return r;
 }
 
-static int
-exec(struct hubdb *h, const char *sql, struct bb_error *err)
+int
+hubdb_exec(struct hubdb *h, const char *sql, struct bb_error *err)
 {
 	char *msg = NULL;
 
@@ -348,7 +283,7 @@ open_db(const char *path, int flags, struct hubdb **out,
 		return -1;
 	}
 	sqlite3_busy_timeout(h->db, 5000);
-	if (exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+	if (hubdb_exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
 	    "PRAGMA foreign_keys=OFF;", err) == -1) {
 		if ((sqlite3_errcode(h->db) & 0xff) == SQLITE_NOTADB && err)
 			err->code = EX_CONFIG;
@@ -374,11 +309,7 @@ hubdb_create(const char *path, struct bb_error *err)
 	close(fd);
 	if (open_db(path, SQLITE_OPEN_READWRITE, &h, err) == -1)
 		return -1;
-	rv = exec(h, "BEGIN;", err);
-	if (rv == 0)
-		rv = exec(h, schema, err);
-	if (rv == 0)
-		rv = exec(h, "COMMIT;", err);
+	rv = hubdb_schema_create(h, err);
 	hubdb_close(h);
 	return rv;
 }
@@ -387,28 +318,22 @@ int
 hubdb_open(const char *path, struct hubdb **out, struct bb_error *err)
 {
 	struct hubdb *h;
-	sqlite3_stmt *st;
-	const char *v;
-	int r;
 
 	if (open_db(path, SQLITE_OPEN_READWRITE, &h, err) == -1)
 		return -1;
-	if ((st = hubdb_stmt(h, "SELECT value FROM meta WHERE key='schema'",
-	    NULL)) == NULL || (r = hubdb_row(h, st, NULL)) == -1)
-		r = 0;
-	v = r ? hubdb_text(st, 0) : NULL;
-	if (v == NULL || strcmp(v, SCHEMA_VERSION) != 0) {
-		bb_error_set(err, EX_CONFIG, "%s: not a bb-hub database of "
-		    "schema %s", path, SCHEMA_VERSION);
-		goto fail;
+	if (hubdb_schema_upgrade(h, err) == -1) {
+		hubdb_close(h);
+		return -1;
 	}
-	sqlite3_reset(st);
 	(void)hubdb_changed(h);
 	*out = h;
 	return 0;
-fail:
-	hubdb_close(h);
-	return -1;
+}
+
+const char *
+hubdb_opened(const struct hubdb *h)
+{
+	return h->note;
 }
 
 void
@@ -420,7 +345,9 @@ hubdb_close(struct hubdb *h)
 		return;
 	for (i = 0; i < h->nstmts; i++)
 		sqlite3_finalize(h->stmts[i].st);
+	free(h->stmts);
 	sqlite3_close(h->db);
+	free(h->note);
 	free(h->path);
 	free(h);
 }

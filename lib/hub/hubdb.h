@@ -50,9 +50,20 @@ struct hubdb;
 /* Makes a new database at path (it must not exist).  Returns 0 or -1. */
 int	hubdb_create(const char *, struct bb_error *);
 
-/* Opens the database at path.  Returns 0 and *out, or -1. */
+/*
+ * Opens the database at path.  A database of an earlier schema is
+ * migrated first, after a copy of it is made (PATH.vN.bak); one that is
+ * not a hub's or is newer than this code is refused (EX_CONFIG).
+ * Returns 0 and *out, or -1 (the database is then as it was).
+ */
 int	hubdb_open(const char *, struct hubdb **, struct bb_error *);
 void	hubdb_close(struct hubdb *);
+
+/*
+ * Returns what opening the database did that its administrator should
+ * hear of (a migration, and where the copy is), or NULL.
+ */
+const char	*hubdb_opened(const struct hubdb *);
 
 /*
  * Starts (on 1) or commits (on 0) a batch: the changes made in between

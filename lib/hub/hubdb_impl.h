@@ -5,7 +5,8 @@
  * making of records from rows and the checks of a lease.  The rest of
  * the hub uses lib/hub/hubdb.h only.
  *
- *	hubdb.c			opening, schema, statements, transactions
+ *	hubdb.c			opening, statements, transactions
+ *	hubdb_schema.c		the schema, its steps, migration
  *	hubdb_worker.c		workers and their sessions
  *	hubdb_job.c		jobs: the queue, claims, leases, expiry
  *	hubdb_log.c		the records of an attempt, finish, the log
@@ -24,8 +25,6 @@
 #include "hubdb.h"
 #include "record.h"
 
-#define HUBDB_STMT_MAX	64
-
 struct hubdb_stmt_cache {
 	const char	*sql;
 	sqlite3_stmt	*st;
@@ -36,9 +35,33 @@ struct hubdb {
 	char			*path;
 	long long		 version;	/* PRAGMA data_version */
 	int			 batch;		/* in hubdb_batch */
-	struct hubdb_stmt_cache	 stmts[HUBDB_STMT_MAX];
+	struct hubdb_stmt_cache	*stmts;		/* grows as needed */
 	size_t			 nstmts;
+	size_t			 maxstmts;
+	char			*note;		/* what opening did */
 };
+
+/* The schema (hubdb_schema.c) */
+
+/* Returns the newest schema version, the one this code uses. */
+int		 hubdb_schema_latest(void);
+
+/*
+ * Returns the schema version of h's database: 1 for the first release's,
+ * 0 when it is not a hub's database, -1 on failure.
+ */
+int		 hubdb_schema_version(struct hubdb *, struct bb_error *);
+
+/* Makes the schema, the newest, in h's empty database.  0 or -1. */
+int		 hubdb_schema_create(struct hubdb *, struct bb_error *);
+
+/*
+ * Brings h's database to the newest schema: refuses (EX_CONFIG) one that
+ * is not a hub's or is newer than this code; copies an older one to
+ * PATH.vN.bak and migrates it in one transaction, and then says so in
+ * h->note.  Returns 0 or -1 (the database is then as it was).
+ */
+int		 hubdb_schema_upgrade(struct hubdb *, struct bb_error *);
 
 /* Statements (hubdb.c) */
 
@@ -74,6 +97,9 @@ int		 hubdb_run(struct hubdb *, sqlite3_stmt *, struct bb_error *);
  * done with the row), 0 without, -1 on failure.
  */
 int		 hubdb_row(struct hubdb *, sqlite3_stmt *, struct bb_error *);
+
+/* Runs the statements of sql, which return no rows.  0 or -1. */
+int		 hubdb_exec(struct hubdb *, const char *, struct bb_error *);
 
 /* Returns column i of the row as a C string, or NULL. */
 const char	*hubdb_text(sqlite3_stmt *, int);

@@ -541,6 +541,8 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 	if (hub_dir_open(conf->dir, &s->hd, err) == -1 ||
 	    hub_admin_token(s->hd, &s->admin, err) == -1)
 		goto fail;
+	if (hubdb_opened(s->hd->db) != NULL)
+		hubsrv_log(s, "%s", hubdb_opened(s->hd->db));
 	if (hubdb_refresh_leases(s->hd->db, hub_now(), conf->ttl, err) == -1)
 		goto fail;
 	conns = raise_nofile(conf->connections);
