@@ -7,25 +7,38 @@
 #include "hubreq.h"
 #include "hubsrv.h"
 #include "hubwork.h"
+#include "protocol.h"
 #include "recipe.h"
 
 /*
  * Takes the hello record (line 1) into h: slots, capabilities, version,
- * os, arch (h's strings are copies the caller frees).  Returns 0, or -1
- * with the refusal queued.
+ * os, arch (h's strings are copies the caller frees), and the version of
+ * bb-protocol(7) both sides speak into *proto.  Returns 0, or -1 with the
+ * refusal queued.
  */
 static int
-hello_first(struct hubreq *r, const struct record *rec, struct hubdb_hello *h)
+hello_first(struct hubreq *r, const struct record *rec, struct hubdb_hello *h,
+    long long *proto)
 {
 	struct bb_error err;
 	char cap[HUBDB_CAPS_MAX + 1];
 	const char *c;
-	long long slots = 1;
+	long long slots = 1, lo, hi;
 	size_t n;
 
 	if (!record_is(rec, "hello")) {
 		hubreq_fail(r, 400, "malformed", "line 1: expected a hello "
 		    "record");
+		return -1;
+	}
+	if (protocol_range(rec, &lo, &hi, &err) == -1) {
+		hubreq_fail(r, 400, "malformed", "line 1: %s", err.msg);
+		return -1;
+	}
+	if (protocol_agree(lo, hi, "hub", "worker", proto, &err) == -1) {
+		hubsrv_log(r->s, "hello from %s refused: %s", r->worker,
+		    err.msg);
+		hubreq_fail(r, 400, "protocol", "%s", err.msg);
 		return -1;
 	}
 	if (record_get(rec, "slots") != NULL && record_get_num(rec, "slots",
@@ -72,6 +85,7 @@ hubwork_hello(struct hubreq *r)
 	char token[HUBAUTH_TOKEN_LEN + 1], hash[DIGEST_HEXLEN + 1];
 	const char *line;
 	size_t pos = 0, lineno = 0, len;
+	long long proto = 1;
 	int rv;
 
 	memset(&h, 0, sizeof(h));
@@ -86,7 +100,7 @@ hubwork_hello(struct hubreq *r)
 		if (hubreq_parse_line(r, &rec, line, len, lineno) == -1)
 			goto out;
 		if (lineno == 1) {
-			if (hello_first(r, &rec, &h) == -1)
+			if (hello_first(r, &rec, &h, &proto) == -1)
 				goto out;
 			continue;
 		}
@@ -129,6 +143,7 @@ hubwork_hello(struct hubreq *r)
 	(void)record_setf(&out, NULL, "max_batch", "%d", HUB_EVENTS_MAX);
 	(void)record_setf(&out, NULL, "max_artifact", "%lld",
 	    HUB_ARTIFACT_MAX);
+	(void)record_setf(&out, NULL, "protocol", "%lld", proto);
 	hubreq_reply_rec(r, 200, &out);
 	hubsrv_log(s, "hello from %s (caps %s)", r->worker,
 	    h.caps ? h.caps : "");

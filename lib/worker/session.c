@@ -17,6 +17,7 @@
 #include "buildinfo.h"
 #include "duration.h"
 #include "file.h"
+#include "protocol.h"
 #include "recipe.h"
 #include "session.h"
 
@@ -208,6 +209,8 @@ session_hello_body(struct buf *b, const char *os, const char *arch,
 	    record_set(&r, "arch", arch, err) == -1 ||
 	    record_setf(&r, err, "slots", "%lld", slots) == -1 ||
 	    record_set(&r, "caps", c->data, err) == -1 ||
+	    record_setf(&r, err, "protocol", "%d", PROTOCOL_VERSION) == -1 ||
+	    record_setf(&r, err, "protocol_min", "%d", PROTOCOL_MIN) == -1 ||
 	    add_record(b, &r, err) == -1)
 		goto out;
 	rv = 0;
@@ -334,7 +337,7 @@ session_make(const struct record *a, const struct session_opts *o,
 	};
 	struct buf *c = NULL;
 	const char *v;
-	long long n;
+	long long n, proto;
 	size_t i, len;
 	int rv = -1;
 
@@ -356,6 +359,16 @@ session_make(const struct record *a, const struct session_opts *o,
 			bb_error_prefix(err, "the hub's session record");
 			return -1;
 		}
+	/* A hub of the first release says no protocol: it speaks 1. */
+	proto = 1;
+	if (record_get(a, "protocol") != NULL && record_get_num(a, "protocol",
+	    1, PROTOCOL_MAX, &proto, err) == -1) {
+		err->code = EX_PROTOCOL;
+		bb_error_prefix(err, "the hub's session record");
+		return -1;
+	}
+	if (protocol_agree(proto, proto, "worker", "hub", &n, err) == -1)
+		return -1;
 	if ((c = buf_new(RECORD_MAX)) == NULL) {
 		bb_error_errno(err, EX_OSERR, "session");
 		return -1;
@@ -541,8 +554,15 @@ session_hello(struct http_client *c, const char *name, const char *secret,
 		goto out;
 	n = http_do_retry(c, &req, &resp, r, err);
 	(void)http_client_set_basic(c, NULL, NULL, NULL);
-	if (n == -1)
+	if (n == -1) {
+		/* A hub that speaks no version of ours: no retry helps. */
+		if (resp.status == 400 && http_resp_record(&resp, &pos, &extra,
+		    NULL) == 1 && record_is(&extra, "error") &&
+		    record_get(&extra, "reason") != NULL &&
+		    strcmp(record_get(&extra, "reason"), "protocol") == 0)
+			err->code = EX_CONFIG;
 		goto out;
+	}
 	if ((n = http_resp_record(&resp, &pos, answer, err)) == -1)
 		goto out;
 	if (n == 0) {

@@ -208,6 +208,8 @@ location = /v1/hello { return 200 "session worker=w1 keepalive=30 ttl=90 wait=5\
 location = /x/v1/hello { return 200 "this is not a record\n"; }
 location = /y/v1/hello { return 200 "session token=T keepalive=0 ttl=90 wait=5\n"; }
 location = /z/v1/hello { return 503 "error status=503 msg=busy\n"; }
+location = /p/v1/hello { return 400 "error status=400 reason=protocol msg=the%20worker%20speaks%20bb-protocol%201%20to%202,%20this%20hub%205%20to%206:%20upgrade%20the%20worker\n"; }
+location = /q/v1/hello { return 200 "session token=T keepalive=30 ttl=90 wait=5 protocol=9\n"; }
 EOF
 run bb-connect -p -H "$FAKEHUB" -n w1 -s "$T/secret"
 is "$rc $err" "76 bb-connect: POST $FAKEHUB/v1/hello: the hub's session record has no token" \
@@ -220,6 +222,14 @@ run bb-connect -p -H "$FAKEHUB/z/" -n w1 -s "$T/secret" --maxretries 1 \
     --maxdelay 1
 is "$rc" 75 "503: exit 75 after the retries"
 like "$err" "status 503: busy; trying again in 1 s" "503: retried"
+run bb-connect -p -H "$FAKEHUB/p" -n w1 -s "$T/secret"
+is "$rc" 78 "a hub that speaks no version of bb-protocol(7) the worker does: \
+exit 78"
+like "$err" "this hub 5 to 6: upgrade the worker" "  which says what to upgrade"
+run bb-connect -p -H "$FAKEHUB/q" -n w1 -s "$T/secret"
+is "$rc $err" "78 bb-connect: POST $FAKEHUB/q/v1/hello: the hub speaks \
+bb-protocol 9 to 9, this worker 1 to 2: upgrade the worker" \
+    "a session in a version the worker does not speak: exit 78"
 
 # TLS with a CA made here.
 fakehub_start tls tls <<EOF || exit 1

@@ -9,6 +9,34 @@ hub_add_worker w1
 hub_add_worker w2
 hub_start -K 2 -L 6 -W 10
 
+# The version of bb-protocol(7): the newest both speak, or a refusal that
+# says what to upgrade.
+W1="w1:$(cat "$T/w1.secret")"
+hub_req POST /v1/hello -u "$W1" --data-binary 'hello caps=linux
+'
+like "$body" ' protocol=1$' "a worker of the first release (no protocol): 1"
+hub_req POST /v1/hello -u "$W1" --data-binary 'hello protocol=2 protocol_min=1
+'
+like "$body" ' protocol=2$' "a worker of this release: 2"
+hub_req POST /v1/hello -u "$W1" --data-binary 'hello protocol=3 protocol_min=2
+'
+like "$body" ' protocol=2$' "a worker of the next release: 2, its oldest"
+hub_req POST /v1/hello -u "$W1" --data-binary 'hello protocol=9 protocol_min=8
+'
+is "$code" 400 "a worker that speaks only newer versions: 400"
+is "$body" "error status=400 reason=protocol msg=the%20worker%20speaks\
+%20bb-protocol%208%20to%209,%20this%20hub%201%20to%202:%20upgrade%20the%20hub" \
+    "  which says to upgrade the hub"
+like "$(cat "$HUB_LOG")" "hello from w1 refused: .*upgrade the hub" \
+    "  in the hub's log too"
+hub_req POST /v1/hello -u "$W1" --data-binary 'hello protocol=1 protocol_min=2
+'
+like "$code $body" "^400 .*reason=malformed .*protocol_min=2%20is%20above" \
+    "an empty range: 400"
+hub_req POST /v1/hello -u "$W1" --data-binary 'hello protocol=x
+'
+is "$code" 400 "protocol=x: 400"
+
 # hello
 hub_hello w1 linux,x86_64
 ok $? "hello with the right secret gives a session"

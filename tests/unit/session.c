@@ -111,8 +111,10 @@ main(void)
 	ok(session_hello_body(b, "linux", "x86_64", 2, &caps, &err) == 0,
 	    "hello body");
 	(void)snprintf(want, sizeof(want), "hello version=%s os=linux "
-	    "arch=x86_64 slots=2 caps=linux,cc\n", buildinfo_version());
-	is_str(b->data, want, "hello record");
+	    "arch=x86_64 slots=2 caps=linux,cc protocol=2 protocol_min=1\n",
+	    buildinfo_version());
+	is_str(b->data, want,
+	    "hello record, with the versions of bb-protocol(7) it speaks");
 	buf_reset(b);
 	ok(session_hello_info(b, dir, &err) == 0 && b->len == 0,
 	    "no info directory: nothing");
@@ -185,6 +187,18 @@ main(void)
 	    "keepalive=0: %s", err.msg);
 	parse("session token=T keepalive=30 wait=0", &a);
 	ok(session_make(&a, &so, &out, &err) == -1, "no ttl: %s", err.msg);
+	parse("session token=T keepalive=30 ttl=90 wait=0 protocol=2", &a);
+	ok(session_make(&a, &so, &out, &err) == 0 &&
+	    strcmp(record_get(&out, "protocol"), "2") == 0,
+	    "protocol=2 is taken and passed on");
+	parse("session token=T keepalive=30 ttl=90 wait=0 protocol=99", &a);
+	ok(session_make(&a, &so, &out, &err) == -1 && err.code == EX_CONFIG &&
+	    strcmp(err.msg, "the hub speaks bb-protocol 99 to 99, this worker "
+	    "1 to 2: upgrade the worker") == 0, "a hub newer by far: %s",
+	    err.msg);
+	parse("session token=T keepalive=30 ttl=90 wait=0 protocol=x", &a);
+	ok(session_make(&a, &so, &out, &err) == -1 && err.code == EX_PROTOCOL,
+	    "protocol=x: %s", err.msg);
 	parse("error status=401", &a);
 	ok(session_make(&a, &so, &out, &err) == -1 &&
 	    strstr(err.msg, "error record") != NULL, "not a session: %s",
