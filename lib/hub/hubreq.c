@@ -251,27 +251,61 @@ hubreq_send_blob(struct hubreq *r, const char *hex)
 {
 	struct MHD_Response *resp;
 	struct bb_error err;
-	char b64[64], hdr[80];
-	off_t size;
+	const char *range, *ifr;
+	char b64[64], hdr[128], etag[DIGEST_HEXLEN + 3];
+	unsigned int status = 200;
+	off_t size, off = 0, len;
 	int fd;
 
 	if ((fd = blob_open(r->s->hd->blobs, hex, &size, &err)) == -1) {
 		hubreq_fail_internal(r, &err);
 		return;
 	}
-	if ((resp = MHD_create_response_from_fd((uint64_t)size, fd)) ==
-	    NULL) {
+	len = size;
+	/* A blob never changes: its digest is its entity tag. */
+	(void)snprintf(etag, sizeof(etag), "\"%s\"", hex);
+	if ((range = hubreq_header(r, "Range")) != NULL &&
+	    ((ifr = hubreq_header(r, "If-Range")) == NULL ||
+	    strcmp(ifr, etag) == 0)) {
+		switch (hubwire_range(range, size, &off, &len)) {
+		case 1:
+			status = 206;
+			break;
+		case -1:
+			close(fd);
+			resp = hubreq_error_resp(416, "range", "the range is "
+			    "outside the file", NULL, NULL);
+			(void)snprintf(hdr, sizeof(hdr), "bytes */%lld",
+			    (long long)size);
+			if (resp != NULL)
+				(void)MHD_add_response_header(resp,
+				    "Content-Range", hdr);
+			hubreq_send(r, 416, resp);
+			return;
+		}
+	}
+	if ((resp = MHD_create_response_from_fd_at_offset64((uint64_t)len, fd,
+	    (uint64_t)off)) == NULL) {
 		close(fd);
 		hubreq_fail(r, 500, "internal", "out of memory");
 		return;
 	}
 	hubwire_digest_b64(hex, b64);
 	(void)snprintf(hdr, sizeof(hdr), "sha-256=:%s:", b64);
+	(void)MHD_add_response_header(resp, status == 206 ? "Repr-Digest" :
+	    "Content-Digest", hdr);
+	if (status == 206) {
+		(void)snprintf(hdr, sizeof(hdr), "bytes %lld-%lld/%lld",
+		    (long long)off, (long long)(off + len - 1),
+		    (long long)size);
+		(void)MHD_add_response_header(resp, "Content-Range", hdr);
+	}
 	(void)MHD_add_response_header(resp, "Content-Type",
 	    "application/octet-stream");
-	(void)MHD_add_response_header(resp, "Content-Digest", hdr);
+	(void)MHD_add_response_header(resp, "Accept-Ranges", "bytes");
+	(void)MHD_add_response_header(resp, "ETag", etag);
 	(void)MHD_add_response_header(resp, "Cache-Control", "no-store");
-	hubreq_send(r, 200, resp);
+	hubreq_send(r, status, resp);
 }
 
 int

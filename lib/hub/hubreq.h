@@ -100,7 +100,12 @@ int	hubreq_first_record(struct hubreq *, struct record *, size_t *);
 /* A list callback of lib/hub/hubdb.h: adds rec to the struct buf arg. */
 int	hubreq_add_rec(void *, const struct record *);
 
-/* Answers with the blob of digest hex, its digest in Content-Digest. */
+/*
+ * Answers with the blob of digest hex, its digest in Content-Digest and
+ * as its ETag; or with the part a Range header asks for (206, the whole
+ * blob's digest in Repr-Digest; a Range with an If-Range that is not the
+ * ETag is ignored), or 416 when that part is outside the blob.
+ */
 void	hubreq_send_blob(struct hubreq *, const char *);
 
 /*

@@ -1,3 +1,7 @@
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -7,6 +11,65 @@
 
 #include "artifact.h"
 #include "hubwire.h"
+
+/* Reads decimal digits at *p into *n (no overflow).  0, or -1 if none. */
+static int
+range_num(const char **p, off_t *n)
+{
+	const char *s = *p;
+
+	*n = 0;
+	if (*s < '0' || *s > '9')
+		return -1;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (*n > ((off_t)INT64_MAX - (*s - '0')) / 10)
+			*n = (off_t)INT64_MAX;	/* past any end */
+		else
+			*n = *n * 10 + (*s - '0');
+	}
+	*p = s;
+	return 0;
+}
+
+int
+hubwire_range(const char *v, off_t size, off_t *off, off_t *len)
+{
+	const char *p = v;
+	off_t first = -1, last = -1;
+
+	if (strncasecmp(p, "bytes", 5) != 0)
+		return 0;
+	p += 5;
+	p += strspn(p, " \t");
+	if (*p++ != '=')
+		return 0;
+	p += strspn(p, " \t");
+	if (*p != '-' && range_num(&p, &first) == -1)
+		return 0;
+	if (*p++ != '-')
+		return 0;
+	if (*p >= '0' && *p <= '9' && range_num(&p, &last) == -1)
+		return 0;
+	p += strspn(p, " \t");
+	if (*p != '\0' || (first == -1 && last == -1) ||
+	    (first != -1 && last != -1 && last < first))
+		return 0;	/* malformed, or several ranges */
+	if (first == -1) {
+		/* A suffix: the last "last" bytes. */
+		if (last == 0 || size == 0)
+			return -1;
+		*len = last < size ? last : size;
+		*off = size - *len;
+		return 1;
+	}
+	if (first >= size)
+		return -1;
+	if (last == -1 || last >= size)
+		last = size - 1;
+	*off = first;
+	*len = last - first + 1;
+	return 1;
+}
 
 void
 hubwire_digest_b64(const char *hex, char *out)

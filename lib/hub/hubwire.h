@@ -1,9 +1,12 @@
 /*
  * The small parsers of bb-protocol(7) that are not records: the
- * Content-Digest header (RFC 9530) and names in request paths.
+ * Content-Digest header (RFC 9530), the Range header (RFC 9110) and
+ * names in request paths.
  */
 #ifndef BB_HUBWIRE_H
 #define BB_HUBWIRE_H
+
+#include <sys/types.h>
 
 #include <stddef.h>
 
@@ -17,6 +20,17 @@
  * when there is none or it is malformed.
  */
 int	hubwire_content_digest(const char *, char *);
+
+/*
+ * Reads a Range header value v for a representation of size bytes:
+ * "bytes=FIRST-", "bytes=FIRST-LAST" or "bytes=-SUFFIX" (the unit in any
+ * case, blanks around the range allowed).  Returns 1 with the bytes to
+ * send, from *off, *len of them; 0 when the header is to be ignored and
+ * the whole sent (malformed, another unit, or several ranges); -1 when
+ * the range is not satisfiable (it starts at or past the end, or asks
+ * for a suffix of nothing): 416.
+ */
+int	hubwire_range(const char *, off_t, off_t *, off_t *);
 
 /* Puts the base64 of the digest hex in out (HUBWIRE_B64LEN + 1). */
 void	hubwire_digest_b64(const char *, char *);

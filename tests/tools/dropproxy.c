@@ -20,6 +20,7 @@
 #include <err.h>
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,9 @@
 #define PAIRS	64
 
 struct pair {
-	int	 c;		/* the client's side, or -1 */
-	int	 s;		/* the server's side */
+	int		 c;	/* the client's side, or -1 */
+	int		 s;	/* the server's side */
+	long long	 sent;	/* bytes of answers relayed */
 };
 
 static void
@@ -40,19 +42,40 @@ drop(struct pair *p)
 	p->c = p->s = -1;
 }
 
-/* Relays what from has to to; 0, or -1 when the pair must end. */
-static int
-relay(int from, int to)
+/*
+ * Relays what from has to to, at most max bytes; the bytes relayed, or
+ * -1 when the pair must end.
+ */
+static ssize_t
+relay(int from, int to, size_t max)
 {
 	char buf[65536];
 	ssize_t n, w, off;
 
-	if ((n = read(from, buf, sizeof(buf))) <= 0)
+	if ((n = read(from, buf, max < sizeof(buf) ? max : sizeof(buf))) <= 0)
 		return -1;
 	for (off = 0; off < n; off += w)
 		if ((w = write(to, buf + off, (size_t)(n - off))) <= 0)
 			return -1;
-	return 0;
+	return n;
+}
+
+/*
+ * Returns where answers are cut: -1 when path does not exist (never), 0
+ * when it holds no number (at once), else the number in it.
+ */
+static long long
+cut_at(const char *path)
+{
+	FILE *fp;
+	long long n = 0;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	if (fscanf(fp, "%lld", &n) != 1 || n < 0)
+		n = 0;
+	fclose(fp);
+	return n;
 }
 
 int
@@ -63,7 +86,9 @@ main(int argc, char *argv[])
 	struct sockaddr_in a, to;
 	socklen_t len = sizeof(a);
 	FILE *fp;
-	int l, i, n, c, s, one = 1;
+	long long cut;
+	ssize_t n;
+	int l, i, c, s, one = 1;
 
 	if (argc != 5 && (argc != 3 || strcmp(argv[2], "-") != 0))
 		errx(64, "usage: dropproxy urlfile host port dropfile");
@@ -126,18 +151,24 @@ main(int argc, char *argv[])
 			}
 			p[i].c = c;
 			p[i].s = s;
+			p[i].sent = 0;
 		}
 		for (i = 0; i < PAIRS; i++) {
 			if (p[i].c == -1)
 				continue;
 			n = 0;
 			if (pfd[1 + 2 * i].revents)
-				n = relay(p[i].c, p[i].s);
-			if (n == 0 && pfd[2 + 2 * i].revents) {
-				if (access(argv[4], F_OK) == 0)
-					n = -1;	/* the answer is lost */
-				else
-					n = relay(p[i].s, p[i].c);
+				n = relay(p[i].c, p[i].s, SIZE_MAX);
+			if (n != -1 && pfd[2 + 2 * i].revents) {
+				cut = cut_at(argv[4]);
+				if (cut == -1)
+					n = relay(p[i].s, p[i].c, SIZE_MAX);
+				else if (p[i].sent >= cut)
+					n = -1;	/* the rest is lost */
+				else if ((n = relay(p[i].s, p[i].c,
+				    (size_t)(cut - p[i].sent))) != -1 &&
+				    (p[i].sent += n) >= cut)
+					n = -1;
 			}
 			if (n == -1)
 				drop(&p[i]);

@@ -1,4 +1,7 @@
-/* Unit tests of lib/hub/hubwire.c: Content-Digest and names in paths. */
+/*
+ * Unit tests of lib/hub/hubwire.c: Content-Digest, Range and names in
+ * paths.
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +16,7 @@ main(void)
 {
 	char hex[DIGEST_HEXLEN + 1], b64[HUBWIRE_B64LEN + 1], *s;
 	size_t len;
+	off_t off, n;
 
 	ok(hubwire_content_digest("sha-256=:" ABC64 ":", hex) == 0 &&
 	    strcmp(hex, ABC) == 0, "sha-256=:BASE64:");
@@ -30,6 +34,37 @@ main(void)
 	ok(hubwire_content_digest("", hex) == -1, "empty");
 	hubwire_digest_b64(ABC, b64);
 	is_str(b64, ABC64, "hex to base64");
+
+	/* Range, on 100 bytes. */
+	ok(hubwire_range("bytes=10-", 100, &off, &n) == 1 && off == 10 &&
+	    n == 90, "bytes=10-: 10 to the end");
+	ok(hubwire_range("bytes=0-0", 100, &off, &n) == 1 && off == 0 &&
+	    n == 1, "bytes=0-0: one byte");
+	ok(hubwire_range("Bytes = 90-200 ", 100, &off, &n) == 1 && off == 90 &&
+	    n == 10, "a last byte past the end is the end; any case, blanks");
+	ok(hubwire_range("bytes=-30", 100, &off, &n) == 1 && off == 70 &&
+	    n == 30, "bytes=-30: the last 30");
+	ok(hubwire_range("bytes=-300", 100, &off, &n) == 1 && off == 0 &&
+	    n == 100, "a suffix longer than the whole: the whole");
+	ok(hubwire_range("bytes=99-", 100, &off, &n) == 1 && off == 99 &&
+	    n == 1, "the last byte");
+	is_int(hubwire_range("bytes=100-", 100, &off, &n), -1,
+	    "at the end: not satisfiable");
+	is_int(hubwire_range("bytes=99999999999999999999999-", 100, &off, &n),
+	    -1, "far past it, no overflow");
+	is_int(hubwire_range("bytes=-0", 100, &off, &n), -1,
+	    "a suffix of nothing: not satisfiable");
+	is_int(hubwire_range("bytes=0-", 0, &off, &n), -1,
+	    "any range of nothing: not satisfiable");
+	is_int(hubwire_range("bytes=5-3", 100, &off, &n), 0,
+	    "last before first: ignored");
+	is_int(hubwire_range("bytes=0-1,5-6", 100, &off, &n), 0,
+	    "several ranges: ignored (the whole is sent)");
+	is_int(hubwire_range("items=0-1", 100, &off, &n), 0,
+	    "another unit: ignored");
+	is_int(hubwire_range("bytes=-", 100, &off, &n), 0, "bytes=-: ignored");
+	is_int(hubwire_range("bytes=a-", 100, &off, &n), 0, "letters: ignored");
+	is_int(hubwire_range("bytes 0-1", 100, &off, &n), 0, "no =: ignored");
 
 	s = hubwire_pct_decode("a%20b%2Fc%41", 12, &len);
 	ok(s != NULL && len == 6 && memcmp(s, "a b/cA", 6) == 0, "decode");
