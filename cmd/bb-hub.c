@@ -5,11 +5,13 @@
  */
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,42 +23,95 @@
 #include "duration.h"
 #include "file.h"
 #include "hub.h"
+#include "hubgc.h"
 #include "hubhttp.h"
 #include "hubpage.h"
 #include "profile.h"
 
 struct opts {
-	const char	*dir;
-	int		 records;	/* -r */
-	long long	 limit;		/* jobs -n */
-	const char	*state;		/* jobs -s */
-	long long	 attempt;	/* log -a, submit -a */
-	const char	*profile;	/* submit -P */
-	const char	*version;	/* submit -V */
+	const char		*cmd;		/* the command's name */
+	const char		*dir;
+	int			 records;	/* -r */
+	long long		 limit;		/* jobs -n */
+	const char		*state;		/* jobs -s */
+	long long		 attempt;	/* log -a, submit -a */
+	const char		*profile;	/* submit -P */
+	const char		*version;	/* submit -V */
+	struct hubdb_policy	 policy;	/* gc -D, -N */
+	int			 policy_set;	/* which of them: 1 D, 2 N */
 };
 
 static volatile sig_atomic_t stop;
 
+static const char *const synopsis[] = {
+	"init dir",
+	"serve [-A attempts] [-c cert] [-D days] [-K keepalive] [-k key]\n"
+	"                    [-L lease] [-l address] [-N builds] "
+	"[-n connections]\n"
+	"                    [-W maxwait] [-w file] dir",
+	"add-worker [-d dir] name",
+	"remove-worker [-d dir] name",
+	"submit [-a attempts] [-d dir] [-P profile] [-V version]\n"
+	"                     recipe source",
+	"jobs [-r] [-d dir] [-n limit] [-s state]",
+	"show [-r] [-d dir] job",
+	"log [-r] [-a attempt] [-d dir] job",
+	"cancel [-d dir] job",
+	"pin [-d dir] job",
+	"unpin [-d dir] job",
+	"gc [-D days] [-d dir] [-N builds]",
+	"workers [-r] [-d dir]",
+};
+
+/* Prints the synopsis, or the line of command cmd (if not NULL). */
 static __dead void
-usage(void)
+usage(const char *cmd)
 {
-	fprintf(stderr,
-	    "usage: bb-hub init dir\n"
-	    "       bb-hub serve [-A attempts] [-c cert] [-K keepalive] "
-	    "[-k key] [-L lease]\n"
-	    "                    [-l address] [-n connections] "
-	    "[-W maxwait] [-w file] dir\n"
-	    "       bb-hub add-worker [-d dir] name\n"
-	    "       bb-hub remove-worker [-d dir] name\n"
-	    "       bb-hub submit [-a attempts] [-d dir] [-P profile] "
-	    "[-V version]\n"
-	    "                     recipe source\n"
-	    "       bb-hub jobs [-r] [-d dir] [-n limit] [-s state]\n"
-	    "       bb-hub show [-r] [-d dir] job\n"
-	    "       bb-hub log [-r] [-a attempt] [-d dir] job\n"
-	    "       bb-hub cancel [-d dir] job\n"
-	    "       bb-hub workers [-r] [-d dir]\n");
+	size_t i, n;
+
+	for (i = 0, n = 0; i < nitems(synopsis); i++) {
+		if (cmd != NULL && (strncmp(synopsis[i], cmd, strlen(cmd)) !=
+		    0 || synopsis[i][strlen(cmd)] != ' '))
+			continue;
+		fprintf(stderr, "%s bb-hub %s\n", n++ == 0 ? "usage:" :
+		    "      ", synopsis[i]);
+	}
 	exit(EX_USAGE);
+}
+
+/* A usage error of command cmd that names what is wrong. */
+static __dead void __printflike(2, 3)
+usage_err(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: %s: ", getprogname(), cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage(cmd);
+}
+
+/* getopt's answer ch ('?' or ':') about optopt, for command cmd. */
+static __dead void
+bad_option(const char *cmd, int ch)
+{
+	if (ch == ':')
+		usage_err(cmd, "-%c needs an argument", optopt);
+	if (isprint(optopt))
+		usage_err(cmd, "-%c is not an option of %s", optopt, cmd);
+	usage_err(cmd, "an option that is not one of %s", cmd);
+}
+
+/* Checks that cmd has n operands (argc of them, in argv). */
+static void
+operands(const char *cmd, int argc, char **argv, int n, const char *what)
+{
+	if (argc < n)
+		usage_err(cmd, "no %s given", what);
+	if (argc > n)
+		usage_err(cmd, "'%s' is one argument too many", argv[n]);
 }
 
 static void
@@ -114,14 +169,14 @@ finish_stdout(void)
 }
 
 static long long
-job_number(const char *s)
+job_number(const char *cmd, const char *s)
 {
 	const char *errstr;
 	long long id;
 
 	id = strtonum(s, 1, LLONG_MAX, &errstr);
 	if (errstr != NULL)
-		errx(EX_USAGE, "job %s: %s", s, errstr);
+		usage_err(cmd, "'%s' is not a job number", s);
 	return id;
 }
 
@@ -151,6 +206,20 @@ duration_ms(const char *s, const char *what, long long min, long long max)
 	return secs * 1000;
 }
 
+/* A number of days or builds to keep (-D, -N) of command cmd. */
+static long long
+keep_number(const char *cmd, const char *opt, const char *s)
+{
+	const char *errstr;
+	long long n;
+
+	n = strtonum(s, 0, HUBDB_KEEP_MAX, &errstr);
+	if (errstr != NULL)
+		usage_err(cmd, "%s %s: %s (0 to %d)", opt, s, errstr,
+		    HUBDB_KEEP_MAX);
+	return n;
+}
+
 static int
 cmd_serve(int argc, char **argv)
 {
@@ -168,8 +237,11 @@ cmd_serve(int argc, char **argv)
 	c.maxwait = 60 * 1000;
 	c.attempts = 3;
 	c.connections = 10000;
+	c.keep_builds = HUBDB_KEEP_BUILDS;
+	c.keep_days = HUBDB_KEEP_DAYS;
 	c.log = log_stderr;
-	while ((ch = getopt(argc, argv, "+A:c:K:k:L:l:n:W:w:")) != -1) {
+	opterr = 0;
+	while ((ch = getopt(argc, argv, "+:A:c:D:K:k:L:l:N:n:W:w:")) != -1) {
 		switch (ch) {
 		case 'A':
 			c.attempts = (int)strtonum(optarg, 1,
@@ -179,6 +251,9 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 'c':
 			c.cert = optarg;
+			break;
+		case 'D':
+			c.keep_days = keep_number("serve", "-D", optarg);
 			break;
 		case 'K':
 			c.keepalive = duration_ms(optarg, "-K", 1, 3600);
@@ -193,6 +268,9 @@ cmd_serve(int argc, char **argv)
 		case 'l':
 			c.listen = optarg;
 			break;
+		case 'N':
+			c.keep_builds = keep_number("serve", "-N", optarg);
+			break;
 		case 'n':
 			c.connections = (unsigned int)strtonum(optarg, 16,
 			    1000000, &errstr);
@@ -206,13 +284,12 @@ cmd_serve(int argc, char **argv)
 			c.addr_file = optarg;
 			break;
 		default:
-			usage();
+			bad_option("serve", ch);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc != 1)
-		usage();
+	operands("serve", argc, argv, 1, "hub directory");
 	c.dir = argv[0];
 	if (!lease_set)
 		c.ttl = 3 * c.keepalive;
@@ -252,8 +329,7 @@ cmd_init(int argc, char **argv)
 {
 	struct bb_error e;
 
-	if (argc != 2)
-		usage();
+	operands("init", argc - 1, argv + 1, 1, "directory");
 	if (hub_dir_init(argv[1], &e) == -1)
 		fail(&e);
 	return 0;
@@ -267,8 +343,7 @@ cmd_add_worker(const struct opts *o, int argc, char **argv)
 	char secret[HUBAUTH_TOKEN_LEN + 1];
 	int rv;
 
-	if (argc != 1)
-		usage();
+	operands(o->cmd, argc, argv, 1, "worker name");
 	hd = open_dir(o);
 	rv = hub_add_worker(hd, argv[0], secret, &e);
 	if (rv == HUB_EXISTS)
@@ -289,8 +364,7 @@ cmd_remove_worker(const struct opts *o, int argc, char **argv)
 	struct bb_error e;
 	long long n;
 
-	if (argc != 1)
-		usage();
+	operands(o->cmd, argc, argv, 1, "worker name");
 	hd = open_dir(o);
 	check(hubdb_worker_remove(hd->db, argv[0], hub_now(), &n, &e), &e);
 	if (n > 0)
@@ -311,8 +385,10 @@ cmd_submit(const struct opts *o, int argc, char **argv)
 	long long id;
 	off_t size;
 
-	if (argc != 2)
-		usage();
+	if (argc < 2)
+		usage_err(o->cmd, "no %s given", argc == 0 ? "recipe and source" :
+		    "source");
+	operands(o->cmd, argc, argv, 2, "");
 	if (recipe_parse_file(argv[0], &rc, &e) == -1 ||
 	    recipe_check(rc, &e) == -1)
 		fail(&e);
@@ -391,12 +467,10 @@ cmd_jobs(const struct opts *o, int argc, char **argv)
 	struct hub_dir *hd;
 	struct bb_error e;
 
-	(void)argv;
-	if (argc != 0)
-		usage();
+	operands(o->cmd, argc, argv, 0, "");
 	if (o->state != NULL && strcmp(o->state, "queued") != 0 &&
 	    strcmp(o->state, "running") != 0 && !hubdb_valid_result(o->state))
-		errx(EX_USAGE, "-s %s: not a job state", o->state);
+		usage_err(o->cmd, "-s %s: not a job state", o->state);
 	hd = open_dir(o);
 	if (!o->records)
 		printf("%-6s %-9s %-2s %-16s %s\n", "ID", "STATE", "AT",
@@ -426,9 +500,7 @@ cmd_workers(const struct opts *o, int argc, char **argv)
 	struct hub_dir *hd;
 	struct bb_error e;
 
-	(void)argv;
-	if (argc != 0)
-		usage();
+	operands(o->cmd, argc, argv, 0, "");
 	hd = open_dir(o);
 	if (!o->records)
 		printf("%-16s %-4s %-12s %s\n", "NAME", "CONN", "RUNNING",
@@ -486,9 +558,8 @@ cmd_show(const struct opts *o, int argc, char **argv)
 	struct bb_error e;
 	long long id;
 
-	if (argc != 1)
-		usage();
-	id = job_number(argv[0]);
+	operands(o->cmd, argc, argv, 1, "job");
+	id = job_number(o->cmd, argv[0]);
 	hd = open_dir(o);
 	check(hubdb_job(hd->db, id, o->records ? print_rec : print_show, NULL,
 	    &e), &e);
@@ -568,9 +639,8 @@ cmd_log(const struct opts *o, int argc, char **argv)
 	struct bb_error e;
 	long long id, n = o->attempt;
 
-	if (argc != 1)
-		usage();
-	id = job_number(argv[0]);
+	operands(o->cmd, argc, argv, 1, "job");
+	id = job_number(o->cmd, argv[0]);
 	lo.raw = o->records;
 	lo.tty = isatty(STDOUT_FILENO);
 	hd = open_dir(o);
@@ -580,6 +650,7 @@ cmd_log(const struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* cancel, pin and unpin: a change of one job. */
 static int
 cmd_cancel(const struct opts *o, int argc, char **argv)
 {
@@ -587,20 +658,73 @@ cmd_cancel(const struct opts *o, int argc, char **argv)
 	struct bb_error e;
 	long long id;
 
-	if (argc != 1)
-		usage();
-	id = job_number(argv[0]);
+	operands(o->cmd, argc, argv, 1, "job");
+	id = job_number(o->cmd, argv[0]);
 	hd = open_dir(o);
-	check(hubdb_cancel(hd->db, id, hub_now(), &e), &e);
+	if (strcmp(o->cmd, "cancel") == 0)
+		check(hubdb_cancel(hd->db, id, hub_now(), &e), &e);
+	else
+		check(hubdb_pin(hd->db, id, strcmp(o->cmd, "pin") == 0, &e),
+		    &e);
 	hub_dir_close(hd);
 	return 0;
 }
+
+static int
+cmd_gc(const struct opts *o, int argc, char **argv)
+{
+	struct hub_dir *hd;
+	struct hubdb_policy p;
+	struct hubgc_result res;
+	struct bb_error e;
+	int rv;
+
+	operands(o->cmd, argc, argv, 0, "");
+	hd = open_dir(o);
+	/* The server's policy, unless told otherwise. */
+	p.keep_builds = HUBDB_KEEP_BUILDS;
+	p.keep_days = HUBDB_KEEP_DAYS;
+	if (hubdb_policy_get(hd->db, &p, &e) == -1)
+		fail(&e);
+	if (o->policy_set & 1)
+		p.keep_days = o->policy.keep_days;
+	if (o->policy_set & 2)
+		p.keep_builds = o->policy.keep_builds;
+	rv = hubgc_run(hd, &p, hub_now(), &res, &e);
+	printf("removed %lld jobs and %lld blobs, %lld bytes (kept: the "
+	    "last %lld builds of each name, %lld days)\n", res.jobs, res.blobs,
+	    res.bytes, p.keep_builds, p.keep_days);
+	if (rv == -1)
+		fail(&e);
+	hub_dir_close(hd);
+	finish_stdout();
+	return 0;
+}
+
+static const struct {
+	const char	*name;
+	const char	*opts;		/* for getopt */
+	int		(*fn)(const struct opts *, int, char **);
+} cmds[] = {
+	{ "add-worker",		"+:d:",		cmd_add_worker },
+	{ "remove-worker",	"+:d:",		cmd_remove_worker },
+	{ "submit",		"+:P:V:a:d:",	cmd_submit },
+	{ "jobs",		"+:d:n:rs:",	cmd_jobs },
+	{ "show",		"+:d:r",	cmd_show },
+	{ "log",		"+:a:d:r",	cmd_log },
+	{ "cancel",		"+:d:",		cmd_cancel },
+	{ "pin",		"+:d:",		cmd_cancel },
+	{ "unpin",		"+:d:",		cmd_cancel },
+	{ "gc",			"+:D:d:N:",	cmd_gc },
+	{ "workers",		"+:d:r",	cmd_workers },
+};
 
 int
 main(int argc, char *argv[])
 {
 	struct opts o;
-	const char *cmd, *errstr;
+	const char *errstr;
+	size_t i;
 	int ch;
 
 	file_sanitise_stdfd();
@@ -610,20 +734,30 @@ main(int argc, char *argv[])
 	}
 	(void)setvbuf(stdout, NULL, _IOLBF, 0);
 	(void)signal(SIGPIPE, SIG_IGN);
-	if (argc < 2)
-		usage();
-	cmd = argv[1];
+	if (argc < 2) {
+		fprintf(stderr, "%s: no command given\n", getprogname());
+		usage(NULL);
+	}
+	memset(&o, 0, sizeof(o));
+	o.cmd = argv[1];
 	argc--;
 	argv++;
-	if (strcmp(cmd, "init") == 0)
+	if (strcmp(o.cmd, "init") == 0)
 		return cmd_init(argc, argv);
-	if (strcmp(cmd, "serve") == 0)
+	if (strcmp(o.cmd, "serve") == 0)
 		return cmd_serve(argc, argv);
-
-	memset(&o, 0, sizeof(o));
+	for (i = 0; i < nitems(cmds); i++)
+		if (strcmp(o.cmd, cmds[i].name) == 0)
+			break;
+	if (i == nitems(cmds)) {
+		fprintf(stderr, "%s: '%s' is not a command\n", getprogname(),
+		    o.cmd);
+		usage(NULL);
+	}
 	o.dir = getenv("BB_HUB_DIR");
 	o.limit = 100;
-	while ((ch = getopt(argc, argv, "+P:V:a:d:n:rs:")) != -1) {
+	opterr = 0;
+	while ((ch = getopt(argc, argv, cmds[i].opts)) != -1) {
 		switch (ch) {
 		case 'P':
 			o.profile = optarg;
@@ -635,15 +769,23 @@ main(int argc, char *argv[])
 			o.attempt = strtonum(optarg, 1, HUB_ATTEMPTS_MAX,
 			    &errstr);
 			if (errstr != NULL)
-				errx(EX_USAGE, "-a %s: %s", optarg, errstr);
+				usage_err(o.cmd, "-a %s: %s", optarg, errstr);
+			break;
+		case 'D':
+			o.policy.keep_days = keep_number(o.cmd, "-D", optarg);
+			o.policy_set |= 1;
 			break;
 		case 'd':
 			o.dir = optarg;
 			break;
+		case 'N':
+			o.policy.keep_builds = keep_number(o.cmd, "-N", optarg);
+			o.policy_set |= 2;
+			break;
 		case 'n':
 			o.limit = strtonum(optarg, 1, 1000000, &errstr);
 			if (errstr != NULL)
-				errx(EX_USAGE, "-n %s: %s", optarg, errstr);
+				usage_err(o.cmd, "-n %s: %s", optarg, errstr);
 			break;
 		case 'r':
 			o.records = 1;
@@ -652,29 +794,8 @@ main(int argc, char *argv[])
 			o.state = optarg;
 			break;
 		default:
-			usage();
+			bad_option(o.cmd, ch);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if ((o.profile != NULL || o.version != NULL) &&
-	    strcmp(cmd, "submit") != 0)
-		usage();
-	if (strcmp(cmd, "add-worker") == 0)
-		return cmd_add_worker(&o, argc, argv);
-	if (strcmp(cmd, "remove-worker") == 0)
-		return cmd_remove_worker(&o, argc, argv);
-	if (strcmp(cmd, "submit") == 0)
-		return cmd_submit(&o, argc, argv);
-	if (strcmp(cmd, "jobs") == 0)
-		return cmd_jobs(&o, argc, argv);
-	if (strcmp(cmd, "show") == 0)
-		return cmd_show(&o, argc, argv);
-	if (strcmp(cmd, "log") == 0)
-		return cmd_log(&o, argc, argv);
-	if (strcmp(cmd, "cancel") == 0)
-		return cmd_cancel(&o, argc, argv);
-	if (strcmp(cmd, "workers") == 0)
-		return cmd_workers(&o, argc, argv);
-	usage();
+	return cmds[i].fn(&o, argc - optind, argv + optind);
 }

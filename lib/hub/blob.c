@@ -29,26 +29,40 @@ struct blob_writer {
 	int			 toolarge;
 };
 
-static void
-clean_tmp(struct blob_store *s)
+/* Returns the mtime of st in milliseconds since the epoch. */
+static long long
+mtime_ms(const struct stat *st)
+{
+	return (long long)st->st_mtim.tv_sec * 1000 +
+	    st->st_mtim.tv_nsec / 1000000;
+}
+
+long long
+blob_clean_tmp(struct blob_store *s, long long before)
 {
 	DIR *dp;
 	struct dirent *de;
+	struct stat st;
+	long long n = 0;
 	int fd;
 
 	if ((fd = openat(s->dirfd, "tmp", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1)
-		return;
+		return 0;
 	if ((dp = fdopendir(fd)) == NULL) {
 		close(fd);
-		return;
+		return 0;
 	}
 	while ((de = readdir(dp)) != NULL) {
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(dp), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1 || mtime_ms(&st) >= before)
 			continue;
-		(void)unlinkat(dirfd(dp), de->d_name, 0);
+		if (unlinkat(dirfd(dp), de->d_name, 0) == 0)
+			n += st.st_size;
 	}
 	closedir(dp);
+	return n;
 }
 
 int
@@ -77,7 +91,6 @@ blob_store_open(const char *path, struct blob_store **out,
 		bb_error_errno(err, EX_CANTCREAT, "%s/tmp", path);
 		goto fail;
 	}
-	clean_tmp(s);
 	*out = s;
 	return 0;
 fail:
@@ -321,4 +334,96 @@ blob_exists(struct blob_store *s, const char *hex)
 		return 0;
 	return fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISREG(st.st_mode);
+}
+
+int
+blob_touch(struct blob_store *s, const char *hex, struct bb_error *err)
+{
+	char name[3 + DIGEST_HEXLEN + 1];
+
+	if (blob_name(hex, name, sizeof(name)) == -1) {
+		bb_error_set(err, EX_DATAERR, "not a sha256 digest");
+		return -1;
+	}
+	if (utimensat(s->dirfd, name, NULL, AT_SYMLINK_NOFOLLOW) == -1) {
+		bb_error_errno(err, errno == ENOENT ? EX_NOINPUT : EX_IOERR,
+		    "blob %s", hex);
+		return -1;
+	}
+	return 0;
+}
+
+int
+blob_list(struct blob_store *s, int sub,
+    int (*fn)(void *, const char *, long long, off_t), void *arg,
+    struct bb_error *err)
+{
+	DIR *dp;
+	struct dirent *de;
+	struct stat st;
+	char dir[3];
+	int fd, rv = 0;
+
+	(void)snprintf(dir, sizeof(dir), "%02x", sub & 0xff);
+	if ((fd = openat(s->dirfd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		bb_error_errno(err, EX_IOERR, "%s/%s", s->path, dir);
+		return -1;
+	}
+	if ((dp = fdopendir(fd)) == NULL) {
+		bb_error_errno(err, EX_IOERR, "%s/%s", s->path, dir);
+		close(fd);
+		return -1;
+	}
+	while (rv == 0 && (de = readdir(dp)) != NULL) {
+		if (!digest_valid_hex(de->d_name) ||
+		    strncmp(de->d_name, dir, 2) != 0 ||
+		    fstatat(dirfd(dp), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		rv = fn(arg, de->d_name, mtime_ms(&st), st.st_size);
+	}
+	closedir(dp);
+	return rv;
+}
+
+int
+blob_remove_old(struct blob_store *s, const char *hex, long long before,
+    off_t *size, struct bb_error *err)
+{
+	char name[3 + DIGEST_HEXLEN + 1], trash[8 + DIGEST_HEXLEN + 1];
+	struct stat st;
+
+	if (blob_name(hex, name, sizeof(name)) == -1) {
+		bb_error_set(err, EX_DATAERR, "not a sha256 digest");
+		return -1;
+	}
+	/*
+	 * Moved aside first, then looked at: a blob written or touched
+	 * again until the move is seen young and put back.
+	 */
+	(void)snprintf(trash, sizeof(trash), "tmp/gc-%s", hex);
+	if (renameat(s->dirfd, name, s->dirfd, trash) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		bb_error_errno(err, EX_IOERR, "%s/%s", s->path, name);
+		return -1;
+	}
+	if (fstatat(s->dirfd, trash, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    mtime_ms(&st) >= before) {
+		if (renameat(s->dirfd, trash, s->dirfd, name) == -1) {
+			bb_error_errno(err, EX_IOERR, "%s/%s", s->path, name);
+			return -1;
+		}
+		return 0;
+	}
+	if (unlinkat(s->dirfd, trash, 0) == -1) {
+		bb_error_errno(err, EX_IOERR, "%s/%s", s->path, trash);
+		return -1;
+	}
+	if (size != NULL)
+		*size = st.st_size;
+	return 1;
 }

@@ -15,13 +15,19 @@
 #include "digest.h"
 #include "error.h"
 
+/*
+ * How long a blob or a file in tmp/ is left alone after it was last
+ * written or touched: the time an upload has between the blob and the
+ * record that refers to it, and another process's upload in tmp/.
+ */
+#define BLOB_GRACE_MS	(3600LL * 1000)
+
 struct blob_store;
 struct blob_writer;
 
 /*
  * Opens the store in the directory path, making it (and its tmp/) if
- * need be, and removes what an earlier crash left in tmp/.  Returns 0 and
- * the store in *out, or -1.
+ * need be.  Returns 0 and the store in *out, or -1.
  */
 int	blob_store_open(const char *, struct blob_store **, struct bb_error *);
 void	blob_store_close(struct blob_store *);
@@ -74,5 +80,38 @@ int	blob_open(struct blob_store *, const char *, off_t *, struct bb_error *);
 
 /* Returns 1 if the store holds the blob hex, else 0. */
 int	blob_exists(struct blob_store *, const char *);
+
+/*
+ * Sets the blob's time to now, as if it had just been written: a blob
+ * about to be referred to again is so kept from blob_remove_old.
+ * Returns 0, or -1 (EX_NOINPUT if there is no such blob).
+ */
+int	blob_touch(struct blob_store *, const char *, struct bb_error *);
+
+/*
+ * Calls fn(arg, hex, mtime, size) for each blob in the store's
+ * subdirectory sub (0 to 255: the blobs whose digest starts with that
+ * byte), mtime in milliseconds since the epoch, until fn returns
+ * non-zero.  Returns what fn last returned, 0, or -1.
+ */
+int	blob_list(struct blob_store *, int,
+	    int (*)(void *, const char *, long long, off_t), void *,
+	    struct bb_error *);
+
+/*
+ * Removes the blob hex unless it was written or touched at or after
+ * before (milliseconds since the epoch), even while that happens.
+ * Returns 1 (removed; its size in *size if not NULL), 0 (kept, or there
+ * was none), or -1.
+ */
+int	blob_remove_old(struct blob_store *, const char *, long long, off_t *,
+	    struct bb_error *);
+
+/*
+ * Removes the files in tmp/ last written before before (ms since the
+ * epoch): what a crash or a cut upload left (younger ones may be another
+ * process's uploads under way).  Returns the bytes removed.
+ */
+long long	blob_clean_tmp(struct blob_store *, long long);
 
 #endif

@@ -104,6 +104,8 @@ hub_dir_open(const char *path, struct hub_dir **out, struct bb_error *err)
 	if (join(p, sizeof(p), path, "blobs", err) == -1 ||
 	    blob_store_open(p, &hd->blobs, err) == -1)
 		goto fail;
+	/* What a crash left; what is younger may be another's upload. */
+	(void)blob_clean_tmp(hd->blobs, hub_now() - BLOB_GRACE_MS);
 	*out = hd;
 	return 0;
 fail:
@@ -223,7 +225,12 @@ hub_submit(struct hub_dir *hd, const struct recipe *rc, const char *hex,
 	off_t size;
 	int fd;
 
-	if ((fd = blob_open(hd->blobs, hex, &size, err)) == -1) {
+	/*
+	 * Touched first: gc removes only blobs that are old and that
+	 * nothing refers to, so it now leaves this one until the job does.
+	 */
+	if (blob_touch(hd->blobs, hex, err) == -1 ||
+	    (fd = blob_open(hd->blobs, hex, &size, err)) == -1) {
 		bb_error_set(err, EX_DATAERR, "no source %s on the hub", hex);
 		return -1;
 	}

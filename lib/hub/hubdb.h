@@ -291,4 +291,58 @@ int	hubdb_artifact_find(struct hubdb *, long long, const char *,
 int	hubdb_count(struct hubdb *, int (*)(void *, const char *, long long),
 	    void *, struct bb_error *);
 
+/*
+ * Retention (lib/hub/hubdb_gc.c).  A job that has ended is kept while it
+ * is pinned, younger than keep_days, or among the keep_builds newest
+ * ended jobs of its name (jobs without a name count as one name).
+ */
+struct hubdb_policy {
+	long long	keep_builds;
+	long long	keep_days;
+};
+
+#define HUBDB_KEEP_BUILDS	10	/* the defaults */
+#define HUBDB_KEEP_DAYS		30
+#define HUBDB_KEEP_MAX		1000000
+
+/* Pins job id (on 1) or unpins it (on 0).  HUB_OK or HUB_NOTFOUND. */
+int	hubdb_pin(struct hubdb *, long long, int, struct bb_error *);
+
+/*
+ * Removes at most max jobs that the policy p lets go at time now, with
+ * their attempts, records, artifacts and declines, in one transaction.
+ * Puts how many in *njobs and the bytes of their records in *nbytes, and
+ * adds both to the counters gc_jobs and gc_bytes.  Returns 0 or -1.
+ */
+int	hubdb_expire_jobs(struct hubdb *, long long,
+	    const struct hubdb_policy *, long long, long long *, long long *,
+	    struct bb_error *);
+
+/*
+ * When no job and no artifact refers to the blob hex, calls fn(arg, hex,
+ * err) while holding the write lock, so that nothing can come to refer
+ * to it meanwhile; fn removes it (1), keeps it (0) or fails (-1).
+ * Returns what fn returned, 0 when the blob is referred to, or -1.
+ */
+int	hubdb_blob_drop(struct hubdb *, const char *,
+	    int (*)(void *, const char *, struct bb_error *), void *,
+	    struct bb_error *);
+
+/* Adds n to the counter name (gc_jobs, gc_blobs, gc_bytes).  0 or -1. */
+int	hubdb_stat_add(struct hubdb *, const char *, long long,
+	    struct bb_error *);
+
+/* Calls fn with each counter and its value. */
+int	hubdb_stats(struct hubdb *, int (*)(void *, const char *, long long),
+	    void *, struct bb_error *);
+
+/*
+ * Reads into p the policy the server last ran with (what is not stored
+ * is left as it is), or stores p.  0 or -1.
+ */
+int	hubdb_policy_get(struct hubdb *, struct hubdb_policy *,
+	    struct bb_error *);
+int	hubdb_policy_put(struct hubdb *, const struct hubdb_policy *,
+	    struct bb_error *);
+
 #endif

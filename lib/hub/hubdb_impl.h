@@ -12,6 +12,7 @@
  *	hubdb_log.c		the records of an attempt, finish, the log
  *	hubdb_artifact.c	artifacts of an attempt
  *	hubdb_show.c		jobs and workers as records for people
+ *	hubdb_gc.c		retention: pins, expired jobs, blob references
  *
  * Unless said otherwise a helper returns -1 with err set when the
  * database fails.

@@ -131,8 +131,9 @@ hubdb_workers(struct hubdb *h, long long now, long long window,
 	"started, finished/1000 AS finished, reason, require, source, size, " \
 	"nullif(max_attempts, 0) AS attempts, CASE WHEN finished IS NOT " \
 	"NULL AND started IS NOT NULL THEN " \
-	"printf('%.3f', (finished-started)/1000.0) END AS elapsed"
-#define JOB_NCOLS 14
+	"printf('%.3f', (finished-started)/1000.0) END AS elapsed, " \
+	"nullif(pinned, 0) AS pinned"
+#define JOB_NCOLS 15
 
 int
 hubdb_jobs(struct hubdb *h, const char *state, long long limit,

@@ -23,6 +23,7 @@
 #include "file.h"
 #include "hubclaim.h"
 #include "hubgate.h"
+#include "hubgc.h"
 #include "hubhttp.h"
 #include "hubreq.h"
 #include "hubroute.h"
@@ -31,6 +32,7 @@
 #define TICK_MS		200	/* timer: waits, leases, other writers */
 #define SWEEP_MS	1000	/* parked claims whose client has gone */
 #define STOP_MS		5000	/* requests under way get this to end */
+#define GC_MS		(86400LL * 1000)	/* retention runs daily */
 
 void
 hubsrv_log(struct hub_server *s, const char *fmt, ...)
@@ -356,6 +358,38 @@ flush(struct hub_server *s)
 	s->resumed = 1;
 }
 
+/* Runs a step of retention (lib/hub/hubgc.h), starting it when due. */
+static void
+gc_tick(struct hub_server *s, long long now)
+{
+	const struct hubgc_result *res;
+	struct hubdb_policy p;
+	struct bb_error err;
+	int r;
+
+	if (s->gc == NULL) {
+		if (now < s->next_gc)
+			return;
+		s->next_gc = now + GC_MS;
+		p.keep_builds = s->conf.keep_builds;
+		p.keep_days = s->conf.keep_days;
+		if ((s->gc = hubgc_new(s->hd, &p, now, &err)) == NULL) {
+			hubsrv_log(s, "gc: %s", err.msg);
+			return;
+		}
+	}
+	if ((r = hubgc_step(s->gc, &err)) == -1)
+		hubsrv_log(s, "gc: %s", err.msg);
+	if (r != 0)
+		return;
+	res = hubgc_result(s->gc);
+	if (res->jobs > 0 || res->blobs > 0)
+		hubsrv_log(s, "gc: removed %lld jobs and %lld blobs, %lld "
+		    "bytes", res->jobs, res->blobs, res->bytes);
+	hubgc_free(s->gc);
+	s->gc = NULL;
+}
+
 static void
 tick(struct hub_server *s, long long now)
 {
@@ -379,6 +413,7 @@ tick(struct hub_server *s, long long now)
 			s->wake = 1;
 		}
 	}
+	gc_tick(s, now);
 	if (now >= s->next_sweep) {
 		s->next_sweep = now + SWEEP_MS;
 		hubclaim_sweep(s);
@@ -519,6 +554,7 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 	struct MHD_OptionItem opts[16];
 	char host[256], port[16];
 	unsigned int flags, conns;
+	struct hubdb_policy policy;
 	size_t no = 0;
 	int tls = 0, e;
 
@@ -543,6 +579,10 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 		goto fail;
 	if (hubdb_opened(s->hd->db) != NULL)
 		hubsrv_log(s, "%s", hubdb_opened(s->hd->db));
+	policy.keep_builds = conf->keep_builds;
+	policy.keep_days = conf->keep_days;
+	if (hubdb_policy_put(s->hd->db, &policy, err) == -1)
+		goto fail;
 	if (hubdb_refresh_leases(s->hd->db, hub_now(), conf->ttl, err) == -1)
 		goto fail;
 	conns = raise_nofile(conf->connections);
@@ -732,6 +772,7 @@ hub_server_free(struct hub_server *s)
 		MHD_stop_daemon(s->d);
 	}
 	hubgate_free(s->gate);
+	hubgc_free(s->gc);
 	hub_dir_close(s->hd);
 	buf_freezero(s->admin);
 	buf_free(s->cert);

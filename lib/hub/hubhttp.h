@@ -33,6 +33,8 @@ struct hub_conf {
 	long long	 ttl;		/* a lease's life, ms */
 	long long	 maxwait;	/* the longest claim wait, ms */
 	int		 attempts;	/* the most attempts of a job */
+	long long	 keep_builds;	/* retention (lib/hub/hubgc.h), */
+	long long	 keep_days;	/* run at start and then daily */
 	unsigned int	 connections;	/* the most connections */
 	/* Called with each message for the administrator (stderr). */
 	void		(*log)(void *, const char *);

@@ -41,6 +41,25 @@ count_state(void *arg, const char *state, long long n)
 	return 0;
 }
 
+/* gc's counters (lib/hub/hubgc.h), as the database keeps them. */
+struct gcstats {
+	long long	jobs, blobs, bytes;
+};
+
+static int
+gc_stat(void *arg, const char *name, long long n)
+{
+	struct gcstats *g = arg;
+
+	if (strcmp(name, "gc_jobs") == 0)
+		g->jobs = n;
+	else if (strcmp(name, "gc_blobs") == 0)
+		g->blobs = n;
+	else if (strcmp(name, "gc_bytes") == 0)
+		g->bytes = n;
+	return 0;
+}
+
 static int
 count_connected(void *arg, const struct record *rec)
 {
@@ -56,13 +75,16 @@ hubpublic_metrics(struct hubreq *r)
 {
 	struct hub_server *s = r->s;
 	struct counts c;
+	struct gcstats g;
 	struct buf *b;
 	struct bb_error err;
 	long long connected = 0;
 	size_t i;
 
 	memset(&c, 0, sizeof(c));
+	memset(&g, 0, sizeof(g));
 	if (hubdb_count(s->hd->db, count_state, &c, &err) == -1 ||
+	    hubdb_stats(s->hd->db, gc_stat, &g, &err) == -1 ||
 	    hubdb_workers(s->hd->db, hub_now(), hubsrv_connected_window(s),
 	    count_connected, &connected, &err) == -1) {
 		hubreq_fail(r, 503, "unavailable", "%s", err.msg);
@@ -105,6 +127,18 @@ hubpublic_metrics(struct hubreq *r)
 			(void)buf_addf(b,
 			    "bb_hub_requests_total{code=\"%zu\"} %llu\n", i,
 			    s->m.codes[i]);
+	(void)buf_addf(b,
+	    "# HELP bb_hub_gc_jobs_removed_total Jobs removed by retention.\n"
+	    "# TYPE bb_hub_gc_jobs_removed_total counter\n"
+	    "bb_hub_gc_jobs_removed_total %lld\n"
+	    "# HELP bb_hub_gc_blobs_removed_total Sources and artifacts "
+	    "removed.\n"
+	    "# TYPE bb_hub_gc_blobs_removed_total counter\n"
+	    "bb_hub_gc_blobs_removed_total %lld\n"
+	    "# HELP bb_hub_gc_removed_bytes_total Bytes of blobs and logs "
+	    "removed.\n"
+	    "# TYPE bb_hub_gc_removed_bytes_total counter\n"
+	    "bb_hub_gc_removed_bytes_total %lld\n", g.jobs, g.blobs, g.bytes);
 	hubreq_send(r, 200, hubreq_response(b->data, b->len,
 	    "text/plain; version=0.0.4; charset=utf-8"));
 	buf_free(b);

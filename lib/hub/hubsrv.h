@@ -69,6 +69,8 @@ struct hubsrv_busy {
 	int		n;
 };
 
+struct hubgc;
+
 struct hubsrv_metrics {
 	unsigned long long	claims;
 	unsigned long long	expiries;
@@ -94,6 +96,8 @@ struct hub_server {
 	int			 stopping;
 	long long		 next_tick;
 	long long		 next_sweep;
+	long long		 next_gc;	/* at start, then daily */
+	struct hubgc		*gc;		/* a run under way */
 	struct hubsrv_busy	*busy;
 	size_t			 nbusy;
 	struct hubgate		*gate;

@@ -6,12 +6,49 @@
 D=$T/hub
 run bb-hub
 is "$rc" 64 "no command: exit 64"
-is "$(printf '%s\n' "$err" | head -1)" "usage: bb-hub init dir" "usage on stderr"
+is "$(printf '%s\n' "$err" | sed -n 1,2p)" "bb-hub: no command given
+usage: bb-hub init dir" "saying so, then the usage on stderr"
 like "$err" '^       bb-hub workers \[-r\] \[-d dir\]$' "the whole synopsis"
 run bb-hub frobnicate
 is "$rc" 64 "an unknown command: exit 64"
+is "$(printf '%s\n' "$err" | head -1)" "bb-hub: 'frobnicate' is not a command" \
+    "  naming it"
 run bb-hub jobs -x
 is "$rc" 64 "an unknown option: exit 64"
+is "$err" "bb-hub: jobs: -x is not an option of jobs
+usage: bb-hub jobs [-r] [-d dir] [-n limit] [-s state]" \
+    "  naming it, then the command's usage alone"
+run bb-hub cancel -r 1
+is "$rc:$(printf '%s\n' "$err" | head -1)" \
+    "64:bb-hub: cancel: -r is not an option of cancel" \
+    "an option of another command: exit 64"
+run bb-hub jobs -d
+is "$rc:$(printf '%s\n' "$err" | head -1)" \
+    "64:bb-hub: jobs: -d needs an argument" "an option without its argument"
+run bb-hub show
+is "$rc:$err" "64:bb-hub: show: no job given
+usage: bb-hub show [-r] [-d dir] job" "a missing operand is named"
+run bb-hub show 1 2
+is "$rc:$(printf '%s\n' "$err" | head -1)" \
+    "64:bb-hub: show: '2' is one argument too many" "so is one too many"
+run bb-hub log x1
+is "$rc:$(printf '%s\n' "$err" | head -1)" \
+    "64:bb-hub: log: 'x1' is not a job number" "and a job that is no number"
+run bb-hub submit recipe
+is "$(printf '%s\n' "$err" | head -1)" "bb-hub: submit: no source given" \
+    "submit without a source"
+run bb-hub jobs -n 0
+is "$rc:$(printf '%s\n' "$err" | head -1)" "64:bb-hub: jobs: -n 0: too small" \
+    "a bad number names its option"
+run bb-hub serve -N x hub
+is "$rc:$(printf '%s\n' "$err" | head -1)" \
+    "64:bb-hub: serve: -N x: invalid (0 to 1000000)" "serve -N x: exit 64"
+run bb-hub serve
+is "$rc:$(printf '%s\n' "$err" | head -1)" \
+    "64:bb-hub: serve: no hub directory given" "serve without a directory"
+run bb-hub init
+is "$rc:$(printf '%s\n' "$err" | head -1)" \
+    "64:bb-hub: init: no directory given" "init without a directory"
 
 run bb-hub init "$D"
 is "$rc:$out:$err" "0::" "init makes a hub directory"

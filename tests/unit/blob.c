@@ -1,4 +1,7 @@
-/* Unit tests of lib/hub/blob.c: the content-addressed store. */
+/*
+ * Unit tests of lib/hub/blob.c: the content-addressed store, and what gc
+ * uses of it.
+ */
 #include <sys/stat.h>
 
 #include <fcntl.h>
@@ -6,12 +9,43 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blob.h"
 #include "tap.h"
 
 #define ABC "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+/* Sets the times of path to secs ago.  0 or -1. */
+static int
+age(const char *path, long secs)
+{
+	struct timespec ts[2];
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts[0]);
+	ts[0].tv_sec -= secs;
+	ts[1] = ts[0];
+	return utimensat(AT_FDCWD, path, ts, 0);
+}
+
+static long long
+now(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+count(void *arg, const char *hex, long long mtime, off_t size)
+{
+	(void)mtime;
+	if (strcmp(hex, ABC) == 0 && size == 3)
+		(*(int *)arg)++;
+	return 0;
+}
 
 int
 main(void)
@@ -23,7 +57,7 @@ main(void)
 	struct stat st;
 	char b[8];
 	off_t size;
-	int fd, n;
+	int fd, n, found;
 
 	ok(mkdtemp(dir) != NULL, "tmp");
 	(void)snprintf(path, sizeof(path), "%s/blobs", dir);
@@ -72,12 +106,47 @@ main(void)
 	(void)snprintf(path, sizeof(path), "%s/blobs/tmp/leftover", dir);
 	fd = open(path, O_WRONLY | O_CREAT, 0600);
 	close(fd);
+	ok(age(path, 2 * 3600) == 0, "a file in tmp/ two hours old");
+	(void)snprintf(path, sizeof(path), "%s/blobs/tmp/uploading", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	close(fd);
 	blob_store_close(s);
 	(void)snprintf(path, sizeof(path), "%s/blobs", dir);
 	ok(blob_store_open(path, &s, &err) == 0, "reopen");
+	is_int(blob_clean_tmp(s, now() - 3600 * 1000), 0, "blob_clean_tmp");
 	(void)snprintf(path, sizeof(path), "%s/blobs/tmp/leftover", dir);
 	ok(access(path, F_OK) == -1, "what a crash left in tmp/ is removed");
+	(void)snprintf(path, sizeof(path), "%s/blobs/tmp/uploading", dir);
+	ok(access(path, F_OK) == 0, "a young file in tmp/ (another process's "
+	    "upload) is not");
 	ok(blob_exists(s, ABC), "blobs stay");
+
+	/* Listing, touching and removing old blobs. */
+	found = 0;
+	ok(blob_list(s, 0xba, count, &found, &err) == 0 && found == 1,
+	    "blob_list of ba/ finds the one blob");
+	found = 0;
+	ok(blob_list(s, 0x00, count, &found, &err) == 0 && found == 0,
+	    "and of 00/ (no such directory) none");
+	is_int(blob_remove_old(s, ABC, now() - 3600 * 1000, &size, &err), 0,
+	    "a young blob is not removed");
+	ok(blob_exists(s, ABC), "  it is there");
+	(void)snprintf(path, sizeof(path), "%s/blobs/ba/%s", dir, ABC);
+	ok(age(path, 7200) == 0 && blob_touch(s, ABC, &err) == 0,
+	    "an old blob, touched");
+	is_int(blob_remove_old(s, ABC, now() - 3600 * 1000, &size, &err), 0,
+	    "  is young again: kept");
+	ok(age(path, 7200) == 0, "an old blob");
+	is_int(blob_remove_old(s, ABC, now() - 3600 * 1000, &size, &err), 1,
+	    "  is removed");
+	ok(!blob_exists(s, ABC) && size == 3, "  gone, its size told");
+	is_int(blob_remove_old(s, ABC, now(), &size, &err), 0,
+	    "removing it again: nothing to do");
+	ok(blob_touch(s, ABC, &err) == -1 && err.code == EX_NOINPUT,
+	    "touching a blob that is gone: EX_NOINPUT");
+	(void)snprintf(path, sizeof(path), "%s/blobs/tmp/uploading", dir);
+	ok(age(path, 7200) == 0 && blob_clean_tmp(s, now() - 3600 * 1000) ==
+	    0 && access(path, F_OK) == -1, "once old, it is removed too");
 
 	fd = open("/dev/null", O_RDONLY);
 	ok(blob_put_fd(s, fd, "null", 10, hex, &size, &err) == 0 &&
