@@ -266,7 +266,7 @@ main(int argc, char *argv[])
 		    "use https, or -p to allow it", o.hub);
 	if (http_url_normalise(o.hub, o.plain, base, &e) == -1)
 		errx(EX_USAGE, "hub %s", e.msg);
-	if (strncmp(base, "http://", 7) == 0 && !session_url_loopback(base))
+	if (strncmp(base, "http://", 7) == 0 && !http_url_loopback(base))
 		warnx("warning: %s is plain http: the secret and the session "
 		    "token travel unencrypted", base);
 	if (o.name == NULL) {

@@ -1,7 +1,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -501,35 +500,6 @@ session_record_wipe(struct record *r)
 	record_free(r);
 }
 
-int
-session_url_loopback(const char *url)
-{
-	struct in6_addr a6;
-	struct in_addr a4;
-	CURLU *u;
-	char *host = NULL;
-	size_t n;
-	int rv = 0;
-
-	if ((u = curl_url()) == NULL)
-		return 0;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-		goto out;
-	n = strlen(host);
-	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
-		host[n - 1] = '\0';
-		rv = inet_pton(AF_INET6, host + 1, &a6) == 1 &&
-		    IN6_IS_ADDR_LOOPBACK(&a6);
-	} else if (inet_pton(AF_INET, host, &a4) == 1)
-		rv = (ntohl(a4.s_addr) >> 24) == 127;
-	else
-		rv = strcasecmp(host, "localhost") == 0;
-out:
-	curl_free(host);
-	curl_url_cleanup(u);
-	return rv;
-}
 
 int
 session_hello(struct http_client *c, const char *name, const char *secret,

@@ -189,10 +189,4 @@ void	session_http_opts(const struct record *, const char *ca,
 struct http_client	*session_client(const struct session *,
 			    volatile sig_atomic_t *stop, struct bb_error *);
 
-/*
- * Returns 1 if the host of url is the loopback interface (localhost,
- * 127.0.0.0/8, ::1), else 0.
- */
-int	session_url_loopback(const char *);
-
 #endif

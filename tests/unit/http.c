@@ -709,5 +709,15 @@ main(void)
 
 	test_exchanges();
 	(void)rmdir(tmpdir);
+	ok(http_url_loopback("http://127.0.0.1:8080"), "127.0.0.1");
+	ok(http_url_loopback("http://127.1.2.3/x"), "127.1.2.3");
+	ok(http_url_loopback("http://[::1]:80"), "[::1]");
+	ok(http_url_loopback("http://LocalHost:1/"), "localhost");
+	ok(!http_url_loopback("http://0.0.0.0:1"), "0.0.0.0 is not");
+	ok(!http_url_loopback("http://128.0.0.1"), "128.0.0.1 is not");
+	ok(!http_url_loopback("http://localhost.example.org"),
+	    "localhost.example.org is not");
+	ok(!http_url_loopback("http://[::2]"), "[::2] is not");
+	ok(!http_url_loopback("not a url"), "garbage is not");
 	return tap_done();
 }

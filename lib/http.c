@@ -1,12 +1,16 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -1071,4 +1075,34 @@ http_resp_record(const struct http_resp *resp, size_t *pos,
 		line++;
 	bb_error_prefix(err, "answer line %zu", line);
 	return -1;
+}
+
+int
+http_url_loopback(const char *url)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	CURLU *u;
+	char *host = NULL;
+	size_t n;
+	int rv = 0;
+
+	if ((u = curl_url()) == NULL)
+		return 0;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+		goto out;
+	n = strlen(host);
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		host[n - 1] = '\0';
+		rv = inet_pton(AF_INET6, host + 1, &a6) == 1 &&
+		    IN6_IS_ADDR_LOOPBACK(&a6);
+	} else if (inet_pton(AF_INET, host, &a4) == 1)
+		rv = (ntohl(a4.s_addr) >> 24) == 127;
+	else
+		rv = strcasecmp(host, "localhost") == 0;
+out:
+	curl_free(host);
+	curl_url_cleanup(u);
+	return rv;
 }

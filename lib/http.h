@@ -1,5 +1,6 @@
 /*
- * The HTTP client of the worker stages, on libcurl: one client per hub,
+ * The HTTP client of the worker stages and of bb-hub fetch, on libcurl:
+ * one client per hub,
  * one reused connection (keep-alive), bodies of records or raw bytes,
  * answers into a capped buffer or streamed to a file descriptor, hub
  * refusals and transport failures turned into sysexits(3) codes, and a
@@ -230,5 +231,11 @@ int	http_same_origin(const char *, const char *);
  * The sysexits(3) code of an HTTP status that is not 2xx (see above).
  */
 int	http_status_exit(long);
+
+/*
+ * Returns 1 if the host of url is the loopback interface (localhost,
+ * 127.0.0.0/8, ::1), else 0.
+ */
+int	http_url_loopback(const char *);
 
 #endif
