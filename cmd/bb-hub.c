@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
 #include <vis.h>
@@ -22,7 +24,9 @@
 #include "buildinfo.h"
 #include "duration.h"
 #include "file.h"
+#include "http.h"
 #include "hub.h"
+#include "hubfetch.h"
 #include "hubgc.h"
 #include "hubhttp.h"
 #include "hubpage.h"
@@ -39,6 +43,11 @@ struct opts {
 	const char		*version;	/* submit -V */
 	struct hubdb_policy	 policy;	/* gc -D, -N */
 	int			 policy_set;	/* which of them: 1 D, 2 N */
+	int			 dir_set;	/* -d given */
+	const char		*url;		/* fetch -H */
+	const char		*ca;		/* fetch -C */
+	const char		*out;		/* fetch -o */
+	const char		*token;		/* fetch -t */
 };
 
 static volatile sig_atomic_t stop;
@@ -60,6 +69,8 @@ static const char *const synopsis[] = {
 	"pin [-d dir] job",
 	"unpin [-d dir] job",
 	"gc [-D days] [-d dir] [-N builds]",
+	"fetch [-a attempt] [-C ca] [-d dir | -H url] [-o outdir]\n"
+	"                    [-t tokenfile] job",
 	"workers [-r] [-d dir]",
 };
 
@@ -482,15 +493,38 @@ cmd_jobs(const struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* Prints "    key value" when r has key. */
+static void
+print_also(const struct record *r, const char *key, const char *label)
+{
+	const char *v;
+	size_t len;
+
+	if ((v = record_getn(r, key, &len)) == NULL || len == 0)
+		return;
+	printf("    %-10s ", label);
+	put_vis(v, len);
+	putchar('\n');
+}
+
 static int
 print_worker_line(void *arg, const struct record *r)
 {
+	char t[32];
+
 	(void)arg;
-	printf("%-16s %-4s %-12s ", get(r, "name"),
+	if (strcmp(get(r, "last_seen"), "0") == 0 ||
+	    hubpage_time(get(r, "last_seen"), t, sizeof(t)) == -1)
+		(void)strlcpy(t, "-", sizeof(t));
+	printf("%-16s %-4s %-5s %-8s %-20s %-12s ", get(r, "name"),
 	    strcmp(get(r, "connected"), "1") == 0 ? "yes" : "no",
-	    get(r, "running"));
+	    get(r, "slots"), get(r, "version"), t, get(r, "running"));
 	put_vis(get(r, "caps"), strlen(get(r, "caps")));
 	putchar('\n');
+	print_also(r, "info.access_uri", "access_uri");
+	print_also(r, "info.host", "host");
+	print_also(r, "info.admin", "admin");
+	print_also(r, "tools", "tools");
 	return ferror(stdout) ? -1 : 0;
 }
 
@@ -503,8 +537,8 @@ cmd_workers(const struct opts *o, int argc, char **argv)
 	operands(o->cmd, argc, argv, 0, "");
 	hd = open_dir(o);
 	if (!o->records)
-		printf("%-16s %-4s %-12s %s\n", "NAME", "CONN", "RUNNING",
-		    "CAPS");
+		printf("%-16s %-4s %-5s %-8s %-20s %-12s %s\n", "NAME",
+		    "CONN", "SLOTS", "VERSION", "LAST SEEN", "RUNNING", "CAPS");
 	/* Connected: seen within the default wait and lease. */
 	check(hubdb_workers(hd->db, hub_now(), (60 + 90 + 10) * 1000,
 	    o->records ? print_rec : print_worker_line, NULL, &e), &e);
@@ -701,6 +735,95 @@ cmd_gc(const struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+static void
+fetched(void *arg, const char *name, off_t size, int there)
+{
+	const char *out = arg;
+
+	(void)size;
+	(void)there;
+	if (out != NULL)
+		printf("%s%s", out, out[strlen(out) - 1] == '/' ? "" : "/");
+	put_vis(name, strlen(name));
+	putchar('\n');
+}
+
+/* The token of fetch -H: -t file, else BB_HUB_TOKEN; never argv. */
+static struct buf *
+fetch_token(const struct opts *o)
+{
+	struct buf *t;
+	struct bb_error e;
+	const char *v;
+
+	if (o->token != NULL) {
+		if (file_read_secret(AT_FDCWD, o->token, 1024, &t, &e) == -1)
+			fail(&e);
+		return t;
+	}
+	if ((v = getenv("BB_HUB_TOKEN")) == NULL || *v == '\0')
+		usage_err(o->cmd, "-H %s needs a token: -t file or "
+		    "BB_HUB_TOKEN", o->url);
+	if ((t = buf_new(1024)) == NULL || buf_adds(t, v) == -1)
+		errx(EX_USAGE, "BB_HUB_TOKEN: too long");
+	return t;
+}
+
+static int
+cmd_fetch(const struct opts *o, int argc, char **argv)
+{
+	struct hubfetch f;
+	struct hub_dir *hd = NULL;
+	struct http_client *c = NULL;
+	struct http_opts ho;
+	struct buf *token;
+	struct bb_error e;
+	long long id;
+	int rv;
+
+	operands(o->cmd, argc, argv, 1, "job");
+	id = job_number(o->cmd, argv[0]);
+	if (o->url != NULL && o->dir_set)
+		usage_err(o->cmd, "-d and -H exclude each other");
+	memset(&f, 0, sizeof(f));
+	f.attempt = o->attempt;
+	f.done = fetched;
+	f.arg = (void *)o->out;
+	if (o->out != NULL && file_mkdirs(o->out, 0755, &e) == -1)
+		fail(&e);
+	if ((f.dirfd = open(o->out != NULL ? o->out : ".", O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC)) == -1)
+		err(EX_CANTCREAT, "%s", o->out != NULL ? o->out : ".");
+	if (o->url == NULL) {
+		hd = open_dir(o);
+		rv = hubfetch_local(hd, id, &f, &e);
+	} else {
+		token = fetch_token(o);
+		memset(&ho, 0, sizeof(ho));
+		ho.ca = o->ca;
+		ho.allow_http = 1;
+		if (strncasecmp(o->url, "http://", 7) == 0 &&
+		    !http_url_loopback(o->url))
+			warnx("warning: %s is plain http: the token travels "
+			    "unencrypted", o->url);
+		if ((c = http_client_new(o->url, &ho, &e)) == NULL ||
+		    http_client_set_token(c, token->data, &e) == -1) {
+			buf_freezero(token);
+			errx(e.code == EX_DATAERR ? EX_USAGE : e.code,
+			    "-H %s: %s", o->url, e.msg);
+		}
+		buf_freezero(token);
+		rv = hubfetch_remote(c, id, &f, &e);
+	}
+	close(f.dirfd);
+	if (rv == -1)
+		fail(&e);
+	http_client_free(c);
+	hub_dir_close(hd);
+	finish_stdout();
+	return 0;
+}
+
 static const struct {
 	const char	*name;
 	const char	*opts;		/* for getopt */
@@ -716,6 +839,7 @@ static const struct {
 	{ "pin",		"+:d:",		cmd_cancel },
 	{ "unpin",		"+:d:",		cmd_cancel },
 	{ "gc",			"+:D:d:N:",	cmd_gc },
+	{ "fetch",		"+:a:C:d:H:o:t:", cmd_fetch },
 	{ "workers",		"+:d:r",	cmd_workers },
 };
 
@@ -775,8 +899,15 @@ main(int argc, char *argv[])
 			o.policy.keep_days = keep_number(o.cmd, "-D", optarg);
 			o.policy_set |= 1;
 			break;
+		case 'C':
+			o.ca = optarg;
+			break;
 		case 'd':
 			o.dir = optarg;
+			o.dir_set = 1;
+			break;
+		case 'H':
+			o.url = optarg;
 			break;
 		case 'N':
 			o.policy.keep_builds = keep_number(o.cmd, "-N", optarg);
@@ -787,11 +918,17 @@ main(int argc, char *argv[])
 			if (errstr != NULL)
 				usage_err(o.cmd, "-n %s: %s", optarg, errstr);
 			break;
+		case 'o':
+			o.out = optarg;
+			break;
 		case 'r':
 			o.records = 1;
 			break;
 		case 's':
 			o.state = optarg;
+			break;
+		case 't':
+			o.token = optarg;
 			break;
 		default:
 			bad_option(o.cmd, ch);

@@ -28,21 +28,29 @@ set_col(struct record *r, const char *key, sqlite3_stmt *st, int i)
 
 /*
  * Sets key info.NAME of w to the value of info record NAME in the
- * encoded records, for the few names people look for.
+ * encoded records, for the few names people look for, and key tools to
+ * the tool records' NAME=VERSION, comma-separated.
  */
 static void
 set_info(struct record *w, const char *info, size_t len)
 {
 	static const char *const keep[] = { "admin", "host", "access_uri" };
 	struct record r;
+	struct buf *tools;
 	const char *p = info, *nl, *name, *v;
 	char key[32];
 	size_t i, vlen;
 
 	record_init(&r);
+	tools = buf_new(1024);
 	while (len > 0 && (nl = memchr(p, '\n', len)) != NULL) {
 		if (record_parse(&r, p, (size_t)(nl - p), NULL) == 0 &&
-		    record_is(&r, "info") &&
+		    record_is(&r, "tool") && tools != NULL &&
+		    (name = record_get(&r, "name")) != NULL &&
+		    (v = record_get(&r, "version")) != NULL)
+			(void)buf_addf(tools, "%s%s=%s", tools->len ? "," : "",
+			    name, v);
+		else if (record_is(&r, "info") &&
 		    (name = record_get(&r, "name")) != NULL &&
 		    (v = record_getn(&r, "value", &vlen)) != NULL) {
 			for (i = 0; i < nitems(keep); i++) {
@@ -57,6 +65,9 @@ set_info(struct record *w, const char *info, size_t len)
 		len -= (size_t)(nl - p) + 1;
 		p = nl + 1;
 	}
+	if (tools != NULL && tools->len > 0)
+		(void)record_setn(w, "tools", tools->data, tools->len, NULL);
+	buf_free(tools);
 	record_free(&r);
 }
 

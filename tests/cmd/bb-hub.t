@@ -82,8 +82,9 @@ is "$rc" 65 "a bad worker name: exit 65"
 RUN_ENV="BB_HUB_DIR=$D"
 run bb-hub workers
 is "$rc" 0 "workers (the directory from BB_HUB_DIR)"
-is "$out" "NAME             CONN RUNNING      CAPS
-builder-1        no   -            -" "one line per worker"
+is "$out" "NAME             CONN SLOTS VERSION  LAST SEEN            RUNNING      CAPS
+builder-1        no   1     -        -                    -            -" \
+    "one line per worker"
 run bb-hub workers -r
 like "$out" '^worker name=builder-1 caps= slots=1 version= os= arch= last_seen=0 connected=0 running=$' \
     "workers -r: records"

@@ -131,6 +131,25 @@ hub_req POST "/v1/claim?wait=5" -H "$A1"
 is "$code" 200 "the next claim gets the job"
 like "$body" "^job id=$J3 .*attempt=1 " "as its first attempt"
 
+# What a worker said at hello, for people: bb-hub workers.
+hub_req POST /v1/hello -u "w2:$(cat "$T/w2.secret")" --data-binary \
+    'hello version=9.8.7 os=Linux arch=x86_64 slots=4 caps=linux,x86_64,docker
+info name=access_uri value=ssh://builder.example.org
+info name=admin value=Ada%20<ada@example.org>
+tool name=cc version=12.2.0 path=/usr/bin/cc
+tool name=make version=4.3
+'
+is "$code" 200 "a hello with info and tools"
+run bb-hub workers -d "$HUB_DIR"
+like "$out" "^w2  *yes  *4  *9.8.7  *20[0-9-]* [0-9:]*Z  *[0-9,-]*  *linux,x86_64,docker$" \
+    "bb-hub workers: slots, version, last seen, caps"
+like "$out" "^    access_uri ssh://builder.example.org$" "  the access_uri"
+like "$out" "^    admin      Ada <ada@example.org>$" "  the admin"
+like "$out" "^    tools      cc=12.2.0,make=4.3$" "  the tools' versions"
+run bb-hub workers -r -d "$HUB_DIR"
+like "$out" "^worker name=w2 .* info.access_uri=ssh://builder.example.org .*tools=cc=12.2.0,make=4.3" \
+    "  and as records"
+
 # Another hub on the same port.
 set +e
 bb-hub serve -l "$HUB_URL" "$T/hub" 2>"$T/busy"

@@ -59,6 +59,11 @@ while read -r _ line; do
 	    "artifact $name: served, its digest as recorded"
 done <"$T/arts"
 
+run bb-hub fetch -d "$HUB_DIR" -o "$T/got" 1
+is "$rc" 0 "bb-hub fetch gets the first release's artifacts"
+ok "$(cd "$T/got" && sha256sum -c --quiet ./*.sha256; echo $?)" \
+    "  which pass sha256sum -c of the checksum file built with them"
+
 # The running job's lease runs out (2 s): it goes back to the queue, and
 # the first release's worker secret still says hello.
 wait_state 20 3 queued
