@@ -70,9 +70,9 @@ main(void)
 	    "arch=x86_64 last_seen=2 connected=0 running=1 info.host=h1\n"
 	    "worker name=w2 caps=linux,arm slots=4 version=2 os=Linux "
 	    "arch=aarch64 last_seen=100 connected=1 running=2 "
-	    "info.admin=ops@example.org\n",
+	    "info.admin=ops@example.org tools=cc=12\n",
 	    "  connected when seen in the window, with their running jobs and "
-	    "the info people look for");
+	    "the info people look for, and the tools' versions");
 	is_int(hubdb_workers(h, 100000, 60000, fail, NULL, &err), -1,
 	    "a reader that fails");
 	ok(err.code == EX_IOERR, "  EX_IOERR: %s", err.msg);
