@@ -1,9 +1,10 @@
 /*
- * libFuzzer target: the hub's Content-Digest and path-name parsers.  The
- * input is a header value, or a path segment after a first byte 'P'.
- * Besides crashes, it checks that a digest found prints back to a
- * header that gives it again, and that an accepted artifact name has no
- * byte that could leave the blob store's naming.
+ * libFuzzer target: the hub's Content-Digest, Range and path-name
+ * parsers.  The input is a header value, a path segment after a first
+ * byte 'P', or a Range value after a first byte 'R'.  Besides crashes,
+ * it checks that a digest found prints back to a header that gives it
+ * again, that an accepted artifact name has no byte that could leave the
+ * blob store's naming, and that a range is always inside the file.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +36,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					abort();
 		}
 		free(name);
+		return 0;
+	}
+	if (size > 0 && in[0] == 'R') {
+		off_t off, n, sizes[] = { 0, 1, 100, 1 << 20 };
+
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+			if (hubwire_range(in + 1, sizes[i], &off, &n) == 1 &&
+			    (off < 0 || n < 1 || off + n > sizes[i]))
+				abort();
 		return 0;
 	}
 	if (hubwire_content_digest(in, hex) == -1)
