@@ -5,7 +5,8 @@
 #include "hubgc.h"
 
 #define JOBS_STEP	50	/* jobs removed in one step */
-#define BLOBS_STEP	1000	/* blobs looked at in one step, about */
+#define BLOBS_STEP	1000	/* blobs looked at in one step, about; a
+				   removal counts as 20 */
 #define PHASE_JOBS	0
 #define PHASE_BLOBS	1	/* to 256: the store's directories */
 #define PHASE_TMP	257
@@ -81,8 +82,14 @@ blob(void *arg, const char *hex, long long mtime, off_t size)
 	g->seen++;
 	if (mtime >= g->now - BLOB_GRACE_MS)
 		return 0;
-	if (hubdb_blob_drop(g->hd->db, hex, drop, g, g->err) == -1)
+	switch (hubdb_blob_drop(g->hd->db, hex, drop, g, g->err)) {
+	case -1:
 		g->failed = 1;	/* go on with the others */
+		break;
+	case 1:
+		g->seen += 19;	/* a removal costs a flush to disk */
+		break;
+	}
 	return 0;
 }
 
