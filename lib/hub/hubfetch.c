@@ -12,11 +12,11 @@
 
 #include <curl/curl.h>
 
+#include "artifact.h"
 #include "digest.h"
 #include "hubfetch.h"
-#include "hubwire.h"
 
-#define NAME_MAX_LEN	4096		/* a name, all its components */
+#define NAME_MAX_LEN	ARTIFACT_NAME_MAX
 #define LIST_MAX	(64 * 1024 * 1024)	/* a job's records */
 
 /* One artifact of the job, as the hub recorded it. */
@@ -84,23 +84,7 @@ list_add(void *arg, const struct record *r)
 int
 hubfetch_valid_name(const char *name)
 {
-	char comp[NAME_MAX_LEN + 1];
-	const char *p = name, *slash;
-	size_t len = strlen(name), n;
-
-	if (len == 0 || len > NAME_MAX_LEN)
-		return 0;
-	for (;;) {
-		slash = strchr(p, '/');
-		n = slash != NULL ? (size_t)(slash - p) : strlen(p);
-		memcpy(comp, p, n);
-		comp[n] = '\0';
-		if (!hubwire_valid_artifact(comp, n))
-			return 0;
-		if (slash == NULL)
-			return 1;
-		p = slash + 1;
-	}
+	return artifact_name_valid(name);
 }
 
 /*

@@ -8,9 +8,9 @@
  * against the digest the hub recorded for it, synced and renamed into
  * place; a file already there with that digest is left as it is.  A name
  * that is a path (a/b/x) gets its directories made, never outside the
- * target directory: a name that is absolute, holds an empty, "." or ".."
- * component, or breaks the rule of artifact names is refused, and no
- * symbolic link is followed on the way.
+ * target directory: a name that breaks the rule of artifact names
+ * (absolute, an empty, "." or ".." component) is refused, and no symbolic
+ * link is followed on the way.
  */
 #ifndef BB_HUBFETCH_H
 #define BB_HUBFETCH_H
@@ -48,8 +48,9 @@ int	hubfetch_remote(struct http_client *, long long, struct hubfetch *,
 	    struct bb_error *);
 
 /*
- * Checks that name is a relative path of artifact names (lib/hub/hubwire.h
- * hubwire_valid_artifact, each component).  Returns 1 or 0.
+ * Returns 1 if name is an artifact name (lib/artifact.h
+ * artifact_name_valid: a relative path, no empty, "." or ".." component),
+ * one that can be made a file of under the target directory; else 0.
  */
 int	hubfetch_valid_name(const char *);
 

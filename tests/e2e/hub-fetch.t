@@ -11,14 +11,15 @@ hub_init
 hub_start -K 2s
 worker_make w1 PACK=0
 mkdir "$T/src"
-printf 'job hello\nstep build: echo hello > out.txt; echo more > more.txt\n%s\n' \
-    'collect out.txt more.txt' >"$T/hello.recipe"
+printf 'job hello\nstep build: %s\ncollect out.txt more.txt sub/deep.txt\n' \
+    'echo hello > out.txt; echo more > more.txt; mkdir sub; echo deep > sub/deep.txt' \
+    >"$T/hello.recipe"
 JOB=$(bb-hub submit -d "$HUB_DIR" "$T/hello.recipe" "$T/src")
 bb-worker once "$T/w1" 2>>"$T/w1.log"
 is "$(job_state "$JOB")" success "a build with artifacts"
 bb-hub show -r -d "$HUB_DIR" "$JOB" | grep '^artifact ' >"$T/arts"
 n=$(wc -l <"$T/arts")
-is "$n" 2 "  two of them"
+is "$n" 3 "  three of them, one in a directory"
 
 # On the hub's machine.
 cd "$T" || exit 1
@@ -27,6 +28,8 @@ is "$rc:$err" "0:" "bb-hub fetch -o got: exit 0"
 is "$(printf '%s\n' "$out" | wc -l)" "$n" "  one line per file"
 like "$out" "^got/out.txt$" "  each the path it wrote"
 is "$(cat got/out.txt)" hello "out.txt holds what the build wrote"
+like "$out" "^got/sub/deep.txt$" "  a name that is a path"
+is "$(cat got/sub/deep.txt)" deep "  gets its directory"
 sed 's/.* name=\([^ ]*\) .* sha256=\([^ ]*\).*/\2  \1/' "$T/arts" >"$T/SHA256"
 ok "$(cd got && sha256sum -c --quiet "$T/SHA256"; echo $?)" \
     "sha256sum -c of the digests the hub shows passes on what it fetched"
