@@ -54,7 +54,8 @@ static volatile sig_atomic_t stop;
 
 static const char *const synopsis[] = {
 	"init dir",
-	"serve [-A attempts] [-c cert] [-D days] [-K keepalive] [-k key]\n"
+	"serve [-P] [-A attempts] [-c cert] [-D days] [-K keepalive] "
+	"[-k key]\n"
 	"                    [-L lease] [-l address] [-N builds] "
 	"[-n connections]\n"
 	"                    [-W maxwait] [-w file] dir",
@@ -252,7 +253,7 @@ cmd_serve(int argc, char **argv)
 	c.keep_days = HUBDB_KEEP_DAYS;
 	c.log = log_stderr;
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+:A:c:D:K:k:L:l:N:n:W:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "+:A:c:D:K:k:L:l:N:n:PW:w:")) != -1) {
 		switch (ch) {
 		case 'A':
 			c.attempts = (int)strtonum(optarg, 1,
@@ -287,6 +288,9 @@ cmd_serve(int argc, char **argv)
 			    1000000, &errstr);
 			if (errstr != NULL)
 				errx(EX_USAGE, "-n %s: %s", optarg, errstr);
+			break;
+		case 'P':
+			c.public = 1;
 			break;
 		case 'W':
 			c.maxwait = duration_ms(optarg, "-W", 1, 3600);
@@ -325,7 +329,8 @@ cmd_serve(int argc, char **argv)
 
 	if (hub_server_start(&c, &s, &e) == -1)
 		fail(&e);
-	warnx("listening on %s", hub_server_url(s));
+	warnx("listening on %s%s", hub_server_url(s), c.public ? "; pages "
+	    "and /metrics are public (-P)" : "");
 	if (hub_server_run(s, &stop, &old, &e) == -1) {
 		hub_server_free(s);
 		fail(&e);

@@ -83,11 +83,12 @@ echo "each checked against the sha256 the worker reported; and by hand:"
 	[ -e "$f" ] && sha256sum -c "$f"
 done)
 
-curl -sSf -o "$D/status.html" "$url/"
-curl -sSf -o "$D/job-$id.html" "$url/jobs/$id"
+curl -sSf -b "bb_admin=$hub_token" -o "$D/status.html" "$url/"
+curl -sSf -b "bb_admin=$hub_token" -o "$D/job-$id.html" "$url/jobs/$id"
 say "The hub's status page"
-echo "served at $url/ while the hub runs; copies in $D/status.html and"
-echo "$D/job-$id.html"
+echo "served at $url/ while the hub runs (a browser asks for a password:"
+echo "any user name, the admin token in $D/hub/admin.token); copies in"
+echo "$D/status.html and $D/job-$id.html"
 if [ "${DEMO_KEEP:-0}" = 1 ]; then
 	echo "the hub keeps serving at $url/ until Ctrl-C"
 	wait "$hub_pid"

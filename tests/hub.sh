@@ -2,7 +2,8 @@
 # shellcheck shell=sh disable=SC2034,SC2154
 #
 #	hub_init			make the hub directory $HUB_DIR ($T/hub)
-#					and set $HUB_ADMIN (the admin token)
+#					and set $HUB_ADMIN (the admin token) and
+#					$HUB_METRICS (the metrics token)
 #	hub_start [SERVE-OPTIONS]	start bb-hub serve on a free port of
 #					127.0.0.1 (plain HTTP unless $HUB_LISTEN
 #					says otherwise), wait until it listens;
@@ -35,6 +36,7 @@ HUB_CURL_OPTS=${HUB_CURL_OPTS:-}
 hub_init() {
 	bb-hub init "$HUB_DIR" || return 1
 	HUB_ADMIN=$(cat "$HUB_DIR/admin.token")
+	HUB_METRICS=$(cat "$HUB_DIR/metrics.token")
 }
 
 _hub_kill() {
@@ -69,7 +71,8 @@ hub_done() {
 
 hub_wait_parked() {
 	# shellcheck disable=SC2086
-	wait_for 20 sh -c "curl -s $HUB_CURL_OPTS '$HUB_URL/metrics' |
+	wait_for 20 sh -c "curl -s $HUB_CURL_OPTS \
+	    -H 'Authorization: Bearer $HUB_METRICS' '$HUB_URL/metrics' |
 	    grep -q '^bb_hub_claims_parked $1\$'"
 }
 

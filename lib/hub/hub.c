@@ -39,10 +39,26 @@ join(char *out, size_t len, const char *dir, const char *name,
 	return 0;
 }
 
+/* Writes a new random token to name in dfd, mode 0600.  Returns 0 or -1. */
+static int
+new_token(int dfd, const char *name, struct bb_error *err)
+{
+	char tok[HUBAUTH_TOKEN_LEN + 2];
+	int rv;
+
+	hubauth_random(tok, HUBAUTH_TOKEN_LEN);
+	tok[HUBAUTH_TOKEN_LEN] = '\n';
+	tok[HUBAUTH_TOKEN_LEN + 1] = '\0';
+	rv = file_write_atomic(dfd, name, tok, HUBAUTH_TOKEN_LEN + 1, 0600,
+	    err);
+	explicit_bzero(tok, sizeof(tok));
+	return rv;
+}
+
 int
 hub_dir_init(const char *path, struct bb_error *err)
 {
-	char p[PATH_MAX], tok[HUBAUTH_TOKEN_LEN + 2];
+	char p[PATH_MAX];
 	struct blob_store *bs;
 	int dfd = -1, rv = -1;
 
@@ -66,13 +82,8 @@ hub_dir_init(const char *path, struct bb_error *err)
 	    blob_store_open(p, &bs, err) == -1)
 		goto out;
 	blob_store_close(bs);
-	hubauth_random(tok, HUBAUTH_TOKEN_LEN);
-	tok[HUBAUTH_TOKEN_LEN] = '\n';
-	tok[HUBAUTH_TOKEN_LEN + 1] = '\0';
-	rv = file_write_atomic(dfd, "admin.token", tok, HUBAUTH_TOKEN_LEN + 1,
-	    0600, err);
-	explicit_bzero(tok, sizeof(tok));
-	if (rv == 0)
+	if (new_token(dfd, "admin.token", err) == 0 &&
+	    new_token(dfd, "metrics.token", err) == 0)
 		rv = file_sync_dir(dfd, ".", err);
 out:
 	close(dfd);
@@ -124,12 +135,14 @@ hub_dir_close(struct hub_dir *hd)
 	free(hd);
 }
 
-int
-hub_admin_token(struct hub_dir *hd, struct buf **out, struct bb_error *err)
+/* Reads the token in DIR/name into a new buffer *out. */
+static int
+read_token(struct hub_dir *hd, const char *name, struct buf **out,
+    struct bb_error *err)
 {
 	char p[PATH_MAX];
 
-	if (join(p, sizeof(p), hd->path, "admin.token", err) == -1 ||
+	if (join(p, sizeof(p), hd->path, name, err) == -1 ||
 	    file_read_secret(AT_FDCWD, p, 1024, out, err) == -1)
 		return -1;
 	if ((*out)->len < 16) {
@@ -139,6 +152,37 @@ hub_admin_token(struct hub_dir *hd, struct buf **out, struct bb_error *err)
 		return -1;
 	}
 	return 0;
+}
+
+int
+hub_admin_token(struct hub_dir *hd, struct buf **out, struct bb_error *err)
+{
+	return read_token(hd, "admin.token", out, err);
+}
+
+int
+hub_metrics_token(struct hub_dir *hd, struct buf **out, struct bb_error *err)
+{
+	char p[PATH_MAX];
+	int dfd, rv;
+
+	if (join(p, sizeof(p), hd->path, "metrics.token", err) == -1)
+		return -1;
+	if (access(p, F_OK) == -1 && errno == ENOENT) {
+		/* A hub made before the metrics token: it gets one now. */
+		if ((dfd = open(hd->path, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) == -1) {
+			bb_error_errno(err, EX_CANTCREAT, "%s", hd->path);
+			return -1;
+		}
+		rv = new_token(dfd, "metrics.token", err);
+		if (rv == 0)
+			rv = file_sync_dir(dfd, ".", err);
+		close(dfd);
+		if (rv == -1)
+			return -1;
+	}
+	return read_token(hd, "metrics.token", out, err);
 }
 
 int

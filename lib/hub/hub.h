@@ -4,6 +4,7 @@
  *	DIR/hub.db		the state (lib/hub/hubdb.h), mode 0600
  *	DIR/blobs/		sources and artifacts (lib/hub/blob.h)
  *	DIR/admin.token		the admin API's token, mode 0600
+ *	DIR/metrics.token	the read-only token of /metrics, mode 0600
  *
  * and what both the admin commands and the admin API do with it.
  */
@@ -42,6 +43,12 @@ void	hub_dir_close(struct hub_dir *);
  * buf_freezero).  Returns 0 or -1.
  */
 int	hub_admin_token(struct hub_dir *, struct buf **, struct bb_error *);
+
+/*
+ * Reads the metrics token as hub_admin_token does, making it first in a
+ * hub directory that has none.  Returns 0 or -1.
+ */
+int	hub_metrics_token(struct hub_dir *, struct buf **, struct bb_error *);
 
 /* Returns 1 if name is a valid worker name. */
 int	hub_valid_worker(const char *);

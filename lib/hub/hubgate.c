@@ -98,6 +98,53 @@ check_admin(struct hubreq *r)
 		    "missing or wrong");
 		return -1;
 	}
+	r->authed = 1;
+	return 0;
+}
+
+/* Returns 1 if t is the admin token or, for metrics, the metrics token. */
+static int
+viewer_token(struct hubreq *r, const char *t, int metrics)
+{
+	if (t == NULL)
+		return 0;
+	return hubauth_equal(t, r->s->admin->data) ||
+	    (metrics && hubauth_equal(t, r->s->metrics->data));
+}
+
+/*
+ * Pages and /metrics: the token as a Bearer token or a Basic password
+ * (any user name), or for pages the cookie; nothing when they are public.
+ */
+static int
+check_viewer(struct hubreq *r, int metrics)
+{
+	char *user, *pass = NULL;
+	int ok;
+
+	if (r->s->conf.public)
+		return 0;
+	ok = viewer_token(r, bearer(r), metrics);
+	if (!ok && (user = MHD_basic_auth_get_username_password(r->c,
+	    &pass)) != NULL) {
+		ok = viewer_token(r, pass, metrics);
+		if (pass != NULL) {
+			explicit_bzero(pass, strlen(pass));
+			MHD_free(pass);
+		}
+		MHD_free(user);
+	}
+	if (!ok && !metrics)
+		ok = viewer_token(r, MHD_lookup_connection_value(r->c,
+		    MHD_COOKIE_KIND, HUBGATE_COOKIE), 0);
+	if (!ok) {
+		hubreq_fail(r, 401, "unauthorized", metrics ? "/metrics needs "
+		    "the metrics or the admin token (Bearer, or a Basic "
+		    "password)" : "this page needs the admin token (a Basic "
+		    "password, the " HUBGATE_COOKIE " cookie, or Bearer)");
+		return -1;
+	}
+	r->authed = 1;
 	return 0;
 }
 
@@ -131,6 +178,7 @@ check_session(struct hubreq *r)
 		    err.msg);
 		return -1;
 	}
+	r->authed = 1;
 	(void)strlcpy(r->worker, sess.worker, sizeof(r->worker));
 	if ((r->caps = strdup(sess.caps)) == NULL) {
 		hubreq_fail(r, 500, "internal", "out of memory");
@@ -209,6 +257,7 @@ check_basic(struct hubreq *r)
 		goto out;
 	}
 	(void)strlcpy(r->worker, user, sizeof(r->worker));
+	r->authed = 1;
 	rv = 0;
 out:
 	explicit_bzero(&key, sizeof(key));
@@ -235,6 +284,10 @@ hubgate_check(struct hubreq *r)
 		return check_session(r);
 	case HUBROUTE_ADMIN:
 		return check_admin(r);
+	case HUBROUTE_PAGE:
+		return check_viewer(r, 0);
+	case HUBROUTE_METRICS:
+		return check_viewer(r, 1);
 	}
 	hubreq_fail(r, 500, "internal", "route without a known gate");
 	return -1;

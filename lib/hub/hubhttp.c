@@ -575,7 +575,8 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 	if (load_tls(s, conf, tls, err) == -1)
 		goto fail;
 	if (hub_dir_open(conf->dir, &s->hd, err) == -1 ||
-	    hub_admin_token(s->hd, &s->admin, err) == -1)
+	    hub_admin_token(s->hd, &s->admin, err) == -1 ||
+	    hub_metrics_token(s->hd, &s->metrics, err) == -1)
 		goto fail;
 	if (hubdb_opened(s->hd->db) != NULL)
 		hubsrv_log(s, "%s", hubdb_opened(s->hd->db));
@@ -775,6 +776,7 @@ hub_server_free(struct hub_server *s)
 	hubgc_free(s->gc);
 	hub_dir_close(s->hd);
 	buf_freezero(s->admin);
+	buf_freezero(s->metrics);
 	buf_free(s->cert);
 	buf_freezero(s->key);
 	free(s->busy);

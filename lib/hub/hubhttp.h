@@ -36,6 +36,7 @@ struct hub_conf {
 	long long	 keep_builds;	/* retention (lib/hub/hubgc.h), */
 	long long	 keep_days;	/* run at start and then daily */
 	unsigned int	 connections;	/* the most connections */
+	int		 public;	/* pages and /metrics need no token */
 	/* Called with each message for the administrator (stderr). */
 	void		(*log)(void *, const char *);
 	void		*logarg;

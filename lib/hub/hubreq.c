@@ -21,8 +21,6 @@ hubreq_response(const void *p, size_t len, const char *ctype)
 		return NULL;
 	(void)MHD_add_response_header(resp, "Content-Type", ctype);
 	(void)MHD_add_response_header(resp, "Cache-Control", "no-store");
-	(void)MHD_add_response_header(resp, "X-Content-Type-Options",
-	    "nosniff");
 	return resp;
 }
 
@@ -43,6 +41,11 @@ hubreq_send(struct hubreq *r, unsigned int status, struct MHD_Response *resp)
 	}
 	if (status < nitems(r->s->m.codes))
 		r->s->m.codes[status]++;
+	/* Every answer: a browser runs nothing but the hub's own files. */
+	(void)MHD_add_response_header(resp, "Content-Security-Policy",
+	    HUBREQ_CSP);
+	(void)MHD_add_response_header(resp, "X-Content-Type-Options",
+	    "nosniff");
 	(void)MHD_queue_response(r->c, status, resp);
 	MHD_destroy_response(resp);
 	r->answered = 1;
@@ -114,8 +117,11 @@ hubreq_fail(struct hubreq *r, unsigned int status, const char *reason,
 	}
 	if (status == 401)
 		(void)MHD_add_response_header(resp, "WWW-Authenticate",
-		    r->route != NULL && r->route->auth == HUBROUTE_BASIC ?
-		    "Basic realm=\"bb-hub\"" : "Bearer realm=\"bb-hub\"");
+		    r->route != NULL && (r->route->auth == HUBROUTE_BASIC ||
+		    r->route->auth == HUBROUTE_PAGE ||
+		    r->route->auth == HUBROUTE_METRICS) ?
+		    "Basic realm=\"bb-hub\", charset=\"UTF-8\"" :
+		    "Bearer realm=\"bb-hub\"");
 	if (status == 503)
 		(void)MHD_add_response_header(resp, "Retry-After", "5");
 	if (status >= 500)

@@ -27,6 +27,16 @@ struct hubreq;
 #define HUBREQ_TEXT	"text/plain; charset=utf-8"
 
 /*
+ * The Content-Security-Policy of every answer: scripts only from the
+ * hub's own files (no inline script, no eval), nothing from elsewhere,
+ * no framing.  Inline style is allowed: the pages carry their <style>.
+ */
+#define HUBREQ_CSP	"default-src 'none'; script-src 'self'; " \
+			"style-src 'self' 'unsafe-inline'; img-src 'self'; " \
+			"connect-src 'self'; base-uri 'none'; " \
+			"form-action 'self'; frame-ancestors 'none'"
+
+/*
  * Returns a response holding a copy of len bytes at p as ctype, or NULL
  * when out of memory.  The caller hands it to hubreq_send or destroys it
  * (MHD_destroy_response).
@@ -42,7 +52,8 @@ struct MHD_Response	*hubreq_error_resp(unsigned int, const char *,
 
 /*
  * Answers r with status and resp (taken over; NULL means out of memory:
- * the connection is closed without an answer).
+ * the connection is closed without an answer).  Adds HUBREQ_CSP and
+ * X-Content-Type-Options: nosniff.
  */
 void	hubreq_send(struct hubreq *, unsigned int, struct MHD_Response *);
 

@@ -16,6 +16,8 @@
 #define LEASE	HUBROUTE_LEASE
 #define ADMIN	HUBROUTE_ADMIN
 #define BATCH	HUBROUTE_BATCH
+#define PAGE	HUBROUTE_PAGE
+#define METRICS	HUBROUTE_METRICS
 
 const struct hubroute hubroute_table[] = {
 	/* The worker's calls (bb-protocol(7) WORKER CALLS). */
@@ -58,9 +60,9 @@ const struct hubroute hubroute_table[] = {
 	    NULL, hubadmin_rmworker },
 	/* People and monitors (bb-hub(8)). */
 	{ "GET", "/healthz", HUBROUTE_OPEN, 0, 0, NULL, hubpublic_health },
-	{ "GET", "/metrics", HUBROUTE_OPEN, 0, 0, NULL, hubpublic_metrics },
-	{ "GET", "/", HUBROUTE_OPEN, 0, 0, NULL, hubpublic_index },
-	{ "GET", "/jobs/:id", HUBROUTE_OPEN, 0, 0, NULL, hubpublic_job },
+	{ "GET", "/metrics", METRICS, 0, 0, NULL, hubpublic_metrics },
+	{ "GET", "/", PAGE, 0, 0, NULL, hubpublic_index },
+	{ "GET", "/jobs/:id", PAGE, 0, 0, NULL, hubpublic_job },
 };
 
 const size_t hubroute_count = nitems(hubroute_table);

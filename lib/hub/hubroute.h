@@ -32,7 +32,16 @@ enum hubroute_auth {
 	HUBROUTE_BASIC,		/* a worker's name and secret (hello) */
 	HUBROUTE_SESSION,	/* a session token */
 	HUBROUTE_LEASE,		/* a session token and a Bb-Lease header */
-	HUBROUTE_ADMIN		/* the admin token */
+	HUBROUTE_ADMIN,		/* the admin token, as a Bearer token */
+	/*
+	 * People's pages: the admin token as a Bearer token, a Basic
+	 * password or the bb_admin cookie; anyone when the administrator
+	 * made the pages public (bb-hub serve -P).  Only for GET: a
+	 * browser sends Basic credentials and cookies by itself.
+	 */
+	HUBROUTE_PAGE,
+	/* Monitors: as PAGE, with the metrics token too, and no cookie. */
+	HUBROUTE_METRICS
 };
 
 /* Reports stored together, one transaction for all (the core's flush). */

@@ -45,6 +45,7 @@ struct hubreq {
 	int			 started;	/* first call seen */
 	int			 answered;	/* a response is queued */
 	int			 broken;	/* no response could be made */
+	int			 authed;	/* it showed good credentials */
 	int			 deferred;	/* stored by the core's flush */
 	struct buf		*body;		/* record bodies */
 	int			 toolarge;
@@ -85,6 +86,7 @@ struct hub_server {
 	struct MHD_Daemon	*d;
 	char			 url[300];
 	struct buf		*admin;		/* the admin token */
+	struct buf		*metrics;	/* the metrics token */
 	struct buf		*cert;
 	struct buf		*key;
 	struct hubreqs		 waiters;	/* parked claims */

@@ -121,7 +121,7 @@ parked(const struct load *l)
 {
 	char b[4096], *p;
 
-	if (request(l, "/metrics", NULL, NULL, b) != 200 ||
+	if (request(l, "/metrics", l->hadmin, NULL, b) != 200 ||
 	    (p = strstr(b, "\nbb_hub_claims_parked ")) == NULL)
 		return -1;
 	return strtol(p + 22, NULL, 10);

@@ -93,7 +93,7 @@ ok "$([ ! -e "$HUB_DIR/blobs/tmp/leftover" ]; echo $?)" \
     "an old leftover of an upload is removed"
 hub_req GET "/v1/admin/jobs/$A4/artifacts/out.txt" -H "$A"
 is "$code $body" "200 shared" "a kept artifact downloads"
-m=$(curl -s "$HUB_URL/metrics")
+m=$(curl -s -H "Authorization: Bearer $HUB_METRICS" "$HUB_URL/metrics")
 like "$m" "^bb_hub_gc_jobs_removed_total 2$" "/metrics counts the jobs"
 like "$m" "^bb_hub_gc_blobs_removed_total 5$" "  and the blobs"
 like "$m" "^bb_hub_gc_removed_bytes_total [1-9][0-9]*$" "  and the bytes"
@@ -106,8 +106,8 @@ hub_stop
 run bb-hub unpin -d "$HUB_DIR" "$Q"
 is "$rc" 0 "unpin a job that is not pinned: fine"
 hub_start -K 2s -D 0 -N 0
-wait_for 20 sh -c "curl -s '$HUB_URL/metrics' |
-    grep -q '^bb_hub_gc_jobs_removed_total 4$'"
+wait_for 20 sh -c "curl -s -H 'Authorization: Bearer $HUB_METRICS' \
+    '$HUB_URL/metrics' | grep -q '^bb_hub_gc_jobs_removed_total 4$'"
 ok $? "at start the server removes the two more builds"
 is "$(bb-hub jobs -d "$HUB_DIR" | awk 'NR > 1 { print $1 }' | tr '\n' ' ')" \
     "$Q $A1 " "  the pinned and the queued job stay"

@@ -50,7 +50,7 @@ hub_req POST "/v1/jobs/$J/finish" -H "$A1" -H "Bb-Lease: $L" \
     --data-binary "finish result=success last=$n sha256=$sha
 "
 is "$code" 200 "and the job finished"
-hub_req GET /metrics
+hub_req GET /metrics -H "Authorization: Bearer $HUB_METRICS"
 like "$body" '^bb_hub_lease_expiries_total 0$' "no lease ran out"
 hub_stop
 hub_start -K 1 -L 2 -A 2
@@ -90,7 +90,7 @@ wait_for 20 sh -c "bb-hub jobs -r -d '$HUB_DIR' -s error | grep -q 'id=$J '" && 
 ok $r "attempt 2 of 2 runs out too: the job fails"
 like "$(bb-hub show -r -d "$HUB_DIR" "$J" | head -1)" 'reason=lease%20expired%20on%20attempt%202%20of%202' \
     "with a clear reason"
-hub_req GET /metrics
+hub_req GET /metrics -H "Authorization: Bearer $HUB_METRICS"
 like "$body" '^bb_hub_lease_expiries_total 2$' "metrics count the expiries"
 
 # Cancel: seen by the worker's next report.

@@ -149,13 +149,14 @@ like "$body" "^attempt n=1 worker=w1 started=[0-9]* ended=[0-9]* end=finished re
 like "$body" "^artifact attempt=1 name=hello%20world.txt size=11 sha256=" "show: the artifact"
 like "$body" "^step name=build cmd=make$" "show: the recipe"
 
-# The status page.
-hub_req GET / 
+# The status page (bb-hub(8) SECURITY: the admin token, here as a
+# browser sends it; tests/e2e/hub-access.t tries the other ways).
+hub_req GET / -u "admin:$HUB_ADMIN"
 is "$code" 200 "the status page"
 like "$body" "<a href=\"jobs/$J\">$J</a></td><td>report-test</td><td class=\"success\">success" \
     "lists the build with its result"
 like "$body" '<td>w1</td><td>yes</td><td>linux</td>' "and the worker"
-hub_req GET "/jobs/$J"
+hub_req GET "/jobs/$J" -u "admin:$HUB_ADMIN"
 is "$code" 200 "the job's page"
 like "$body" '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; done' \
     "shows the log, escaped"
@@ -164,11 +165,11 @@ like "$body" 'warning: \\x1b\[31mred' "control bytes are shown, not sent"
 like "$body" '<td>build</td><td class="success">success</td><td>0</td>' "the steps"
 like "$body" '<tr><th>submitted</th><td>20[0-9-]* [0-9:]*Z</td></tr>' \
     "times as UTC dates"
-hub_req GET "/jobs/9999"
+hub_req GET "/jobs/9999" -u "admin:$HUB_ADMIN"
 is "$code" 404 "an unknown job's page: 404"
 hub_req GET /healthz
 is "$code:$body" "200:ok" "healthz"
-hub_req GET /metrics
+hub_req GET /metrics -H "Authorization: Bearer $HUB_METRICS"
 like "$body" '^bb_hub_jobs{state="success"} 1$' "metrics: jobs by state"
 like "$body" '^bb_hub_claims_total 1$' "metrics: claims"
 like "$body" '^bb_hub_events_total 6$' "metrics: events stored"

@@ -169,7 +169,12 @@ test_table(void)
 		    r->auth != HUBROUTE_BASIC :
 		    strcmp(r->pattern, "/v1/claim") == 0 ?
 		    r->auth != HUBROUTE_SESSION :
-		    r->auth != HUBROUTE_OPEN) {
+		    strcmp(r->pattern, "/healthz") == 0 ?
+		    r->auth != HUBROUTE_OPEN :
+		    strcmp(r->pattern, "/metrics") == 0 ?
+		    r->auth != HUBROUTE_METRICS :
+		    (r->auth != HUBROUTE_PAGE ||
+		    strcmp(r->method, "GET") != 0)) {
 			printf("#   %s %s: wrong gate\n", r->method,
 			    r->pattern);
 			gates++;
@@ -185,7 +190,8 @@ test_table(void)
 	is_int(unreached, 0, "every pattern takes a path made from it, and "
 	    "no other pattern does");
 	is_int(gates, 0, "admin paths need the admin token, a job's the "
-	    "lease, hello a secret, claim a session, others nothing");
+	    "lease, hello a secret, claim a session, /metrics a monitor's "
+	    "token, /healthz nothing, pages (GET only) the admin's");
 	is_int(hooks, 0, "uploads (sources, artifacts) start at the first "
 	    "call");
 	ok(match("POST", "/v1/jobs/1/events", &m) == 0 &&
