@@ -342,6 +342,12 @@ record_parse(struct record *r, const char *line, size_t len,
 		bb_error_set(err, EX_DATAERR, "empty line");
 		return -1;
 	}
+	/* The one limit: whoever reads a record refuses what none may write. */
+	if (len + 1 > RECORD_MAX) {
+		bb_error_set(err, EX_DATAERR, "longer than %d bytes",
+		    RECORD_MAX);
+		return -1;
+	}
 	n = scan_name(p, len);
 	if (n == 0 || n > RECORD_NAMEMAX || (n < len && p[n] != ' ')) {
 		excerpt(vis, sizeof(vis), p, len);
@@ -625,12 +631,6 @@ record_reader_next(struct record_reader *rd, struct record *r,
 	}
 	len = (size_t)(nl - s);
 	rd->lineno++;
-	if (len + 1 > RECORD_MAX) {
-		bb_error_set(err, EX_DATAERR, "longer than %d bytes",
-		    RECORD_MAX);
-		reader_error(rd, err, rd->lineno);
-		return -1;
-	}
 	rd->pos += len + 1;
 	if (record_parse(r, s, len, err) == -1) {
 		reader_error(rd, err, rd->lineno);

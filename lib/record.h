@@ -5,7 +5,9 @@
  *
  * TYPE and keys match [a-z][a-z0-9_.-]*; a value is any byte string with
  * bytes 0x00-0x20, '%' and 0x7F written as %XX.  A line is at most
- * RECORD_MAX bytes, newline included.  A key appears at most once.
+ * RECORD_MAX bytes, newline included: record_encode writes none longer
+ * and record_parse reads none longer; this is the only copy of the
+ * limit.  A key appears at most once.
  */
 #ifndef BB_RECORD_H
 #define BB_RECORD_H
@@ -88,7 +90,9 @@ int	record_is(const struct record *, const char *);
 
 /*
  * Decodes one line (without its newline) into r.  Returns 0, or -1 with
- * EX_DATAERR and a message that says what is wrong and at which byte.
+ * EX_DATAERR and a message that says what is wrong and at which byte;
+ * a line over RECORD_MAX (its newline counted) is refused here, so that
+ * every reader holds the same limit.
  */
 int	record_parse(struct record *, const char *, size_t, struct bb_error *);
 

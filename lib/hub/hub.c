@@ -267,6 +267,7 @@ hub_submit(struct hub_dir *hd, const struct recipe *rc, const char *hex,
     int attempts, long long *id, struct bb_error *err)
 {
 	off_t size;
+	size_t i, n;
 	int fd;
 
 	/*
@@ -281,6 +282,14 @@ hub_submit(struct hub_dir *hd, const struct recipe *rc, const char *hex,
 	close(fd);
 	if (recipe_check(rc, err) == -1)
 		return -1;
+	for (i = 0, n = 0; i < rc->nrequire; i++)
+		n += strlen(rc->require[i]) + 1;
+	if (n > HUBDB_CAPS_MAX) {
+		/* No worker could take it, and its record would not fit. */
+		bb_error_set(err, EX_DATAERR, "require: over %d bytes, more "
+		    "than a worker's caps can be", HUBDB_CAPS_MAX);
+		return -1;
+	}
 	return hubdb_submit(hd->db, rc, hex, size, attempts, hub_now(), id,
 	    err);
 }

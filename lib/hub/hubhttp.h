@@ -14,11 +14,12 @@
 #include <signal.h>
 
 #include "error.h"
+#include "record.h"
 
 #define HUB_EVENTS_MAX		(1024 * 1024)		/* events body */
 #define HUB_HELLO_MAX		(64 * 1024)
 #define HUB_SUBMIT_MAX		(4 * 1024 * 1024)	/* recipe records */
-#define HUB_SMALL_MAX		(64 * 1024)		/* other bodies */
+#define HUB_SMALL_MAX		RECORD_MAX	/* other bodies: one record */
 #define HUB_IDLE_TIMEOUT	120			/* seconds */
 #define HUB_SESSION_IDLE	(3600LL * 1000)		/* ms */
 

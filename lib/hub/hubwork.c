@@ -10,6 +10,28 @@
 #include "protocol.h"
 #include "recipe.h"
 
+#define HUB_HELLO_FIELD_MAX	256	/* a hello's version, os, arch */
+#define HUB_REASON_MAX		1024	/* a reason kept: the first bytes */
+
+/*
+ * Returns reason cut to HUB_REASON_MAX bytes (at a UTF-8 character's
+ * start) in cut, or reason itself when it is short or NULL.
+ */
+static const char *
+short_reason(const char *reason, char *cut)
+{
+	size_t n;
+
+	if (reason == NULL || strlen(reason) <= HUB_REASON_MAX)
+		return reason;
+	n = HUB_REASON_MAX;
+	while (n > 0 && ((unsigned char)reason[n] & 0xc0) == 0x80)
+		n--;
+	memcpy(cut, reason, n);
+	cut[n] = '\0';
+	return cut;
+}
+
 /*
  * Takes the hello record (line 1) into h: slots, capabilities, version,
  * os, arch (h's strings are copies the caller frees), and the version of
@@ -20,11 +42,12 @@ static int
 hello_first(struct hubreq *r, const struct record *rec, struct hubdb_hello *h,
     long long *proto)
 {
+	static const char *const shown[] = { "version", "os", "arch" };
 	struct bb_error err;
 	char cap[HUBDB_CAPS_MAX + 1];
 	const char *c;
 	long long slots = 1, lo, hi;
-	size_t n;
+	size_t i, n;
 
 	if (!record_is(rec, "hello")) {
 		hubreq_fail(r, 400, "malformed", "line 1: expected a hello "
@@ -46,6 +69,14 @@ hello_first(struct hubreq *r, const struct record *rec, struct hubdb_hello *h,
 		hubreq_fail(r, 400, "malformed", "line 1: %s", err.msg);
 		return -1;
 	}
+	/* So that the worker's record always fits in one line. */
+	for (i = 0; i < nitems(shown); i++)
+		if (record_getn(rec, shown[i], &n) != NULL &&
+		    n > HUB_HELLO_FIELD_MAX) {
+			hubreq_fail(r, 400, "malformed", "line 1: %s over %d "
+			    "bytes", shown[i], HUB_HELLO_FIELD_MAX);
+			return -1;
+		}
 	c = record_get(rec, "caps");
 	if (c != NULL && strlen(c) > HUBDB_CAPS_MAX) {
 		hubreq_fail(r, 400, "malformed", "line 1: caps over %d bytes",
@@ -164,6 +195,7 @@ hubwork_decline(struct hubreq *r)
 	struct record rec;
 	struct bb_error err;
 	const char *reason = NULL;
+	char cut[HUB_REASON_MAX + 1];
 	int rv;
 
 	record_init(&rec);
@@ -175,7 +207,7 @@ hubwork_decline(struct hubreq *r)
 			    "decline record");
 			goto out;
 		}
-		reason = record_get(&rec, "reason");
+		reason = short_reason(record_get(&rec, "reason"), cut);
 	}
 	rv = hubdb_decline(r->s->hd->db, r->id, r->lease, r->worker, reason,
 	    hub_now(), &err);
@@ -333,7 +365,7 @@ hubwork_finish(struct hubreq *r)
 	struct buf *have = NULL, *missing = NULL;
 	struct bb_error err;
 	const char *result, *sha;
-	char res[16];
+	char res[16], cut[HUB_REASON_MAX + 1];
 	size_t pos = 0;
 	long long last;
 	int rv, attempt;
@@ -372,7 +404,8 @@ hubwork_finish(struct hubreq *r)
 		goto out;
 	}
 	rv = hubdb_finish(s->hd->db, r->id, r->lease, r->worker, result,
-	    record_get(&rec, "reason"), last, sha, hub_now(), &attempt, res,
+	    short_reason(record_get(&rec, "reason"), cut), last, sha,
+	    hub_now(), &attempt, res,
 	    have, missing, &err);
 	if (rv == HUB_INCOMPLETE) {
 		struct MHD_Response *resp;

@@ -190,6 +190,16 @@ test_build(void)
 	(void)record_setn(&r, "data", big, RECORD_MAX - 9, &err);
 	buf_reset(b);
 	ok(record_encode(&r, b, &err) == -1, "one byte more does not");
+	/* What encodes parses; one byte more is refused by every reader. */
+	(void)record_setn(&r, "data", big, RECORD_MAX - 10, &err);
+	buf_reset(b);
+	(void)record_encode(&r, b, &err);
+	ok(record_parse(&r, b->data, b->len - 1, &err) == 0,
+	    "a line of exactly RECORD_MAX bytes parses");
+	b->data[b->len - 1] = 'a';
+	ok(record_parse(&r, b->data, b->len, &err) == -1 &&
+	    strcmp(err.msg, "longer than 65536 bytes") == 0,
+	    "one byte more is refused: %s", err.msg);
 	is_int(record_fit("a b", 3, 4), 2, "fit counts escapes");
 	is_int(record_fit("ab", 2, 10), 2, "fit all");
 	test_escape();
