@@ -58,7 +58,8 @@ static const char *const synopsis[] = {
 	"[-k key]\n"
 	"                    [-L lease] [-l address] [-N builds] "
 	"[-n connections]\n"
-	"                    [-W maxwait] [-w file] dir",
+	"                    [-p per-address] [-t timeout] [-W maxwait] "
+	"[-w file] dir",
 	"add-worker [-d dir] name",
 	"remove-worker [-d dir] name",
 	"submit [-a attempts] [-d dir] [-P profile] [-V version]\n"
@@ -253,7 +254,8 @@ cmd_serve(int argc, char **argv)
 	c.keep_days = HUBDB_KEEP_DAYS;
 	c.log = log_stderr;
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+:A:c:D:K:k:L:l:N:n:PW:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "+:A:c:D:K:k:L:l:N:n:Pp:t:W:w:")) !=
+	    -1) {
 		switch (ch) {
 		case 'A':
 			c.attempts = (int)strtonum(optarg, 1,
@@ -291,6 +293,15 @@ cmd_serve(int argc, char **argv)
 			break;
 		case 'P':
 			c.public = 1;
+			break;
+		case 'p':
+			c.peraddr = (unsigned int)strtonum(optarg, 1, 1000000,
+			    &errstr);
+			if (errstr != NULL)
+				errx(EX_USAGE, "-p %s: %s", optarg, errstr);
+			break;
+		case 't':
+			c.headtime = duration_ms(optarg, "-t", 1, 3600);
 			break;
 		case 'W':
 			c.maxwait = duration_ms(optarg, "-W", 1, 3600);

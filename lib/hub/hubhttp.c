@@ -22,9 +22,11 @@
 
 #include "file.h"
 #include "hubclaim.h"
+#include "hubconn.h"
 #include "hubgate.h"
 #include "hubgc.h"
 #include "hubhttp.h"
+#include "hublisten.h"
 #include "hubreq.h"
 #include "hubroute.h"
 #include "hubsrv.h"
@@ -116,6 +118,28 @@ hubsrv_connected_window(const struct hub_server *s)
 /* A request's life */
 
 /*
+ * Refuses a request without credentials on a connection over a limit
+ * (lib/hub/hubconn.h): 503, and the connection closes.  The log says it
+ * once a second (tick), not once a request.
+ */
+static void
+refuse_over(struct hubreq *r)
+{
+	struct MHD_Response *resp;
+	char msg[128];
+
+	(void)snprintf(msg, sizeof(msg), "too many connections: from %s, or "
+	    "in all", hubconn_addr(r->conn));
+	resp = hubreq_error_resp(503, "unavailable", msg, NULL, NULL);
+	if (resp != NULL) {
+		(void)MHD_add_response_header(resp, "Retry-After",
+		    HUBREQ_RETRY_AFTER);
+		(void)MHD_add_response_header(resp, "Connection", "close");
+	}
+	hubreq_send(r, 503, resp);
+}
+
+/*
  * The request's first call: its route (404, 405 and bad parameters are
  * answered from the table), then who calls, and the body's limits.
  */
@@ -149,6 +173,12 @@ first_call(struct hubreq *r, const char *url, const char *method)
 	}
 	if (hubgate_check(r) == -1)
 		return;
+	if (r->authed)
+		hubconns_trust(s->conns, r->conn);
+	else if (hubconns_over(s->conns, r->conn)) {
+		refuse_over(r);
+		return;
+	}
 	if ((v = hubreq_header(r, "Content-Length")) != NULL) {
 		cl = strtonum(v, 0, LLONG_MAX, &errstr);
 		if (errstr != NULL) {
@@ -223,6 +253,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 {
 	struct hub_server *s = cls;
 	struct hubreq *r = *con_cls;
+	const union MHD_ConnectionInfo *ci;
 
 	(void)version;
 	if (r == NULL) {
@@ -230,11 +261,18 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 			return MHD_NO;
 		r->s = s;
 		r->c = c;
+		ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		r->conn = ci != NULL ? ci->socket_context : NULL;
 		*con_cls = r;
 	}
 	if (!r->started) {
 		r->started = 1;
+		/* The head is in: a body of records has its deadline. */
+		hubconns_phase(s->conns, r->conn, HUBCONN_BODY, hub_now());
 		first_call(r, url, method);
+		if (r->route != NULL && r->route->start != NULL)
+			hubconns_phase(s->conns, r->conn, HUBCONN_BUSY, 0);
 		return MHD_YES;
 	}
 	if (*datalen > 0) {
@@ -243,6 +281,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		*datalen = 0;
 		return MHD_YES;
 	}
+	hubconns_phase(s->conns, r->conn, HUBCONN_BUSY, 0);
 	if (r->broken)
 		return MHD_NO;
 	if (r->answered)
@@ -284,6 +323,8 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (r == NULL)
 		return;
 	*con_cls = NULL;
+	/* The next request's head has its deadline from now. */
+	hubconns_phase(s->conns, r->conn, HUBCONN_HEAD, hub_now());
 	if (!r->parked && r->deferred && r->resp == NULL)
 		TAILQ_REMOVE(&s->pending, r, entry);
 	hubclaim_done(r, ok);
@@ -301,6 +342,57 @@ completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(r->name);
 	free(r->caps);
 	free(r);
+}
+
+/* A connection starts or ends: lib/hub/hubconn.h counts it. */
+static void
+notify_connection(void *cls, struct MHD_Connection *c, void **ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct hub_server *s = cls;
+	const union MHD_ConnectionInfo *ai, *fi;
+
+	if (code != MHD_CONNECTION_NOTIFY_STARTED) {
+		hubconns_close(s->conns, *ctx);
+		*ctx = NULL;
+		return;
+	}
+	ai = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	fi = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	*ctx = hubconns_open(s->conns, ai != NULL ? ai->client_addr : NULL,
+	    sizeof(struct sockaddr_storage), fi != NULL ? fi->connect_fd : -1,
+	    hub_now());
+}
+
+/* Ends a connection past its deadline: libmicrohttpd sees it close. */
+static void
+drop_connection(void *arg, int fd)
+{
+	(void)arg;
+	if (fd >= 0)
+		(void)shutdown(fd, SHUT_RDWR);
+}
+
+/* Says what the connection limits did, once a second at most. */
+static void
+log_connections(struct hub_server *s)
+{
+	struct hubconns_news n;
+
+	if (!hubconns_news(s->conns, &n))
+		return;
+	if (n.refused > 0)
+		hubsrv_log(s, "connections: %llu refused (503), the last from "
+		    "%s with %u open (at most %u an address), %u open in all "
+		    "(at most %u)", n.refused, n.addr, n.addr_open,
+		    s->conf.peraddr, n.open, s->conf.connections);
+	if (n.shed > 0)
+		hubsrv_log(s, "connections: %llu shed at once: %u open, the "
+		    "most the hub takes", n.shed, n.open);
+	if (n.dropped > 0)
+		hubsrv_log(s, "connections: %llu dropped: no request within "
+		    "%llds (or no body of records within %ds)", n.dropped,
+		    s->conf.headtime / 1000, HUBCONN_BODY_MS / 1000);
 }
 
 static size_t
@@ -398,6 +490,8 @@ tick(struct hub_server *s, long long now)
 
 	s->next_tick = now + TICK_MS;
 	hubclaim_expire(s, now);
+	(void)hubconns_sweep(s->conns, now, drop_connection, s);
+	hublisten_linger(s->listen, now);
 	/* bb-hub submit, cancel, add-worker write the database directly. */
 	if (hubdb_changed(s->hd->db))
 		s->wake = 1;
@@ -416,6 +510,7 @@ tick(struct hub_server *s, long long now)
 	gc_tick(s, now);
 	if (now >= s->next_sweep) {
 		s->next_sweep = now + SWEEP_MS;
+		log_connections(s);
 		hubclaim_sweep(s);
 		if (now % 60000 < SWEEP_MS &&
 		    hubdb_purge_sessions(s->hd->db, now, HUB_SESSION_IDLE,
@@ -498,6 +593,51 @@ raise_nofile(unsigned int want)
 	return want;
 }
 
+/* Connections taken over the cap, to be answered (lib/hub/hubconn.h). */
+static unsigned int
+reserve(unsigned int cap)
+{
+	return cap / 8 + 16;
+}
+
+/*
+ * Sets the connection limits in s->conf (lowering the cap to what
+ * RLIMIT_NOFILE allows) and makes s->conns.  Returns 0 or -1.
+ */
+static int
+limits(struct hub_server *s, struct bb_error *err)
+{
+	struct hubconns_conf cc;
+	unsigned int cap = s->conf.connections, want, have;
+
+	want = cap + reserve(cap) + HUBLISTEN_LINGER;
+	if ((have = raise_nofile(want)) < want) {
+		have = have > HUBLISTEN_LINGER + 32 ? have - HUBLISTEN_LINGER :
+		    32;
+		cap = (have - 16) * 8 / 9;
+		if (cap < 16)
+			cap = 16;
+	}
+	s->conf.connections = cap;
+	if (s->conf.peraddr == 0)
+		s->conf.peraddr = HUBCONN_PERADDR;
+	if (s->conf.headtime <= 0)
+		s->conf.headtime = HUBCONN_HEAD_MS;
+	memset(&cc, 0, sizeof(cc));
+	cc.cap = cap;
+	cc.reserve = reserve(cap);
+	cc.peraddr = s->conf.peraddr;
+	cc.head_ms = s->conf.headtime;
+	cc.over_ms = HUBCONN_OVER_MS < cc.head_ms ? HUBCONN_OVER_MS :
+	    cc.head_ms;
+	cc.body_ms = HUBCONN_BODY_MS;
+	if ((s->conns = hubconns_new(&cc)) == NULL) {
+		bb_error_errno(err, EX_OSERR, "hub");
+		return -1;
+	}
+	return 0;
+}
+
 /* Reads the certificate and key of an https address. */
 static int
 load_tls(struct hub_server *s, const struct hub_conf *conf, int tls,
@@ -526,18 +666,12 @@ static int
 write_url(struct hub_server *s, const struct addrinfo *ai, const char *host,
     int tls, struct bb_error *err)
 {
-	const union MHD_DaemonInfo *di;
 	char line[sizeof(s->url) + 1];
 	int n;
 
-	if ((di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT)) ==
-	    NULL) {
-		bb_error_set(err, EX_SOFTWARE, "no port");
-		return -1;
-	}
 	(void)snprintf(s->url, sizeof(s->url), "%s://%s%s%s:%u", tls ?
 	    "https" : "http", ai->ai_family == AF_INET6 ? "[" : "", host,
-	    ai->ai_family == AF_INET6 ? "]" : "", (unsigned)di->port);
+	    ai->ai_family == AF_INET6 ? "]" : "", hublisten_port(s->listen));
 	if (s->conf.addr_file == NULL)
 		return 0;
 	n = snprintf(line, sizeof(line), "%s\n", s->url);
@@ -553,7 +687,7 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 	struct addrinfo hints, *ai = NULL;
 	struct MHD_OptionItem opts[16];
 	char host[256], port[16];
-	unsigned int flags, conns;
+	unsigned int flags;
 	struct hubdb_policy policy;
 	size_t no = 0;
 	int tls = 0, e;
@@ -586,13 +720,14 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 		goto fail;
 	if (hubdb_refresh_leases(s->hd->db, hub_now(), conf->ttl, err) == -1)
 		goto fail;
-	conns = raise_nofile(conf->connections);
-	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	if (limits(s, err) == -1)
+		goto fail;
+	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+	    MHD_USE_NO_LISTEN_SOCKET;
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER,
 	    (intptr_t)mhd_log, s };
-	if (conf->listen == NULL)
-		flags |= MHD_USE_NO_LISTEN_SOCKET;
-	else {
+	if (conf->listen != NULL) {
+		/* The hub accepts itself (lib/hub/hublisten.h). */
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_family = AF_UNSPEC;
 		hints.ai_socktype = SOCK_STREAM;
@@ -602,15 +737,15 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 			    gai_strerror(e));
 			goto fail;
 		}
-		if (ai->ai_family == AF_INET6)
-			flags |= MHD_USE_IPv6;
-		opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0,
-		    ai->ai_addr };
-		opts[no++] = (struct MHD_OptionItem){
-		    MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096, NULL };
+		if ((s->listen = hublisten_open(ai, tls, conf->listen,
+		    err)) == NULL)
+			goto fail;
 	}
+	/* Never reached: the hub sheds before (hubconns_room). */
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
-	    conns, NULL };
+	    s->conf.connections + reserve(s->conf.connections) + 1, NULL };
+	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
+	    (intptr_t)notify_connection, s };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
 	    HUB_IDLE_TIMEOUT, NULL };
 	opts[no++] = (struct MHD_OptionItem){
@@ -633,8 +768,8 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, handler, s,
 	    MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
 	if (s->d == NULL) {
-		bb_error_set(err, EX_UNAVAILABLE, "cannot listen on %s (in "
-		    "use, or a bad certificate or key?)",
+		bb_error_set(err, EX_UNAVAILABLE, "%s: libmicrohttpd cannot "
+		    "start (a bad certificate or key?)",
 		    conf->listen ? conf->listen : "no address");
 		goto fail;
 	}
@@ -642,8 +777,9 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 		goto fail;
 	if (ai != NULL)
 		freeaddrinfo(ai);
-	if (conns < conf->connections)
-		hubsrv_log(s, "at most %u connections (RLIMIT_NOFILE)", conns);
+	if (s->conf.connections < conf->connections)
+		hubsrv_log(s, "at most %u connections (RLIMIT_NOFILE)",
+		    s->conf.connections);
 	*out = s;
 	return 0;
 fail:
@@ -664,7 +800,7 @@ hub_server_add_connection(struct hub_server *s, int fd, struct bb_error *err)
 {
 	struct sockaddr_in sin;
 
-	/* As if from the loopback: the hub does not look at addresses. */
+	/* As if from the loopback, and counted so (lib/hub/hubconn.h). */
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -702,25 +838,27 @@ hub_server_run(struct hub_server *s, volatile sig_atomic_t *stop,
 {
 	const union MHD_DaemonInfo *di;
 	MHD_UNSIGNED_LONG_LONG mt;
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	struct timespec ts;
 	long long now, wait, deadline = 0;
-	MHD_socket lfd = MHD_INVALID_SOCKET;
 
 	if ((di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD)) ==
 	    NULL) {
 		bb_error_set(err, EX_SOFTWARE, "libmicrohttpd: no epoll");
 		return -1;
 	}
-	pfd.fd = di->epoll_fd;
-	pfd.events = POLLIN;
+	pfd[0].fd = di->epoll_fd;
+	pfd[0].events = POLLIN;
+	pfd[1].events = POLLIN;
 	s->wake = 1;
 	for (;;) {
 		now = hub_now();
 		if (*stop && !s->stopping) {
 			s->stopping = 1;
 			deadline = now + STOP_MS;
-			lfd = MHD_quiesce_daemon(s->d);
+			/* No new connection. */
+			hublisten_close(s->listen);
+			s->listen = NULL;
 			hubclaim_stop(s);
 		}
 		if (s->stopping) {
@@ -737,15 +875,19 @@ hub_server_run(struct hub_server *s, volatile sig_atomic_t *stop,
 		if (MHD_get_timeout(s->d, &mt) == MHD_YES &&
 		    (long long)mt < wait)
 			wait = (long long)mt;
+		pfd[1].fd = hublisten_fd(s->listen, now, &wait);
+		pfd[1].revents = 0;
 		if (s->resumed)
 			wait = 0;
 		s->resumed = 0;
 		ts.tv_sec = wait / 1000;
 		ts.tv_nsec = (wait % 1000) * 1000000;
-		if (ppoll(&pfd, 1, &ts, mask) == -1 && errno != EINTR) {
+		if (ppoll(pfd, 2, &ts, mask) == -1 && errno != EINTR) {
 			bb_error_errno(err, EX_OSERR, "ppoll");
 			return -1;
 		}
+		if (pfd[1].fd != -1 && (pfd[1].revents & POLLIN))
+			(void)hublisten_accept(s->listen, s, hub_now());
 		if (MHD_run(s->d) != MHD_YES)
 			hubsrv_log(s, "libmicrohttpd: run failed");
 	}
@@ -755,8 +897,6 @@ hub_server_run(struct hub_server *s, volatile sig_atomic_t *stop,
 	hubclaim_release(s);
 	MHD_stop_daemon(s->d);
 	s->d = NULL;
-	if (lfd != MHD_INVALID_SOCKET)
-		close(lfd);
 	return 0;
 }
 
@@ -772,6 +912,8 @@ hub_server_free(struct hub_server *s)
 		hubclaim_release(s);
 		MHD_stop_daemon(s->d);
 	}
+	hublisten_close(s->listen);
+	hubconns_free(s->conns);
 	hubgate_free(s->gate);
 	hubgc_free(s->gc);
 	hub_dir_close(s->hd);

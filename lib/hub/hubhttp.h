@@ -37,6 +37,10 @@ struct hub_conf {
 	long long	 keep_builds;	/* retention (lib/hub/hubgc.h), */
 	long long	 keep_days;	/* run at start and then daily */
 	unsigned int	 connections;	/* the most connections */
+	unsigned int	 peraddr;	/* untrusted ones an address (0:
+					   HUBCONN_PERADDR) */
+	long long	 headtime;	/* ms to send a request head (0:
+					   HUBCONN_HEAD_MS) */
 	int		 public;	/* pages and /metrics need no token */
 	/* Called with each message for the administrator (stderr). */
 	void		(*log)(void *, const char *);

@@ -123,7 +123,8 @@ hubreq_fail(struct hubreq *r, unsigned int status, const char *reason,
 		    "Basic realm=\"bb-hub\", charset=\"UTF-8\"" :
 		    "Bearer realm=\"bb-hub\"");
 	if (status == 503)
-		(void)MHD_add_response_header(resp, "Retry-After", "5");
+		(void)MHD_add_response_header(resp, "Retry-After",
+		    HUBREQ_RETRY_AFTER);
 	if (status >= 500)
 		hubsrv_log(r->s, "%u: %s", status, msg);
 	hubreq_send(r, status, resp);

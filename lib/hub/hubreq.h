@@ -25,6 +25,7 @@
 struct hubreq;
 
 #define HUBREQ_TEXT	"text/plain; charset=utf-8"
+#define HUBREQ_RETRY_AFTER	"5"	/* seconds, in every 503 */
 
 /*
  * The Content-Security-Policy of every answer: scripts only from the

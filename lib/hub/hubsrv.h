@@ -5,6 +5,9 @@
  * includes it; it uses lib/hub/hubhttp.h.
  *
  *	hubhttp.c	the core: libmicrohttpd, a request's life, the loop
+ *	hublisten.c	the listening socket: accepting, shedding
+ *	hubconn.c	connections: limits per address and in all,
+ *			deadlines
  *	hubroute.c	the routing table and its path matcher
  *	hubgate.c	who may call: credentials checked per route
  *	hubreq.c	answers: responses, refusals, bodies, blobs
@@ -30,12 +33,16 @@
 #include "hubhttp.h"
 #include "hubroute.h"
 
+struct hubconn;
+struct hubconns;
 struct hubgate;
+struct hublisten;
 
 /* A request, from its first call to its end. */
 struct hubreq {
 	struct hub_server	*s;
 	struct MHD_Connection	*c;
+	struct hubconn		*conn;		/* its connection, or NULL */
 	const struct hubroute	*route;		/* NULL until routed */
 	long long		 id;		/* the job in the path */
 	char			*name;		/* artifact or worker */
@@ -103,6 +110,8 @@ struct hub_server {
 	struct hubsrv_busy	*busy;
 	size_t			 nbusy;
 	struct hubgate		*gate;
+	struct hubconns		*conns;		/* lib/hub/hubconn.h */
+	struct hublisten	*listen;	/* NULL: none, or stopping */
 	struct hubsrv_metrics	 m;
 };
 
