@@ -35,6 +35,7 @@
 #define SWEEP_MS	1000	/* parked claims whose client has gone */
 #define STOP_MS		5000	/* requests under way get this to end */
 #define GC_MS		(86400LL * 1000)	/* retention runs daily */
+#define MHDLOG_MAX	5	/* libmicrohttpd's messages a second */
 
 void
 hubsrv_log(struct hub_server *s, const char *fmt, ...)
@@ -55,8 +56,18 @@ mhd_log(void *arg, const char *fmt, va_list ap)
 {
 	struct hub_server *s = arg;
 	char msg[1024];
+	long long now = hub_now();
 	size_t n;
 
+	/* Its messages come one a connection: a flood must not flood. */
+	if (now >= s->mhdlog_since + 1000) {
+		s->mhdlog_since = now;
+		s->mhdlog_n = 0;
+	}
+	if (s->mhdlog_n++ >= MHDLOG_MAX) {
+		s->mhdlog_quiet++;
+		return;
+	}
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
@@ -379,12 +390,17 @@ log_connections(struct hub_server *s)
 {
 	struct hubconns_news n;
 
+	if (s->mhdlog_quiet > 0) {
+		hubsrv_log(s, "libmicrohttpd: %llu more messages not shown",
+		    s->mhdlog_quiet);
+		s->mhdlog_quiet = 0;
+	}
 	if (!hubconns_news(s->conns, &n))
 		return;
 	if (n.refused > 0)
 		hubsrv_log(s, "connections: %llu refused (503), the last from "
-		    "%s with %u open (at most %u an address), %u open in all "
-		    "(at most %u)", n.refused, n.addr, n.addr_open,
+		    "%s with %u open (at most %u an address); %u open in all "
+		    "now (at most %u)", n.refused, n.addr, n.addr_open,
 		    s->conf.peraddr, n.open, s->conf.connections);
 	if (n.shed > 0)
 		hubsrv_log(s, "connections: %llu shed at once: %u open, the "

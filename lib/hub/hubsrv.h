@@ -112,6 +112,9 @@ struct hub_server {
 	struct hubgate		*gate;
 	struct hubconns		*conns;		/* lib/hub/hubconn.h */
 	struct hublisten	*listen;	/* NULL: none, or stopping */
+	long long		 mhdlog_since;	/* libmicrohttpd's messages */
+	unsigned int		 mhdlog_n;	/* since then */
+	unsigned long long	 mhdlog_quiet;	/* not shown */
 	struct hubsrv_metrics	 m;
 };
 
