@@ -28,23 +28,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "hub.h"
 
 #define MAXCONN		4096
 #define TRICKLE_MS	200
 
 static struct sockaddr_in	 src, dst;
 static int			 bound;
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 dial(void)
@@ -179,9 +171,9 @@ usage:
 		extra();
 	printf("extras done\n");
 
-	end = now_ms() + secs * 1000LL;
-	next = now_ms() + TRICKLE_MS;
-	while (closed < n && now_ms() < end) {
+	end = hub_now() + secs * 1000LL;
+	next = hub_now() + TRICKLE_MS;
+	while (closed < n && hub_now() < end) {
 		if (poll(pfd, (nfds_t)n, TRICKLE_MS) == -1 && errno != EINTR)
 			err(EX_OSERR, "poll");
 		for (i = 0; i < n; i++) {
@@ -194,8 +186,8 @@ usage:
 			pfd[i].fd = -1;
 			closed++;
 		}
-		if (now_ms() >= next) {
-			next = now_ms() + TRICKLE_MS;
+		if (hub_now() >= next) {
+			next = hub_now() + TRICKLE_MS;
 			for (i = 0; i < n; i++)
 				if (slow[i] && pfd[i].fd != -1)
 					(void)send(pfd[i].fd, "a", 1,
