@@ -62,7 +62,7 @@ struct hubconns_news {
 	unsigned long long	refused;	/* 503: over a limit */
 	unsigned long long	shed;		/* over cap + reserve */
 	unsigned long long	dropped;	/* past a deadline */
-	char			addr[HUBCONN_ADDRLEN];	/* of the last refusal */
+	char			addr[HUBCONN_ADDRLEN];	/* last refused */
 	unsigned int		addr_open;	/* untrusted from there */
 	unsigned int		open;		/* in all, now */
 };

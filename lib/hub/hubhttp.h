@@ -1,9 +1,10 @@
 /*
  * bb-hub's server: bb-protocol(7) over libmicrohttpd, driven by one
  * thread.  MHD runs on an external epoll descriptor that hub_server_run
- * polls together with a timer; a claim that finds nothing is suspended
- * (parked, no thread, no timeout) until a job comes, its wait ends, its
- * client goes away, or the server stops.
+ * polls together with the listening socket (the hub accepts, MHD
+ * serves: lib/hub/hublisten.h) and a timer; a claim that finds nothing
+ * is suspended (parked, no thread, no timeout) until a job comes, its
+ * wait ends, its client goes away, or the server stops.
  *
  * This is the server's outside, for cmd/bb-hub.c and tests; its modules
  * share lib/hub/hubsrv.h, which draws the inside.
