@@ -282,7 +282,9 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		/* The head is in: a body of records has its deadline. */
 		hubconns_phase(s->conns, r->conn, HUBCONN_BODY, hub_now());
 		first_call(r, url, method);
-		if (r->route != NULL && r->route->start != NULL)
+		/* An upload has no deadline here, once it is let in. */
+		if (r->route != NULL && r->route->start != NULL &&
+		    !r->answered)
 			hubconns_phase(s->conns, r->conn, HUBCONN_BUSY, 0);
 		return MHD_YES;
 	}
