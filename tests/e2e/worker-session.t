@@ -64,7 +64,13 @@ is "$(left)" "" "nothing is left in its session"
 run bb-worker stop "$T/w1"
 is "$rc" 69 "bb-worker stop with none running: 69"
 
-# Stopped by the shutdown stamp: its own sleep is gone too.
+# Stopped by the shutdown stamp: its own sleep is gone too.  The hub
+# first lets go of the claims of the worker that stopped (it notices
+# within a second), else their count would pass for the new one's and
+# the stamp be made before the new worker, which removes an old stamp
+# as it starts, is up.
+hub_wait_parked 0
+ok $? "the stopped worker's claims are gone from the hub"
 in_session run "$T/w1" &
 S=$!
 hub_wait_parked 2
