@@ -196,6 +196,7 @@ struct hubdb_ack {
 	long long	stored;
 	long long	dup;
 	long long	upto;
+	long long	bytes;		/* of the records stored */
 };
 
 /*
@@ -343,6 +344,30 @@ int	hubdb_stats(struct hubdb *, int (*)(void *, const char *, long long),
 int	hubdb_policy_get(struct hubdb *, struct hubdb_policy *,
 	    struct bb_error *);
 int	hubdb_policy_put(struct hubdb *, const struct hubdb_policy *,
+	    struct bb_error *);
+
+struct hubdb_metrics {
+	long long	queued;		/* jobs in the queue */
+	long long	oldest;		/* when the oldest was submitted, or 0 */
+	long long	log_bytes;	/* of the records of every attempt */
+};
+
+/* Fills m with the figures of /metrics that the jobs make. */
+int	hubdb_metrics(struct hubdb *, struct hubdb_metrics *,
+	    struct bb_error *);
+
+/*
+ * Puts the start and end (0 while it runs) of the attempt of job id
+ * under lease, in ms.  HUB_OK or HUB_NOTFOUND.
+ */
+int	hubdb_attempt_times(struct hubdb *, long long, const char *,
+	    long long *, long long *, struct bb_error *);
+
+/*
+ * Puts in r the last "status" record of job id's last attempt.  HUB_OK,
+ * or HUB_NOTFOUND when it has none.
+ */
+int	hubdb_last_status(struct hubdb *, long long, struct record *,
 	    struct bb_error *);
 
 #endif

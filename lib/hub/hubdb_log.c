@@ -97,6 +97,7 @@ hubdb_events(struct hubdb *h, long long id, const char *lease,
 	    "UPDATE attempts SET bytes=bytes+? WHERE job=? AND "
 	    "n=?", "iii", bytes, id, n)) == NULL)
 		goto out;
+	ack->bytes = bytes;
 	if (hubdb_run(h, st, err) == -1 ||
 	    advance_upto(h, id, n, &ack->upto, err) == -1 ||
 	    hubdb_renew(h, id, now + ttl, err) == -1)

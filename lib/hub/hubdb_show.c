@@ -247,3 +247,69 @@ hubdb_count(struct hubdb *h, int (*fn)(void *, const char *, long long),
 		(void)fn(arg, hubdb_text(st, 0), sqlite3_column_int64(st, 1));
 	return r;
 }
+
+int
+hubdb_metrics(struct hubdb *h, struct hubdb_metrics *m,
+    struct bb_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	if ((st = hubdb_stmtf(h, err, "SELECT count(*), coalesce(min("
+	    "submitted), 0), (SELECT coalesce(sum(bytes), 0) FROM attempts) "
+	    "FROM jobs WHERE state='queued'", "")) == NULL ||
+	    (r = hubdb_row(h, st, err)) == -1)
+		return -1;
+	if (r == 1) {
+		m->queued = sqlite3_column_int64(st, 0);
+		m->oldest = sqlite3_column_int64(st, 1);
+		m->log_bytes = sqlite3_column_int64(st, 2);
+		sqlite3_reset(st);
+	}
+	return 0;
+}
+
+int
+hubdb_attempt_times(struct hubdb *h, long long id, const char *lease,
+    long long *started, long long *ended, struct bb_error *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((st = hubdb_stmtf(h, err, "SELECT started, coalesce(ended, 0) "
+	    "FROM attempts WHERE job=? AND lease=?", "it", id, lease)) ==
+	    NULL || (r = hubdb_row(h, st, err)) == -1)
+		return -1;
+	if (r == 0) {
+		bb_error_set(err, EX_DATAERR, "job %lld: no such lease", id);
+		return HUB_NOTFOUND;
+	}
+	*started = sqlite3_column_int64(st, 0);
+	*ended = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	return HUB_OK;
+}
+
+int
+hubdb_last_status(struct hubdb *h, long long id, struct record *rec,
+    struct bb_error *err)
+{
+	sqlite3_stmt *st;
+	int r, rv;
+
+	if ((st = hubdb_stmtf(h, err, "SELECT line FROM events WHERE job=?1 "
+	    "AND n=(SELECT attempt FROM jobs WHERE id=?1) AND type='status' "
+	    "ORDER BY seq DESC LIMIT 1", "i", id)) == NULL ||
+	    (r = hubdb_row(h, st, err)) == -1)
+		return -1;
+	if (r == 0) {
+		bb_error_set(err, EX_DATAERR, "job %lld: no step started", id);
+		return HUB_NOTFOUND;
+	}
+	rv = record_parse(rec, sqlite3_column_blob(st, 0),
+	    (size_t)sqlite3_column_bytes(st, 0), err) == 0 ? HUB_OK :
+	    HUB_NOTFOUND;
+	sqlite3_reset(st);
+	return rv;
+}

@@ -1,3 +1,5 @@
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,13 +22,20 @@ hubpublic_health(struct hubreq *r)
 	hubreq_send(r, 200, hubreq_response("ok\n", 3, HUBREQ_TEXT));
 }
 
-struct counts {
-	long long	n[7];
+const char *const hubsrv_results[HUBSRV_RESULTS] = {
+	"success", "failure", "timeout", "cancelled", "error"
 };
 
 static const char *const states[] = {
 	"queued", "running", "success", "failure", "timeout", "cancelled",
 	"error"
+};
+
+struct counts {
+	long long	n[nitems(states)];
+	long long	workers;
+	long long	connected;
+	long long	slots;		/* of the connected workers */
 };
 
 static int
@@ -61,32 +70,50 @@ gc_stat(void *arg, const char *name, long long n)
 }
 
 static int
-count_connected(void *arg, const struct record *rec)
+count_worker(void *arg, const struct record *rec)
 {
+	struct counts *c = arg;
 	const char *v = record_get(rec, "connected");
+	long long slots;
 
-	if (v != NULL && strcmp(v, "1") == 0)
-		(*(long long *)arg)++;
+	c->workers++;
+	if (v == NULL || strcmp(v, "1") != 0)
+		return 0;
+	c->connected++;
+	if (record_get_num(rec, "slots", 0, LLONG_MAX, &slots, NULL) == 0)
+		c->slots += slots;
 	return 0;
+}
+
+/* A family of one sample without labels. */
+static void
+one(struct buf *b, const char *name, const char *type, const char *help,
+    unsigned long long v)
+{
+	(void)hubmetrics_family(b, name, type, help);
+	(void)hubmetrics_sample(b, name, NULL, NULL, v);
 }
 
 void
 hubpublic_metrics(struct hubreq *r)
 {
 	struct hub_server *s = r->s;
+	struct hubdb_metrics st;
 	struct counts c;
 	struct gcstats g;
 	struct buf *b;
 	struct bb_error err;
-	long long connected = 0;
+	long long now = hub_now();
+	char code[16];
 	size_t i;
 
 	memset(&c, 0, sizeof(c));
 	memset(&g, 0, sizeof(g));
 	if (hubdb_count(s->hd->db, count_state, &c, &err) == -1 ||
 	    hubdb_stats(s->hd->db, gc_stat, &g, &err) == -1 ||
-	    hubdb_workers(s->hd->db, hub_now(), hubsrv_connected_window(s),
-	    count_connected, &connected, &err) == -1) {
+	    hubdb_workers(s->hd->db, now, hubsrv_connected_window(s),
+	    count_worker, &c, &err) == -1 ||
+	    hubdb_metrics(s->hd->db, &st, &err) == -1) {
 		hubreq_fail(r, 503, "unavailable", "%s", err.msg);
 		return;
 	}
@@ -94,51 +121,57 @@ hubpublic_metrics(struct hubreq *r)
 		hubreq_fail(r, 500, "internal", "out of memory");
 		return;
 	}
-	(void)buf_adds(b, "# HELP bb_hub_jobs Jobs by state.\n"
-	    "# TYPE bb_hub_jobs gauge\n");
+	(void)hubmetrics_family(b, "bb_hub_jobs", "gauge", "Jobs by state.");
 	for (i = 0; i < nitems(states); i++)
-		(void)buf_addf(b, "bb_hub_jobs{state=\"%s\"} %lld\n",
-		    states[i], c.n[i]);
-	(void)buf_addf(b,
-	    "# HELP bb_hub_claims_total Jobs handed to workers.\n"
-	    "# TYPE bb_hub_claims_total counter\n"
-	    "bb_hub_claims_total %llu\n"
-	    "# HELP bb_hub_claims_parked Claims waiting for a job.\n"
-	    "# TYPE bb_hub_claims_parked gauge\n"
-	    "bb_hub_claims_parked %zu\n"
-	    "# HELP bb_hub_lease_expiries_total Leases that ran out.\n"
-	    "# TYPE bb_hub_lease_expiries_total counter\n"
-	    "bb_hub_lease_expiries_total %llu\n"
-	    "# HELP bb_hub_events_total Records stored from workers.\n"
-	    "# TYPE bb_hub_events_total counter\n"
-	    "bb_hub_events_total %llu\n"
-	    "# HELP bb_hub_received_bytes_total Request body bytes.\n"
-	    "# TYPE bb_hub_received_bytes_total counter\n"
-	    "bb_hub_received_bytes_total %llu\n"
-	    "# HELP bb_hub_workers_connected Workers seen lately.\n"
-	    "# TYPE bb_hub_workers_connected gauge\n"
-	    "bb_hub_workers_connected %lld\n"
-	    "# HELP bb_hub_requests_total Answers by HTTP status.\n"
-	    "# TYPE bb_hub_requests_total counter\n",
-	    s->m.claims, s->nwaiters, s->m.expiries, s->m.events, s->m.bytes,
-	    connected);
-	for (i = 0; i < nitems(s->m.codes); i++)
-		if (s->m.codes[i] > 0)
-			(void)buf_addf(b,
-			    "bb_hub_requests_total{code=\"%zu\"} %llu\n", i,
-			    s->m.codes[i]);
-	(void)buf_addf(b,
-	    "# HELP bb_hub_gc_jobs_removed_total Jobs removed by retention.\n"
-	    "# TYPE bb_hub_gc_jobs_removed_total counter\n"
-	    "bb_hub_gc_jobs_removed_total %lld\n"
-	    "# HELP bb_hub_gc_blobs_removed_total Sources and artifacts "
-	    "removed.\n"
-	    "# TYPE bb_hub_gc_blobs_removed_total counter\n"
-	    "bb_hub_gc_blobs_removed_total %lld\n"
-	    "# HELP bb_hub_gc_removed_bytes_total Bytes of blobs and logs "
-	    "removed.\n"
-	    "# TYPE bb_hub_gc_removed_bytes_total counter\n"
-	    "bb_hub_gc_removed_bytes_total %lld\n", g.jobs, g.blobs, g.bytes);
+		(void)hubmetrics_sample(b, "bb_hub_jobs", "state", states[i],
+		    (unsigned long long)c.n[i]);
+	one(b, "bb_hub_queue_length", "gauge", "Jobs waiting for a worker.",
+	    (unsigned long long)st.queued);
+	one(b, "bb_hub_queue_oldest_seconds", "gauge",
+	    "How long the oldest queued job has waited.",
+	    st.oldest > 0 && now > st.oldest ?
+	    (unsigned long long)(now - st.oldest) / 1000 : 0);
+	one(b, "bb_hub_claims_total", "counter", "Jobs handed to workers.",
+	    s->m.claims);
+	one(b, "bb_hub_claims_parked", "gauge", "Claims waiting for a job.",
+	    s->nwaiters);
+	one(b, "bb_hub_lease_expiries_total", "counter",
+	    "Leases that ran out.", s->m.expiries);
+	one(b, "bb_hub_events_total", "counter",
+	    "Records stored from workers.", s->m.events);
+	one(b, "bb_hub_log_bytes_total", "counter",
+	    "Bytes of the records stored from workers.", s->m.log_bytes);
+	one(b, "bb_hub_log_stored_bytes", "gauge",
+	    "Bytes of the records the hub holds, of every attempt.",
+	    (unsigned long long)st.log_bytes);
+	one(b, "bb_hub_received_bytes_total", "counter",
+	    "Request body bytes.", s->m.bytes);
+	one(b, "bb_hub_workers", "gauge", "Workers the hub knows.",
+	    (unsigned long long)c.workers);
+	one(b, "bb_hub_workers_connected", "gauge", "Workers seen lately.",
+	    (unsigned long long)c.connected);
+	one(b, "bb_hub_worker_slots", "gauge",
+	    "Slots of the connected workers.", (unsigned long long)c.slots);
+	(void)hubmetrics_family(b, "bb_hub_build_duration_seconds",
+	    "histogram", "Attempts that a worker finished, by result.");
+	for (i = 0; i < HUBSRV_RESULTS; i++)
+		(void)hubmetrics_hist(b, "bb_hub_build_duration_seconds",
+		    "result", hubsrv_results[i], &s->m.durations[i]);
+	(void)hubmetrics_family(b, "bb_hub_requests_total", "counter",
+	    "Answers by HTTP status.");
+	for (i = 0; i < nitems(s->m.codes); i++) {
+		if (s->m.codes[i] == 0)
+			continue;
+		(void)snprintf(code, sizeof(code), "%zu", i);
+		(void)hubmetrics_sample(b, "bb_hub_requests_total", "code",
+		    code, s->m.codes[i]);
+	}
+	one(b, "bb_hub_gc_jobs_removed_total", "counter",
+	    "Jobs removed by retention.", (unsigned long long)g.jobs);
+	one(b, "bb_hub_gc_blobs_removed_total", "counter",
+	    "Sources and artifacts removed.", (unsigned long long)g.blobs);
+	one(b, "bb_hub_gc_removed_bytes_total", "counter",
+	    "Bytes of blobs and logs removed.", (unsigned long long)g.bytes);
 	hubreq_send(r, 200, hubreq_response(b->data, b->len,
 	    "text/plain; version=0.0.4; charset=utf-8"));
 	buf_free(b);

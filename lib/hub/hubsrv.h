@@ -31,6 +31,7 @@
 #include "buf.h"
 #include "hub.h"
 #include "hubhttp.h"
+#include "hubmetrics.h"
 #include "hubroute.h"
 
 struct hubconn;
@@ -79,12 +80,19 @@ struct hubsrv_busy {
 
 struct hubgc;
 
+/* The results of a build, as the durations histogram labels them. */
+#define HUBSRV_RESULTS	5
+extern const char *const hubsrv_results[HUBSRV_RESULTS];
+
 struct hubsrv_metrics {
 	unsigned long long	claims;
 	unsigned long long	expiries;
 	unsigned long long	events;
+	unsigned long long	log_bytes;	/* of the records stored */
 	unsigned long long	bytes;
 	unsigned long long	codes[600];
+	/* Attempts that a worker finished, by result. */
+	struct hubmetrics_hist	durations[HUBSRV_RESULTS];
 };
 
 struct hub_server {

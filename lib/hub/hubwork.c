@@ -293,6 +293,7 @@ hubwork_events(struct hubreq *r)
 		goto out;
 	}
 	s->m.events += (unsigned long long)ack.stored;
+	s->m.log_bytes += (unsigned long long)ack.bytes;
 	(void)record_start(&rec, "ack", NULL);
 	(void)record_setf(&rec, NULL, "stored", "%lld", ack.stored);
 	(void)record_setf(&rec, NULL, "dup", "%lld", ack.dup);
@@ -366,8 +367,8 @@ hubwork_finish(struct hubreq *r)
 	struct bb_error err;
 	const char *result, *sha;
 	char res[16], cut[HUB_REASON_MAX + 1];
-	size_t pos = 0;
-	long long last;
+	size_t i, pos = 0;
+	long long last, now, started = 0, ended = -1;
 	int rv, attempt;
 
 	record_init(&rec);
@@ -403,9 +404,14 @@ hubwork_finish(struct hubreq *r)
 		hubreq_fail(r, 500, "internal", "out of memory");
 		goto out;
 	}
+	/* Is it the first finish of the attempt?  Then it counts. */
+	if (hubdb_attempt_times(s->hd->db, r->id, r->lease, &started, &ended,
+	    &err) != HUB_OK)
+		ended = -1;
+	now = hub_now();
 	rv = hubdb_finish(s->hd->db, r->id, r->lease, r->worker, result,
-	    short_reason(record_get(&rec, "reason"), cut), last, sha,
-	    hub_now(), &attempt, res,
+	    short_reason(record_get(&rec, "reason"), cut), last, sha, now,
+	    &attempt, res,
 	    have, missing, &err);
 	if (rv == HUB_INCOMPLETE) {
 		struct MHD_Response *resp;
@@ -421,6 +427,10 @@ hubwork_finish(struct hubreq *r)
 	}
 	hubsrv_log(s, "job %lld: %s (attempt %d, %s)", r->id, res, attempt,
 	    r->worker);
+	for (i = 0; ended == 0 && i < HUBSRV_RESULTS; i++)
+		if (strcmp(res, hubsrv_results[i]) == 0)
+			hubmetrics_observe(&s->m.durations[i],
+			    (double)(now - started) / 1000);
 	(void)record_start(&rec, "finished", NULL);
 	(void)record_setf(&rec, NULL, "id", "%lld", r->id);
 	(void)record_setf(&rec, NULL, "attempt", "%d", attempt);

@@ -45,7 +45,14 @@ main(void)
 	    "tool name=cc version=12\n";
 	struct hubdb_hello hello = { "2", "Linux", "aarch64", "linux,arm", 4,
 	    info, sizeof(info) - 1 };
-	long long j1, j2, j3;
+	static const char steps[] = "status step=a state=started t=6 seq=1\n"
+	    "log step=a fd=1 t=6 data=x seq=2\n"
+	    "status step=a state=finished t=7 rc=0 seq=3\n"
+	    "status step=b state=started t=7 seq=4\n"
+	    "log step=b fd=1 t=7 data=y seq=5\n";
+	struct hubdb_metrics stats;
+	struct record st;
+	long long j1, j2, j3, t0, t1;
 
 	db_setup();
 	ok(worker("w1", "linux", "T1", 2000) == HUB_OK, "w1");
@@ -97,6 +104,26 @@ main(void)
 	ok(hubdb_jobs(h, "success", 100, collect, out, &err) == 0 &&
 	    out->len == 0, "  none in state success");
 
+	/* The last status of a running job. */
+	record_init(&st);
+	is_int(hubdb_last_status(h, j2, &st, &err), HUB_NOTFOUND,
+	    "job 2 has no status yet");
+	ok(events(j1, l1, "w1", 6000, steps, &ack) == HUB_OK,
+	    "job 1 reports steps");
+	is_int(ack.bytes, strlen(steps), "  the bytes stored");
+	is_int(hubdb_last_status(h, j1, &st, &err), HUB_OK, "  its last status");
+	ok(record_is(&st, "status") &&
+	    strcmp(record_get(&st, "step"), "b") == 0 &&
+	    strcmp(record_get(&st, "state"), "started") == 0, "  step b started");
+	record_free(&st);
+
+	/* The times of an attempt. */
+	is_int(hubdb_attempt_times(h, j2, l2, &t0, &t1, &err), HUB_OK,
+	    "the times of job 2's attempt");
+	ok(t0 == 100000 && t1 == 0, "  started, not ended");
+	is_int(hubdb_attempt_times(h, j2, "nolease", &t0, &t1, &err),
+	    HUB_NOTFOUND, "  none under another lease");
+
 	/* One job: its record, its recipe, attempts and artifacts. */
 	sha256_hex("log seq=1\n", 10, sha);
 	ok(events(j2, l2, "w2", 101000, "log seq=1\n", &ack) == HUB_OK &&
@@ -110,6 +137,8 @@ main(void)
 		    102500, &attempt, res, NULL, NULL, &err), HUB_OK,
 		    "  and ends");
 	}
+	ok(hubdb_attempt_times(h, j2, l2, &t0, &t1, &err) == HUB_OK &&
+	    t0 == 100000 && t1 == 102500, "  the attempt's end");
 	buf_reset(out);
 	is_int(hubdb_job(h, j2, collect, out, &err), HUB_OK, "job 2");
 	is_str(out->data,
@@ -133,6 +162,11 @@ main(void)
 	counts[0] = '\0';
 	ok(hubdb_count(h, count, counts, &err) == 0, "the counts");
 	is_str(counts, "queued=1,running=1,success=1,", "  by state");
+	ok(hubdb_metrics(h, &stats, &err) == 0, "the figures of /metrics");
+	is_int(stats.queued, 1, "  one queued job");
+	is_int(stats.oldest, 1000, "  submitted at 1000");
+	is_int(stats.log_bytes, strlen(steps) + 10, "  the bytes of the "
+	    "records held");
 
 	buf_free(out);
 	db_teardown();
