@@ -143,6 +143,9 @@ $(O)/lib/buildinfo.o: BB_CFLAGS += -DBB_VERSION='"$(VERSION)"' \
 
 FORCE:
 
+# The files lib/hub/hubasset.c takes in whole (.incbin).
+$(O)/lib/hub/hubasset.o: lib/hub/hub.css lib/hub/hub.js lib/hub/hub.svg
+
 $(O)/libbb.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)

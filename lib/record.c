@@ -658,3 +658,25 @@ record_read(struct record_reader *rd, struct record *r, const char **linep,
 			return -1;
 	}
 }
+
+int
+record_each(const char *p, size_t len,
+    int (*fn)(void *, const struct record *), void *arg)
+{
+	struct record r;
+	const char *nl;
+	int rv = 0;
+
+	record_init(&r);
+	while (len > 0 && (nl = memchr(p, '\n', len)) != NULL) {
+		if (record_parse(&r, p, (size_t)(nl - p), NULL) == 0 &&
+		    fn(arg, &r) == -1) {
+			rv = -1;
+			break;
+		}
+		len -= (size_t)(nl - p) + 1;
+		p = nl + 1;
+	}
+	record_free(&r);
+	return rv;
+}

@@ -96,6 +96,14 @@ int	record_is(const struct record *, const char *);
  */
 int	record_parse(struct record *, const char *, size_t, struct bb_error *);
 
+/*
+ * Calls fn with each record of the len bytes of encoded lines at p, in
+ * order, skipping a line that does not parse and a last one without its
+ * newline.  Returns 0, or -1 as soon as fn does.
+ */
+int	record_each(const char *, size_t,
+	    int (*)(void *, const struct record *), void *);
+
 /* Appends r, encoded and ended by a newline, to b.  -1 if over RECORD_MAX. */
 int	record_encode(const struct record *, struct buf *, struct bb_error *);
 

@@ -5,8 +5,8 @@
 # \\, \" and \n escaped; values as numbers; a family's samples together
 # and each sample once; counters named *_total; histograms with _bucket
 # samples whose le bounds rise and whose counts are cumulative up to
-# le="+Inf", and _sum and _count, _count equal to the +Inf bucket.  Prints one line
-# per fault and exits 1 if there is any.
+# le="+Inf", and _sum and _count, _count equal to the +Inf bucket.
+# Prints one line per fault and exits 1 if there is any.
 #
 #	awk -f tests/promcheck.awk < metrics.txt
 
@@ -179,7 +179,8 @@ BEGIN {
 			b = bound(lab["le"])
 			if (b != "inf" && !number(lab["le"]))
 				bad("bad le")
-			if (series in lastle && b != "inf" && b <= lastle[series])
+			if (series in lastle && b != "inf" &&
+			    b <= lastle[series])
 				bad("le does not rise")
 			if (series in lastn && value + 0 < lastn[series])
 				bad("bucket counts are not cumulative")

@@ -260,6 +260,13 @@ int	hubdb_jobs(struct hubdb *, const char *, long long,
 	    int (*)(void *, const struct record *), void *, struct bb_error *);
 
 /*
+ * Calls fn with a "job" record per queued job, in the order claims take
+ * them (oldest first), at most limit.
+ */
+int	hubdb_queue(struct hubdb *, long long,
+	    int (*)(void *, const struct record *), void *, struct bb_error *);
+
+/*
  * Calls fn with job id's "job" record, its recipe records, one "attempt"
  * record per attempt and one "artifact" record per artifact.  HUB_OK or
  * HUB_NOTFOUND.

@@ -129,7 +129,7 @@ hubdb_workers(struct hubdb *h, long long now, long long window,
 	sqlite3_stmt *st;
 
 	if ((st = hubdb_stmtf(h, err, "SELECT name, caps, slots, version, os, "
-	    "arch, seen/1000 AS last_seen, seen>? AS connected, "
+	    "arch, seen/1000 AS last_seen, (seen>0 AND seen>?) AS connected, "
 	    "coalesce((SELECT group_concat(id) FROM (SELECT id FROM jobs WHERE "
 	    "state='running' AND worker=w.name ORDER BY id)), '') AS running, "
 	    "info FROM workers w ORDER BY name", "i", now - window)) == NULL)
@@ -160,27 +160,17 @@ hubdb_jobs(struct hubdb *h, const char *state, long long limit,
 	return hubdb_emit_rows(h, st, "job", fn, arg, err);
 }
 
-/* Calls fn with each record of the encoded lines text. */
-static int
-emit_lines(const char *p, size_t len, int (*fn)(void *,
-    const struct record *), void *arg, struct bb_error *err)
+int
+hubdb_queue(struct hubdb *h, long long limit,
+    int (*fn)(void *, const struct record *), void *arg,
+    struct bb_error *err)
 {
-	struct record r;
-	const char *nl;
-	int rv = 0;
+	sqlite3_stmt *st;
 
-	record_init(&r);
-	while (len > 0 && (nl = memchr(p, '\n', len)) != NULL) {
-		if (record_parse(&r, p, (size_t)(nl - p), NULL) == 0 &&
-		    hubdb_emit(fn, arg, &r, err) == -1) {
-			rv = -1;
-			break;
-		}
-		len -= (size_t)(nl - p) + 1;
-		p = nl + 1;
-	}
-	record_free(&r);
-	return rv;
+	if ((st = hubdb_stmtf(h, err, "SELECT " JOB_COLS " FROM jobs WHERE "
+	    "state='queued' ORDER BY id LIMIT ?", "i", limit)) == NULL)
+		return -1;
+	return hubdb_emit_rows(h, st, "job", fn, arg, err);
 }
 
 int
@@ -213,8 +203,10 @@ hubdb_job(struct hubdb *h, long long id,
 	}
 	sqlite3_reset(st);
 	if (hubdb_emit(fn, arg, &r, err) == -1 ||
-	    emit_lines(recipe->data, recipe->len, fn, arg, err) == -1)
+	    record_each(recipe->data, recipe->len, fn, arg) == -1) {
+		bb_error_set(err, EX_IOERR, "write");
 		goto out;
+	}
 	if ((st = hubdb_stmtf(h, err, "SELECT n, worker, started/1000 AS "
 	    "started, ended/1000 AS ended, coalesce(how, '') AS end, result, "
 	    "upto AS records FROM attempts WHERE job=? ORDER BY n", "i",

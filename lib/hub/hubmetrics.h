@@ -14,13 +14,13 @@
 
 #include "buf.h"
 
-#define HUBMETRICS_BOUNDS	13	/* buckets of a histogram, but +Inf */
+#define HUBMETRICS_BOUNDS	13	/* a histogram's buckets, but +Inf */
 
 /* The upper bounds of the buckets of a build duration, in seconds. */
 extern const double	hubmetrics_bounds[HUBMETRICS_BOUNDS];
 
 struct hubmetrics_hist {
-	unsigned long long	n[HUBMETRICS_BOUNDS + 1];	/* per bucket */
+	unsigned long long	n[HUBMETRICS_BOUNDS + 1];	/* a bucket */
 	unsigned long long	count;
 	double			sum;
 };

@@ -1,22 +1,26 @@
+/*
+ * The hub's pages (lib/hub/hubpage.h): escaping, times and the frame
+ * every page shares, the reasons a queued job waits, and the status
+ * page: running jobs, the queue, workers, recent builds.
+ */
 #include <sys/types.h>
 
+#include <libutil.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
 
+#include "buildinfo.h"
 #include "hubpage.h"
+#include "hubpage_impl.h"
+#include "hubreq.h"
 
 #define RECENT		50	/* finished builds on the status page */
-
-static const char style[] =
-	"<style>body{font-family:sans-serif;margin:1em 2em}"
-	"table{border-collapse:collapse}td,th{padding:2px 8px;"
-	"text-align:left;border-bottom:1px solid #ddd}"
-	"pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}"
-	".success{color:#070}.failure,.error,.timeout{color:#a00}"
-	".cancelled{color:#777}.running{color:#05a}</style>\n";
+#define QUEUE_SHOWN	200	/* queued jobs listed */
+#define NAMES_SHOWN	3	/* workers named in a reason */
 
 int
 hubpage_escape(struct buf *b, const char *s, size_t len)
@@ -55,18 +59,26 @@ hubpage_escape(struct buf *b, const char *s, size_t len)
 	return 0;
 }
 
-static int
-esc(struct buf *b, const char *s)
+void
+hubpage_esc(struct buf *b, const char *s)
 {
-	return hubpage_escape(b, s ? s : "", s ? strlen(s) : 0);
+	if (s != NULL)
+		(void)hubpage_escape(b, s, strlen(s));
 }
 
-static const char *
-get(const struct record *r, const char *key)
+const char *
+hubpage_get(const struct record *r, const char *key)
 {
 	const char *v = record_get(r, key);
 
 	return v ? v : "";
+}
+
+int
+hubpage_each(const struct buf *b, int (*fn)(void *, const struct record *),
+    void *arg)
+{
+	return record_each(b->data, b->len, fn, arg);
 }
 
 int
@@ -92,351 +104,732 @@ hubpage_time_key(const char *key)
 	    strcmp(key, "finished") == 0;
 }
 
-static void
-stamp(struct buf *b, const char *secs)
+void
+hubpage_dur(struct buf *b, long long s)
 {
-	char s[32];
-
-	(void)hubpage_time(secs, s, sizeof(s));
-	(void)buf_adds(b, s);
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		(void)buf_addf(b, "%llds", s);
+	else if (s < 3600)
+		(void)buf_addf(b, "%lldm %02llds", s / 60, s % 60);
+	else if (s < 86400)
+		(void)buf_addf(b, "%lldh %02lldm", s / 3600, s % 3600 / 60);
+	else
+		(void)buf_addf(b, "%lldd %lldh", s / 86400, s % 86400 / 3600);
 }
 
-static void
-head(struct buf *b, const char *title, int refresh)
+void
+hubpage_secs(struct buf *b, const char *secs)
+{
+	char *end;
+	double d;
+
+	d = strtod(secs, &end);
+	if (end == secs || *end != '\0' || !(d >= 0 && d < 1e12))
+		return;
+	if (d < 10)
+		(void)buf_addf(b, "%.1fs", d);
+	else
+		hubpage_dur(b, (long long)d);
+}
+
+void
+hubpage_ago(struct buf *b, long long now, const char *secs, int since)
+{
+	char whole[32], date[32];
+	size_t n;
+
+	/* The whole seconds of "1700000000" or "1700000000.123". */
+	n = strspn(secs, "0123456789");
+	if (n == 0 || n >= sizeof(whole) || (secs[n] != '\0' &&
+	    secs[n] != '.') || strspn(secs + n + (secs[n] == '.'),
+	    "0123456789") != strlen(secs + n + (secs[n] == '.')))
+		return;
+	memcpy(whole, secs, n);
+	whole[n] = '\0';
+	if (hubpage_time(whole, date, sizeof(date)) == -1)
+		return;
+	(void)buf_addf(b, "<time datetime=\"%s\" title=\"%s\" data-%s=\"%s\">",
+	    date, date, since ? "since" : "ago", secs);
+	hubpage_dur(b, now - strtoll(whole, NULL, 10));
+	(void)buf_adds(b, since ? "</time>" : " ago</time>");
+}
+
+void
+hubpage_size(struct buf *b, const char *bytes)
+{
+	char s[8];
+	long long n;
+
+	n = strtonum(bytes, 0, LLONG_MAX, NULL);
+	/* Three digits or "1.4", a unit: "512B", "1.4K", "20M". */
+	if (humanize_number(s, 5, n, "", HN_AUTOSCALE,
+	    HN_B | HN_NOSPACE | HN_DECIMAL) == -1)
+		return;
+	(void)buf_adds(b, "<span title=\"");
+	hubpage_esc(b, bytes);
+	(void)buf_adds(b, " bytes\">");
+	hubpage_esc(b, s);
+	if (s[strlen(s) - 1] != 'B')
+		(void)buf_adds(b, "iB");
+	(void)buf_adds(b, "</span>");
+}
+
+void
+hubpage_head(struct buf *b, const char *base, const char *title,
+    const char *kind, long long now, int refresh)
 {
 	(void)buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
-	    "<meta charset=\"utf-8\">");
+	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\">\n"
+	    "<meta http-equiv=\"Content-Security-Policy\" content=\""
+	    "default-src 'self'; base-uri 'none'; form-action 'self'\">\n");
 	if (refresh)
-		(void)buf_adds(b, "<meta http-equiv=\"refresh\" "
-		    "content=\"10\">");
+		(void)buf_adds(b, "<noscript><meta http-equiv=\"refresh\" "
+		    "content=\"10\"></noscript>\n");
 	(void)buf_adds(b, "<title>");
-	(void)esc(b, title);
-	(void)buf_adds(b, "</title>\n");
-	(void)buf_adds(b, style);
-	(void)buf_adds(b, "</head><body>\n");
+	hubpage_esc(b, title);
+	(void)buf_addf(b, "</title>\n<link rel=\"icon\" href=\"%shub.svg\">\n"
+	    "<link rel=\"stylesheet\" href=\"%shub.css\">\n"
+	    "<script src=\"%shub.js\" defer></script>\n</head>\n"
+	    "<body data-page=\"%s\" data-now=\"%lld\"", base, base, base, kind,
+	    now);
 }
 
-struct page {
-	struct buf	*b;
-	const char	*base;	/* "" on /, "../" on /jobs/N */
-	int		 n;
+int
+hubpage_foot(struct buf *b, const char *base)
+{
+	(void)buf_addf(b, "</main>\n<footer>bb-hub %s &middot; "
+	    "<a href=\"%smetrics\">metrics</a> &middot; "
+	    "<a href=\"%shealthz\">health</a></footer>\n",
+	    buildinfo_version(), base, base);
+	return buf_adds(b, "</body></html>\n");
+}
+
+/* The reasons a job waits */
+
+/* Returns 1 if capability c (len bytes) is in the list caps. */
+static int
+has_cap(const char *caps, const char *c, size_t len)
+{
+	const char *p;
+	size_t n;
+
+	for (p = caps; *p != '\0'; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		if (n == len && memcmp(p, c, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Appends each capability of require as <code>, joined by sep. */
+static void
+caps_list(struct buf *b, const char *require, const struct hubpage_worker *w,
+    size_t nw, int missing, const char *sep)
+{
+	const char *r;
+	size_t rn, i;
+	int k = 0;
+
+	for (r = require; *r != '\0'; r += rn + (r[rn] == ',')) {
+		rn = strcspn(r, ",");
+		if (rn == 0)
+			continue;
+		for (i = 0; missing && i < nw; i++)
+			if (has_cap(w[i].caps, r, rn))
+				break;
+		if (missing && i < nw)
+			continue;
+		(void)buf_adds(b, k++ ? sep : "");
+		(void)buf_adds(b, "<code>");
+		(void)hubpage_escape(b, r, rn);
+		(void)buf_adds(b, "</code>");
+	}
+}
+
+/* Appends the names of the workers that sel picks, a few of them. */
+static void
+names(struct buf *b, const struct hubpage_worker *w, size_t nw,
+    int (*sel)(const struct hubpage_worker *, const char *),
+    const char *require, int slots, long long now)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < nw; i++) {
+		if (!sel(&w[i], require))
+			continue;
+		if (k++ == NAMES_SHOWN) {
+			(void)buf_adds(b, ", &hellip;");
+			break;
+		}
+		(void)buf_adds(b, k > 1 ? ", " : "");
+		hubpage_esc(b, w[i].name);
+		if (slots)
+			(void)buf_addf(b, " %lld/%lld", w[i].running,
+			    w[i].slots);
+		else if (now > 0 && w[i].seen > 0) {
+			(void)buf_adds(b, " (seen ");
+			hubpage_dur(b, now - w[i].seen);
+			(void)buf_adds(b, " ago)");
+		} else if (now > 0)
+			(void)buf_adds(b, " (never seen)");
+	}
+}
+
+static int
+capable(const struct hubpage_worker *w, const char *require)
+{
+	return hubdb_caps_match(require, w->caps);
+}
+
+static int
+declined(const struct hubpage_worker *w, const char *require)
+{
+	return capable(w, require) && w->declined;
+}
+
+static int
+willing(const struct hubpage_worker *w, const char *require)
+{
+	return capable(w, require) && !w->declined;
+}
+
+static int
+up(const struct hubpage_worker *w, const char *require)
+{
+	return willing(w, require) && w->connected;
+}
+
+static int
+free_slot(const struct hubpage_worker *w, const char *require)
+{
+	return up(w, require) && w->running < w->slots;
+}
+
+/* Counts the workers that sel picks. */
+static size_t
+count(const struct hubpage_worker *w, size_t nw,
+    int (*sel)(const struct hubpage_worker *, const char *),
+    const char *require)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < nw; i++)
+		n += sel(&w[i], require) != 0;
+	return n;
+}
+
+int
+hubpage_why(struct buf *b, const char *require,
+    const struct hubpage_worker *w, size_t nw, long long now)
+{
+	size_t len = b->len;
+
+	if (nw == 0)
+		(void)buf_adds(b, "no worker: add one with "
+		    "<code>bb-hub add-worker</code>");
+	else if (count(w, nw, capable, require) == 0) {
+		(void)buf_adds(b, "no worker with ");
+		len = b->len;
+		caps_list(b, require, w, nw, 1, " or ");
+		if (b->len == len) {
+			/* Each is somewhere, but no worker has all. */
+			(void)buf_adds(b, "all of ");
+			caps_list(b, require, w, nw, 0, ", ");
+		}
+	} else if (count(w, nw, willing, require) == 0) {
+		(void)buf_adds(b, "declined by ");
+		names(b, w, nw, declined, require, 0, 0);
+	} else if (count(w, nw, up, require) == 0) {
+		(void)buf_adds(b, "no worker that can run it is connected: ");
+		names(b, w, nw, willing, require, 0, now);
+	} else if (count(w, nw, free_slot, require) == 0) {
+		(void)buf_adds(b, "every worker that can run it is busy: ");
+		names(b, w, nw, up, require, 1, 0);
+	} else {
+		(void)buf_adds(b, "waiting for a claim by ");
+		names(b, w, nw, free_slot, require, 0, 0);
+	}
+	return b->len > len ? 0 : -1;
+}
+
+/* The status page */
+
+struct index {
+	struct hubdb		*h;
+	struct buf		*b;
+	long long		 now;		/* Unix seconds */
+	struct hubpage_worker	*w;
+	size_t			 nw;
+	size_t			 up;
+	size_t			 n;
 };
+
+static int
+add_worker(void *arg, const struct record *r)
+{
+	struct index *x = arg;
+	struct hubpage_worker *w, *nw;
+	const char *v;
+
+	if ((nw = reallocarray(x->w, x->nw + 1, sizeof(*x->w))) == NULL)
+		return -1;
+	x->w = nw;
+	w = &x->w[x->nw];
+	memset(w, 0, sizeof(*w));
+	w->name = strdup(hubpage_get(r, "name"));
+	w->caps = strdup(hubpage_get(r, "caps"));
+	if (w->name == NULL || w->caps == NULL) {
+		free((char *)w->name);
+		free((char *)w->caps);
+		return -1;
+	}
+	x->nw++;
+	w->slots = strtonum(hubpage_get(r, "slots"), 0, INT_MAX, NULL);
+	w->seen = strtonum(hubpage_get(r, "last_seen"), 0, LLONG_MAX, NULL);
+	w->connected = strcmp(hubpage_get(r, "connected"), "1") == 0;
+	x->up += w->connected;
+	v = hubpage_get(r, "running");
+	if (*v != '\0')
+		for (w->running = 1; (v = strchr(v, ',')) != NULL; v++)
+			w->running++;
+	return 0;
+}
+
+static void
+free_workers(struct index *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->nw; i++) {
+		free((char *)x->w[i].name);
+		free((char *)x->w[i].caps);
+	}
+	free(x->w);
+}
+
+void
+hubpage_table(struct buf *b, const char *heads)
+{
+	const char *p;
+	size_t n;
+
+	(void)buf_adds(b, "<table class=\"list\"><thead><tr>");
+	for (p = heads; *p != '\0'; p += n + (p[n] == '|')) {
+		n = strcspn(p, "|");
+		(void)buf_addf(b, "<th>%.*s</th>", (int)n, p);
+	}
+	(void)buf_adds(b, "</tr></thead><tbody>\n");
+}
+
+void
+hubpage_td(struct buf *b, const char *label, const char *class)
+{
+	(void)buf_addf(b, "<td data-label=\"%s\"%s%s%s>", label,
+	    class ? " class=\"" : "", class ? class : "", class ? "\"" : "");
+}
+
+static void
+job_link(struct buf *b, const struct record *r)
+{
+	hubpage_td(b, "job", NULL);
+	(void)buf_adds(b, "<a href=\"jobs/");
+	hubpage_esc(b, hubpage_get(r, "id"));
+	(void)buf_adds(b, "\">");
+	hubpage_esc(b, hubpage_get(r, "id"));
+	(void)buf_adds(b, "</a></td>");
+	hubpage_td(b, "name", "wrap");
+	hubpage_esc(b, hubpage_get(r, "name"));
+	(void)buf_adds(b, "</td>");
+}
+
+void
+hubpage_badge(struct buf *b, const char *state)
+{
+	(void)buf_adds(b, "<span class=\"badge ");
+	hubpage_esc(b, state);
+	(void)buf_adds(b, "\">");
+	hubpage_esc(b, state);
+	(void)buf_adds(b, "</span>");
+}
+
+struct stepno {
+	const char	*step;
+	size_t		 k, n;
+};
+
+/* Counts the steps of a recipe, and finds which one is s->step. */
+static int
+step_no(void *arg, const struct record *r)
+{
+	struct stepno *s = arg;
+
+	if (record_is(r, "step")) {
+		s->n++;
+		if (s->k == 0 && strcmp(hubpage_get(r, "name"), s->step) == 0)
+			s->k = s->n;
+	}
+	return 0;
+}
+
+/* Where a running job is: its step, which of how many, since when. */
+static void
+where(struct index *x, long long id)
+{
+	struct buf *b = x->b, *recs;
+	struct record st;
+	struct bb_error err;
+	struct stepno sn;
+
+	record_init(&st);
+	if (hubdb_last_status(x->h, id, &st, &err) != HUB_OK) {
+		(void)buf_adds(b, "<span class=\"dim\">starting</span>");
+		goto out;
+	}
+	memset(&sn, 0, sizeof(sn));
+	sn.step = hubpage_get(&st, "step");
+	hubpage_esc(b, sn.step);
+	if ((recs = buf_new(RECORD_MAX * 64)) != NULL &&
+	    hubdb_job(x->h, id, hubreq_add_rec, recs, &err) == HUB_OK &&
+	    hubpage_each(recs, step_no, &sn) == 0 && sn.k > 0)
+		(void)buf_addf(b, " <span class=\"dim\">%zu/%zu</span>", sn.k,
+		    sn.n);
+	buf_free(recs);
+	if (strcmp(hubpage_get(&st, "state"), "started") == 0) {
+		(void)buf_adds(b, " <span class=\"dim small\">for ");
+		hubpage_ago(b, x->now, hubpage_get(&st, "t"), 1);
+		(void)buf_adds(b, "</span>");
+	} else
+		(void)buf_adds(b, " <span class=\"dim small\">done, "
+		    "finishing</span>");
+out:
+	record_free(&st);
+}
+
+static int
+running_row(void *arg, const struct record *r)
+{
+	struct index *x = arg;
+	struct buf *b = x->b;
+	long long id;
+
+	id = strtonum(hubpage_get(r, "id"), 1, LLONG_MAX, NULL);
+	(void)buf_adds(b, "<tr>");
+	job_link(b, r);
+	hubpage_td(b, "step", NULL);
+	where(x, id);
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "worker", NULL);
+	hubpage_esc(b, hubpage_get(r, "worker"));
+	if (strcmp(hubpage_get(r, "attempt"), "1") != 0) {
+		(void)buf_adds(b, " <span class=\"dim small\">attempt ");
+		hubpage_esc(b, hubpage_get(r, "attempt"));
+		(void)buf_adds(b, "</span>");
+	}
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "elapsed", "num");
+	hubpage_ago(b, x->now, hubpage_get(r, "started"), 1);
+	return buf_adds(b, "</td></tr>\n");
+}
+
+static int
+queued_row(void *arg, const struct record *r)
+{
+	struct index *x = arg;
+	struct buf *b = x->b;
+	struct bb_error err;
+	const char *req = hubpage_get(r, "require");
+	long long id;
+	size_t i;
+
+	id = strtonum(hubpage_get(r, "id"), 1, LLONG_MAX, NULL);
+	for (i = 0; i < x->nw; i++)
+		x->w[i].declined = hubdb_caps_match(req, x->w[i].caps) &&
+		    hubdb_declined(x->h, id, x->w[i].name, &err) == 1;
+	(void)buf_adds(b, "<tr>");
+	job_link(b, r);
+	hubpage_td(b, "requires", "wrap");
+	if (*req == '\0')
+		(void)buf_adds(b, "<span class=\"dim\">nothing</span>");
+	else
+		caps_list(b, req, NULL, 0, 0, " ");
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "waiting", "num");
+	hubpage_ago(b, x->now, hubpage_get(r, "submitted"), 1);
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "why", "why");
+	(void)hubpage_why(b, req, x->w, x->nw, x->now);
+	return buf_adds(b, "</td></tr>\n");
+}
+
+/* A worker's health: a dot and a word. */
+static void
+health(struct buf *b, const struct hubpage_worker *w)
+{
+	const char *c, *word;
+
+	if (w->seen == 0)
+		c = "never", word = "never seen";
+	else if (!w->connected)
+		c = "offline", word = "offline";
+	else if (w->running >= w->slots && w->slots > 0)
+		c = "busy", word = "busy";
+	else if (w->running > 0)
+		c = "running", word = "running";
+	else
+		c = "idle", word = "idle";
+	(void)buf_addf(b, "<span class=\"dot %s\"></span><span class=\"%s\">"
+	    "%s</span>", c, c, word);
+}
 
 static int
 worker_row(void *arg, const struct record *r)
 {
-	struct page *p = arg;
-	struct buf *b = p->b;
+	struct index *x = arg;
+	struct buf *b = x->b;
+	struct hubpage_worker *w;
+	const char *v, *e, *uri;
+	size_t n;
 
-	p->n++;
-	(void)buf_adds(b, "<tr><td>");
-	(void)esc(b, get(r, "name"));
-	(void)buf_adds(b, strcmp(get(r, "connected"), "1") == 0 ?
-	    "</td><td>yes" : "</td><td>no");
-	(void)buf_adds(b, "</td><td>");
-	(void)esc(b, get(r, "caps"));
-	(void)buf_adds(b, "</td><td>");
-	(void)esc(b, get(r, "slots"));
-	(void)buf_adds(b, "</td><td>");
-	(void)esc(b, get(r, "os"));
-	(void)buf_addc(b, ' ');
-	(void)esc(b, get(r, "arch"));
-	(void)buf_adds(b, "</td><td>");
-	(void)esc(b, get(r, "info.host"));
-	(void)buf_adds(b, "</td><td>");
-	(void)esc(b, get(r, "info.admin"));
-	(void)buf_adds(b, "</td><td>");
-	if (*get(r, "last_seen") != '\0' && strcmp(get(r, "last_seen"), "0"))
-		stamp(b, get(r, "last_seen"));
-	(void)buf_adds(b, "</td><td>");
-	(void)esc(b, get(r, "running"));
-	return buf_adds(b, "</td></tr>\n");
-}
-
-static int
-job_row(void *arg, const struct record *r)
-{
-	struct page *p = arg;
-	struct buf *b = p->b;
-	const char *state = get(r, "state");
-
-	p->n++;
-	(void)buf_addf(b, "<tr><td><a href=\"%sjobs/", p->base);
-	(void)esc(b, get(r, "id"));
-	(void)buf_adds(b, "\">");
-	(void)esc(b, get(r, "id"));
-	(void)buf_adds(b, "</a></td><td>");
-	(void)esc(b, get(r, "name"));
-	(void)buf_adds(b, "</td><td class=\"");
-	(void)esc(b, state);
-	(void)buf_adds(b, "\">");
-	(void)esc(b, state);
-	(void)buf_adds(b, "</td><td>");
-	(void)esc(b, get(r, "attempt"));
-	(void)buf_adds(b, "</td><td>");
-	(void)esc(b, get(r, "worker"));
-	(void)buf_adds(b, "</td><td>");
-	stamp(b, get(r, "submitted"));
-	(void)buf_adds(b, "</td><td>");
-	if (*get(r, "elapsed") != '\0') {
-		(void)esc(b, get(r, "elapsed"));
-		(void)buf_adds(b, " s");
-	}
-	(void)buf_adds(b, "</td><td>");
-	(void)esc(b, get(r, "require"));
-	return buf_adds(b, "</td></tr>\n");
-}
-
-static const char jobs_head[] = "<table><tr><th>job</th><th>name</th>"
-	"<th>state</th><th>attempt</th><th>worker</th><th>submitted</th>"
-	"<th>duration</th><th>requires</th></tr>\n";
-
-static int
-section(struct hubdb *h, struct page *p, const char *title,
-    const char *state, long long limit, struct bb_error *err)
-{
-	struct buf *b = p->b;
-
-	(void)buf_addf(b, "<h2>%s</h2>\n%s", title, jobs_head);
-	p->n = 0;
-	if (hubdb_jobs(h, state, limit, job_row, p, err) == -1)
+	if (x->n >= x->nw)
 		return -1;
-	(void)buf_adds(b, "</table>\n");
-	if (p->n == 0)
-		(void)buf_adds(b, "<p>none</p>\n");
-	return 0;
+	w = &x->w[x->n++];
+	(void)buf_adds(b, "<tr>");
+	hubpage_td(b, "worker", "wrap");
+	hubpage_esc(b, w->name);
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "health", NULL);
+	health(b, w);
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "last seen", "num");
+	if (w->seen > 0)
+		hubpage_ago(b, x->now, hubpage_get(r, "last_seen"), 0);
+	else
+		(void)buf_adds(b, "&mdash;");
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "slots", "num");
+	(void)buf_addf(b, "%lld/%lld", w->running, w->slots);
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "running", NULL);
+	for (v = hubpage_get(r, "running"); *v != '\0'; v += n + (v[n] ==
+	    ',')) {
+		n = strcspn(v, ",");
+		(void)buf_adds(b, "<a href=\"jobs/");
+		(void)hubpage_escape(b, v, n);
+		(void)buf_adds(b, "\">");
+		(void)hubpage_escape(b, v, n);
+		(void)buf_adds(b, v[n] == ',' ? "</a>, " : "</a>");
+	}
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "capabilities", "wrap");
+	caps_list(b, w->caps, NULL, 0, 0, " ");
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "system", "wrap");
+	hubpage_esc(b, hubpage_get(r, "os"));
+	if (*hubpage_get(r, "arch") != '\0') {
+		(void)buf_adds(b, " ");
+		hubpage_esc(b, hubpage_get(r, "arch"));
+	}
+	if (*hubpage_get(r, "version") != '\0') {
+		(void)buf_adds(b, "<br><span class=\"dim small\">bb ");
+		hubpage_esc(b, hubpage_get(r, "version"));
+		(void)buf_adds(b, "</span>");
+	}
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "tools", "wrap small");
+	/* NAME=VERSION,...: "NAME VERSION, ...". */
+	for (v = hubpage_get(r, "tools"); *v != '\0'; v += n + (v[n] ==
+	    ',')) {
+		n = strcspn(v, ",");
+		e = memchr(v, '=', n);
+		(void)hubpage_escape(b, v, e ? (size_t)(e - v) : n);
+		if (e != NULL) {
+			(void)buf_addc(b, ' ');
+			(void)hubpage_escape(b, e + 1, n - (size_t)(e - v) - 1);
+		}
+		(void)buf_adds(b, v[n] == ',' ? ", " : "");
+	}
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "host", "wrap");
+	hubpage_esc(b, hubpage_get(r, "info.host"));
+	if (*(v = hubpage_get(r, "info.admin")) != '\0') {
+		(void)buf_adds(b, "<br><span class=\"dim small\">");
+		hubpage_esc(b, v);
+		(void)buf_adds(b, "</span>");
+	}
+	uri = hubpage_get(r, "info.access_uri");
+	if (*uri != '\0') {
+		(void)buf_adds(b, "<br><span class=\"small\">");
+		/* A link only to what a browser opens safely. */
+		if (strncmp(uri, "https://", 8) == 0 ||
+		    strncmp(uri, "http://", 7) == 0 ||
+		    strncmp(uri, "ssh://", 6) == 0) {
+			(void)buf_adds(b, "<a rel=\"noreferrer\" href=\"");
+			hubpage_esc(b, uri);
+			(void)buf_adds(b, "\">");
+			hubpage_esc(b, uri);
+			(void)buf_adds(b, "</a>");
+		} else
+			hubpage_esc(b, uri);
+		(void)buf_adds(b, "</span>");
+	}
+	return buf_adds(b, "</td></tr>\n");
 }
 
 static int
-finished_row(void *arg, const struct record *r)
+recent_row(void *arg, const struct record *r)
 {
-	const char *state = get(r, "state");
+	struct index *x = arg;
+	struct buf *b = x->b;
+	const char *state = hubpage_get(r, "state"), *v;
 
 	if (strcmp(state, "queued") == 0 || strcmp(state, "running") == 0 ||
-	    ((struct page *)arg)->n >= RECENT)
+	    x->n >= RECENT)
 		return 0;
-	return job_row(arg, r);
+	x->n++;
+	(void)buf_adds(b, "<tr>");
+	job_link(b, r);
+	hubpage_td(b, "result", NULL);
+	hubpage_badge(b, state);
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "worker", NULL);
+	hubpage_esc(b, hubpage_get(r, "worker"));
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "finished", "num");
+	if (*(v = hubpage_get(r, "finished")) != '\0')
+		hubpage_ago(b, x->now, v, 0);
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "took", "num");
+	hubpage_secs(b, hubpage_get(r, "elapsed"));
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "reason", "wrap small");
+	hubpage_esc(b, hubpage_get(r, "reason"));
+	return buf_adds(b, "</td></tr>\n");
+}
+
+/* Opens section id with its title and count. */
+static void
+section(struct buf *b, const char *id, const char *title, size_t n)
+{
+	(void)buf_addf(b, "<section id=\"%s\"><h2>%s <span class=\"n\">%zu"
+	    "</span></h2>\n", id, title, n);
+}
+
+static void
+end_section(struct buf *b, size_t n, const char *none)
+{
+	if (n == 0)
+		(void)buf_addf(b, "<p class=\"none\">%s</p>\n", none);
+	else
+		(void)buf_adds(b, "</tbody></table>\n");
+	(void)buf_adds(b, "</section>\n");
+}
+
+/* Returns the number of lines in b. */
+static size_t
+lines(const struct buf *b)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < b->len; i++)
+		n += b->data[i] == '\n';
+	return n;
 }
 
 int
 hubpage_index(struct hubdb *h, long long now, long long window,
     struct buf *b, struct bb_error *err)
 {
-	struct page p = { b, "", 0 };
+	struct index x;
+	struct hubdb_metrics st;
+	struct buf *running = NULL, *queued = NULL, *workers = NULL,
+	    *recent = NULL;
+	char date[32], secs[32];
+	size_t nrun, nq;
+	int rv = -1;
 
-	head(b, "bb hub", 1);
-	(void)buf_adds(b, "<h1>bb hub</h1>\n<h2>Workers</h2>\n<table><tr>"
-	    "<th>name</th><th>connected</th><th>capabilities</th>"
-	    "<th>slots</th><th>system</th><th>host</th><th>admin</th>"
-	    "<th>last seen</th><th>running</th></tr>\n");
-	if (hubdb_workers(h, now, window, worker_row, &p, err) == -1)
-		return -1;
-	(void)buf_adds(b, "</table>\n");
-	if (p.n == 0)
-		(void)buf_adds(b, "<p>none</p>\n");
-	if (section(h, &p, "Running", "running", 1000, err) == -1 ||
-	    section(h, &p, "Queue", "queued", 1000, err) == -1)
-		return -1;
-	(void)buf_addf(b, "<h2>Recent builds</h2>\n%s", jobs_head);
-	p.n = 0;
-	if (hubdb_jobs(h, NULL, RECENT + 2000, finished_row, &p, err) == -1)
-		return -1;
-	(void)buf_adds(b, "</table>\n");
-	if (buf_adds(b, "</body></html>\n") == -1) {
+	memset(&x, 0, sizeof(x));
+	x.h = h;
+	x.b = b;
+	x.now = now / 1000;
+	if ((running = buf_new(RECORD_MAX * 1024)) == NULL ||
+	    (queued = buf_new(RECORD_MAX * 1024)) == NULL ||
+	    (workers = buf_new(RECORD_MAX * 1024)) == NULL ||
+	    (recent = buf_new(RECORD_MAX * 1024)) == NULL) {
+		bb_error_errno(err, EX_OSERR, "status page");
+		goto out;
+	}
+	if (hubdb_workers(h, now, window, hubreq_add_rec, workers, err) == -1 ||
+	    hubdb_jobs(h, "running", 1000, hubreq_add_rec, running, err) ==
+	    -1 ||
+	    hubdb_queue(h, QUEUE_SHOWN, hubreq_add_rec, queued, err) == -1 ||
+	    hubdb_metrics(h, &st, err) == -1 ||
+	    hubdb_jobs(h, NULL, RECENT + 2000, hubreq_add_rec, recent, err) ==
+	    -1)
+		goto out;
+	if (hubpage_each(workers, add_worker, &x) == -1) {
+		bb_error_errno(err, EX_OSERR, "status page");
+		goto out;
+	}
+	nrun = lines(running);
+	nq = (size_t)st.queued;
+
+	hubpage_head(b, "", "bb hub", "index", x.now, 1);
+	(void)buf_adds(b, ">\n<header class=\"top\"><h1><a href=\"./\">"
+	    "bb hub</a></h1><ul class=\"pills\" id=\"pills\">");
+	(void)buf_addf(b, "<li><b>%zu</b> running</li><li><b>%zu</b> queued"
+	    "</li><li><b>%zu</b> of %zu workers up</li></ul>", nrun, nq, x.up,
+	    x.nw);
+	(void)snprintf(secs, sizeof(secs), "%lld", x.now);
+	(void)hubpage_time(secs, date, sizeof(date));
+	(void)buf_addf(b, "<span id=\"live\">as of %s</span></header>\n"
+	    "<main id=\"main\">\n", date);
+
+	section(b, "running", "Running", nrun);
+	if (nrun > 0)
+		hubpage_table(b, "job|name|step|worker|elapsed");
+	(void)hubpage_each(running, running_row, &x);
+	end_section(b, nrun, "no job is running");
+
+	section(b, "queue", "Queue", nq);
+	if (nq > 0)
+		hubpage_table(b, "job|name|requires|waiting|why");
+	(void)hubpage_each(queued, queued_row, &x);
+	if (nq > QUEUE_SHOWN)
+		(void)buf_addf(b, "<tr><td colspan=\"5\" class=\"dim\">and "
+		    "%zu more</td></tr>\n", nq - QUEUE_SHOWN);
+	end_section(b, nq, "the queue is empty");
+
+	section(b, "workers", "Workers", x.nw);
+	if (x.nw > 0)
+		hubpage_table(b, "worker|health|last seen|slots|running|"
+		    "capabilities|system|tools|host");
+	x.n = 0;
+	(void)hubpage_each(workers, worker_row, &x);
+	end_section(b, x.nw, "no worker yet: add one with "
+	    "<code>bb-hub add-worker</code>");
+
+	x.n = 0;
+	(void)buf_adds(b, "<section id=\"recent\"><h2>Recent builds</h2>\n");
+	hubpage_table(b, "job|name|result|worker|finished|took|reason");
+	(void)hubpage_each(recent, recent_row, &x);
+	(void)buf_adds(b, "</tbody></table>\n");
+	if (x.n == 0)
+		(void)buf_adds(b, "<p class=\"none\">no build has finished"
+		    "</p>\n");
+	(void)buf_adds(b, "</section>\n");
+	if (hubpage_foot(b, "") == -1) {
 		bb_error_set(err, EX_SOFTWARE, "status page too large");
-		return -1;
+		goto out;
 	}
-	return 0;
-}
-
-struct jobpage {
-	struct buf	*b;
-	int		 attempts;
-	int		 artifacts;
-	char		 state[16];
-};
-
-static int
-job_part(void *arg, const struct record *r)
-{
-	struct jobpage *jp = arg;
-	struct buf *b = jp->b;
-	size_t i, len;
-	const char *v;
-
-	if (record_is(r, "job")) {
-		(void)strlcpy(jp->state, get(r, "state"), sizeof(jp->state));
-		(void)buf_adds(b, "<table>\n");
-		for (i = 0; i < r->nf; i++) {
-			(void)buf_adds(b, "<tr><th>");
-			(void)esc(b, record_key(r, i));
-			(void)buf_adds(b, "</th><td>");
-			v = record_val(r, i, &len);
-			if (hubpage_time_key(record_key(r, i)))
-				stamp(b, v);
-			else
-				(void)hubpage_escape(b, v, len);
-			(void)buf_adds(b, "</td></tr>\n");
-		}
-		return buf_adds(b, "</table>\n<h2>Recipe</h2>\n<pre>");
-	}
-	if (record_is(r, "attempt")) {
-		if (jp->attempts++ == 0)
-			(void)buf_adds(b, "</pre>\n<h2>Attempts</h2>\n<table>"
-			    "<tr><th>n</th><th>worker</th><th>started</th>"
-			    "<th>end</th><th>result</th></tr>\n");
-		(void)buf_adds(b, "<tr><td>");
-		(void)esc(b, get(r, "n"));
-		(void)buf_adds(b, "</td><td>");
-		(void)esc(b, get(r, "worker"));
-		(void)buf_adds(b, "</td><td>");
-		stamp(b, get(r, "started"));
-		(void)buf_adds(b, "</td><td>");
-		(void)esc(b, get(r, "end"));
-		(void)buf_adds(b, "</td><td>");
-		(void)esc(b, get(r, "result"));
-		return buf_adds(b, "</td></tr>\n");
-	}
-	if (record_is(r, "artifact")) {
-		if (jp->artifacts++ == 0)
-			(void)buf_addf(b, "%s<h2>Artifacts</h2>\n<table><tr>"
-			    "<th>attempt</th><th>name</th><th>size</th>"
-			    "<th>sha256</th></tr>\n", jp->attempts ?
-			    "</table>\n" : "</pre>\n");
-		(void)buf_adds(b, "<tr><td>");
-		(void)esc(b, get(r, "attempt"));
-		(void)buf_adds(b, "</td><td>");
-		(void)esc(b, get(r, "name"));
-		(void)buf_adds(b, "</td><td>");
-		(void)esc(b, get(r, "size"));
-		(void)buf_adds(b, "</td><td><code>");
-		(void)esc(b, get(r, "sha256"));
-		return buf_adds(b, "</code></td></tr>\n");
-	}
-	/* The recipe's records, one a line. */
-	(void)esc(b, r->type);
-	for (i = 0; i < r->nf; i++) {
-		(void)buf_addc(b, ' ');
-		(void)esc(b, record_key(r, i));
-		(void)buf_addc(b, '=');
-		v = record_val(r, i, &len);
-		(void)hubpage_escape(b, v, len);
-	}
-	return buf_addc(b, '\n');
-}
-
-struct logpage {
-	struct buf	*b;
-	struct record	 r;
-	int		 steps;
-};
-
-/* The steps: a table of status records. */
-static int
-log_step(void *arg, long long seq, const char *line, size_t len)
-{
-	struct logpage *lp = arg;
-	struct buf *b = lp->b;
-
-	(void)seq;
-	if (record_parse(&lp->r, line, len, NULL) == -1 ||
-	    !record_is(&lp->r, "status") ||
-	    strcmp(get(&lp->r, "state"), "finished") != 0)
-		return 0;
-	if (lp->steps++ == 0)
-		(void)buf_adds(b, "<h2>Steps</h2>\n<table><tr><th>step</th>"
-		    "<th>result</th><th>exit</th><th>seconds</th></tr>\n");
-	(void)buf_adds(b, "<tr><td>");
-	(void)esc(b, get(&lp->r, "step"));
-	(void)buf_adds(b, "</td><td class=\"");
-	(void)esc(b, get(&lp->r, "result"));
-	(void)buf_adds(b, "\">");
-	(void)esc(b, get(&lp->r, "result"));
-	(void)buf_adds(b, "</td><td>");
-	(void)esc(b, *get(&lp->r, "rc") ? get(&lp->r, "rc") :
-	    get(&lp->r, "signal"));
-	(void)buf_adds(b, "</td><td>");
-	(void)esc(b, get(&lp->r, "elapsed"));
-	return buf_adds(b, "</td></tr>\n");
-}
-
-/* The log: the output of the steps, with a line where each starts. */
-static int
-log_text(void *arg, long long seq, const char *line, size_t len)
-{
-	struct logpage *lp = arg;
-	struct buf *b = lp->b;
-	const char *v;
-	size_t vlen;
-
-	(void)seq;
-	if (record_parse(&lp->r, line, len, NULL) == -1)
-		return 0;
-	if (record_is(&lp->r, "log")) {
-		if ((v = record_getn(&lp->r, "data", &vlen)) == NULL)
-			return 0;
-		if (!(*get(&lp->r, "fd") == '2'))
-			return hubpage_escape(b, v, vlen);
-		(void)buf_adds(b, "<span class=\"failure\">");
-		(void)hubpage_escape(b, v, vlen);
-		return buf_adds(b, "</span>");
-	}
-	if (record_is(&lp->r, "status") &&
-	    strcmp(get(&lp->r, "state"), "started") == 0) {
-		(void)buf_adds(b, "<b>== ");
-		(void)esc(b, get(&lp->r, "step"));
-		return buf_adds(b, "</b>\n");
-	}
-	if (record_is(&lp->r, "done") || record_is(&lp->r, "error")) {
-		(void)buf_adds(b, "<b>== ");
-		(void)esc(b, lp->r.type);
-		(void)buf_addc(b, ' ');
-		(void)esc(b, *get(&lp->r, "result") ? get(&lp->r, "result") :
-		    get(&lp->r, "msg"));
-		(void)buf_addc(b, ' ');
-		(void)esc(b, get(&lp->r, "reason"));
-		return buf_adds(b, "</b>\n");
-	}
-	return 0;
-}
-
-int
-hubpage_job(struct hubdb *h, long long id, struct buf *b,
-    struct bb_error *err)
-{
-	struct jobpage jp;
-	struct logpage lp;
-	char title[64];
-	long long n = 0;
-	int rv;
-
-	memset(&jp, 0, sizeof(jp));
-	jp.b = b;
-	(void)snprintf(title, sizeof(title), "bb hub: job %lld", id);
-	head(b, title, 0);
-	(void)buf_addf(b, "<p><a href=\"../\">hub</a></p>\n<h1>job %lld</h1>\n",
-	    id);
-	if ((rv = hubdb_job(h, id, job_part, &jp, err)) != HUB_OK)
-		return rv;
-	(void)buf_adds(b, jp.attempts || jp.artifacts ? "</table>\n" :
-	    "</pre>\n");
-	memset(&lp, 0, sizeof(lp));
-	lp.b = b;
-	record_init(&lp.r);
-	rv = hubdb_log(h, id, &n, 0, 0, log_step, &lp, err);
-	if (rv == HUB_OK && lp.steps > 0)
-		(void)buf_adds(b, "</table>\n");
-	if (rv == HUB_OK) {
-		(void)buf_addf(b, "<h2>Log (attempt %lld)</h2>\n<pre>", n);
-		rv = hubdb_log(h, id, &n, 0, 0, log_text, &lp, err);
-		(void)buf_adds(b, "</pre>\n");
-	}
-	record_free(&lp.r);
-	if (rv != HUB_OK)
-		return rv;
-	if (buf_adds(b, "</body></html>\n") == -1) {
-		bb_error_set(err, EX_SOFTWARE, "job page too large");
-		return -1;
-	}
-	return HUB_OK;
+	rv = 0;
+out:
+	free_workers(&x);
+	buf_free(running);
+	buf_free(queued);
+	buf_free(workers);
+	buf_free(recent);
+	return rv;
 }

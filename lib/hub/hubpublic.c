@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hubasset.h"
 #include "hubpage.h"
 #include "hubpublic.h"
 #include "hubreq.h"
@@ -209,10 +210,45 @@ hubpublic_job(struct hubreq *r)
 {
 	struct buf *b;
 	struct bb_error err;
+	long long n, all;
 
+	if (hubreq_num_arg(r, "attempt", 1, INT_MAX, 0, &n) == -1 ||
+	    hubreq_num_arg(r, "all", 0, 1, 0, &all) == -1)
+		return;
 	if ((b = buf_new(PAGE_MAX)) == NULL) {
 		hubreq_fail(r, 500, "internal", "out of memory");
 		return;
 	}
-	send_page(r, hubpage_job(r->s->hd->db, r->id, b, &err), b, &err);
+	send_page(r, hubpage_job(r->s->hd->db, r->id, n, (int)all, hub_now(),
+	    b, &err), b, &err);
+}
+
+void
+hubpublic_live(struct hubreq *r)
+{
+	struct buf *b;
+	struct bb_error err;
+	long long n, after;
+
+	if (hubreq_num_arg(r, "attempt", 0, INT_MAX, 0, &n) == -1 ||
+	    hubreq_num_arg(r, "after", 0, HUBDB_SEQ_MAX, 0, &after) == -1)
+		return;
+	if ((b = buf_new(PAGE_MAX)) == NULL) {
+		hubreq_fail(r, 500, "internal", "out of memory");
+		return;
+	}
+	send_page(r, hubpage_live(r->s->hd->db, r->id, n, after, hub_now(), b,
+	    &err), b, &err);
+}
+
+void
+hubpublic_asset(struct hubreq *r)
+{
+	const struct hubasset *a;
+
+	if ((a = hubasset_find(r->route->pattern)) == NULL) {
+		hubreq_fail(r, 404, "not-found", "no such file");
+		return;
+	}
+	hubreq_send(r, 200, hubreq_response(a->data, a->len, a->type));
 }

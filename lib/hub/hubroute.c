@@ -63,6 +63,13 @@ const struct hubroute hubroute_table[] = {
 	{ "GET", "/metrics", METRICS, 0, 0, NULL, hubpublic_metrics },
 	{ "GET", "/", PAGE, 0, 0, NULL, hubpublic_index },
 	{ "GET", "/jobs/:id", PAGE, 0, 0, NULL, hubpublic_job },
+	{ "GET", "/jobs/:id/live", PAGE, 0, 0, NULL, hubpublic_live },
+	{ "GET", "/jobs/:id/artifacts/*artifact", PAGE, 0, 0,
+	    NULL, hubadmin_artifact },
+	/* What the pages load: no data, no token. */
+	{ "GET", "/hub.css", HUBROUTE_OPEN, 0, 0, NULL, hubpublic_asset },
+	{ "GET", "/hub.js", HUBROUTE_OPEN, 0, 0, NULL, hubpublic_asset },
+	{ "GET", "/hub.svg", HUBROUTE_OPEN, 0, 0, NULL, hubpublic_asset },
 };
 
 const size_t hubroute_count = nitems(hubroute_table);

@@ -3,6 +3,7 @@
 # (promtool check metrics where it is installed, tests/promcheck.awk
 # everywhere), with jobs by state, the queue, claims, lease expiries, log
 # bytes and the build durations as a histogram.
+# shellcheck disable=SC2154  # code, body: set by hub_req in tests/hub.sh
 . "${BB_SRC:-.}/tests/lib.sh"
 . "$BB_SRC/tests/hub.sh"
 

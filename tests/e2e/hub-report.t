@@ -153,17 +153,22 @@ like "$body" "^step name=build cmd=make$" "show: the recipe"
 # browser sends it; tests/e2e/hub-access.t tries the other ways).
 hub_req GET / -u "admin:$HUB_ADMIN"
 is "$code" 200 "the status page"
-like "$body" "<a href=\"jobs/$J\">$J</a></td><td>report-test</td><td class=\"success\">success" \
+like "$body" "<a href=\"jobs/$J\">$J</a></td><td data-label=\"name\" class=\"wrap\">report-test</td><td data-label=\"result\"><span class=\"badge success\">success" \
     "lists the build with its result"
-like "$body" '<td>w1</td><td>yes</td><td>linux</td>' "and the worker"
+like "$body" '<td data-label="worker" class="wrap">w1</td><td data-label="health"><span class="dot idle"></span>' \
+    "and the worker, idle"
+like "$body" '<td data-label="capabilities" class="wrap"><code>linux</code></td>' \
+    "with its capabilities"
 hub_req GET "/jobs/$J" -u "admin:$HUB_ADMIN"
 is "$code" 200 "the job's page"
 like "$body" '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; done' \
     "shows the log, escaped"
-unlike "$body" '<script' "no script a build printed reaches the page"
+is "$(printf '%s\n' "$body" | grep -o '<script[^>]*>')" '<script src="../hub.js" defer>' \
+    "no script a build printed reaches the page: the hub's own only"
 like "$body" 'warning: \\x1b\[31mred' "control bytes are shown, not sent"
-like "$body" '<td>build</td><td class="success">success</td><td>0</td>' "the steps"
-like "$body" '<tr><th>submitted</th><td>20[0-9-]* [0-9:]*Z</td></tr>' \
+like "$body" '<td data-label="step" class="wrap">build</td><td data-label="result"><span class="badge success">success</span></td><td data-label="exit" class="num">0</td>' \
+    "the steps"
+like "$body" '<dt>submitted</dt><dd><time datetime="20[0-9-]* [0-9:]*Z"' \
     "times as UTC dates"
 hub_req GET "/jobs/9999" -u "admin:$HUB_ADMIN"
 is "$code" 404 "an unknown job's page: 404"

@@ -111,10 +111,12 @@ main(void)
 	ok(events(j1, l1, "w1", 6000, steps, &ack) == HUB_OK,
 	    "job 1 reports steps");
 	is_int(ack.bytes, strlen(steps), "  the bytes stored");
-	is_int(hubdb_last_status(h, j1, &st, &err), HUB_OK, "  its last status");
+	is_int(hubdb_last_status(h, j1, &st, &err), HUB_OK,
+	    "  its last status");
 	ok(record_is(&st, "status") &&
 	    strcmp(record_get(&st, "step"), "b") == 0 &&
-	    strcmp(record_get(&st, "state"), "started") == 0, "  step b started");
+	    strcmp(record_get(&st, "state"), "started") == 0,
+	    "  step b started");
 	record_free(&st);
 
 	/* The times of an attempt. */

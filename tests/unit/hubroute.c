@@ -60,6 +60,12 @@ static const struct want {
 	{ "GET", "/", hubpublic_index, 0, NULL },
 	{ "HEAD", "/", hubpublic_index, 0, NULL },
 	{ "GET", "/jobs/7", hubpublic_job, 7, NULL },
+	{ "GET", "/jobs/7/live", hubpublic_live, 7, NULL },
+	{ "GET", "/jobs/7/artifacts/hello.sig", hubadmin_artifact, 7,
+	    "hello.sig" },
+	{ "GET", "/hub.css", hubpublic_asset, 0, NULL },
+	{ "GET", "/hub.js", hubpublic_asset, 0, NULL },
+	{ "GET", "/hub.svg", hubpublic_asset, 0, NULL },
 };
 
 static int

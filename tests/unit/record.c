@@ -347,9 +347,37 @@ test_freezero(void)
 	record_free(&r);
 }
 
+/* Appends the type and key a of each record to the buffer arg. */
+static int
+each_one(void *arg, const struct record *r)
+{
+	const char *a = record_get(r, "a");
+
+	if (a != NULL && strcmp(a, "stop") == 0)
+		return -1;
+	return buf_addf(arg, "%s:%s,", r->type, a ? a : "-");
+}
+
+static void
+test_each(void)
+{
+	static const char text[] = "x a=1\nbad line=%zz\ny\nz a=%20\nw a=4";
+	struct buf *b = buf_new(1024);
+
+	ok(record_each(text, sizeof(text) - 1, each_one, b) == 0,
+	    "record_each");
+	is_str(b->data, "x:1,y:-,z: ,", "each whole line that parses, in "
+	    "order");
+	buf_reset(b);
+	ok(record_each("x a=1\nx a=stop\nx a=3\n", 24, each_one, b) == -1 &&
+	    strcmp(b->data, "x:1,") == 0, "stops when fn fails");
+	buf_free(b);
+}
+
 int
 main(void)
 {
+	test_each();
 	test_parse();
 	test_freezero();
 	test_malformed();
