@@ -112,7 +112,8 @@ for page in "$BB_SRC"/man/*.[1578]; do
 	# In a shell of its own, as a reader's: what one page's examples
 	# set stays there; servers they start in the background end with
 	# it.  At most 2 minutes.
-	T=$T R=$R HOME=$D timeout 120 sh -c '
+	export T R
+	HOME=$D timeout 120 sh -c '
 		. "$T/ex.sh"
 		cd "$HOME" || exit 1
 		. "$1"
