@@ -9,6 +9,7 @@
 # and a message on standard error:
 #
 #	size W H [mobile]	the viewport, in CSS pixels
+#	scheme light|dark	the colour scheme the page is told to prefer
 #	open URL		load a page and wait for its load event
 #	wait SECONDS TEXT	wait until the page's text holds TEXT
 #	text FILE		write the page's text (innerText) to FILE
@@ -183,6 +184,9 @@ while (my $line = <STDIN>) {
 		($width, $height, $mobile) = split(' ', $rest);
 		$mobile = $mobile ? 1 : 0;
 		viewport($height);
+	} elsif ($verb eq 'scheme') {
+		call('Emulation.setEmulatedMedia', { features => [ {
+		    name => 'prefers-color-scheme', value => $rest } ] });
 	} elsif ($verb eq 'open') {
 		@events = ();
 		call('Page.navigate', { url => $rest });

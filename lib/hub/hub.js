@@ -145,7 +145,7 @@
 		}
 
 		function poll() {
-			var more = false, delay = 1000;
+			var more = false, grew = false, delay = 1000;
 
 			get(body.dataset.job + "/live?attempt=" +
 			    body.dataset.attempt + "&after=" +
@@ -165,6 +165,8 @@
 				swap(d, "summary");
 				swap(d, "steps");
 				swap(d, "artifacts");
+				if (m && m.firstChild)
+					grew = true;
 				while (m && m.firstChild)
 					log.appendChild(m.firstChild);
 				after.dataset.after = l.dataset.after;
@@ -173,7 +175,7 @@
 				document.title = "job " + body.dataset.job +
 				    " \u00b7 " + state;
 				more = l.dataset.more === "1";
-				if (follow.checked)
+				if (grew && follow.checked)
 					toEnd();
 				fetched();
 				tick();
@@ -189,10 +191,15 @@
 			});
 		}
 
+		/* An old attempt's page, or a job that ended, stays still. */
+		if (body.dataset.attempt !== body.dataset.last ||
+		    final(state))
+			return;
 		label.className = "follow aside";
 		follow.type = "checkbox";
 		follow.id = "follow";
-		follow.checked = !final(state);
+		/* Following the log is being at its end, as with tail -f. */
+		follow.checked = nearEnd();
 		label.appendChild(follow);
 		label.appendChild(document.createTextNode(" follow the log"));
 		if (h)
@@ -208,14 +215,6 @@
 			else if (window.scrollY < auto - 40)
 				follow.checked = false;
 		});
-		if (follow.checked)
-			toEnd();
-		/* An old attempt's page, or a job that ended, stays still. */
-		if (body.dataset.attempt !== body.dataset.last ||
-		    final(state)) {
-			say("", "");
-			return;
-		}
 		poll();
 	}
 

@@ -7,9 +7,9 @@
 #
 # Screenshots at desktop and phone widths are kept for people to look at
 # in $BB_BUILD/test-output/hub-page/ (build/test-output/hub-page/ after
-# make check): index-desktop.png, index-phone.png, job-desktop.png,
-# job-phone.png, job-done-desktop.png, with the text and HTML the browser
-# had (*.txt, *.html).
+# make check): index-desktop.png, index-phone.png, index-phone-dark.png,
+# job-desktop.png, job-phone.png, job-done-desktop.png, with the text and
+# HTML the browser had (*.txt, *.html).
 . "${BB_SRC:-.}/tests/lib.sh"
 . "$BB_SRC/tests/hub.sh"
 . "$BB_SRC/tests/worker.sh"
@@ -79,6 +79,9 @@ shot $OUT/index-desktop.png
 size 390 844 mobile
 open $HUB_URL/
 shot $OUT/index-phone.png
+scheme dark
+shot $OUT/index-phone-dark.png
+scheme light
 size 1280 900
 open $HUB_URL/jobs/$J3
 wait 20 first line
