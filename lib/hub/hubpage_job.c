@@ -360,21 +360,30 @@ is_sig(const struct arts *a, const char *name)
 	return 0;
 }
 
-/* Appends a link to artifact name of the attempt. */
+/*
+ * Appends a link to artifact name of the attempt: each part of the path
+ * %-encoded, the slashes kept.
+ */
 static void
 art_link(struct buf *b, const struct view *v, const char *name,
     const char *text)
 {
+	const char *p;
 	char *u;
+	size_t n;
 
-	if ((u = curl_easy_escape(NULL, name, 0)) == NULL)
-		return;
-	(void)buf_addf(b, "<a download href=\"%lld/artifacts/", v->id);
-	hubpage_esc(b, u);
+	(void)buf_addf(b, "<a download href=\"%lld/artifacts", v->id);
+	for (p = name; *p != '\0'; p += n + (p[n] == '/')) {
+		n = strcspn(p, "/");
+		if ((u = curl_easy_escape(NULL, p, (int)n)) == NULL)
+			return;
+		(void)buf_addc(b, '/');
+		hubpage_esc(b, u);
+		curl_free(u);
+	}
 	(void)buf_addf(b, "?attempt=%lld\">", v->n);
 	hubpage_esc(b, text);
 	(void)buf_adds(b, "</a>");
-	curl_free(u);
 }
 
 struct artrow {

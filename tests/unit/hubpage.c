@@ -179,7 +179,9 @@ main(void)
 	    hubdb_artifact(h, id, l1, "w<1>", "a b&c.txt", "ab", 5, 7000, TTL,
 	    &err) == HUB_OK &&
 	    hubdb_artifact(h, id, l1, "w<1>", "a b&c.txt.sig", "cd", 5, 7000,
-	    TTL, &err) == HUB_OK, "the rest of the log, two artifacts");
+	    TTL, &err) == HUB_OK &&
+	    hubdb_artifact(h, id, l1, "w<1>", "dist/x 1.tgz", "ef", 5, 7000,
+	    TTL, &err) == HUB_OK, "the rest of the log, three artifacts");
 	{
 		char sha[DIGEST_HEXLEN + 1], res[16], all[1024];
 		int attempt;
@@ -202,6 +204,8 @@ main(void)
 	ok(has(b, "<a download href=\"1/artifacts/a%20b%26c.txt.sig?attempt=1"
 	    "\">sig</a>"), "and to its signature");
 	ok(!has(b, ">a b&amp;c.txt.sig</a>"), "which has no row of its own");
+	ok(has(b, "<a download href=\"1/artifacts/dist/x%201.tgz?attempt=1\">"
+	    "dist/x 1.tgz</a>"), "a path: its parts encoded, not its slashes");
 	ok(has(b, "<span class=\"badge success\">success</span></td>"
 	    "<td data-label=\"exit\" class=\"num\">0</td><td data-label="
 	    "\"took\" class=\"num\">1.2s</td>") ||
