@@ -34,10 +34,10 @@ shown() {
 	like "$(bb-hub log -d "$HUB_DIR" "$1")" "^== error $2" \
 	    "$3: bb-hub log has the stage's error"
 	hub_req GET / -H "$AUTH"
-	like "$body" "<a href=\"jobs/$1\">$1</a></td><td>[^<]*</td><td class=\"error\">error" \
+	like "$body" "<a href=\"jobs/$1\">$1</a></td><td data-label=\"name\" class=\"wrap\">[^<]*</td><td data-label=\"result\"><span class=\"badge error\">error" \
 	    "$3: the status page lists the job as error"
 	hub_req GET "/jobs/$1" -H "$AUTH"
-	like "$body" "<tr><th>reason</th><td>$2" \
+	like "$body" "<dt>reason</dt><dd>$2" \
 	    "$3: the job's page names the stage and the cause"
 }
 
