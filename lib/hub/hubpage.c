@@ -209,36 +209,27 @@ hubpage_foot(struct buf *b, const char *base)
 
 /* The reasons a job waits */
 
-/* Returns 1 if capability c (len bytes) is in the list caps. */
-static int
-has_cap(const char *caps, const char *c, size_t len)
-{
-	const char *p;
-	size_t n;
-
-	for (p = caps; *p != '\0'; p += n + (p[n] == ',')) {
-		n = strcspn(p, ",");
-		if (n == len && memcmp(p, c, len) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* Appends each capability of require as <code>, joined by sep. */
+/*
+ * Appends each capability of require as <code>, joined by sep: only
+ * those that none of the nw workers w has if missing.
+ */
 static void
 caps_list(struct buf *b, const char *require, const struct hubpage_worker *w,
     size_t nw, int missing, const char *sep)
 {
 	const char *r;
+	char one[HUBDB_CAPS_MAX + 1];
 	size_t rn, i;
 	int k = 0;
 
 	for (r = require; *r != '\0'; r += rn + (r[rn] == ',')) {
 		rn = strcspn(r, ",");
-		if (rn == 0)
+		if (rn == 0 || rn >= sizeof(one))
 			continue;
+		memcpy(one, r, rn);
+		one[rn] = '\0';
 		for (i = 0; missing && i < nw; i++)
-			if (has_cap(w[i].caps, r, rn))
+			if (hubdb_caps_match(one, w[i].caps))
 				break;
 		if (missing && i < nw)
 			continue;
