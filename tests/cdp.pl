@@ -10,6 +10,8 @@
 #
 #	size W H [mobile]	the viewport, in CSS pixels
 #	scheme light|dark	the colour scheme the page is told to prefer
+#	header NAME VALUE	a header sent with every request from now on,
+#				as Authorization once a browser has asked
 #	open URL		load a page and wait for its load event
 #	wait SECONDS TEXT	wait until the page's text holds TEXT
 #	text FILE		write the page's text (innerText) to FILE
@@ -165,7 +167,8 @@ sub spew {
 my $t = call('Target.createTarget', { url => 'about:blank' });
 $session = call('Target.attachToTarget', { targetId => $t->{targetId},
     flatten => JSON::PP::true })->{sessionId};
-call($_) for ('Page.enable', 'Runtime.enable', 'Log.enable');
+call($_) for ('Page.enable', 'Runtime.enable', 'Log.enable',
+    'Network.enable');
 my ($width, $height, $mobile) = (1280, 800, 0);
 
 sub viewport {
@@ -184,6 +187,10 @@ while (my $line = <STDIN>) {
 		($width, $height, $mobile) = split(' ', $rest);
 		$mobile = $mobile ? 1 : 0;
 		viewport($height);
+	} elsif ($verb eq 'header') {
+		my ($name, $value) = split(' ', $rest, 2);
+		call('Network.setExtraHTTPHeaders', { headers => {
+		    $name => $value } });
 	} elsif ($verb eq 'scheme') {
 		call('Emulation.setEmulatedMedia', { features => [ {
 		    name => 'prefers-color-scheme', value => $rest } ] });

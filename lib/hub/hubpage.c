@@ -182,9 +182,7 @@ hubpage_head(struct buf *b, const char *base, const char *title,
 {
 	(void)buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
-	    "content=\"width=device-width, initial-scale=1\">\n"
-	    "<meta http-equiv=\"Content-Security-Policy\" content=\""
-	    "default-src 'self'; base-uri 'none'; form-action 'self'\">\n");
+	    "content=\"width=device-width, initial-scale=1\">\n");
 	if (refresh)
 		(void)buf_adds(b, "<noscript><meta http-equiv=\"refresh\" "
 		    "content=\"10\"></noscript>\n");

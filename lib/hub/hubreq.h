@@ -28,12 +28,12 @@ struct hubreq;
 #define HUBREQ_RETRY_AFTER	"5"	/* seconds, in every 503 */
 
 /*
- * The Content-Security-Policy of every answer: scripts only from the
- * hub's own files (no inline script, no eval), nothing from elsewhere,
- * no framing.  Inline style is allowed: the pages carry their <style>.
+ * The Content-Security-Policy of every answer: scripts and styles only
+ * from the hub's own files (no inline script or style, no eval), nothing
+ * from elsewhere, no framing.
  */
 #define HUBREQ_CSP	"default-src 'none'; script-src 'self'; " \
-			"style-src 'self' 'unsafe-inline'; img-src 'self'; " \
+			"style-src 'self'; img-src 'self'; " \
 			"connect-src 'self'; base-uri 'none'; " \
 			"form-action 'self'; frame-ancestors 'none'"
 

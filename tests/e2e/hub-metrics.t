@@ -38,7 +38,7 @@ hub_start -K 1 -L 2 -A 1
 hub_hello w1 linux
 A1="Authorization: Bearer $TOKEN"
 
-hub_req GET /metrics
+hub_req GET /metrics -H "Authorization: Bearer $HUB_METRICS"
 is "$code" 200 "/metrics of a new hub"
 printf '%s\n' "$body" >"$T/m0"
 check "$T/m0" "passes the format's rules"
@@ -76,7 +76,7 @@ hub_submit 'job waits
 require docker
 step build: true'
 
-hub_req GET /metrics
+hub_req GET /metrics -H "Authorization: Bearer $HUB_METRICS"
 printf '%s\n' "$body" >"$T/m1"
 check "$T/m1" "/metrics after jobs passes the format's rules"
 if command -v promtool >/dev/null 2>&1; then

@@ -70,7 +70,13 @@ hub_submit 'job needs-docker
 require docker
 step build: docker build .'
 
+# The pages take the admin token as the password of HTTP Basic
+# authentication, which a browser asks for once and then sends with every
+# request to the hub, the script's too.
+BASIC="Basic $(printf 'admin:%s' "$HUB_ADMIN" | base64 -w0)"
+
 cdp live <<EOF
+header Authorization $BASIC
 size 1280 900
 open $HUB_URL/
 wait 20 no worker with docker
@@ -123,6 +129,7 @@ unlike "$(cat "$OUT/job-after.html" 2>/dev/null)" "<script>" "no inline script"
 wait_state 60 "$J3" success
 ok $? "the followed build ends"
 cdp finished <<EOF
+header Authorization $BASIC
 size 1280 900
 open $HUB_URL/jobs/$J1
 text $OUT/job-done.txt
@@ -147,7 +154,8 @@ like "$links" "^sig $J1/artifacts/hello.txt.sig?attempt=1$" \
 like "$links" "^SHA256 $J1/artifacts/SHA256?attempt=1$" "the checksum list"
 like "$links" "^sig $J1/artifacts/SHA256.sig?attempt=1$" "and its signature"
 for f in hello.txt hello.txt.sig SHA256.sig; do
-	curl -sSf -o "$T/$f" "$HUB_URL/jobs/$J1/artifacts/$f?attempt=1" || break
+	curl -sSf -u "admin:$HUB_ADMIN" -o "$T/$f" \
+	    "$HUB_URL/jobs/$J1/artifacts/$f?attempt=1" || break
 done
 ok $? "they download"
 (cd "$T" && signify-openbsd -V -p sign.pub -m hello.txt -x hello.txt.sig &&

@@ -175,7 +175,8 @@ test_table(void)
 		    r->auth != HUBROUTE_BASIC :
 		    strcmp(r->pattern, "/v1/claim") == 0 ?
 		    r->auth != HUBROUTE_SESSION :
-		    strcmp(r->pattern, "/healthz") == 0 ?
+		    strcmp(r->pattern, "/healthz") == 0 ||
+		    strncmp(r->pattern, "/hub.", 5) == 0 ?
 		    r->auth != HUBROUTE_OPEN :
 		    strcmp(r->pattern, "/metrics") == 0 ?
 		    r->auth != HUBROUTE_METRICS :
@@ -197,7 +198,8 @@ test_table(void)
 	    "no other pattern does");
 	is_int(gates, 0, "admin paths need the admin token, a job's the "
 	    "lease, hello a secret, claim a session, /metrics a monitor's "
-	    "token, /healthz nothing, pages (GET only) the admin's");
+	    "token, /healthz and the pages' files nothing, pages (GET only) "
+	    "the admin's");
 	is_int(hooks, 0, "uploads (sources, artifacts) start at the first "
 	    "call");
 	ok(match("POST", "/v1/jobs/1/events", &m) == 0 &&
