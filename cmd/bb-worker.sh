@@ -451,21 +451,35 @@ slot() {
 	return 0
 }
 
-# resend: delivers what an earlier run left in the spool.
+# resend: delivers what an earlier run left in the spool, and tells the
+# hub that the attempts it was running died: those of its spool without
+# a done record, and those of the jobs its slots had claimed
+# (run/slot*/job, which a stop empties), spooled or not.
 resend() {
-	for _e in "$BASEDIR"/spool/* "$BASEDIR"/spool/.[!.]*; do
-		[ -e "$_e" ] || continue
+	for _e in "$BASEDIR"/spool/* "$BASEDIR"/spool/.[!.]* \
+	    "$RUNDIR"/slot*/job; do
+		[ -d "$_e" ] || [ -s "$_e" ] || continue
 		log "delivering what an earlier run left in $BASEDIR/spool"
 		D=$RUNDIR
 		connect "$RUNDIR/resend.session" || return
 		[ -s "$RUNDIR/resend.session" ] || return
-		bb-report -b "$BASEDIR" --resend < "$RUNDIR/resend.session" \
+		{
+			cat "$RUNDIR/resend.session"
+			for _j in "$RUNDIR"/slot*/job; do
+				IFS= read -r _l < "$_j" || continue
+				case $_l in
+				'job '*) printf '%s\n' "$_l" ;;
+				esac
+			done
+		} | bb-report -b "$BASEDIR" --resend -r "worker restarted" \
 		    > "$RUNDIR/finish"
 		_rc=$?
 		log_finished "$RUNDIR/finish"
 		[ "$_rc" = 0 ] ||
 		    log "some of the spool is not delivered yet (status $_rc)"
-		: > "$RUNDIR/resend.session"
+		for _j in "$RUNDIR/resend.session" "$RUNDIR"/slot*/job; do
+			[ ! -s "$_j" ] || : > "$_j"
+		done
 		return
 	done
 }

@@ -282,15 +282,13 @@ check_end(struct report *rep, long long now, long long *wake)
 		}
 		lower(wake, rep->eof_ms + rep->o.maxtime_ms);
 	}
-	if (!rep->done && delivered(rep)) {
+	if (!rep->done && !rep->abandoning && delivered(rep)) {
 		if (rep->why.msg[0] != '\0')
 			report_stop(rep, rep->why.code, 1, "%s: %s; %lld "
 			    "records delivered, job not finished", rep->what,
 			    rep->why.msg, rep->seq);
 		else if (rep->resumed)
-			report_stop(rep, 0, 0, "%s: %lld records sent; no "
-			    "done record: the hub gives the job out again when "
-			    "its lease expires", rep->what, rep->sent);
+			rep->abandoning = 1;
 		else
 			report_stop(rep, EX_TEMPFAIL, 1, "%s: the input ended "
 			    "before a done record: %lld records delivered, "
@@ -307,6 +305,8 @@ next_event(struct report *rep, long long now, long long *wake)
 	struct report_call *call;
 	off_t unsent;
 
+	if (rep->abandoning)
+		return report_abandon_call(rep, now);
 	if (rep->cut_reason != NULL) {
 		if (up->busy || up->retrying)
 			return NULL;
@@ -404,6 +404,26 @@ retry_later(struct report *rep, struct lane *l, long long now)
 		    ms % 1000 / 100, l->retry.n + 1);
 }
 
+/* The hub took the word that the attempt died. */
+static void
+abandoned(struct report *rep, struct report_call *call)
+{
+	struct record r;
+	const char *state = NULL;
+	size_t pos = 0;
+
+	record_init(&r);
+	while (http_resp_record(&call->resp, &pos, &r, NULL) == 1)
+		if (record_is(&r, "abandoned")) {
+			state = record_get(&r, "state");
+			break;
+		}
+	report_stop(rep, 0, 0, "%s: no done record: the hub was told that "
+	    "attempt %lld died (%s); the job is %s now", rep->what,
+	    rep->attempt, call->reason, state != NULL ? state : "?");
+	record_free(&r);
+}
+
 static void
 success(struct report *rep, struct lane *l, struct report_call *call)
 {
@@ -428,6 +448,9 @@ success(struct report *rep, struct lane *l, struct report_call *call)
 		if (rep->o.finished != NULL)
 			rep->o.finished(rep->o.arg, rep->id, call->result,
 			    call->reason);
+		break;
+	case REPORT_CALL_ABANDON:
+		abandoned(rep, call);
 		break;
 	case REPORT_CALL_UPLOAD:
 		if (spool_uploaded(rep->sp, call->seq, &err) == -1)

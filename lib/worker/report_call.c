@@ -5,7 +5,7 @@
  * with a batch of spooled lines (none: a keepalive) or with the records
  * a refused finish named, PUT /v1/jobs/ID/artifacts/NAME with a file of
  * the work tree, POST /v1/jobs/ID/finish with the result and the digest
- * of the records; and running a call (report_exec, in any thread): the
+ * of the records, POST /v1/jobs/ID/abandon for an attempt that died; and running a call (report_exec, in any thread): the
  * upload's file opened below the work tree and checked against its
  * record, the finish's body made, the HTTP exchange.
  *
@@ -289,6 +289,38 @@ report_finish_call(struct report *rep, long long now)
 	}
 	rep->last_events = now;
 	return report_hand_out(l);
+}
+
+struct report_call *
+report_abandon_call(struct report *rep, long long now)
+{
+	struct lane *l = &rep->lane[REPORT_EVENTS];
+	struct report_call *call = &l->call;
+	struct bb_error err;
+	struct record r;
+
+	call_reset(rep, call, REPORT_CALL_ABANDON);
+	(void)snprintf(call->url, sizeof(call->url), "/v1/jobs/%s/abandon",
+	    rep->id);
+	record_init(&r);
+	if ((call->reason = report_strf("%s, attempt %lld died", rep->o.died ?
+	    rep->o.died : "its worker stopped", rep->attempt)) == NULL) {
+		bb_error_errno(&err, EX_OSERR, "abandon");
+		goto fail;
+	}
+	if (record_start(&r, "abandon", &err) == -1 ||
+	    record_set(&r, "reason", call->reason, &err) == -1 ||
+	    record_encode(&r, call->body, &err) == -1)
+		goto fail;
+	record_free(&r);
+	call->req.body = call->body->data;
+	call->req.len = call->body->len;
+	rep->last_events = now;
+	return report_hand_out(l);
+fail:
+	record_free(&r);
+	report_stop(rep, err.code, 1, "%s: %s", rep->what, err.msg);
+	return NULL;
 }
 
 int

@@ -69,6 +69,7 @@ struct report {
 	struct record	 tmp;
 	int		 scanning;	/* report_resume reads the spool */
 	int		 resumed;	/* a spool a previous run left */
+	int		 abandoning;	/* it died: the hub is told so */
 
 	/* Events: the first line that is in no batch yet. */
 	off_t		 next_off;
@@ -162,6 +163,7 @@ struct report_call	*report_hand_out(struct lane *);
 struct report_call	*report_events_call(struct report *, long long now);
 struct report_call	*report_repair_call(struct report *, long long now);
 struct report_call	*report_finish_call(struct report *, long long now);
+struct report_call	*report_abandon_call(struct report *, long long now);
 
 /*
  * The upload of u, which stays on the queue until report_done, or NULL

@@ -7,12 +7,14 @@
  * at: workdir, artifact and sig (their files queued for upload), done.
  * report_resume takes up a spool that a previous run left: its context,
  * its records read again, the files the hub already has taken off the
- * queue.
+ * queue; report_spool_job makes one for an attempt that died before it
+ * had a spool.
  *
  * Who frees what: the spool, the copies of the session and job records
  * and the queued uploads belong to the report (report_free).
  */
 #include <sys/queue.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -568,5 +570,39 @@ out:
 	buf_freezero(ctx);
 	if (rv == -1)
 		report_stop(rep, err->code, 1, "%s", err->msg);
+	return rv;
+}
+
+int
+report_spool_job(int basefd, const struct record *job,
+    const struct record *session, struct bb_error *err)
+{
+	struct report_opts o;
+	struct report *rep;
+	struct stat st;
+	char name[SPOOL_NAMEMAX + sizeof(SPOOL_DIR) + 1];
+	int rv = -1;
+
+	memset(&o, 0, sizeof(o));
+	o.basefd = basefd;
+	if ((rep = report_new(&o, err)) == NULL)
+		return -1;
+	if (job_fields(rep, job, err) == -1 ||
+	    record_copy(&rep->job, job, err) == -1 ||
+	    record_copy(&rep->session, session, err) == -1)
+		goto out;
+	rep->have_job = rep->have_session = 1;
+	(void)snprintf(name, sizeof(name), "%s/%s.%lld", SPOOL_DIR, rep->id,
+	    rep->attempt);
+	if (fstatat(basefd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		rv = 1;
+		goto out;
+	}
+	if (spool_create(basefd, name + sizeof(SPOOL_DIR), &rep->sp,
+	    err) == -1 || write_context(rep, err) == -1)
+		goto out;
+	rv = 0;
+out:
+	report_free(rep);
 	return rv;
 }

@@ -222,14 +222,16 @@ main(void)
 	is_str(attempts_of(j7), "1: abandoned worker restarted, attempt 1 "
 	    "died;", "  the attempt says why");
 	is_int(hubdb_abandon(h, j7, l1, "w1", "again", 71000, 2, &ab, &err),
-	    HUB_OK, "abandoned again: the same answer");
+	    HUB_OK, "abandoned again: taken");
 	ok(ab.attempt == 1 && strcmp(ab.state, "queued") == 0 && ab.again,
 	    "  attempt 1, queued, said before");
 	is_str(attempts_of(j7), "1: abandoned worker restarted, attempt 1 "
 	    "died;", "  and nothing changes");
 	is_int(claim("w2", "linux", 72000, l2), j7, "w2 claims attempt 2");
 	is_int(hubdb_abandon(h, j7, l1, "w1", "x", 72000, 2, &ab, &err),
-	    HUB_OK, "w1's late call again: the same answer");
+	    HUB_OK, "w1's late call again: taken");
+	ok(ab.attempt == 1 && strcmp(ab.state, "running") == 0 && ab.again,
+	    "  attempt 1; the job runs now");
 	is_str(job_state(j7), "running/2", "  w2's attempt runs on");
 	is_int(hubdb_lease(h, j7, l2, "w2", 72000, 0, NULL, NULL, &err),
 	    HUB_OK, "  under its lease");

@@ -252,6 +252,74 @@ resumed(void)
 	ok(fstatat(base, "spool/22.1", &st, 0) == 0, "... kept");
 }
 
+/*
+ * A spool left without a done record, and a job record that has none:
+ * once all is sent, the hub is told the attempt died (abandon).
+ */
+static void
+died(void)
+{
+	struct report_call *call;
+	struct bb_error err;
+	struct report *rep;
+	struct record job, s;
+	struct stat st;
+	long long wake = -1;
+	int rv;
+
+	rep = new_report(0);
+	(void)feed(rep, NOHUB, 0);
+	(void)feed(rep, "job id=31 lease=L attempt=2", 0);
+	(void)feed(rep, "beat step=a", 0);
+	report_abort(rep, EX_TEMPFAIL, "stop");
+	ok(report_end(rep, &err) == EX_TEMPFAIL, "spool of job 31 left");
+	report_free(rep);
+	rep = resume("31.2", "http://127.0.0.1:1", &rv, &err);
+	ok(rv == 0, "resumed: %s", rv ? err.msg : "");
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_EVENTS &&
+	    call->last == 1, "the record goes first");
+	answer(call, 200, 0, "ack\n");
+	report_done(rep, call, 0);
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_ABANDON &&
+	    strcmp(call->url, "/v1/jobs/31/abandon") == 0 &&
+	    strcmp(call->body->data, "abandon reason=its%20worker%20stopped,"
+	    "%20attempt%202%20died\n") == 0,
+	    "then no done record: the attempt is abandoned");
+	answer(call, 200, 0, "abandoned id=31 attempt=2 state=queued\n");
+	report_done(rep, call, 0);
+	ok(report_end(rep, &err) == 0 && strstr(err.msg, "the job is queued "
+	    "now") != NULL && fstatat(base, "spool/31.2", &st, 0) == -1,
+	    "abandoned: %s; spool removed", err.msg);
+	report_free(rep);
+
+	/* A job record with no spool gets one, once. */
+	record_init(&job);
+	record_init(&s);
+	(void)record_parse(&job, "job id=32 lease=L attempt=1", 27, &err);
+	(void)record_parse(&s, NOHUB, strlen(NOHUB), &err);
+	ok(report_spool_job(base, &job, &s, &err) == 0 &&
+	    fstatat(base, "spool/32.1/context", &st, 0) == 0,
+	    "a job record with no spool: one is made");
+	ok(report_spool_job(base, &job, &s, &err) == 1,
+	    "again: it has one already");
+	rep = resume("32.1", "http://127.0.0.1:1", &rv, &err);
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	ok(rv == 0 && call != NULL && call->kind == REPORT_CALL_ABANDON,
+	    "taken up, it is abandoned at once");
+	answer(call, 409, EX_UNAVAILABLE, "error status=409\n");
+	report_done(rep, call, 0);
+	ok(report_end(rep, &err) == EX_UNAVAILABLE && fstatat(base,
+	    "spool/32.1", &st, 0) == -1, "refused (409): dropped");
+	report_free(rep);
+	(void)record_parse(&job, "job id=x lease=L attempt=1", 26, &err);
+	ok(report_spool_job(base, &job, &s, &err) == -1,
+	    "a bad job record: %s", err.msg);
+	record_free(&job);
+	record_free(&s);
+}
+
 int
 main(void)
 {
@@ -261,6 +329,7 @@ main(void)
 	second_job();
 	too_big();
 	resumed();
+	died();
 	base_teardown();
 	return tap_done();
 }
