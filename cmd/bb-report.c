@@ -256,6 +256,7 @@ new_report(const struct opts *o, int basefd)
 
 	memset(&ro, 0, sizeof(ro));
 	ro.basefd = basefd;
+	ro.basedir = o->basedir;
 	ro.ca = o->ca;
 	ro.pin = o->pin;
 	ro.maxtime_ms = o->maxtime * 1000;
@@ -394,6 +395,8 @@ main(int argc, char *argv[])
 		return fflush(stdout) == EOF ? EX_IOERR : 0;
 	}
 	(void)signal(SIGPIPE, SIG_IGN);
+	/* A file size limit fails a write (EFBIG), as a full disk does. */
+	(void)signal(SIGXFSZ, SIG_IGN);
 	memset(&o, 0, sizeof(o));
 	o.maxtime = MAXTIME_DEFAULT;
 	while ((ch = getopt_long(argc, argv, "+b:o:r:t:", longopts, NULL)) !=

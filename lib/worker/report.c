@@ -228,6 +228,7 @@ report_free(struct report *rep)
 	free(rep->reason);
 	free(rep->fail_reason);
 	free(rep->cut_reason);
+	free(rep->halt_reason);
 	free(rep);
 }
 
@@ -425,7 +426,8 @@ abandoned(struct report *rep, struct report_call *call)
 }
 
 static void
-success(struct report *rep, struct lane *l, struct report_call *call)
+success(struct report *rep, struct lane *l, struct report_call *call,
+    long long now)
 {
 	struct bb_error err;
 
@@ -438,13 +440,20 @@ success(struct report *rep, struct lane *l, struct report_call *call)
 		if (call->repair || call->last == 0)
 			break;
 		rep->sent += call->last - call->first + 1;
-		if (spool_ack(rep->sp, call->last, call->end, &err) == -1)
+		if (spool_ack(rep->sp, call->last, call->end, &err) == -1 &&
+		    (report_spool_failed(rep, errno, now, &err) == -1 ||
+		    spool_ack(rep->sp, call->last, call->end, &err) == -1))
 			report_stop(rep, err.code, 1, "%s: %s", rep->what,
 			    err.msg);
 		break;
 	case REPORT_CALL_FINISH:
-		report_stop(rep, 0, 0, "%s: finished, result %s", rep->what,
-		    call->result);
+		if (rep->halted)
+			report_stop(rep, EX_IOERR, 0, "%s: %s: the job is "
+			    "finished as an error; the build must stop",
+			    rep->what, rep->halt_reason);
+		else
+			report_stop(rep, 0, 0, "%s: finished, result %s",
+			    rep->what, call->result);
 		if (rep->o.finished != NULL)
 			rep->o.finished(rep->o.arg, rep->id, call->result,
 			    call->reason);
@@ -453,7 +462,9 @@ success(struct report *rep, struct lane *l, struct report_call *call)
 		abandoned(rep, call);
 		break;
 	case REPORT_CALL_UPLOAD:
-		if (spool_uploaded(rep->sp, call->seq, &err) == -1)
+		if (spool_uploaded(rep->sp, call->seq, &err) == -1 &&
+		    (report_spool_failed(rep, errno, now, &err) == -1 ||
+		    spool_uploaded(rep->sp, call->seq, &err) == -1))
 			report_stop(rep, err.code, 1, "%s: %s", rep->what,
 			    err.msg);
 		break;
@@ -549,7 +560,7 @@ report_done(struct report *rep, struct report_call *call, long long now)
 	if (rep->over)
 		return;
 	if (call->rc == 0) {
-		success(rep, l, call);
+		success(rep, l, call, now);
 		if (call->kind == REPORT_CALL_UPLOAD)
 			report_upload_free(pop_upload(rep, call));
 		return;
@@ -637,6 +648,9 @@ report_end(struct report *rep, struct bb_error *err)
 		return EX_SOFTWARE;
 	}
 	(void)strlcpy(err->msg, rep->msg, sizeof(err->msg));
+	if (rep->sp != NULL && rep->sp->memory && rep->keep)
+		(void)strlcat(err->msg, " (but for what was held in memory "
+		    "only, which is lost)", sizeof(err->msg));
 	err->code = rep->code;
 	if (rep->sp != NULL && !rep->keep) {
 		if (spool_remove(rep->sp, &e) == -1 && rep->code == 0) {

@@ -51,6 +51,7 @@ enum {
 
 struct report_opts {
 	int		 basefd;	/* BASEDIR */
+	const char	*basedir;	/* its path, for messages, or NULL */
 	const char	*ca;		/* CA file or directory, or NULL */
 	const char	*pin;		/* public key pin, or NULL */
 	long long	 maxtime_ms;	/* most time to try after the input

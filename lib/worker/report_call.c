@@ -137,7 +137,8 @@ report_events_call(struct report *rep, long long now)
 	long long lines = 0;
 
 	call_reset(rep, call, REPORT_CALL_EVENTS);
-	if (spool_sync(rep->sp, &err) == -1)
+	if (spool_sync(rep->sp, &err) == -1 &&
+	    report_spool_failed(rep, errno, now, &err) == -1)
 		goto fail;
 	if ((p = buf_reserve(call->body, rep->batch_max)) == NULL) {
 		bb_error_errno(&err, EX_OSERR, "batch");
@@ -235,7 +236,8 @@ report_repair_call(struct report *rep, long long now)
 send:
 	if (call->body->len == 0)
 		return NULL;
-	if (spool_sync(rep->sp, &err) == -1)
+	if (spool_sync(rep->sp, &err) == -1 &&
+	    report_spool_failed(rep, errno, now, &err) == -1)
 		goto fail;
 	call->req.body = call->body->data;
 	call->req.len = call->body->len;
