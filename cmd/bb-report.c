@@ -395,7 +395,7 @@ main(int argc, char *argv[])
 		return fflush(stdout) == EOF ? EX_IOERR : 0;
 	}
 	(void)signal(SIGPIPE, SIG_IGN);
-	/* A file size limit fails a write (EFBIG), as a full disk does. */
+	/* A file size limit fails a write (EFBIG) rather than kill us. */
 	(void)signal(SIGXFSZ, SIG_IGN);
 	memset(&o, 0, sizeof(o));
 	o.maxtime = MAXTIME_DEFAULT;

@@ -87,8 +87,7 @@ fail:
 int
 file_disk_error(int e)
 {
-	return e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS ||
-	    e == EFBIG;
+	return e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS;
 }
 
 void

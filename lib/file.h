@@ -19,8 +19,8 @@ int	file_write_atomic(int, const char *, const void *, size_t, mode_t,
 
 /*
  * Returns 1 if errno e says that the disk failed a write, not its
- * caller: no space left, a quota, an I/O error, a read-only file system
- * or a file size limit.  Else 0.
+ * caller: no space left, a quota, an I/O error or a read-only file
+ * system.  Else 0.
  */
 int	file_disk_error(int);
 

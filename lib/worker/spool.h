@@ -15,10 +15,11 @@
  * A spool is locked (flock) while a bb-report uses it.  It is removed
  * when the job is finished or the hub refused it for good.
  *
- * When the disk fails it (no space left, a quota, an I/O error), a spool
- * moves to memory (spool_to_memory): its records go on in an anonymous
- * file, and what it would write beside them (context, acked, uploaded)
- * is kept in memory only, so that its report can still tell the hub.
+ * When the disk fails it (no space left, a quota, an I/O error, a file
+ * system gone read-only), a spool moves to memory (spool_to_memory): its
+ * records go on in an anonymous file (memfd_create(2)), and what it would
+ * write beside them (context, acked, uploaded) is kept in memory only,
+ * so that its report can still tell the hub.
  */
 #ifndef BB_SPOOL_H
 #define BB_SPOOL_H

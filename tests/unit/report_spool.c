@@ -2,8 +2,9 @@
  * Unit tests of lib/worker/report_spool.c, what a report does with its
  * spool: records held until the job, numbered and spooled, the context
  * kept, a log line too long once numbered split, a second job refused,
- * files queued and refused, artifact names, and a spool that a previous
- * run left taken up again (report_resume).
+ * files queued and refused, artifact names, a spool that a previous run
+ * left taken up again (report_resume) and its attempt abandoned when it
+ * died, and a spool the disk failed.
  */
 #include <sys/stat.h>
 
@@ -14,6 +15,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <errno.h>
+
+#include "report_impl.h"
 #include "report_test.h"
 
 /* Records before the job are held; the job makes the spool. */
@@ -320,6 +324,60 @@ died(void)
 	record_free(&s);
 }
 
+/*
+ * The disk fails the spool before the done record: the report goes on in
+ * memory, takes no more input and finishes the job as an error with the
+ * cause.
+ */
+static void
+disk_failed(void)
+{
+	struct report_call *call;
+	struct bb_error err;
+	struct report_opts o;
+	struct report *rep;
+	struct stat st;
+	long long wake = -1;
+
+	memset(&o, 0, sizeof(o));
+	o.basefd = base;
+	o.basedir = "/srv/bb";
+	rep = report_new(&o, &err);
+	(void)feed(rep, NOHUB, 0);
+	(void)feed(rep, "job id=41 lease=L attempt=1", 0);
+	(void)feed(rep, "beat step=a", 0);
+	(void)strlcpy(err.msg, "write spool/41.1/acked: No space left on device",
+	    sizeof(err.msg));
+	ok(report_spool_failed(rep, ENOSPC, 0, &err) == 0 && rep->sp->memory &&
+	    rep->halted && rep->done && strcmp(rep->result, "error") == 0 &&
+	    strcmp(rep->reason, "no space left on device in /srv/bb/spool") ==
+	    0, "the disk fails: in memory, halted, the job an error");
+	ok(feed(rep, "beat step=b", 0) == 0 && rep->seq == 2,
+	    "no more input is taken");
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_EVENTS &&
+	    strcmp(call->body->data, "beat step=a seq=1\nerror tool=bb-report "
+	    "msg=no%20space%20left%20on%20device%20in%20/srv/bb/spool "
+	    "seq=2\n") == 0, "what came, then the cause, go to the hub");
+	answer(call, 200, 0, "ack\n");
+	report_done(rep, call, 0);
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_FINISH &&
+	    strcmp(call->result, "error") == 0 && call->last == 2 &&
+	    strcmp(call->reason, "no space left on device in /srv/bb/spool") ==
+	    0, "then the finish: error, with the cause");
+	answer(call, 200, 0, "finished\n");
+	report_done(rep, call, 0);
+	ok(report_end(rep, &err) == EX_IOERR && strstr(err.msg, "the job is "
+	    "finished as an error") != NULL && fstatat(base, "spool/41.1", &st,
+	    0) == -1, "exit 74 (%s); the spool removed", err.msg);
+	report_free(rep);
+	rep = new_report(0);
+	ok(report_spool_failed(rep, EACCES, 0, &err) == -1,
+	    "not the disk's fault: no help");
+	report_free(rep);
+}
+
 int
 main(void)
 {
@@ -330,6 +388,7 @@ main(void)
 	too_big();
 	resumed();
 	died();
+	disk_failed();
 	base_teardown();
 	return tap_done();
 }
