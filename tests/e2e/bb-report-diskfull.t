@@ -15,18 +15,19 @@ unshare -rm sh -c "mount -t tmpfs -o size=64k bb-test '$B'" \
     "namespace here: $(cat "$T/unshare.err")"
 report_hub -K 20s || { hub_diag; exit 1; }
 
-# small_disk FILL CMD...: runs CMD with $B a tmpfs of 64 KiB (FILL 1:
-# filled up first), in a mount namespace of its own; what CMD leaves in
-# $B/spool is listed in $T/left.
+# small_disk FILL: bb-report -b $B with $B a tmpfs of 64 KiB (FILL 1:
+# filled up first), in a mount namespace of its own, reading $T/in; sets
+# rc and err, as run does, and lists what it leaves in $B/spool in
+# $T/left.
 small_disk() {
 	unshare -rm sh -c 'mount -t tmpfs -o size=64k bb-test "$1" || exit 125
 	[ "$2" = 0 ] || dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null
-	b=$1 t=$3
-	shift 3
-	"$@"
+	bb-report -b "$1"
 	rc=$?
-	ls -A "$b/spool" >"$t/left"
-	exit $rc' sh "$B" "$@"
+	ls -A "$1/spool" >"$3/left"
+	exit $rc' sh "$B" "$1" "$T" <"$T/in" >"$T/out" 2>"$T/err"
+	rc=$?
+	err=$(cat "$T/err")
 }
 
 # The spool fills in the middle of the job: 3000 lines are more than
@@ -35,9 +36,7 @@ report_claim || { hub_diag; exit 1; }
 report_input "$T/in" /dev/null
 report_lines 1 3000 >>"$T/in"
 echo 'done result=success started=1 elapsed=1' >>"$T/in"
-small_disk 0 "$T" bb-report -b "$B" <"$T/in" >"$T/out" 2>"$T/err"
-rc=$?
-err=$(cat "$T/err")
+small_disk 0
 is "$rc" 74 "the spool fails: exit 74, once the job is finished"
 like "$err" "^bb-report: job $JOB: write spool/$JOB.1/records: No space left on device: the spool is held in memory from now on; the build is stopped and the job finished as an error$" \
     "it says what failed"
@@ -63,9 +62,7 @@ is "$(cat "$T/left")" "" "no spool is left"
 report_claim || { hub_diag; exit 1; }
 report_input "$T/in" /dev/null
 report_lines 1 10 >>"$T/in"
-small_disk 1 "$T" bb-report -b "$B" <"$T/in" >"$T/out" 2>"$T/err"
-rc=$?
-err=$(cat "$T/err")
+small_disk 1
 is "$rc" 74 "no room for the spool: exit 74"
 like "$err" "no space left on device in $B/spool: the job is finished as an error" \
     "  says so"
