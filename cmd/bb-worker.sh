@@ -401,7 +401,7 @@ run_job() {
 		# The disk failed the spool: the job may be finished as an
 		# error all the same.
 		[ ! -s "$D/finish" ] || log_finished "$D/finish"
-		log "job $_id: stopped by a failure of the disk, as said above" ;;
+		log "job $_id: stopped by a failure of the disk (see above)" ;;
 	*)	log "job $_id: not all delivered (bb-report $_rc$_rx); kept in the spool" ;;
 	esac
 	case $_rc in

@@ -5,9 +5,10 @@
  * with a batch of spooled lines (none: a keepalive) or with the records
  * a refused finish named, PUT /v1/jobs/ID/artifacts/NAME with a file of
  * the work tree, POST /v1/jobs/ID/finish with the result and the digest
- * of the records, POST /v1/jobs/ID/abandon for an attempt that died; and running a call (report_exec, in any thread): the
- * upload's file opened below the work tree and checked against its
- * record, the finish's body made, the HTTP exchange.
+ * of the records, POST /v1/jobs/ID/abandon for an attempt that died;
+ * and running a call (report_exec, in any thread): the upload's file
+ * opened below the work tree and checked against its record, the
+ * finish's body made, the HTTP exchange.
  *
  * Who frees what: each lane owns its client and its one call, and the
  * report frees them.  A call's body and reason are its own; its path,

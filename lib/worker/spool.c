@@ -535,8 +535,8 @@ spool_ack(struct spool *sp, long long n, off_t off, struct bb_error *err)
 		bb_error_set(err, EX_SOFTWARE, "spool %s: ack", sp->name);
 		return -1;
 	}
-	if (!sp->memory && file_write_atomic(sp->dirfd, "acked", line, (size_t)len, 0600,
-	    err) == -1) {
+	if (!sp->memory && file_write_atomic(sp->dirfd, "acked", line,
+	    (size_t)len, 0600, err) == -1) {
 		bb_error_prefix(err, "%s/%s", SPOOL_DIR, sp->name);
 		return -1;
 	}

@@ -346,8 +346,8 @@ disk_failed(void)
 	(void)feed(rep, NOHUB, 0);
 	(void)feed(rep, "job id=41 lease=L attempt=1", 0);
 	(void)feed(rep, "beat step=a", 0);
-	(void)strlcpy(err.msg, "write spool/41.1/acked: No space left on device",
-	    sizeof(err.msg));
+	(void)strlcpy(err.msg, "write spool/41.1/acked: No space left on "
+	    "device", sizeof(err.msg));
 	ok(report_spool_failed(rep, ENOSPC, 0, &err) == 0 && rep->sp->memory &&
 	    rep->halted && rep->done && strcmp(rep->result, "error") == 0 &&
 	    strcmp(rep->reason, "no space left on device in /srv/bb/spool") ==
