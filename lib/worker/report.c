@@ -288,8 +288,13 @@ check_end(struct report *rep, long long now, long long *wake)
 			report_stop(rep, rep->why.code, 1, "%s: %s; %lld "
 			    "records delivered, job not finished", rep->what,
 			    rep->why.msg, rep->seq);
-		else if (rep->resumed)
+		else if (rep->resumed && rep->proto >= 2)
 			rep->abandoning = 1;
+		else if (rep->resumed)
+			report_stop(rep, 0, 0, "%s: %lld records sent; no "
+			    "done record: the hub (of bb-protocol 1) gives the "
+			    "job out again when its lease expires", rep->what,
+			    rep->sent);
 		else
 			report_stop(rep, EX_TEMPFAIL, 1, "%s: the input ended "
 			    "before a done record: %lld records delivered, "

@@ -60,6 +60,12 @@ report_connect(struct report *rep, const struct record *session, long long now,
 	    record_get_num(session, "keepalive", 1, 86400, &ka, err) == -1)
 		return -1;
 	rep->keepalive_ms = ka * 1000;
+	/* A hub of the first release says no protocol: it speaks 1. */
+	rep->proto = 1;
+	if (record_get(session, "protocol") != NULL &&
+	    record_get_num(session, "protocol", 1, LLONG_MAX, &rep->proto,
+	    err) == -1)
+		return -1;
 	if (record_get(session, "max_batch") != NULL) {
 		if (record_get_num(session, "max_batch", 1, LLONG_MAX, &mb,
 		    err) == -1)

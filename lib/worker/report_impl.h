@@ -60,6 +60,7 @@ struct report {
 	long long	 attempt;
 	char		 what[SPOOL_NAMEMAX + 16];	/* "job 42" */
 	long long	 keepalive_ms;
+	long long	 proto;		/* the bb-protocol(7) version spoken */
 	size_t		 batch_max;
 	long long	 max_artifact;	/* the hub's limit, or 0 */
 	struct spool	*sp;

@@ -3,7 +3,8 @@
 # spool without a done record, and a job record with no spool at all (a
 # worker killed before bb-report made one), are abandoned: the hub
 # queues the job again at once and says why.  The lease fences it: an
-# attempt already given out again, or finished, is not touched.
+# attempt already given out again, or finished, is not touched.  A hub of
+# version 1 of bb-protocol(7), which has no abandon, is left to the lease.
 # shellcheck disable=SC2154 # run sets rc, out and err
 . "${BB_SRC:-.}/tests/lib.sh"
 . "$BB_SRC/tests/hub.sh"
@@ -11,8 +12,18 @@
 
 B=$T/base
 mkdir "$B"
+# hello2 NAME: hub_hello, in version 2 of bb-protocol(7), which has
+# abandon.
+hello2() {
+	printf 'hello version=test os=Linux arch=x86_64 slots=1 protocol=2 protocol_min=1\n' |
+	    curl -sS -u "$1:$(cat "$T/$1.secret")" --data-binary @- \
+	    "$HUB_URL/v1/hello" >"$T/$1.session" || return 1
+	TOKEN=$(rec_get token <"$T/$1.session")
+	grep -q ' protocol=2' "$T/$1.session"
+}
+
 # Leases of a minute: nothing here waits for one to run out.
-report_hub -K 20s || { hub_diag; exit 1; }
+report_hub -K 20s && hello2 w1 || { hub_diag; exit 1; }
 
 # attempts ID: the attempt lines of bb-hub show.
 attempts() {
@@ -69,11 +80,11 @@ is "$(ls -A "$B/spool")" "" "  no spool is left"
 
 # Fencing: the same job record again, once the job is another worker's
 # attempt 2, changes nothing.
-hub_add_worker w2 && hub_hello w2 || { hub_diag; exit 1; }
+hub_add_worker w2 && hello2 w2 || { hub_diag; exit 1; }
 hub_req POST "/v1/claim?wait=5" -H "Authorization: Bearer $TOKEN"
 is "$code.$(printf '%s\n' "$body" | sed -n 1p | rec_get attempt)" 200.2 \
     "w2 claims attempt 2"
-hub_hello w1 || { hub_diag; exit 1; }
+hello2 w1 || { hub_diag; exit 1; }
 sed "s|^session |session hub=$HUB_URL |" "$T/w1.session" >"$T/session.rec"
 cat "$T/session.rec" "$T/dead.rec" >"$T/in"
 run bb-report -b "$B" --resend -r "worker restarted" <"$T/in"
@@ -96,6 +107,19 @@ run bb-report -b "$B" --resend -r "worker restarted" <"$T/in"
 is "$rc" 0 "its record given again: exit 0"
 like "$err" "lease lost (409)" "  refused: the job finished under it"
 is "$(report_state)" success "  the job stays a success"
+
+# A session of version 1 of the protocol, which has no abandon: the
+# attempt is left to its lease, as before.
+hub_hello w1 || { hub_diag; exit 1; }
+report_claim || { hub_diag; exit 1; }
+report_input "$T/in" /dev/null
+run bb-report -b "$B" <"$T/in"
+is "$rc" 75 "version 1: the input ends without a done record: exit 75"
+run bb-report -b "$B" --resend -r "worker restarted" <"$T/session.rec"
+is "$rc" 0 "  --resend: exit 0"
+like "$err" "no done record: the hub (of bb-protocol 1) gives the job out again when its lease expires" \
+    "  the job is left to its lease"
+is "$(report_state)" running "  and runs on the hub until it runs out"
 
 # -r goes only with --resend.
 run bb-report -b "$B" -r x </dev/null

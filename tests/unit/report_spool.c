@@ -176,7 +176,10 @@ leave(const char *id)
 	report_free(rep);
 }
 
-/* Takes up spool name with a session for hub; returns its report. */
+/*
+ * Takes up spool name with a session for hub (of bb-protocol 2); returns
+ * its report.
+ */
 static struct report *
 resume(const char *name, const char *hub, int *rv, struct bb_error *err)
 {
@@ -184,7 +187,8 @@ resume(const char *name, const char *hub, int *rv, struct bb_error *err)
 	struct record s;
 	char line[128];
 
-	(void)snprintf(line, sizeof(line), "session hub=%s token=TOK2", hub);
+	(void)snprintf(line, sizeof(line), "session hub=%s token=TOK2 "
+	    "protocol=2", hub);
 	record_init(&s);
 	(void)record_parse(&s, line, strlen(line), err);
 	rep = new_report(0);
@@ -308,6 +312,17 @@ died(void)
 	    "a job record with no spool: one is made");
 	ok(report_spool_job(base, &job, &s, &err) == 1,
 	    "again: it has one already");
+	/* A hub of the first version of the protocol knows no abandon. */
+	rep = new_report(0);
+	(void)record_parse(&s, NOHUB, strlen(NOHUB), &err);
+	rv = report_resume(rep, "32.1", &s, 0, &err);
+	ok(rv == 0 && report_next(rep, REPORT_EVENTS, 0, &wake) == NULL &&
+	    report_end(rep, &err) == 0 && strstr(err.msg, "when its lease "
+	    "expires") != NULL && fstatat(base, "spool/32.1", &st, 0) == -1,
+	    "of bb-protocol 1: left to the lease (%s)", err.msg);
+	report_free(rep);
+	ok(report_spool_job(base, &job, &s, &err) == 0,
+	    "made again");
 	rep = resume("32.1", "http://127.0.0.1:1", &rv, &err);
 	call = report_next(rep, REPORT_EVENTS, 0, &wake);
 	ok(rv == 0 && call != NULL && call->kind == REPORT_CALL_ABANDON,
