@@ -198,7 +198,8 @@ sed -n 1p "$T/in1" >"$T/session"
 run bb-report -b "$T" --resend -t 1s <"$T/session"
 is "$rc.$err" "0." "--resend with no spool: nothing to do"
 mkdir "$T/b2"
-grep '^session \|^job ' "$T/in1" >"$T/dead"
+grep '^session \|^job ' "$T/in1" | sed 's/^session /session protocol=2 /' \
+    >"$T/dead"
 run bb-report -b "$T/b2" --resend -t 1s <"$T/dead"
 is "$rc" 75 "--resend, a job record with no spool, hub unreachable: 75"
 like "$err" 'job 42: POST .*/v1/jobs/42/abandon: .*trying again' \
