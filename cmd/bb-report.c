@@ -37,6 +37,7 @@ struct opts {
 	long long	 maxtime;	/* -t, seconds */
 	const char	*ca;		/* --ca */
 	const char	*pin;		/* --pin */
+	const char	*died;		/* -r */
 	int		 resend;	/* --resend */
 };
 
@@ -47,8 +48,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: bb-report -b basedir [-t maxtime] "
 	    "[--ca path] [--pin sha256//hash]\n"
-	    "       bb-report -b basedir --resend [-t maxtime] [--ca path] "
-	    "[--pin sha256//hash]\n"
+	    "       bb-report -b basedir --resend [-r reason] [-t maxtime] "
+	    "[--ca path] [--pin sha256//hash]\n"
 	    "       bb-report -o file\n");
 	exit(EX_USAGE);
 }
@@ -255,10 +256,12 @@ new_report(const struct opts *o, int basefd)
 
 	memset(&ro, 0, sizeof(ro));
 	ro.basefd = basefd;
+	ro.basedir = o->basedir;
 	ro.ca = o->ca;
 	ro.pin = o->pin;
 	ro.maxtime_ms = o->maxtime * 1000;
 	ro.stop = &stop;
+	ro.died = o->died;
 	ro.warn = say;
 	ro.finished = finished;
 	if ((rep = report_new(&ro, &e)) == NULL)
@@ -286,23 +289,38 @@ send_input(const struct opts *o, int basefd, struct bg **bg, int wakefd)
 	return code;
 }
 
-/* The session record of standard input, for the token. */
+/*
+ * The session record of standard input, for the token, and the job
+ * records that follow it: attempts that died before they had a spool,
+ * which get one (report_spool_job) for the resend to take up.
+ */
 static void
-read_session(struct record *s)
+read_session(int basefd, struct record *s)
 {
 	struct record_reader rd;
+	struct record r;
 	struct bb_error e;
-	int n;
+	const char *line;
+	size_t len;
+	int n, have = 0;
 
 	if (record_reader_init(&rd, STDIN_FILENO, "standard input") == -1)
 		err(EX_OSERR, "reader");
-	while ((n = record_read(&rd, s, NULL, NULL, &e)) == 1)
-		if (record_is(s, "session"))
-			break;
+	record_init(&r);
+	while ((n = record_read(&rd, &r, &line, &len, &e)) == 1) {
+		if (record_is(&r, "session") && !have) {
+			if (record_parse(s, line, len, &e) == -1)
+				errx(EX_DATAERR, "%s", e.msg);
+			have = 1;
+		} else if (record_is(&r, "job") && have &&
+		    report_spool_job(basefd, &r, s, &e) == -1)
+			warnx("line %zu: %s", rd.lineno, e.msg);
+	}
 	if (n == -1)
 		errx(EX_DATAERR, "%s", e.msg);
-	if (n == 0)
+	if (!have)
 		errx(EX_DATAERR, "no session record on standard input");
+	record_free(&r);
 	record_reader_free(&rd);
 }
 
@@ -318,7 +336,7 @@ resend(const struct opts *o, int basefd, struct bg **bg, int wakefd)
 	int r, code, worst = 0;
 
 	record_init(&session);
-	read_session(&session);
+	read_session(basefd, &session);
 	if (spool_list(basefd, &names, &e) == -1)
 		errx(e.code, "%s", e.msg);
 	for (i = 0; names[i] != NULL && !signalled; i++) {
@@ -377,9 +395,11 @@ main(int argc, char *argv[])
 		return fflush(stdout) == EOF ? EX_IOERR : 0;
 	}
 	(void)signal(SIGPIPE, SIG_IGN);
+	/* A file size limit fails a write (EFBIG) rather than kill us. */
+	(void)signal(SIGXFSZ, SIG_IGN);
 	memset(&o, 0, sizeof(o));
 	o.maxtime = MAXTIME_DEFAULT;
-	while ((ch = getopt_long(argc, argv, "+b:o:t:", longopts, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+b:o:r:t:", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
 		case 'b':
@@ -387,6 +407,9 @@ main(int argc, char *argv[])
 			break;
 		case 'o':
 			o.out = optarg;
+			break;
+		case 'r':
+			o.died = optarg;
 			break;
 		case 't':
 			if (duration_parse(optarg, 1, DURATION_MAX, &o.maxtime,
@@ -411,7 +434,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if (argc != 0 || (o.out == NULL) == (o.basedir == NULL) ||
-	    (o.out != NULL && o.resend))
+	    (o.out != NULL && o.resend) || (o.died != NULL && !o.resend))
 		usage();
 	if (o.out != NULL)
 		return local_report(o.out);

@@ -440,6 +440,13 @@ main(int argc, char *argv[])
 			    "cancelled before the recipe was read");
 			exit(1);
 		}
+		/* A stage above failed (bb-unpack): nothing to run. */
+		if (in.upstream != NULL) {
+			(void)emit_done(out, "error", started, 0, NULL,
+			    in.upstream);
+			check_output(out);
+			exit(1);
+		}
 	}
 
 	/* The work tree: -C, else the workdir record, else here. */

@@ -18,7 +18,7 @@ PROG=bb-worker
 VERSION=@VERSION@
 
 EX_USAGE=64 EX_DATAERR=65 EX_NOINPUT=66 EX_UNAVAILABLE=69 EX_CANTCREAT=73
-EX_TEMPFAIL=75 EX_NOPERM=77 EX_CONFIG=78
+EX_IOERR=74 EX_TEMPFAIL=75 EX_NOPERM=77 EX_CONFIG=78
 
 # The stages: beside this script, else where make install put them, and
 # only then wherever PATH says.
@@ -341,12 +341,14 @@ view_stage() {
 
 # bb-report, last; its finish record (the result the hub took) goes to
 # $D/finish.  When it stops before the job is delivered (the hub
-# cancelled the job, took it back, or refused the session), bb-run is
-# told at once: the stages between them would only see it at their next
-# write.
+# cancelled the job, took it back, or refused the session; the disk
+# failed the spool), bb-run is told at once: the stages between them
+# would only see it at their next write.  Nothing reads them any more,
+# so that no write of theirs blocks.
 report_stage() {
 	bb-report -b "$BASEDIR" > "$D/finish"
 	_rc=$?
+	exec </dev/null
 	if [ "$_rc" != 0 ] && read -r _p < "$D/run.pid"; then
 		kill -TERM "$_p" 2>/dev/null
 	fi
@@ -395,6 +397,11 @@ run_job() {
 		log "job $_id: the hub cancelled it or gave it to another worker" ;;
 	"$EX_NOPERM")
 		log "job $_id: the hub refused the session; kept in the spool" ;;
+	"$EX_IOERR")
+		# The disk failed the spool: the job may be finished as an
+		# error all the same.
+		[ ! -s "$D/finish" ] || log_finished "$D/finish"
+		log "job $_id: stopped by a failure of the disk (see above)" ;;
 	*)	log "job $_id: not all delivered (bb-report $_rc$_rx); kept in the spool" ;;
 	esac
 	case $_rc in
@@ -451,21 +458,35 @@ slot() {
 	return 0
 }
 
-# resend: delivers what an earlier run left in the spool.
+# resend: delivers what an earlier run left in the spool, and tells the
+# hub that the attempts it was running died: those of its spool without
+# a done record, and those of the jobs its slots had claimed
+# (run/slot*/job, which a stop empties), spooled or not.
 resend() {
-	for _e in "$BASEDIR"/spool/* "$BASEDIR"/spool/.[!.]*; do
-		[ -e "$_e" ] || continue
+	for _e in "$BASEDIR"/spool/* "$BASEDIR"/spool/.[!.]* \
+	    "$RUNDIR"/slot*/job; do
+		[ -d "$_e" ] || [ -s "$_e" ] || continue
 		log "delivering what an earlier run left in $BASEDIR/spool"
 		D=$RUNDIR
 		connect "$RUNDIR/resend.session" || return
 		[ -s "$RUNDIR/resend.session" ] || return
-		bb-report -b "$BASEDIR" --resend < "$RUNDIR/resend.session" \
+		{
+			cat "$RUNDIR/resend.session"
+			for _j in "$RUNDIR"/slot*/job; do
+				IFS= read -r _l < "$_j" || continue
+				case $_l in
+				'job '*) printf '%s\n' "$_l" ;;
+				esac
+			done
+		} | bb-report -b "$BASEDIR" --resend -r "worker restarted" \
 		    > "$RUNDIR/finish"
 		_rc=$?
 		log_finished "$RUNDIR/finish"
 		[ "$_rc" = 0 ] ||
 		    log "some of the spool is not delivered yet (status $_rc)"
-		: > "$RUNDIR/resend.session"
+		for _j in "$RUNDIR/resend.session" "$RUNDIR"/slot*/job; do
+			[ ! -s "$_j" ] || : > "$_j"
+		done
 		return
 	done
 }

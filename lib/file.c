@@ -1,6 +1,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -81,6 +82,21 @@ fail:
 		close(fd);
 	(void)unlinkat(dirfd, tmp, 0);
 	return -1;
+}
+
+int
+file_disk_error(int e)
+{
+	return e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS;
+}
+
+void
+file_disk_cause(int e, const char *where, char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	(void)snprintf(buf, len, "%s in %s", strerror(e), where);
+	buf[0] = (char)tolower((unsigned char)buf[0]);
 }
 
 static int

@@ -18,6 +18,19 @@ int	file_write_atomic(int, const char *, const void *, size_t, mode_t,
 	    struct bb_error *);
 
 /*
+ * Returns 1 if errno e says that the disk failed a write, not its
+ * caller: no space left, a quota, an I/O error or a read-only file
+ * system.  Else 0.
+ */
+int	file_disk_error(int);
+
+/*
+ * Puts the cause of a disk error e in where into buf (len bytes), for
+ * people: "no space left on device in /srv/bb/work".
+ */
+void	file_disk_cause(int, const char *, char *, size_t);
+
+/*
  * Reads all of dirfd/path (at most max bytes, else EX_DATAERR "too large")
  * into a new buffer *out.  Returns 0 or -1.
  */

@@ -11,7 +11,8 @@
  *
  *	1	the first release
  *	2	hello carries the range; sources and artifacts are
- *		downloaded with Range
+ *		downloaded with Range; a worker abandons an attempt that
+ *		died (POST /v1/jobs/ID/abandon)
  */
 #ifndef BB_PROTOCOL_H
 #define BB_PROTOCOL_H

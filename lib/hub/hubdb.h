@@ -184,6 +184,25 @@ int	hubdb_lease(struct hubdb *, long long, const char *, const char *,
 int	hubdb_decline(struct hubdb *, long long, const char *, const char *,
 	    const char *, long long, struct bb_error *);
 
+struct hubdb_abandoned {
+	long long	attempt;	/* the attempt that was abandoned */
+	char		state[16];	/* the job's: queued or error (now) */
+	int		again;		/* abandoned before under the lease */
+};
+
+/*
+ * The worker gives up the attempt under the lease (it died with the
+ * worker, say): the attempt ends "abandoned" with reason (NULL: a
+ * default), and the job goes back to the queue at once, or ends in state
+ * error when that was its last attempt (its own most, else defmax).
+ * Abandoning again under the same lease changes nothing: HUB_OK, with
+ * out->again set and the job's state now.  HUB_OK and *out, or a lease
+ * outcome.
+ */
+int	hubdb_abandon(struct hubdb *, long long, const char *, const char *,
+	    const char *, long long, int, struct hubdb_abandoned *,
+	    struct bb_error *);
+
 struct hubdb_event {
 	long long	 seq;
 	const char	*type;		/* typelen bytes */

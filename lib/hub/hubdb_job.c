@@ -360,6 +360,74 @@ out:
 }
 
 int
+hubdb_abandon(struct hubdb *h, long long id, const char *lease,
+    const char *worker, const char *reason, long long now, int defmax,
+    struct hubdb_abandoned *out, struct bb_error *err)
+{
+	sqlite3_stmt *st;
+	long long n, max;
+	int rv = -1, r;
+
+	if (reason == NULL || reason[0] == '\0')
+		reason = "abandoned by its worker";
+	memset(out, 0, sizeof(*out));
+	if (hubdb_begin(h, err) == -1)
+		return -1;
+	rv = hubdb_check_lease(h, id, lease, worker, &n, err);
+	if (rv == HUB_STALE || rv == HUB_FINISHED) {
+		/* The same call again: the same answer; else it stands. */
+		if ((r = hubdb_attempt_how(h, id, lease, worker, "abandoned",
+		    NULL, err)) == -1) {
+			rv = -1;
+			goto out;
+		}
+		if (r == 0)
+			goto out;
+		out->again = 1;
+		if ((st = hubdb_stmtf(h, err, "SELECT a.n, j.state FROM "
+		    "attempts a JOIN jobs j ON j.id=a.job WHERE a.job=? AND "
+		    "a.lease=?", "it", id, lease)) == NULL ||
+		    (r = hubdb_row(h, st, err)) != 1) {
+			rv = -1;
+			goto out;
+		}
+		out->attempt = sqlite3_column_int64(st, 0);
+		(void)strlcpy(out->state, hubdb_text(st, 1),
+		    sizeof(out->state));
+		sqlite3_reset(st);
+		rv = HUB_OK;
+		goto out;
+	}
+	if (rv != HUB_OK)
+		goto out;
+	rv = -1;
+	if ((st = hubdb_stmtf(h, err, "SELECT max_attempts FROM jobs WHERE "
+	    "id=?", "i", id)) == NULL || hubdb_row(h, st, err) != 1)
+		goto out;
+	max = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (max == 0)
+		max = defmax;
+	if (hubdb_requeue(h, id, "abandoned", now, err) == -1 ||
+	    hubdb_runf(h, err, "UPDATE attempts SET result=? WHERE job=? AND "
+	    "n=?", "tii", reason, id, n) == -1)
+		goto out;
+	out->attempt = n;
+	(void)strlcpy(out->state, "queued", sizeof(out->state));
+	if (n >= max) {
+		if (hubdb_runf(h, err, "UPDATE jobs SET state='error', "
+		    "finished=?1, reason=printf('abandoned on attempt %d of "
+		    "%d: %s', ?2, ?3, ?4) WHERE id=?5", "iiiti", now, n, max,
+		    reason, id) == -1)
+			goto out;
+		(void)strlcpy(out->state, "error", sizeof(out->state));
+	}
+	rv = HUB_OK;
+out:
+	return hubdb_end(h, rv, err);
+}
+
+int
 hubdb_requeue(struct hubdb *h, long long id, const char *how, long long now,
     struct bb_error *err)
 {

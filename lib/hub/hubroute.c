@@ -27,6 +27,8 @@ const struct hubroute hubroute_table[] = {
 	    NULL, hubclaim_claim },
 	{ "POST", "/v1/jobs/:id/decline", LEASE, HUB_SMALL_MAX, BATCH,
 	    NULL, hubwork_decline },
+	{ "POST", "/v1/jobs/:id/abandon", LEASE, HUB_SMALL_MAX, BATCH,
+	    NULL, hubwork_abandon },
 	{ "GET", "/v1/jobs/:id/source", LEASE, 0, 0,
 	    NULL, hubwork_source },
 	{ "POST", "/v1/jobs/:id/events", LEASE, HUB_EVENTS_MAX, BATCH,

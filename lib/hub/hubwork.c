@@ -189,6 +189,31 @@ out:
 	record_freezero(&out);	/* the token went into it */
 }
 
+/*
+ * The body of a call that is empty or one record of type with an
+ * optional reason: *reason points into rec or, cut short, into cut
+ * (HUB_REASON_MAX + 1 bytes), or is NULL.  Returns 0, or -1 with the
+ * refusal queued.
+ */
+static int
+reason_of(struct hubreq *r, struct record *rec, const char *type,
+    char *cut, const char **reason)
+{
+	int rv;
+
+	*reason = NULL;
+	if ((rv = hubreq_first_record(r, rec, NULL)) != 1)
+		return rv;
+	if (!record_is(rec, type)) {
+		hubreq_fail(r, 400, "malformed", "line 1: expected a%s %s "
+		    "record", strchr("aeiou", type[0]) != NULL ? "n" : "",
+		    type);
+		return -1;
+	}
+	*reason = short_reason(record_get(rec, "reason"), cut);
+	return 0;
+}
+
 void
 hubwork_decline(struct hubreq *r)
 {
@@ -199,16 +224,8 @@ hubwork_decline(struct hubreq *r)
 	int rv;
 
 	record_init(&rec);
-	if ((rv = hubreq_first_record(r, &rec, NULL)) == -1)
+	if (reason_of(r, &rec, "decline", cut, &reason) == -1)
 		goto out;
-	if (rv == 1) {
-		if (!record_is(&rec, "decline")) {
-			hubreq_fail(r, 400, "malformed", "line 1: expected a "
-			    "decline record");
-			goto out;
-		}
-		reason = short_reason(record_get(&rec, "reason"), cut);
-	}
 	rv = hubdb_decline(r->s->hd->db, r->id, r->lease, r->worker, reason,
 	    hub_now(), &err);
 	if (rv != HUB_OK) {
@@ -219,6 +236,40 @@ hubwork_decline(struct hubreq *r)
 	hubsrv_log(r->s, "job %lld: declined by %s", r->id, r->worker);
 	(void)record_start(&rec, "declined", NULL);
 	(void)record_setf(&rec, NULL, "id", "%lld", r->id);
+	hubreq_reply_rec(r, 200, &rec);
+out:
+	record_free(&rec);
+}
+
+void
+hubwork_abandon(struct hubreq *r)
+{
+	struct hubdb_abandoned ab;
+	struct record rec;
+	struct bb_error err;
+	const char *reason = NULL;
+	char cut[HUB_REASON_MAX + 1];
+	int rv;
+
+	record_init(&rec);
+	if (reason_of(r, &rec, "abandon", cut, &reason) == -1)
+		goto out;
+	rv = hubdb_abandon(r->s->hd->db, r->id, r->lease, r->worker, reason,
+	    hub_now(), r->s->conf.attempts, &ab, &err);
+	if (rv != HUB_OK) {
+		hubreq_fail_outcome(r, rv, &err);
+		goto out;
+	}
+	if (!ab.again) {
+		r->s->wake = 1;
+		hubsrv_log(r->s, "job %lld: attempt %lld abandoned by %s: %s%s",
+		    r->id, ab.attempt, r->worker, reason ? reason : "no reason",
+		    strcmp(ab.state, "error") == 0 ? "; it was the last" : "");
+	}
+	(void)record_start(&rec, "abandoned", NULL);
+	(void)record_setf(&rec, NULL, "id", "%lld", r->id);
+	(void)record_setf(&rec, NULL, "attempt", "%lld", ab.attempt);
+	(void)record_set(&rec, "state", ab.state, NULL);
 	hubreq_reply_rec(r, 200, &rec);
 out:
 	record_free(&rec);

@@ -1,8 +1,8 @@
 /*
  * The worker's calls of bb-protocol(7), one handler each (the routing
  * table, lib/hub/hubroute.c, names them): hello, which opens a session;
- * then, under a job's lease, decline, source, events, artifact and
- * finish.  A claim and its long poll are lib/hub/hubclaim.h's.
+ * then, under a job's lease, decline, abandon, source, events,
+ * artifact and finish.  A claim and its long poll are lib/hub/hubclaim.h's.
  *
  * Each handler is called once the request's body is in (r->body holds a
  * record body; an artifact went to the blob store as it came) and
@@ -18,6 +18,12 @@ void	hubwork_hello(struct hubreq *);
 
 /* POST /v1/jobs/ID/decline: gives the job back to the queue. */
 void	hubwork_decline(struct hubreq *);
+
+/*
+ * POST /v1/jobs/ID/abandon: the worker gives up the attempt (it died);
+ * the job goes back to the queue at once.
+ */
+void	hubwork_abandon(struct hubreq *);
 
 /* GET /v1/jobs/ID/source: the job's source tarball. */
 void	hubwork_source(struct hubreq *);

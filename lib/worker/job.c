@@ -51,6 +51,7 @@ job_input_free(struct job_input *in)
 	recipe_free(in->recipe);
 	free(in->workdir);
 	free(in->name);
+	free(in->upstream);
 	memset(in, 0, sizeof(*in));
 }
 
@@ -118,6 +119,16 @@ input_record(struct job_input *in, struct record *rec, const char *line,
 				return -1;
 			(void)emit_record(e, rec);
 			return 0;
+		}
+	} else if (record_is(rec, "error") && in->upstream == NULL) {
+		const char *tool = record_get(rec, "tool");
+
+		v = record_get(rec, "msg");
+		if (asprintf(&in->upstream, "%s: %s", tool != NULL ? tool :
+		    "a stage", v != NULL ? v : "failed") == -1) {
+			in->upstream = NULL;
+			bb_error_errno(err, EX_OSERR, "reading input");
+			return -1;
 		}
 	} else if (record_is(rec, "job") && in->name == NULL &&
 	    (v = record_get(rec, "name")) != NULL && recipe_valid_name(v)) {

@@ -31,6 +31,8 @@ struct job_input {
 	struct recipe	*recipe;
 	char		*workdir;	/* the workdir record's path, or NULL */
 	char		*name;		/* the job record's name, or NULL */
+	char		*upstream;	/* "TOOL: MSG" of the first error
+					   record (a stage above failed) */
 	int		 cancelled;	/* a signal came before the end */
 	char		**values;	/* the session's token, the job's lease */
 	size_t		 nvalues;
@@ -42,11 +44,11 @@ struct job_input {
  * once, unchanged, but for the path of the workdir record, which is
  * replaced by workdir when that is not NULL.  The token of session
  * records and the lease of job records are kept in in->values, to be
- * masked.  Returns 0 (in->cancelled
- * set if *cancel changed while reading: the input is then incomplete),
- * or -1 with EX_DATAERR and the line number for malformed records, a
- * malformed or incomplete recipe, or a second workdir record; EX_IOERR
- * if fd cannot be read.
+ * masked; the first error record a stage above sent is in->upstream.
+ * Returns 0 (in->cancelled set if *cancel changed while reading: the
+ * input is then incomplete), or -1 with EX_DATAERR and the line number
+ * for malformed records, a malformed or incomplete recipe, or a second
+ * workdir record; EX_IOERR if fd cannot be read.
  */
 int	job_read(int, const char *, struct emit *, const char *, int,
 	    volatile sig_atomic_t *, struct job_input *, struct bb_error *);

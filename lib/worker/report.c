@@ -228,6 +228,7 @@ report_free(struct report *rep)
 	free(rep->reason);
 	free(rep->fail_reason);
 	free(rep->cut_reason);
+	free(rep->halt_reason);
 	free(rep);
 }
 
@@ -282,15 +283,18 @@ check_end(struct report *rep, long long now, long long *wake)
 		}
 		lower(wake, rep->eof_ms + rep->o.maxtime_ms);
 	}
-	if (!rep->done && delivered(rep)) {
+	if (!rep->done && !rep->abandoning && delivered(rep)) {
 		if (rep->why.msg[0] != '\0')
 			report_stop(rep, rep->why.code, 1, "%s: %s; %lld "
 			    "records delivered, job not finished", rep->what,
 			    rep->why.msg, rep->seq);
+		else if (rep->resumed && rep->proto >= 2)
+			rep->abandoning = 1;
 		else if (rep->resumed)
 			report_stop(rep, 0, 0, "%s: %lld records sent; no "
-			    "done record: the hub gives the job out again when "
-			    "its lease expires", rep->what, rep->sent);
+			    "done record: the hub (of bb-protocol 1) gives the "
+			    "job out again when its lease expires", rep->what,
+			    rep->sent);
 		else
 			report_stop(rep, EX_TEMPFAIL, 1, "%s: the input ended "
 			    "before a done record: %lld records delivered, "
@@ -307,6 +311,8 @@ next_event(struct report *rep, long long now, long long *wake)
 	struct report_call *call;
 	off_t unsent;
 
+	if (rep->abandoning)
+		return report_abandon_call(rep, now);
 	if (rep->cut_reason != NULL) {
 		if (up->busy || up->retrying)
 			return NULL;
@@ -404,8 +410,29 @@ retry_later(struct report *rep, struct lane *l, long long now)
 		    ms % 1000 / 100, l->retry.n + 1);
 }
 
+/* The hub took the word that the attempt died. */
 static void
-success(struct report *rep, struct lane *l, struct report_call *call)
+abandoned(struct report *rep, struct report_call *call)
+{
+	struct record r;
+	const char *state = NULL;
+	size_t pos = 0;
+
+	record_init(&r);
+	while (http_resp_record(&call->resp, &pos, &r, NULL) == 1)
+		if (record_is(&r, "abandoned")) {
+			state = record_get(&r, "state");
+			break;
+		}
+	report_stop(rep, 0, 0, "%s: no done record: the hub was told that "
+	    "attempt %lld died (%s); the job is %s now", rep->what,
+	    rep->attempt, call->reason, state != NULL ? state : "?");
+	record_free(&r);
+}
+
+static void
+success(struct report *rep, struct lane *l, struct report_call *call,
+    long long now)
 {
 	struct bb_error err;
 
@@ -418,19 +445,31 @@ success(struct report *rep, struct lane *l, struct report_call *call)
 		if (call->repair || call->last == 0)
 			break;
 		rep->sent += call->last - call->first + 1;
-		if (spool_ack(rep->sp, call->last, call->end, &err) == -1)
+		if (spool_ack(rep->sp, call->last, call->end, &err) == -1 &&
+		    (report_spool_failed(rep, errno, now, &err) == -1 ||
+		    spool_ack(rep->sp, call->last, call->end, &err) == -1))
 			report_stop(rep, err.code, 1, "%s: %s", rep->what,
 			    err.msg);
 		break;
 	case REPORT_CALL_FINISH:
-		report_stop(rep, 0, 0, "%s: finished, result %s", rep->what,
-		    call->result);
+		if (rep->halted)
+			report_stop(rep, EX_IOERR, 0, "%s: %s: the job is "
+			    "finished as an error; the build must stop",
+			    rep->what, rep->halt_reason);
+		else
+			report_stop(rep, 0, 0, "%s: finished, result %s",
+			    rep->what, call->result);
 		if (rep->o.finished != NULL)
 			rep->o.finished(rep->o.arg, rep->id, call->result,
 			    call->reason);
 		break;
+	case REPORT_CALL_ABANDON:
+		abandoned(rep, call);
+		break;
 	case REPORT_CALL_UPLOAD:
-		if (spool_uploaded(rep->sp, call->seq, &err) == -1)
+		if (spool_uploaded(rep->sp, call->seq, &err) == -1 &&
+		    (report_spool_failed(rep, errno, now, &err) == -1 ||
+		    spool_uploaded(rep->sp, call->seq, &err) == -1))
 			report_stop(rep, err.code, 1, "%s: %s", rep->what,
 			    err.msg);
 		break;
@@ -526,7 +565,7 @@ report_done(struct report *rep, struct report_call *call, long long now)
 	if (rep->over)
 		return;
 	if (call->rc == 0) {
-		success(rep, l, call);
+		success(rep, l, call, now);
 		if (call->kind == REPORT_CALL_UPLOAD)
 			report_upload_free(pop_upload(rep, call));
 		return;
@@ -614,6 +653,9 @@ report_end(struct report *rep, struct bb_error *err)
 		return EX_SOFTWARE;
 	}
 	(void)strlcpy(err->msg, rep->msg, sizeof(err->msg));
+	if (rep->sp != NULL && rep->sp->memory && rep->keep)
+		(void)strlcat(err->msg, " (but for what was held in memory "
+		    "only, which is lost)", sizeof(err->msg));
 	err->code = rep->code;
 	if (rep->sp != NULL && !rep->keep) {
 		if (spool_remove(rep->sp, &e) == -1 && rep->code == 0) {

@@ -45,11 +45,13 @@ enum {
 enum {
 	REPORT_CALL_EVENTS = 1,
 	REPORT_CALL_FINISH,
-	REPORT_CALL_UPLOAD
+	REPORT_CALL_UPLOAD,
+	REPORT_CALL_ABANDON
 };
 
 struct report_opts {
 	int		 basefd;	/* BASEDIR */
+	const char	*basedir;	/* its path, for messages, or NULL */
 	const char	*ca;		/* CA file or directory, or NULL */
 	const char	*pin;		/* public key pin, or NULL */
 	long long	 maxtime_ms;	/* most time to try after the input
@@ -57,6 +59,11 @@ struct report_opts {
 	size_t		 batch_max;	/* 0: REPORT_BATCH_MAX */
 	long long	 flush_ms;	/* 0: REPORT_FLUSH_MS */
 	volatile sig_atomic_t *stop;	/* set: calls under way end */
+	/*
+	 * Why an attempt that a previous run left without a done record
+	 * died, for the hub ("worker restarted"); NULL: a default.
+	 */
+	const char	*died;
 	/* Says something to people (a retry, a refused artifact). */
 	void		(*warn)(void *, const char *);
 	/* The hub took the finish: job id, result, reason (or NULL). */
@@ -129,11 +136,23 @@ void	report_eof(struct report *, long long now, const struct bb_error *);
 /*
  * Takes up the spool basefd/spool/name that a previous run left, with
  * session, a fresh session record, for the token.  The input counts as
- * ended at time now.  Returns 0, 1 when another process holds the
+ * ended at time now.  Once all is delivered, an attempt without a done
+ * record is abandoned: the hub is told it died (o.died says why) and
+ * queues the job again.  Returns 0, 1 when another process holds the
  * spool, or -1 (err set; EX_DATAERR for a damaged spool).
  */
 int	report_resume(struct report *, const char *,
 	    const struct record *, long long now, struct bb_error *);
+
+/*
+ * Makes the spool of the attempt of a job record that died before a
+ * bb-report made one, with the session record as its context, so that
+ * report_resume takes it up (and, as it holds no done record, tells the
+ * hub the attempt died).  Returns 0, 1 when the attempt has a spool
+ * already, or -1 (err set).
+ */
+int	report_spool_job(int basefd, const struct record *job,
+	    const struct record *session, struct bb_error *);
 
 /* Stops: the report is over with code (and msg), the spool kept. */
 void	report_abort(struct report *, int, const char *);

@@ -5,9 +5,10 @@
  * with a batch of spooled lines (none: a keepalive) or with the records
  * a refused finish named, PUT /v1/jobs/ID/artifacts/NAME with a file of
  * the work tree, POST /v1/jobs/ID/finish with the result and the digest
- * of the records; and running a call (report_exec, in any thread): the
- * upload's file opened below the work tree and checked against its
- * record, the finish's body made, the HTTP exchange.
+ * of the records, POST /v1/jobs/ID/abandon for an attempt that died;
+ * and running a call (report_exec, in any thread): the upload's file
+ * opened below the work tree and checked against its record, the
+ * finish's body made, the HTTP exchange.
  *
  * Who frees what: each lane owns its client and its one call, and the
  * report frees them.  A call's body and reason are its own; its path,
@@ -59,6 +60,12 @@ report_connect(struct report *rep, const struct record *session, long long now,
 	    record_get_num(session, "keepalive", 1, 86400, &ka, err) == -1)
 		return -1;
 	rep->keepalive_ms = ka * 1000;
+	/* A hub of the first release says no protocol: it speaks 1. */
+	rep->proto = 1;
+	if (record_get(session, "protocol") != NULL &&
+	    record_get_num(session, "protocol", 1, LLONG_MAX, &rep->proto,
+	    err) == -1)
+		return -1;
 	if (record_get(session, "max_batch") != NULL) {
 		if (record_get_num(session, "max_batch", 1, LLONG_MAX, &mb,
 		    err) == -1)
@@ -137,7 +144,8 @@ report_events_call(struct report *rep, long long now)
 	long long lines = 0;
 
 	call_reset(rep, call, REPORT_CALL_EVENTS);
-	if (spool_sync(rep->sp, &err) == -1)
+	if (spool_sync(rep->sp, &err) == -1 &&
+	    report_spool_failed(rep, errno, now, &err) == -1)
 		goto fail;
 	if ((p = buf_reserve(call->body, rep->batch_max)) == NULL) {
 		bb_error_errno(&err, EX_OSERR, "batch");
@@ -235,7 +243,8 @@ report_repair_call(struct report *rep, long long now)
 send:
 	if (call->body->len == 0)
 		return NULL;
-	if (spool_sync(rep->sp, &err) == -1)
+	if (spool_sync(rep->sp, &err) == -1 &&
+	    report_spool_failed(rep, errno, now, &err) == -1)
 		goto fail;
 	call->req.body = call->body->data;
 	call->req.len = call->body->len;
@@ -289,6 +298,38 @@ report_finish_call(struct report *rep, long long now)
 	}
 	rep->last_events = now;
 	return report_hand_out(l);
+}
+
+struct report_call *
+report_abandon_call(struct report *rep, long long now)
+{
+	struct lane *l = &rep->lane[REPORT_EVENTS];
+	struct report_call *call = &l->call;
+	struct bb_error err;
+	struct record r;
+
+	call_reset(rep, call, REPORT_CALL_ABANDON);
+	(void)snprintf(call->url, sizeof(call->url), "/v1/jobs/%s/abandon",
+	    rep->id);
+	record_init(&r);
+	if ((call->reason = report_strf("%s, attempt %lld died", rep->o.died ?
+	    rep->o.died : "its worker stopped", rep->attempt)) == NULL) {
+		bb_error_errno(&err, EX_OSERR, "abandon");
+		goto fail;
+	}
+	if (record_start(&r, "abandon", &err) == -1 ||
+	    record_set(&r, "reason", call->reason, &err) == -1 ||
+	    record_encode(&r, call->body, &err) == -1)
+		goto fail;
+	record_free(&r);
+	call->req.body = call->body->data;
+	call->req.len = call->body->len;
+	rep->last_events = now;
+	return report_hand_out(l);
+fail:
+	record_free(&r);
+	report_stop(rep, err.code, 1, "%s: %s", rep->what, err.msg);
+	return NULL;
 }
 
 int

@@ -60,6 +60,7 @@ struct report {
 	long long	 attempt;
 	char		 what[SPOOL_NAMEMAX + 16];	/* "job 42" */
 	long long	 keepalive_ms;
+	long long	 proto;		/* the bb-protocol(7) version spoken */
 	size_t		 batch_max;
 	long long	 max_artifact;	/* the hub's limit, or 0 */
 	struct spool	*sp;
@@ -69,6 +70,14 @@ struct report {
 	struct record	 tmp;
 	int		 scanning;	/* report_resume reads the spool */
 	int		 resumed;	/* a spool a previous run left */
+	int		 abandoning;	/* it died: the hub is told so */
+	char		 spname[SPOOL_NAMEMAX];	/* "42.1" */
+
+	/* The spool failed (the disk is full): the build is stopped. */
+	int		 halted;	/* no more input is taken */
+	int		 appending;	/* a record is being written */
+	int		 halt_said;	/* its error record is spooled */
+	char		*halt_reason;	/* "no space left on device in ..." */
 
 	/* Events: the first line that is in no batch yet. */
 	off_t		 next_off;
@@ -140,6 +149,16 @@ void	report_upload_free(struct upload *);
 void	report_artifact_failed(struct report *, const char *name,
 	    const char *msg, long long now);
 
+/*
+ * The spool failed with errnum (the message is in err): with a resource
+ * error (no space, a quota, an I/O error), it moves to memory, and a job
+ * whose done record has not come is halted: no more input, and it ends
+ * as an error with that cause once what was taken is delivered.
+ * Returns 0 (the caller may write again), or -1: another failure.
+ */
+int	report_spool_failed(struct report *, int errnum, long long now,
+	    struct bb_error *);
+
 /* report_call.c */
 
 /*
@@ -162,6 +181,7 @@ struct report_call	*report_hand_out(struct lane *);
 struct report_call	*report_events_call(struct report *, long long now);
 struct report_call	*report_repair_call(struct report *, long long now);
 struct report_call	*report_finish_call(struct report *, long long now);
+struct report_call	*report_abandon_call(struct report *, long long now);
 
 /*
  * The upload of u, which stays on the queue until report_done, or NULL

@@ -7,12 +7,14 @@
  * at: workdir, artifact and sig (their files queued for upload), done.
  * report_resume takes up a spool that a previous run left: its context,
  * its records read again, the files the hub already has taken off the
- * queue.
+ * queue; report_spool_job makes one for an attempt that died before it
+ * had a spool.
  *
  * Who frees what: the spool, the copies of the session and job records
  * and the queued uploads belong to the report (report_free).
  */
 #include <sys/queue.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -25,6 +27,7 @@
 #include <unistd.h>
 
 #include "artifact.h"
+#include "file.h"
 #include "report.h"
 #include "report_impl.h"
 #include "spool.h"
@@ -35,6 +38,73 @@ static int	spool_line(struct report *, struct record *, const char *,
 		    size_t, long long, struct bb_error *);
 static int	spool_record(struct report *, struct record *, long long,
 		    struct bb_error *);
+
+/* An error record from bb-report with msg in the spool. */
+static int
+spool_error(struct report *rep, const char *msg, long long now,
+    struct bb_error *err)
+{
+	struct record r;
+	int rv;
+
+	record_init(&r);
+	rv = record_start(&r, "error", err) == -1 ||
+	    record_set(&r, "tool", "bb-report", err) == -1 ||
+	    record_set(&r, "msg", msg, err) == -1 ||
+	    spool_record(rep, &r, now, err) == -1 ? -1 : 0;
+	record_free(&r);
+	return rv;
+}
+
+/* The halt's error record; the job ends in error with its cause. */
+static int
+say_halt(struct report *rep, long long now, struct bb_error *err)
+{
+	if (spool_error(rep, rep->halt_reason, now, err) == -1)
+		return -1;
+	rep->done = 1;
+	(void)strlcpy(rep->result, "error", sizeof(rep->result));
+	free(rep->reason);
+	if ((rep->reason = strdup(rep->halt_reason)) == NULL) {
+		bb_error_errno(err, EX_OSERR, "%s", rep->what);
+		return -1;
+	}
+	return 0;
+}
+
+int
+report_spool_failed(struct report *rep, int errnum, long long now,
+    struct bb_error *err)
+{
+	char where[PATH_MAX], cause[PATH_MAX + 64];
+
+	if (!file_disk_error(errnum) || (rep->sp != NULL && rep->sp->memory))
+		return -1;
+	(void)snprintf(where, sizeof(where), "%s%s%s", rep->o.basedir ?
+	    rep->o.basedir : "", rep->o.basedir ? "/" : "", SPOOL_DIR);
+	file_disk_cause(errnum, where, cause, sizeof(cause));
+	free(rep->halt_reason);
+	if ((rep->halt_reason = strdup(cause)) == NULL) {
+		bb_error_errno(err, EX_OSERR, "%s", rep->what);
+		return -1;
+	}
+	report_warnf(rep, "%s: %s: the spool is held in memory from now on%s",
+	    rep->what, err->msg, rep->done || rep->resumed ? "" :
+	    "; the build is stopped and the job finished as an error");
+	if ((rep->sp == NULL ? spool_memory(rep->spname, &rep->sp, err) :
+	    spool_to_memory(rep->sp, err)) == -1)
+		return -1;
+	if (rep->done || rep->resumed)
+		return 0;
+	/* No more input: a record being written is the last one. */
+	rep->halted = 1;
+	rep->eof = 1;
+	rep->eof_ms = now;
+	if (rep->appending)
+		return 0;
+	rep->halt_said = 1;
+	return say_halt(rep, now, err);
+}
 
 /* Copies record src into dst. */
 static int
@@ -312,13 +382,23 @@ spool_line(struct report *rep, struct record *r, const char *line,
 			return -1;
 		}
 	}
-	if (spool_append(rep->sp, rep->line->data, rep->line->len - 1,
-	    err) == -1)
+	rep->appending++;
+	n = spool_append(rep->sp, rep->line->data, rep->line->len - 1,
+	    err) == -1 && (report_spool_failed(rep, errno, now, err) == -1 ||
+	    spool_append(rep->sp, rep->line->data, rep->line->len - 1,
+	    err) == -1);
+	rep->appending--;
+	if (n)
 		return -1;
 	rep->seq++;
 	if (rep->unsent_since < 0)
 		rep->unsent_since = now;
 	note(rep, r, rep->seq, now);
+	if (rep->halted && !rep->halt_said) {
+		/* The record that failed went first; now the hub hears why. */
+		rep->halt_said = 1;
+		return say_halt(rep, now, err);
+	}
 	return 0;
 }
 
@@ -334,17 +414,27 @@ static int
 start_job(struct report *rep, const struct record *r, long long now,
     struct bb_error *err)
 {
-	char name[SPOOL_NAMEMAX];
 	const char *p, *nl;
+	int halted;
 
 	if (job_fields(rep, r, err) == -1 ||
 	    record_copy(&rep->job, r, err) == -1)
 		return -1;
 	rep->have_job = 1;
-	(void)snprintf(name, sizeof(name), "%s.%lld", rep->id, rep->attempt);
-	if (spool_create(rep->o.basefd, name, &rep->sp, err) == -1 ||
-	    write_context(rep, err) == -1)
+	(void)snprintf(rep->spname, sizeof(rep->spname), "%s.%lld", rep->id,
+	    rep->attempt);
+	/* A spool that cannot be made: why, after what was held. */
+	rep->appending++;
+	halted = (spool_create(rep->o.basefd, rep->spname, &rep->sp,
+	    err) == -1 && report_spool_failed(rep, errno, now, err) == -1) ||
+	    (write_context(rep, err) == -1 &&
+	    report_spool_failed(rep, errno, now, err) == -1);
+	rep->appending--;
+	if (halted)
 		return -1;
+	halted = rep->halted && !rep->halt_said;
+	if (halted)
+		rep->halt_said = 1;
 	for (p = rep->pending->data; (nl = strchr(p, '\n')) != NULL;
 	    p = nl + 1)
 		if (record_parse(&rep->tmp, p, (size_t)(nl - p), err) == -1 ||
@@ -352,6 +442,8 @@ start_job(struct report *rep, const struct record *r, long long now,
 		    err) == -1)
 			return -1;
 	buf_reset(rep->pending);
+	if (halted && say_halt(rep, now, err) == -1)
+		return -1;
 	if (rep->have_session &&
 	    report_connect(rep, &rep->session, now, err) == -1)
 		return -1;
@@ -374,11 +466,14 @@ report_input(struct report *rep, struct record *r, const char *line,
 		if (record_copy(&rep->session, r, err) == -1)
 			goto fail;
 		rep->have_session = 1;
-		if (rep->have_job && (write_context(rep, err) == -1 ||
+		if (rep->have_job && ((write_context(rep, err) == -1 &&
+		    report_spool_failed(rep, errno, now, err) == -1) ||
 		    report_connect(rep, &rep->session, now, err) == -1))
 			goto fail;
 		return 0;
 	}
+	if (rep->halted)
+		return 0;	/* the build is stopped: no more records */
 	if (record_is(r, "job")) {
 		if (!rep->have_job) {
 			if (start_job(rep, r, now, err) == -1)
@@ -568,5 +663,39 @@ out:
 	buf_freezero(ctx);
 	if (rv == -1)
 		report_stop(rep, err->code, 1, "%s", err->msg);
+	return rv;
+}
+
+int
+report_spool_job(int basefd, const struct record *job,
+    const struct record *session, struct bb_error *err)
+{
+	struct report_opts o;
+	struct report *rep;
+	struct stat st;
+	char name[SPOOL_NAMEMAX + sizeof(SPOOL_DIR) + 1];
+	int rv = -1;
+
+	memset(&o, 0, sizeof(o));
+	o.basefd = basefd;
+	if ((rep = report_new(&o, err)) == NULL)
+		return -1;
+	if (job_fields(rep, job, err) == -1 ||
+	    record_copy(&rep->job, job, err) == -1 ||
+	    record_copy(&rep->session, session, err) == -1)
+		goto out;
+	rep->have_job = rep->have_session = 1;
+	(void)snprintf(name, sizeof(name), "%s/%s.%lld", SPOOL_DIR, rep->id,
+	    rep->attempt);
+	if (fstatat(basefd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		rv = 1;
+		goto out;
+	}
+	if (spool_create(basefd, name + sizeof(SPOOL_DIR), &rep->sp,
+	    err) == -1 || write_context(rep, err) == -1)
+		goto out;
+	rv = 0;
+out:
+	report_free(rep);
 	return rv;
 }

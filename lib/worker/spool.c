@@ -1,4 +1,5 @@
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -43,7 +44,7 @@ spool_new(const char *name)
 
 	if ((sp = calloc(1, sizeof(*sp))) == NULL)
 		return NULL;
-	sp->dirfd = sp->fd = -1;
+	sp->dirfd = sp->fd = sp->diskfd = -1;
 	(void)strlcpy(sp->name, name, sizeof(sp->name));
 	return sp;
 }
@@ -55,9 +56,86 @@ spool_close(struct spool *sp)
 		return;
 	if (sp->fd != -1)
 		close(sp->fd);
+	if (sp->diskfd != -1)
+		close(sp->diskfd);
 	if (sp->dirfd != -1)
 		close(sp->dirfd);
 	free(sp);
+}
+
+/* An anonymous file for records, open for appending; -1 with errno. */
+static int
+memory_file(void)
+{
+	int fd;
+
+	if ((fd = memfd_create("bb-report spool", MFD_CLOEXEC)) == -1)
+		return -1;
+	if (fcntl(fd, F_SETFL, O_APPEND) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+spool_memory(const char *name, struct spool **out, struct bb_error *err)
+{
+	struct spool *sp;
+
+	if ((sp = spool_new(name)) == NULL ||
+	    (sp->fd = memory_file()) == -1) {
+		bb_error_errno(err, EX_OSERR, "spool %s in memory", name);
+		spool_close(sp);
+		return -1;
+	}
+	sp->memory = 1;
+	*out = sp;
+	return 0;
+}
+
+int
+spool_to_memory(struct spool *sp, struct bb_error *err)
+{
+	char *block = NULL;
+	off_t off = 0;
+	ssize_t n, w;
+	int fd, rv = -1;
+
+	if (sp->memory)
+		return 0;
+	if ((fd = memory_file()) == -1 ||
+	    (block = malloc(SPOOL_BLOCK)) == NULL) {
+		bb_error_errno(err, EX_OSERR, "%s/%s in memory", SPOOL_DIR,
+		    sp->name);
+		goto out;
+	}
+	while (off < sp->end) {
+		if ((n = spool_read(sp, off, block, SPOOL_BLOCK, err)) <= 0) {
+			if (n == 0)
+				bb_error_set(err, EX_IOERR, "%s/%s/records: "
+				    "cut", SPOOL_DIR, sp->name);
+			goto out;
+		}
+		if ((w = write(fd, block, (size_t)n)) != n) {
+			bb_error_errno(err, EX_OSERR, "%s/%s in memory",
+			    SPOOL_DIR, sp->name);
+			goto out;
+		}
+		off += n;
+	}
+	sp->diskfd = sp->fd;
+	sp->fd = fd;
+	fd = -1;
+	sp->memory = 1;
+	sp->broken = 0;
+	sp->dirty = 0;
+	rv = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(block);
+	return rv;
 }
 
 /* Opens basefd/spool, making it if create; -1 with errno. */
@@ -352,6 +430,8 @@ int
 spool_set_context(struct spool *sp, const void *p, size_t len,
     struct bb_error *err)
 {
+	if (sp->memory)
+		return 0;
 	if (file_write_atomic(sp->dirfd, "context", p, len, 0600, err) == -1) {
 		bb_error_prefix(err, "%s/%s", SPOOL_DIR, sp->name);
 		return -1;
@@ -413,7 +493,7 @@ spool_append(struct spool *sp, const void *p, size_t len,
 int
 spool_sync(struct spool *sp, struct bb_error *err)
 {
-	if (!sp->dirty)
+	if (!sp->dirty || sp->memory)
 		return 0;
 	if (fsync(sp->fd) == -1) {
 		bb_error_errno(err, EX_IOERR, "sync %s/%s/records", SPOOL_DIR,
@@ -455,8 +535,8 @@ spool_ack(struct spool *sp, long long n, off_t off, struct bb_error *err)
 		bb_error_set(err, EX_SOFTWARE, "spool %s: ack", sp->name);
 		return -1;
 	}
-	if (file_write_atomic(sp->dirfd, "acked", line, (size_t)len, 0600,
-	    err) == -1) {
+	if (!sp->memory && file_write_atomic(sp->dirfd, "acked", line,
+	    (size_t)len, 0600, err) == -1) {
 		bb_error_prefix(err, "%s/%s", SPOOL_DIR, sp->name);
 		return -1;
 	}
@@ -476,6 +556,8 @@ spool_uploaded(struct spool *sp, long long seq, struct bb_error *err)
 		bb_error_set(err, EX_SOFTWARE, "spool %s: upload", sp->name);
 		return -1;
 	}
+	if (sp->memory)
+		return 0;
 	if ((fd = openat(sp->dirfd, "uploaded", O_WRONLY | O_APPEND |
 	    O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
 		goto fail;
@@ -553,6 +635,10 @@ spool_remove(struct spool *sp, struct bb_error *err)
 	DIR *d;
 	int fd, top, rv = -1;
 
+	if (sp->dirfd == -1) {
+		rv = 0;
+		goto out;
+	}
 	if ((fd = dup(sp->dirfd)) == -1 || (d = fdopendir(fd)) == NULL) {
 		if (fd != -1)
 			close(fd);

@@ -14,6 +14,12 @@
  *
  * A spool is locked (flock) while a bb-report uses it.  It is removed
  * when the job is finished or the hub refused it for good.
+ *
+ * When the disk fails it (no space left, a quota, an I/O error, a file
+ * system gone read-only), a spool moves to memory (spool_to_memory): its
+ * records go on in an anonymous file (memfd_create(2)), and what it would
+ * write beside them (context, acked, uploaded) is kept in memory only,
+ * so that its report can still tell the hub.
  */
 #ifndef BB_SPOOL_H
 #define BB_SPOOL_H
@@ -38,6 +44,8 @@ struct spool {
 	long long	 acked;		/* acknowledged lines */
 	int		 dirty;		/* written since the last fsync */
 	int		 broken;	/* a failed write left a cut line */
+	int		 memory;	/* held in memory: the disk failed */
+	int		 diskfd;	/* records on disk, after the move */
 };
 
 /* Returns 1 if name is a spool's name: digits, a dot, digits. */
@@ -61,6 +69,20 @@ int	spool_create(int basefd, const char *name, struct spool **,
  */
 int	spool_open(int basefd, const char *name, struct spool **,
 	    struct bb_error *);
+
+/*
+ * Makes a spool of that name in memory only, for when spool_create
+ * failed.  Returns 0 with *out set, or -1.
+ */
+int	spool_memory(const char *name, struct spool **, struct bb_error *);
+
+/*
+ * Moves sp to memory: its records are copied into an anonymous file,
+ * where the next lines go; the file on disk stays open (a call may be
+ * reading it) and its directory stays until spool_remove.  Returns 0 or
+ * -1 (then sp is as it was).
+ */
+int	spool_to_memory(struct spool *, struct bb_error *);
 
 /* Closes sp and its files; the directory stays.  NULL is fine. */
 void	spool_close(struct spool *);
@@ -108,7 +130,10 @@ int	spool_uploaded(struct spool *, long long seq, struct bb_error *);
 int	spool_uploads(struct spool *, long long **, size_t *,
 	    struct bb_error *);
 
-/* Removes the spool's files and directory, then closes it.  0 or -1. */
+/*
+ * Removes the spool's files and directory (if it has them), then closes
+ * it.  0 or -1.
+ */
 int	spool_remove(struct spool *, struct bb_error *);
 
 #endif

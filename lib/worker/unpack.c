@@ -18,6 +18,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "file.h"
 #include "unpack.h"
 
 #define VIS_MSG		(VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL)
@@ -232,6 +233,43 @@ warn(struct unpack *u, struct archive *a, const char *name,
 }
 
 /*
+ * A write to disk that failed: the disk's fault (no space left, a quota,
+ * an I/O error) is said as such, with where it happened.
+ */
+static void
+write_fail(struct unpack *u, struct archive *w, const char *name,
+    const char *member, struct bb_error *err)
+{
+	char sn[SAFE_MAX], sm[SAFE_MAX], cause[PATH_MAX + 64];
+	int e = archive_errno(w);
+
+	if (!file_disk_error(e)) {
+		archive_fail(w, name, member, err);
+		return;
+	}
+	file_disk_cause(e, u->dir != NULL ? u->dir : ".", cause,
+	    sizeof(cause));
+	if (member != NULL)
+		bb_error_set(err, EX_IOERR, "%s: %s: %s", safe(sn, name),
+		    safe(sm, member), cause);
+	else
+		bb_error_set(err, EX_IOERR, "%s: %s", safe(sn, name), cause);
+}
+
+/* A warning of a write: one from the disk is a failure (-1). */
+static int
+write_warn(struct unpack *u, struct archive *w, const char *name,
+    const char *member, struct bb_error *err)
+{
+	if (file_disk_error(archive_errno(w))) {
+		write_fail(u, w, name, member, err);
+		return -1;
+	}
+	warn(u, w, name, member);
+	return 0;
+}
+
+/*
  * Checks one member before anything of it is written, and masks its
  * mode.  dirlen: length of the extraction directory's path.
  */
@@ -371,11 +409,9 @@ copy_data(struct unpack *u, struct archive *a, struct archive *w,
 		u->bytes += (long long)len;
 		if (w == NULL)
 			continue;
-		r = archive_write_data_block(w, p, len, off);
-		if (r == ARCHIVE_WARN)
-			warn(u, w, name, member);
-		else if (r != ARCHIVE_OK) {
-			archive_fail(w, name, member, err);
+		/* A warning here is data not written ("Write failed"). */
+		if (archive_write_data_block(w, p, len, off) != ARCHIVE_OK) {
+			write_fail(u, w, name, member, err);
 			return -1;
 		}
 	}
@@ -487,26 +523,29 @@ pass(struct unpack *u, int fd, const char *name, size_t dirlen,
 			continue;
 		}
 		if (w != NULL && (r = archive_write_header(w, e)) ==
-		    ARCHIVE_WARN)
-			warn(u, w, name, member);
-		else if (w != NULL && r != ARCHIVE_OK) {
-			archive_fail(w, name, member, err);
+		    ARCHIVE_WARN) {
+			if (write_warn(u, w, name, member, err) == -1)
+				goto out;
+		} else if (w != NULL && r != ARCHIVE_OK) {
+			write_fail(u, w, name, member, err);
 			goto out;
 		}
 		if (copy_data(u, a, w, name, member, err) == -1)
 			goto out;
 		if (w != NULL && (r = archive_write_finish_entry(w)) ==
-		    ARCHIVE_WARN)
-			warn(u, w, name, member);
-		else if (w != NULL && r != ARCHIVE_OK) {
-			archive_fail(w, name, member, err);
+		    ARCHIVE_WARN) {
+			if (write_warn(u, w, name, member, err) == -1)
+				goto out;
+		} else if (w != NULL && r != ARCHIVE_OK) {
+			write_fail(u, w, name, member, err);
 			goto out;
 		}
 	}
-	if (w != NULL && (r = archive_write_close(w)) == ARCHIVE_WARN)
-		warn(u, w, name, NULL);
-	else if (w != NULL && r != ARCHIVE_OK) {
-		archive_fail(w, name, NULL, err);
+	if (w != NULL && (r = archive_write_close(w)) == ARCHIVE_WARN) {
+		if (write_warn(u, w, name, NULL, err) == -1)
+			goto out;
+	} else if (w != NULL && r != ARCHIVE_OK) {
+		write_fail(u, w, name, NULL, err);
 		goto out;
 	}
 	rv = 0;
@@ -527,6 +566,7 @@ unpack_fd(struct unpack *u, int fd, const char *name, const char *dir,
 	size_t dirlen = strlen(dir);
 
 	u->bytes = u->entries = u->members = 0;
+	u->dir = dir;
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		bb_error_errno(err, EX_CANTCREAT, "%s", dir);
 		goto out;

@@ -43,6 +43,7 @@ struct unpack {
 	long long	 bytes;		/* what the last extraction wrote */
 	long long	 entries;	/* and made: a member's directories too */
 	long long	 members;
+	const char	*dir;		/* where it extracts, for messages */
 };
 
 /* The fields of a job record that bb-unpack uses. */

@@ -194,9 +194,18 @@ exec 3>&-
 run bb-report -b "$B" --resend </dev/null
 is "$rc.$err" "65.bb-report: no session record on standard input" \
     "--resend without a session: 65"
-run bb-report -b "$T" --resend -t 1s <"$T/in1"
-is "$rc.$err" "0." "--resend with no spool: nothing to do"
 sed -n 1p "$T/in1" >"$T/session"
+run bb-report -b "$T" --resend -t 1s <"$T/session"
+is "$rc.$err" "0." "--resend with no spool: nothing to do"
+mkdir "$T/b2"
+grep '^session \|^job ' "$T/in1" | sed 's/^session /session protocol=2 /' \
+    >"$T/dead"
+run bb-report -b "$T/b2" --resend -t 1s <"$T/dead"
+is "$rc" 75 "--resend, a job record with no spool, hub unreachable: 75"
+like "$err" 'job 42: POST .*/v1/jobs/42/abandon: .*trying again' \
+    "... it tries to tell the hub that the attempt died"
+ok "$([ -s "$T/b2/spool/42.1/context" ] && echo 0 || echo 1)" \
+    "... and keeps a spool of it to say so later"
 run bb-report -b "$B" --resend -t 1s <"$T/session"
 is "$rc" 75 "--resend, hub unreachable: exit 75"
 like "$err" 'job 42: gave up after 1 s.*kept in spool/42.1' \

@@ -293,4 +293,18 @@ is "$rc:$err" "74:bb-run: stdout: No space left on device" \
 test ! -e "$W/ran"
 ok $? "and no step was run"
 
+# A stage above failed (bb-unpack made no work tree): no step runs, here
+# or anywhere, and the job is an error with that stage's message.
+mkdir "$T/cwd"
+printf '%s\n' 'job id=1 lease=L attempt=1' 'step name=touch cmd=touch%20ran' \
+    'error tool=bb-unpack msg=job%201:%20source:%20no%20space' >"$T/failed.in"
+run sh -c "cd '$T/cwd' && bb-run -S none < '$T/failed.in'"
+is "$rc" 1 "an error from a stage above: exit 1"
+is "$(tail -1 "$T/out" | sed 's/ started=[0-9]* / /')" \
+    "done result=error elapsed=0.000 reason=bb-unpack:%20job%201:%20source:%20no%20space" \
+    "  done result=error, with its message as the reason"
+is "$(awk '{ print $1 }' "$T/out" | tr '\n' ' ')" "job error done " \
+    "  the records passed on, then done"
+is "$(ls -A "$T/cwd")" "" "  no step ran in the current directory"
+
 done_testing

@@ -305,4 +305,22 @@ run sh -c 'bb-unpack "$1" -C "$2" >/dev/full' sh "$T/good.tar" "$W/full"
 is "$rc $(ls -A "$W") $(ls -A "$W/full")" "74 full " \
     "stdout on /dev/full: a directory that was there stays, empty"
 
+# A disk too small for the tree: a 64 KiB tmpfs in a mount namespace of
+# its own (and a user namespace, for a user that is not root).
+mkdir "$T/zeros" "$W/small"
+head -c 1048576 /dev/zero >"$T/zeros/z"
+tar -C "$T/zeros" -czf "$T/zeros.tar.gz" z
+if unshare -rm sh -c "mount -t tmpfs -o size=64k bb-test '$W/small'" \
+    2>/dev/null; then
+	run unshare -rm sh -c 'mount -t tmpfs -o size=64k bb-test "$2" &&
+	    bb-unpack "$1" -C "$2/x"; rc=$?; ls -A "$2" >"$3"; exit $rc' \
+	    sh "$T/zeros.tar.gz" "$W/small" "$T/left"
+	is "$rc $err" "74 bb-unpack: $T/zeros.tar.gz: z: no space left on device in $W/small/x" \
+	    "a full disk: exit 74, and it says so"
+	is "$(cat "$T/left")" "" "  the tree is removed"
+else
+	ok 0 "# SKIP cannot mount a tmpfs in a user namespace here"
+	ok 0 "# SKIP cannot mount a tmpfs in a user namespace here"
+fi
+
 done_testing

@@ -12,16 +12,6 @@
 hub_init
 hub_start -K 60s
 
-# todo COND DESCRIPTION WHY: a TAP TODO test; its failure fails nothing.
-todo() {
-	_tap_n=$((_tap_n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $_tap_n - $2 # TODO $3"
-	else
-		echo "not ok $_tap_n - $2 # TODO $3"
-	fi
-}
-
 # Where the steps mark that they run, shared with them (CACHE_DIRS).
 M=$T/marks
 mkdir -m 1777 "$M"
@@ -61,10 +51,8 @@ step hold: touch $M/$_w.started; setsid sleep ${_n}2 & sh -c 'sleep ${_n}3 & wai
 	done
 	ok "$_gone" "$_w: no process of the old job alive within 2 s of the restart"
 	pgrep -af "${_n}[1-3]" | sed "s/^/#   left: /"
-	# TODO (issue 15 item 2, a hub change): a restarted worker tells the
-	# hub which of its attempts died, and the hub queues the job again
-	# at once instead of after the lease (60 s here).  Until then this
-	# stays a TODO test; it passes once that is done.
+	# The restarted worker tells the hub that attempt 1 died, and the
+	# hub queues the job again at once, not after the lease (60 s).
 	_t0=$(now_ms)
 	_again=1
 	while [ "$(($(now_ms) - _t0))" -lt 5000 ]; do
@@ -72,8 +60,11 @@ step hold: touch $M/$_w.started; setsid sleep ${_n}2 & sh -c 'sleep ${_n}3 & wai
 		    grep -q ' attempt=2 ' && { _again=0; break; }
 		sleep 0.1
 	done
-	todo "$_again" "$_w: the job runs again within 5 s, not after the lease" \
-	    "the hub re-queues attempts a restarted worker reports dead"
+	ok "$_again" "$_w: the job runs again within 5 s, not after the lease"
+	bb-hub show -d "$HUB_DIR" "$_job" | grep '^attempt' | sed 's/^/# /'
+	like "$(bb-hub show -d "$HUB_DIR" "$_job")" \
+	    "attempt  *1 by $_w: abandoned worker restarted, attempt 1 died" \
+	    "$_w: bb-hub show says why attempt 1 ended"
 	worker_kill "$WORKER_PID"
 }
 

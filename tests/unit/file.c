@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -131,6 +132,25 @@ test_dirs(void)
 	    err.msg);
 }
 
+/* The disk's failures, said for people. */
+static void
+test_disk(void)
+{
+	char cause[64];
+
+	ok(file_disk_error(ENOSPC) && file_disk_error(EDQUOT) &&
+	    file_disk_error(EIO) && file_disk_error(EROFS),
+	    "no space, a quota, an I/O error, read-only: the disk's");
+	ok(!file_disk_error(EACCES) && !file_disk_error(ENOENT) &&
+	    !file_disk_error(EFBIG) && !file_disk_error(0), "others are not");
+	file_disk_cause(ENOSPC, "/srv/bb/work", cause, sizeof(cause));
+	is_str(cause, "no space left on device in /srv/bb/work",
+	    "the cause, lower case, with where");
+	file_disk_cause(EDQUOT, "/a/very/long/path/that/does/not/fit/in/it",
+	    cause, 16);
+	is_int(strlen(cause), 15, "cut to fit");
+}
+
 /* In a child whose fds 0 and 2 are closed: are they /dev/null after? */
 static void
 test_stdfd(void)
@@ -163,6 +183,7 @@ main(void)
 	test_read();
 	test_secret();
 	test_dirs();
+	test_disk();
 	test_stdfd();
 	close(dfd);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

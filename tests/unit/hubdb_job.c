@@ -1,7 +1,7 @@
 /*
  * Unit tests of lib/hub/hubdb_job.c: matching caps, claims from the
- * queue, leases and their fencing, expiry, undelivered claims, declines
- * and cancels.
+ * queue, leases and their fencing, expiry, undelivered claims, declines,
+ * abandoned attempts and cancels.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,15 +28,43 @@ busy(void *arg, long long id)
 	return id == *(long long *)arg;
 }
 
+/* Appends "attempt N: END RESULT;" of each attempt to the buffer arg. */
+static int
+list_attempts(void *arg, const struct record *r)
+{
+	char *s = arg;
+	size_t n = strlen(s);
+
+	if (record_is(r, "attempt"))
+		(void)snprintf(s + n, 256 - n, "%s: %s %s;", record_get(r, "n"),
+		    record_get(r, "end"), record_get(r, "result") ?
+		    record_get(r, "result") : "");
+	else if (record_is(r, "job") && record_get(r, "reason") != NULL)
+		(void)snprintf(s + n, 256 - n, "%s;", record_get(r, "reason"));
+	return 0;
+}
+
+/* Returns "REASON;1: END RESULT;..." of job id. */
+static const char *
+attempts_of(long long id)
+{
+	static char s[256];
+
+	s[0] = '\0';
+	(void)hubdb_job(h, id, list_attempts, s, &err);
+	return s;
+}
+
 int
 main(void)
 {
+	struct hubdb_abandoned ab;
 	char lj2[64], l1[64], l2[64], hex[DIGEST_HEXLEN + 1], list[256];
 	char res[16];
 	struct record job;
 	struct buf *recipe = buf_new(1 << 20);
 	struct hubdb_ack ack;
-	long long j1, j2, j3, j4, j5, j6, n, expired;
+	long long j1, j2, j3, j4, j5, j6, j7, n, expired;
 	off_t size;
 	int attempt;
 
@@ -177,6 +205,49 @@ main(void)
 	is_int(hubdb_cancel(h, j5, 61000, &err), HUB_OK, "job 5 ends");
 	ok(hubdb_next_expiry(h, &n, &err) == 0 && n == 0,
 	    "no lease: no next end");
+
+	/* Attempts a worker reports dead: queued again at once, fenced. */
+	is_int(hubdb_cancel(h, j6, 69000, &err), HUB_OK, "job 6 ends");
+	j7 = submit("step a: true\n");
+	is_int(claim("w1", "linux", 70000, l1), j7, "w1 claims job 7");
+	is_int(hubdb_abandon(h, j7, l1, "w2", "x", 70000, 2, &ab, &err),
+	    HUB_STALE, "another worker cannot abandon it");
+	is_int(hubdb_abandon(h, j7, l2, "w1", "x", 70000, 2, &ab, &err),
+	    HUB_STALE, "nor another lease");
+	is_int(hubdb_abandon(h, j7, l1, "w1", "worker restarted, attempt 1 "
+	    "died", 71000, 2, &ab, &err), HUB_OK, "w1 abandons attempt 1");
+	ok(ab.attempt == 1 && strcmp(ab.state, "queued") == 0 && !ab.again,
+	    "  attempt 1, queued again");
+	is_str(job_state(j7), "queued/1", "  queued at once");
+	is_str(attempts_of(j7), "1: abandoned worker restarted, attempt 1 "
+	    "died;", "  the attempt says why");
+	is_int(hubdb_abandon(h, j7, l1, "w1", "again", 71000, 2, &ab, &err),
+	    HUB_OK, "abandoned again: taken");
+	ok(ab.attempt == 1 && strcmp(ab.state, "queued") == 0 && ab.again,
+	    "  attempt 1, queued, said before");
+	is_str(attempts_of(j7), "1: abandoned worker restarted, attempt 1 "
+	    "died;", "  and nothing changes");
+	is_int(claim("w2", "linux", 72000, l2), j7, "w2 claims attempt 2");
+	is_int(hubdb_abandon(h, j7, l1, "w1", "x", 72000, 2, &ab, &err),
+	    HUB_OK, "w1's late call again: taken");
+	ok(ab.attempt == 1 && strcmp(ab.state, "running") == 0 && ab.again,
+	    "  attempt 1; the job runs now");
+	is_str(job_state(j7), "running/2", "  w2's attempt runs on");
+	is_int(hubdb_lease(h, j7, l2, "w2", 72000, 0, NULL, NULL, &err),
+	    HUB_OK, "  under its lease");
+	is_int(hubdb_abandon(h, j7, l2, "w2", NULL, 73000, 2, &ab, &err),
+	    HUB_OK, "w2 abandons the last attempt");
+	ok(ab.attempt == 2 && strcmp(ab.state, "error") == 0,
+	    "  attempt 2: the job ends in error");
+	is_str(attempts_of(j7), "abandoned on attempt 2 of 2: abandoned by its "
+	    "worker;1: abandoned worker restarted, attempt 1 died;2: abandoned "
+	    "abandoned by its worker;", "  with the reason");
+	is_int(claim("w1", "linux", 74000, l1), 0, "  and is not offered");
+	j7 = submit("step a: true\n");
+	is_int(claim("w1", "linux", 75000, l1), j7, "a job claimed");
+	is_int(hubdb_cancel(h, j7, 75000, &err), HUB_OK, "  and cancelled");
+	is_int(hubdb_abandon(h, j7, l1, "w1", "x", 75000, 2, &ab, &err),
+	    HUB_CANCELLED, "  abandoning it: cancelled");
 
 	buf_free(recipe);
 	db_teardown();

@@ -30,6 +30,7 @@ static const struct want {
 	{ "POST", "/v1/hello", hubwork_hello, 0, NULL },
 	{ "POST", "/v1/claim", hubclaim_claim, 0, NULL },
 	{ "POST", "/v1/jobs/7/decline", hubwork_decline, 7, NULL },
+	{ "POST", "/v1/jobs/7/abandon", hubwork_abandon, 7, NULL },
 	{ "GET", "/v1/jobs/7/source", hubwork_source, 7, NULL },
 	{ "HEAD", "/v1/jobs/7/source", hubwork_source, 7, NULL },
 	{ "POST", "/v1/jobs/7/events", hubwork_events, 7, NULL },

@@ -2,8 +2,9 @@
  * Unit tests of lib/worker/report_spool.c, what a report does with its
  * spool: records held until the job, numbered and spooled, the context
  * kept, a log line too long once numbered split, a second job refused,
- * files queued and refused, artifact names, and a spool that a previous
- * run left taken up again (report_resume).
+ * files queued and refused, artifact names, a spool that a previous run
+ * left taken up again (report_resume) and its attempt abandoned when it
+ * died, and a spool the disk failed.
  */
 #include <sys/stat.h>
 
@@ -14,6 +15,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include <errno.h>
+
+#include "report_impl.h"
 #include "report_test.h"
 
 /* Records before the job are held; the job makes the spool. */
@@ -172,7 +176,10 @@ leave(const char *id)
 	report_free(rep);
 }
 
-/* Takes up spool name with a session for hub; returns its report. */
+/*
+ * Takes up spool name with a session for hub (of bb-protocol 2); returns
+ * its report.
+ */
 static struct report *
 resume(const char *name, const char *hub, int *rv, struct bb_error *err)
 {
@@ -180,7 +187,8 @@ resume(const char *name, const char *hub, int *rv, struct bb_error *err)
 	struct record s;
 	char line[128];
 
-	(void)snprintf(line, sizeof(line), "session hub=%s token=TOK2", hub);
+	(void)snprintf(line, sizeof(line), "session hub=%s token=TOK2 "
+	    "protocol=2", hub);
 	record_init(&s);
 	(void)record_parse(&s, line, strlen(line), err);
 	rep = new_report(0);
@@ -252,6 +260,139 @@ resumed(void)
 	ok(fstatat(base, "spool/22.1", &st, 0) == 0, "... kept");
 }
 
+/*
+ * A spool left without a done record, and a job record that has none:
+ * once all is sent, the hub is told the attempt died (abandon).
+ */
+static void
+died(void)
+{
+	struct report_call *call;
+	struct bb_error err;
+	struct report *rep;
+	struct record job, s;
+	struct stat st;
+	long long wake = -1;
+	int rv;
+
+	rep = new_report(0);
+	(void)feed(rep, NOHUB, 0);
+	(void)feed(rep, "job id=31 lease=L attempt=2", 0);
+	(void)feed(rep, "beat step=a", 0);
+	report_abort(rep, EX_TEMPFAIL, "stop");
+	ok(report_end(rep, &err) == EX_TEMPFAIL, "spool of job 31 left");
+	report_free(rep);
+	rep = resume("31.2", "http://127.0.0.1:1", &rv, &err);
+	ok(rv == 0, "resumed: %s", rv ? err.msg : "");
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_EVENTS &&
+	    call->last == 1, "the record goes first");
+	answer(call, 200, 0, "ack\n");
+	report_done(rep, call, 0);
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_ABANDON &&
+	    strcmp(call->url, "/v1/jobs/31/abandon") == 0 &&
+	    strcmp(call->body->data, "abandon reason=its%20worker%20stopped,"
+	    "%20attempt%202%20died\n") == 0,
+	    "then no done record: the attempt is abandoned");
+	answer(call, 200, 0, "abandoned id=31 attempt=2 state=queued\n");
+	report_done(rep, call, 0);
+	ok(report_end(rep, &err) == 0 && strstr(err.msg, "the job is queued "
+	    "now") != NULL && fstatat(base, "spool/31.2", &st, 0) == -1,
+	    "abandoned: %s; spool removed", err.msg);
+	report_free(rep);
+
+	/* A job record with no spool gets one, once. */
+	record_init(&job);
+	record_init(&s);
+	(void)record_parse(&job, "job id=32 lease=L attempt=1", 27, &err);
+	(void)record_parse(&s, NOHUB, strlen(NOHUB), &err);
+	ok(report_spool_job(base, &job, &s, &err) == 0 &&
+	    fstatat(base, "spool/32.1/context", &st, 0) == 0,
+	    "a job record with no spool: one is made");
+	ok(report_spool_job(base, &job, &s, &err) == 1,
+	    "again: it has one already");
+	/* A hub of the first version of the protocol knows no abandon. */
+	rep = new_report(0);
+	(void)record_parse(&s, NOHUB, strlen(NOHUB), &err);
+	rv = report_resume(rep, "32.1", &s, 0, &err);
+	ok(rv == 0 && report_next(rep, REPORT_EVENTS, 0, &wake) == NULL &&
+	    report_end(rep, &err) == 0 && strstr(err.msg, "when its lease "
+	    "expires") != NULL && fstatat(base, "spool/32.1", &st, 0) == -1,
+	    "of bb-protocol 1: left to the lease (%s)", err.msg);
+	report_free(rep);
+	ok(report_spool_job(base, &job, &s, &err) == 0,
+	    "made again");
+	rep = resume("32.1", "http://127.0.0.1:1", &rv, &err);
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	ok(rv == 0 && call != NULL && call->kind == REPORT_CALL_ABANDON,
+	    "taken up, it is abandoned at once");
+	answer(call, 409, EX_UNAVAILABLE, "error status=409\n");
+	report_done(rep, call, 0);
+	ok(report_end(rep, &err) == EX_UNAVAILABLE && fstatat(base,
+	    "spool/32.1", &st, 0) == -1, "refused (409): dropped");
+	report_free(rep);
+	(void)record_parse(&job, "job id=x lease=L attempt=1", 26, &err);
+	ok(report_spool_job(base, &job, &s, &err) == -1,
+	    "a bad job record: %s", err.msg);
+	record_free(&job);
+	record_free(&s);
+}
+
+/*
+ * The disk fails the spool before the done record: the report goes on in
+ * memory, takes no more input and finishes the job as an error with the
+ * cause.
+ */
+static void
+disk_failed(void)
+{
+	struct report_call *call;
+	struct bb_error err;
+	struct report_opts o;
+	struct report *rep;
+	struct stat st;
+	long long wake = -1;
+
+	memset(&o, 0, sizeof(o));
+	o.basefd = base;
+	o.basedir = "/srv/bb";
+	rep = report_new(&o, &err);
+	(void)feed(rep, NOHUB, 0);
+	(void)feed(rep, "job id=41 lease=L attempt=1", 0);
+	(void)feed(rep, "beat step=a", 0);
+	(void)strlcpy(err.msg, "write spool/41.1/acked: No space left on "
+	    "device", sizeof(err.msg));
+	ok(report_spool_failed(rep, ENOSPC, 0, &err) == 0 && rep->sp->memory &&
+	    rep->halted && rep->done && strcmp(rep->result, "error") == 0 &&
+	    strcmp(rep->reason, "no space left on device in /srv/bb/spool") ==
+	    0, "the disk fails: in memory, halted, the job an error");
+	ok(feed(rep, "beat step=b", 0) == 0 && rep->seq == 2,
+	    "no more input is taken");
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_EVENTS &&
+	    strcmp(call->body->data, "beat step=a seq=1\nerror tool=bb-report "
+	    "msg=no%20space%20left%20on%20device%20in%20/srv/bb/spool "
+	    "seq=2\n") == 0, "what came, then the cause, go to the hub");
+	answer(call, 200, 0, "ack\n");
+	report_done(rep, call, 0);
+	call = report_next(rep, REPORT_EVENTS, 0, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_FINISH &&
+	    strcmp(call->result, "error") == 0 && call->last == 2 &&
+	    strcmp(call->reason, "no space left on device in /srv/bb/spool") ==
+	    0, "then the finish: error, with the cause");
+	answer(call, 200, 0, "finished\n");
+	report_done(rep, call, 0);
+	ok(report_end(rep, &err) == EX_IOERR && strstr(err.msg, "the job is "
+	    "finished as an error") != NULL && fstatat(base, "spool/41.1", &st,
+	    0) == -1, "exit 74 (%s); the spool removed", err.msg);
+	report_free(rep);
+	rep = new_report(0);
+	ok(report_spool_failed(rep, EACCES, 0, &err) == -1,
+	    "not the disk's fault: no help");
+	report_free(rep);
+}
+
 int
 main(void)
 {
@@ -261,6 +402,8 @@ main(void)
 	second_job();
 	too_big();
 	resumed();
+	died();
+	disk_failed();
 	base_teardown();
 	return tap_done();
 }

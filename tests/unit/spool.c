@@ -110,6 +110,38 @@ main(void)
 	ok(spool_remove(sp, &err) == 0 &&
 	    fstatat(base, "spool/42.1", &st, 0) == -1, "removed");
 
+	/* The disk failed: the records go on in memory. */
+	ok(spool_open(base, "7.2", &sp, &err) == 0 &&
+	    spool_append(sp, "log data=a seq=1", 16, &err) == 0 &&
+	    spool_append(sp, "beat seq=2", 10, &err) == 0, "a spool");
+	ok(spool_to_memory(sp, &err) == 0 && sp->memory && sp->end == 28 &&
+	    sp->lines == 2, "moved to memory, records and all");
+	ok(spool_append(sp, "done seq=3", 10, &err) == 0 && sp->end == 39 &&
+	    sp->lines == 3, "append in memory");
+	memset(b, 0, sizeof(b));
+	ok(spool_read(sp, 0, b, sizeof(b), &err) == 39 &&
+	    strcmp(b, "log data=a seq=1\nbeat seq=2\ndone seq=3\n") == 0,
+	    "read from memory");
+	ok(fstatat(base, "spool/7.2/records", &st, 0) == 0 &&
+	    st.st_size == 28, "the disk's file is left as it was");
+	ok(spool_sync(sp, &err) == 0 && spool_ack(sp, 3, 39, &err) == 0 &&
+	    sp->acked == 3 && sp->acked_off == 39 &&
+	    spool_uploaded(sp, 3, &err) == 0 &&
+	    spool_set_context(sp, "x\n", 2, &err) == 0 &&
+	    fstatat(base, "spool/7.2/acked", &st, 0) == -1 &&
+	    fstatat(base, "spool/7.2/uploaded", &st, 0) == -1 &&
+	    fstatat(base, "spool/7.2/context", &st, 0) == -1,
+	    "sync, ack, uploaded, context: in memory only");
+	ok(spool_remove(sp, &err) == 0 &&
+	    fstatat(base, "spool/7.2", &st, 0) == -1,
+	    "removed, with its directory on disk");
+	ok(spool_memory("8.1", &sp, &err) == 0 && sp->memory &&
+	    spool_append(sp, "beat seq=1", 10, &err) == 0 &&
+	    spool_read(sp, 0, b, sizeof(b), &err) == 11 &&
+	    spool_ack(sp, 1, 11, &err) == 0, "a spool in memory only");
+	ok(spool_remove(sp, &err) == 0 &&
+	    fstatat(base, "spool/8.1", &st, 0) == -1, "  and gone");
+
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ok(system(cmd) == 0, "cleaned up");
 	close(base);
