@@ -19,12 +19,12 @@
 #include "buildinfo.h"
 #include "caps.h"
 #include "claim.h"
+#include "disk.h"
 #include "duration.h"
 #include "file.h"
 #include "http.h"
 #include "record.h"
 #include "session.h"
-#include "unpack.h"
 
 #define INPUT_MAX	(1024 * 1024)	/* records passed on */
 #define ONCE_RETRIES	3		/* --once: tries after the first */
@@ -217,7 +217,7 @@ parse_args(int argc, char *argv[], struct opts *o)
 		case OPT_MIN_FREE:
 			if (strcmp(optarg, "0") == 0)
 				o->min_free = 0;
-			else if (unpack_parse_size(optarg, &o->min_free,
+			else if (disk_parse_size(optarg, &o->min_free,
 			    &e) == -1)
 				errx(EX_USAGE, "--min-free: %s", e.msg);
 			break;

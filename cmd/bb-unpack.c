@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "buildinfo.h"
+#include "disk.h"
 #include "file.h"
 #include "http.h"
 #include "record.h"
@@ -156,7 +157,7 @@ announce(const char *path, int keep_top)
 	record_free(&r);
 	if (rv)
 		return;
-	(void)unpack_rmtree(path, keep_top, NULL);
+	(void)file_rmtree(path, keep_top, NULL);
 	die_if_stopped();
 	errno = saved;
 	if (errno == EPIPE)
@@ -382,7 +383,7 @@ main(int argc, char *argv[])
 				o.workroot = optarg;
 				break;
 			case 'm':
-				if (unpack_parse_size(optarg, &o.u.max_bytes,
+				if (disk_parse_size(optarg, &o.u.max_bytes,
 				    &e) == -1)
 					errx(EX_USAGE, "-m %s", e.msg);
 				break;

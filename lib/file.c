@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,4 +303,49 @@ file_mkdirs(const char *path, mode_t mode, struct bb_error *err)
 			break;
 	}
 	return 0;
+}
+
+/*
+ * rmdir for a directory, unlink for the rest: remove(3) tries unlink
+ * first, which Landlock refuses where only directories may go.
+ */
+static int
+rm_one(const char *p, int flag)
+{
+	int r;
+
+	r = flag == FTW_DP ? rmdir(p) : unlink(p);
+	return r == -1 && errno != ENOENT ? errno : 0;
+}
+
+static int
+rm_keep_top(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	if (f->level == 0)
+		return 0;
+	return rm_one(p, flag);
+}
+
+static int
+rm_all(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	return rm_one(p, flag);
+}
+
+int
+file_rmtree(const char *path, int keep_top, struct bb_error *err)
+{
+	int r;
+
+	r = nftw(path, keep_top ? rm_keep_top : rm_all, 16,
+	    FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	if (r == 0 || (r == -1 && errno == ENOENT))
+		return 0;
+	if (r > 0)
+		errno = r;
+	bb_error_errno(err, EX_IOERR, "remove %s", path);
+	return -1;
 }

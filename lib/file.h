@@ -68,4 +68,11 @@ void	file_sanitise_stdfd(void);
 /* Creates dir and its parents with mode; existing ones are fine. */
 int	file_mkdirs(const char *, mode_t, struct bb_error *);
 
+/*
+ * Removes path and everything below it without following a symbolic
+ * link or crossing a mount point; keep_top: empties path but keeps it.
+ * Returns 0, or -1 (EX_IOERR).
+ */
+int	file_rmtree(const char *, int keep_top, struct bb_error *);
+
 #endif

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
-#include "unpack.h"
+#include "file.h"
 
 /* The system, read-only: what a build runs and reads. */
 static const char *const system_dirs[] = {
@@ -508,7 +508,7 @@ sandbox_scratch(const char *tmpdir, int own, uid_t uid, gid_t gid,
 		if (mkdir(p, modes[i]) == -1 || chmod(p, modes[i]) == -1 ||
 		    (own && i > 0 && chown(p, uid, gid) == -1)) {
 			bb_error_errno(err, EX_CANTCREAT, "%s", p);
-			(void)unpack_rmtree(dir, 0, NULL);
+			(void)file_rmtree(dir, 0, NULL);
 			free(dir);
 			return -1;
 		}
@@ -520,7 +520,7 @@ sandbox_scratch(const char *tmpdir, int own, uid_t uid, gid_t gid,
 int
 sandbox_scratch_remove(const char *dir, struct bb_error *err)
 {
-	return unpack_rmtree(dir, 0, err);
+	return file_rmtree(dir, 0, err);
 }
 
 int

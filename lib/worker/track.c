@@ -17,7 +17,6 @@
 #include "file.h"
 #include "record.h"
 #include "track.h"
-#include "unpack.h"
 
 #define TRACK_FILE_MAX	(64 * 1024)
 #define ENVIRON_MAX	(256 * 1024)	/* read of a process's environment */
@@ -342,7 +341,7 @@ track_sweep(const char *dir, size_t *killed,
 		}
 		free(want);
 		if (run.scratch != NULL)
-			(void)unpack_rmtree(run.scratch, 0, NULL);
+			(void)file_rmtree(run.scratch, 0, NULL);
 		(void)unlinkat(dirfd, de->d_name, 0);
 		*killed += total;
 		if (say != NULL) {

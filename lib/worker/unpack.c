@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -610,86 +609,12 @@ out:
 	}
 	archive_write_free(w);
 	if (rv == -1 && inside)
-		(void)unpack_rmtree(dir, 1, NULL);
+		(void)file_rmtree(dir, 1, NULL);
 	if (cwd != -1)
 		close(cwd);
 	if (dfd != -1)
 		close(dfd);
 	return rv;
-}
-
-/*
- * rmdir for a directory, unlink for the rest: remove(3) tries unlink
- * first, which Landlock refuses where only directories may go.
- */
-static int
-rm_one(const char *p, int flag)
-{
-	int r;
-
-	r = flag == FTW_DP ? rmdir(p) : unlink(p);
-	return r == -1 && errno != ENOENT ? errno : 0;
-}
-
-static int
-rm_keep_top(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	if (f->level == 0)
-		return 0;
-	return rm_one(p, flag);
-}
-
-static int
-rm_all(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st;
-	(void)f;
-	return rm_one(p, flag);
-}
-
-int
-unpack_rmtree(const char *path, int keep_top, struct bb_error *err)
-{
-	int r;
-
-	r = nftw(path, keep_top ? rm_keep_top : rm_all, 16,
-	    FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
-	if (r == 0 || (r == -1 && errno == ENOENT))
-		return 0;
-	if (r > 0)
-		errno = r;
-	bb_error_errno(err, EX_IOERR, "remove %s", path);
-	return -1;
-}
-
-int
-unpack_parse_size(const char *s, long long *out, struct bb_error *err)
-{
-	static const char units[] = "KMGT";
-	char digits[32];
-	const char *errstr, *u;
-	long long mult = 1, max = 1LL << 50, v;
-	size_t n = strspn(s, "0123456789");
-
-	if (n == 0 || n >= sizeof(digits))
-		goto bad;
-	if (s[n] != '\0') {
-		if (s[n + 1] != '\0' || (u = strchr(units, s[n])) == NULL)
-			goto bad;
-		mult = 1LL << (10 * (u - units + 1));
-	}
-	memcpy(digits, s, n);
-	digits[n] = '\0';
-	v = strtonum(digits, 1, max / mult, &errstr);
-	if (errstr != NULL)
-		goto bad;
-	*out = v * mult;
-	return 0;
-bad:
-	bb_error_set(err, EX_USAGE, "%s: not a size (digits, then K, M, G or "
-	    "T; at most 1024T)", s);
-	return -1;
 }
 
 int
@@ -837,6 +762,6 @@ out:
 	if (fd != -1)
 		close(fd);
 	if (rv == -1 && made)
-		(void)unpack_rmtree(path, 0, NULL);
+		(void)file_rmtree(path, 0, NULL);
 	return rv;
 }

@@ -73,19 +73,6 @@ int	unpack_fd(struct unpack *, int, const char *, const char *,
 	    struct bb_error *);
 
 /*
- * Removes path and everything below it without following a symbolic
- * link or crossing a mount point; keep_top: empties path but keeps it.
- * Returns 0, or -1 (EX_IOERR).
- */
-int	unpack_rmtree(const char *, int keep_top, struct bb_error *);
-
-/*
- * Reads a byte count: digits with an optional K, M, G or T (powers of
- * 1024), from 1 to 2^50.  Returns 0, or -1 (EX_USAGE).
- */
-int	unpack_parse_size(const char *, long long *, struct bb_error *);
-
-/*
  * Reads and checks job's id (letters, digits, ".", "_", "-", not
  * starting with "."), attempt, source, size and sha256, and its lease if
  * any.  Returns 0, or -1 (EX_DATAERR, naming the key).

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "unpack.h"
 
 static char sandbox[] = "/tmp/bb-fuzz-unpack.XXXXXX";
@@ -21,7 +22,7 @@ static char dir[sizeof(sandbox) + 2];
 static void
 clean(void)
 {
-	(void)unpack_rmtree(sandbox, 0, NULL);
+	(void)file_rmtree(sandbox, 0, NULL);
 }
 
 static int
@@ -69,7 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(fd);
 	if (!only_x())
 		abort();
-	if (unpack_rmtree(dir, 1, &err) == -1)
+	if (file_rmtree(dir, 1, &err) == -1)
 		abort();
 	return 0;
 }

@@ -173,6 +173,33 @@ test_stdfd(void)
 	    "closed fds 0 and 2 open on /dev/null, 1 left alone");
 }
 
+/* file_rmtree: no link followed, nothing outside touched. */
+static void
+test_rmtree(void)
+{
+	char top[256], p[PATH_MAX], out[256];
+	struct bb_error err;
+
+	(void)snprintf(out, sizeof(out), "%s/outside", dir);
+	(void)mkdir(out, 0755);
+	(void)snprintf(p, sizeof(p), "%s/keep", out);
+	close(open(p, O_CREAT | O_WRONLY, 0644));
+	(void)snprintf(top, sizeof(top), "%s/tree", dir);
+	(void)mkdir(top, 0755);
+	(void)snprintf(p, sizeof(p), "%s/sub", top);
+	(void)mkdir(p, 0755);
+	(void)snprintf(p, sizeof(p), "%s/sub/ro", top);
+	(void)mkdir(p, 0555);
+	(void)snprintf(p, sizeof(p), "%s/sub/link", top);
+	if (symlink(out, p) == -1)
+		ok(0, "symlink");
+	ok(file_rmtree(top, 1, &err) == 0 && tap_entries(top) == 0 &&
+	    tap_exists(out, "keep"), "emptied; a link's target is left alone");
+	ok(file_rmtree(top, 0, &err) == 0 && !tap_exists(dir, "tree"),
+	    "removed");
+	ok(file_rmtree(top, 0, &err) == 0, "removing nothing is fine");
+}
+
 int
 main(void)
 {
@@ -185,6 +212,7 @@ main(void)
 	test_dirs();
 	test_disk();
 	test_stdfd();
+	test_rmtree();
 	close(dfd);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ok(system(cmd) == 0, "clean up");

@@ -6,8 +6,12 @@
 #ifndef BB_TAP_H
 #define BB_TAP_H
 
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +112,35 @@ tap_slow(void)
 	const char *s = getenv("BB_SLOW");
 
 	return s != NULL && strcmp(s, "1") == 0;
+}
+
+/* Whether dir/name exists (a dangling link does). */
+static int __attribute__((__unused__))
+tap_exists(const char *dir, const char *name)
+{
+	char p[PATH_MAX];
+	struct stat st;
+
+	(void)snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return lstat(p, &st) == 0;
+}
+
+/* The entries of dir but "." and "..", or -1. */
+static int __attribute__((__unused__))
+tap_entries(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
 }
 
 static int

@@ -1,6 +1,6 @@
 /*
- * Unit tests of lib/worker/unpack.c: sizes, job records, tree removal, and
- * unpack_fd on small archives written here (the hostile corpus is in
+ * Unit tests of lib/worker/unpack.c: job records and unpack_fd on small
+ * archives written here (the hostile corpus is in
  * tests/cmd/bb-unpack.t).
  */
 #include <sys/stat.h>
@@ -18,6 +18,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "file.h"
 #include "unpack.h"
 #include "tap.h"
 
@@ -57,57 +58,6 @@ mktar(int fd, const char **members)
 	archive_write_free(a);
 	archive_entry_free(e);
 	(void)lseek(fd, 0, SEEK_SET);
-}
-
-static int
-exists(const char *dir, const char *name)
-{
-	char p[PATH_MAX];
-	struct stat st;
-
-	(void)snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return lstat(p, &st) == 0;
-}
-
-static int
-count(const char *dir)
-{
-	char cmd[PATH_MAX + 32];
-	FILE *f;
-	int n = -1;
-
-	(void)snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", dir);
-	if ((f = popen(cmd, "r")) != NULL) {
-		if (fscanf(f, "%d", &n) != 1)
-			n = -1;
-		pclose(f);
-	}
-	return n;
-}
-
-static void
-test_sizes(void)
-{
-	struct bb_error err;
-	long long v;
-
-	ok(unpack_parse_size("10", &v, &err) == 0 && v == 10, "size 10");
-	ok(unpack_parse_size("4G", &v, &err) == 0 && v == 4LL << 30,
-	    "size 4G");
-	ok(unpack_parse_size("500M", &v, &err) == 0 && v == 500LL << 20,
-	    "size 500M");
-	ok(unpack_parse_size("3K", &v, &err) == 0 && v == 3072, "size 3K");
-	ok(unpack_parse_size("1024T", &v, &err) == 0 && v == 1LL << 50,
-	    "size 1024T");
-	ok(unpack_parse_size("1025T", &v, &err) == -1 && err.code == EX_USAGE,
-	    "size over 2^50 refused");
-	ok(unpack_parse_size("0", &v, &err) == -1, "size 0 refused");
-	ok(unpack_parse_size("-1", &v, &err) == -1, "size -1 refused");
-	ok(unpack_parse_size("4GB", &v, &err) == -1, "size 4GB refused");
-	ok(unpack_parse_size("4X", &v, &err) == -1, "size 4X refused");
-	ok(unpack_parse_size("", &v, &err) == -1, "empty size refused");
-	ok(unpack_parse_size("99999999999999999999", &v, &err) == -1,
-	    "huge size refused");
 }
 
 static char source[256];
@@ -179,32 +129,6 @@ test_jobs(void)
 }
 
 static void
-test_rmtree(void)
-{
-	char top[256], p[PATH_MAX], out[256];
-	struct bb_error err;
-
-	(void)snprintf(out, sizeof(out), "%s/outside", tmp);
-	(void)mkdir(out, 0755);
-	(void)snprintf(p, sizeof(p), "%s/keep", out);
-	close(open(p, O_CREAT | O_WRONLY, 0644));
-	(void)snprintf(top, sizeof(top), "%s/tree", tmp);
-	(void)mkdir(top, 0755);
-	(void)snprintf(p, sizeof(p), "%s/sub", top);
-	(void)mkdir(p, 0755);
-	(void)snprintf(p, sizeof(p), "%s/sub/ro", top);
-	(void)mkdir(p, 0555);
-	(void)snprintf(p, sizeof(p), "%s/sub/link", top);
-	if (symlink(out, p) == -1)
-		ok(0, "symlink");
-	ok(unpack_rmtree(top, 1, &err) == 0 && count(top) == 0 &&
-	    exists(out, "keep"), "emptied; a link's target is left alone");
-	ok(unpack_rmtree(top, 0, &err) == 0 && !exists(tmp, "tree"),
-	    "removed");
-	ok(unpack_rmtree(top, 0, &err) == 0, "removing nothing is fine");
-}
-
-static void
 test_unpack(void)
 {
 	const char *good[] = { "f:a/b.txt", "f:c", "l:a/l:b.txt", NULL };
@@ -228,27 +152,27 @@ test_unpack(void)
 	ok(u.entries == 4 && u.members == 3 && u.bytes == 10, "counted %lld "
 	    "objects (a, made for a/b.txt, too), %lld members, %lld bytes",
 	    u.entries, u.members, u.bytes);
-	ok(exists(dir, "a/b.txt") && exists(dir, "c") && exists(dir, "a/l"),
+	ok(tap_exists(dir, "a/b.txt") && tap_exists(dir, "c") && tap_exists(dir, "a/l"),
 	    "members extracted");
 	(void)snprintf(p, sizeof(p), "%s/c", dir);
 	ok(stat(p, &st) == 0 && (st.st_mode & 0777) == 0644,
 	    "mode 0664 masked to 0644");
 	(void)lseek(fd, 0, SEEK_SET);
 	ok(unpack_fd(&u, fd, "good.tar", dir, &err) == -1 &&
-	    err.code == EX_CANTCREAT && exists(dir, "c"),
+	    err.code == EX_CANTCREAT && tap_exists(dir, "c"),
 	    "a directory that is not empty is refused and left alone");
-	ok(unpack_rmtree(dir, 1, &err) == 0, "emptied");
+	ok(file_rmtree(dir, 1, &err) == 0, "emptied");
 
 	u.max_entries = 2;
 	(void)lseek(fd, 0, SEEK_SET);
 	ok(unpack_fd(&u, fd, "good.tar", dir, &err) == -1 &&
-	    err.code == EX_DATAERR && count(dir) == 0,
+	    err.code == EX_DATAERR && tap_entries(dir) == 0,
 	    "over the member limit: %s", err.msg);
 	u.max_entries = UNPACK_MAX_ENTRIES;
 	u.max_bytes = 9;
 	(void)lseek(fd, 0, SEEK_SET);
 	ok(unpack_fd(&u, fd, "good.tar", dir, &err) == -1 &&
-	    err.code == EX_DATAERR && count(dir) == 0,
+	    err.code == EX_DATAERR && tap_entries(dir) == 0,
 	    "over the byte limit: %s", err.msg);
 	u.max_bytes = UNPACK_MAX_BYTES;
 
@@ -256,7 +180,7 @@ test_unpack(void)
 	stop = 1;
 	(void)lseek(fd, 0, SEEK_SET);
 	ok(unpack_fd(&u, fd, "good.tar", dir, &err) == -1 &&
-	    err.code == EX_TEMPFAIL && count(dir) == 0, "stopped");
+	    err.code == EX_TEMPFAIL && tap_entries(dir) == 0, "stopped");
 	u.stop = NULL;
 
 	/* From a pipe: one pass, and what came first is removed. */
@@ -275,7 +199,7 @@ test_unpack(void)
 		ok(n > 0, "archive in a pipe");
 	}
 	ok(unpack_fd(&u, pfd[0], "pipe", dir, &err) == -1 &&
-	    err.code == EX_DATAERR && count(dir) == 0 &&
+	    err.code == EX_DATAERR && tap_entries(dir) == 0 &&
 	    strstr(err.msg, "pipe: l: refused: symbolic link to /etc") != NULL,
 	    "refused from a pipe, first member removed: %s", err.msg);
 	close(pfd[0]);
@@ -293,9 +217,7 @@ main(void)
 	if (mkdtemp(tmp) == NULL)
 		return 1;
 	umask(022);
-	test_sizes();
 	test_jobs();
-	test_rmtree();
 	test_unpack();
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd) != 0)
