@@ -30,6 +30,7 @@
 #include "hubgc.h"
 #include "hubhttp.h"
 #include "hubpage.h"
+#include "hubwake.h"
 #include "profile.h"
 
 struct opts {
@@ -437,6 +438,7 @@ cmd_submit(const struct opts *o, int argc, char **argv)
 		fail(&e);
 	if (hub_submit(hd, rc, hex, (int)o->attempt, &id, &e) != HUB_OK)
 		fail(&e);
+	hubwake_ring(hd->path);
 	printf("%lld\n", id);
 	recipe_free(rc);
 	hub_dir_close(hd);

@@ -5,6 +5,7 @@
  *	DIR/blobs/		sources and artifacts (lib/hub/blob.h)
  *	DIR/admin.token		the admin API's token, mode 0600
  *	DIR/metrics.token	the read-only token of /metrics, mode 0600
+ *	DIR/wake		the server's doorbell (lib/hub/hubwake.h)
  *
  * and what both the admin commands and the admin API do with it.
  */

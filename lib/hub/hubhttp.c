@@ -30,6 +30,7 @@
 #include "hubreq.h"
 #include "hubroute.h"
 #include "hubsrv.h"
+#include "hubwake.h"
 
 #define TICK_MS		200	/* timer: waits, leases, other writers */
 #define SWEEP_MS	1000	/* parked claims whose client has gone */
@@ -702,6 +703,7 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
     struct bb_error *err)
 {
 	struct hub_server *s;
+	struct bb_error e2;
 	struct addrinfo hints, *ai = NULL;
 	struct MHD_OptionItem opts[16];
 	char host[256], port[16];
@@ -715,6 +717,7 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 		return -1;
 	}
 	s->conf = *conf;
+	s->wakefd = -1;
 	TAILQ_INIT(&s->waiters);
 	TAILQ_INIT(&s->pending);
 	if ((s->gate = hubgate_new()) == NULL) {
@@ -738,6 +741,10 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 		goto fail;
 	if (hubdb_refresh_leases(s->hd->db, hub_now(), conf->ttl, err) == -1)
 		goto fail;
+	/* Without it, bb-hub submit's jobs wait for the next tick. */
+	if ((s->wakefd = hubwake_open(conf->dir, &e2)) == -1)
+		hubsrv_log(s, "%s: jobs from bb-hub submit are seen within "
+		    "%d ms", e2.msg, TICK_MS);
 	if (limits(s, err) == -1)
 		goto fail;
 	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
@@ -856,7 +863,7 @@ hub_server_run(struct hub_server *s, volatile sig_atomic_t *stop,
 {
 	const union MHD_DaemonInfo *di;
 	MHD_UNSIGNED_LONG_LONG mt;
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	struct timespec ts;
 	long long now, wait, deadline = 0;
 
@@ -868,6 +875,9 @@ hub_server_run(struct hub_server *s, volatile sig_atomic_t *stop,
 	pfd[0].fd = di->epoll_fd;
 	pfd[0].events = POLLIN;
 	pfd[1].events = POLLIN;
+	pfd[2].fd = s->wakefd;		/* -1: poll(2) leaves it out */
+	pfd[2].events = POLLIN;
+	pfd[2].revents = 0;
 	s->wake = 1;
 	for (;;) {
 		now = hub_now();
@@ -900,12 +910,16 @@ hub_server_run(struct hub_server *s, volatile sig_atomic_t *stop,
 		s->resumed = 0;
 		ts.tv_sec = wait / 1000;
 		ts.tv_nsec = (wait % 1000) * 1000000;
-		if (ppoll(pfd, 2, &ts, mask) == -1 && errno != EINTR) {
+		if (ppoll(pfd, 3, &ts, mask) == -1 && errno != EINTR) {
 			bb_error_errno(err, EX_OSERR, "ppoll");
 			return -1;
 		}
 		if (pfd[1].fd != -1 && (pfd[1].revents & POLLIN))
 			(void)hublisten_accept(s->listen, s, hub_now());
+		/* bb-hub submit rang: the change is looked for now. */
+		if ((pfd[2].revents & POLLIN) && hubwake_drain(s->wakefd) > 0 &&
+		    hubdb_changed(s->hd->db))
+			s->wake = 1;
 		if (MHD_run(s->d) != MHD_YES)
 			hubsrv_log(s, "libmicrohttpd: run failed");
 	}
@@ -932,6 +946,8 @@ hub_server_free(struct hub_server *s)
 	}
 	hublisten_close(s->listen);
 	hubconns_free(s->conns);
+	if (s->wakefd != -1)
+		close(s->wakefd);
 	hubgate_free(s->gate);
 	hubgc_free(s->gc);
 	hub_dir_close(s->hd);

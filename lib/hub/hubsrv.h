@@ -111,6 +111,7 @@ struct hub_server {
 	int			 flush;		/* reports are pending */
 	int			 resumed;	/* run MHD at once */
 	int			 stopping;
+	int			 wakefd;	/* hubwake_open's, or -1 */
 	long long		 next_tick;
 	long long		 next_sweep;
 	long long		 next_gc;	/* at start, then daily */

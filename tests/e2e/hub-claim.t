@@ -8,6 +8,9 @@ hub_init
 hub_add_worker w1
 hub_add_worker w2
 hub_start -K 2 -L 6 -W 10
+test -p "$HUB_DIR/wake"
+ok $? "serve makes its doorbell, a FIFO, for bb-hub submit to ring"
+is "$(stat -c %a "$HUB_DIR/wake")" 600 "mode 0600"
 
 # The version of bb-protocol(7): the newest both speak, or a refusal that
 # says what to upgrade.
