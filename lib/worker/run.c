@@ -155,6 +155,21 @@ scan_procs(struct proc **out)
 	return n;
 }
 
+/*
+ * Whether the calling process has no child at all, not even a zombie: it
+ * then has no descendant either, and /proc need not be read (a scan
+ * reads every process of the machine).
+ */
+static int
+childless(void)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WCONTINUED |
+	    WNOHANG | WNOWAIT) == -1 && errno == ECHILD;
+}
+
 size_t
 run_signal_tree(pid_t root, int sig, pid_t *pids, size_t npids)
 {
@@ -162,6 +177,8 @@ run_signal_tree(pid_t root, int sig, pid_t *pids, size_t npids)
 	size_t n, i, count = 0;
 	int more;
 
+	if (root == getpid() && childless())
+		return 0;
 	n = scan_procs(&v);
 	if (n > 1)
 		qsort(v, n, sizeof(*v), proc_cmp);
