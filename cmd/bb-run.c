@@ -267,7 +267,13 @@ setup_sandbox(const struct opts *o, struct job *j, const struct recipe *r,
 	sb->gid = j->gid;
 	sb->groups = j->groups;
 	sb->ngroups = j->ngroups;
-	if (sandbox_probe(sb, e) == 0) {
+	/*
+	 * -S on needs no probe: a step whose sandbox cannot be made ends
+	 * the job with the same error (run_step, EX_UNAVAILABLE) before its
+	 * shell runs, and the first step does not wait for a sandbox made
+	 * and torn down for nothing.
+	 */
+	if (o->sandbox == SANDBOX_ON || sandbox_probe(sb, e) == 0) {
 		j->sandbox = sb;
 		return 0;
 	}
@@ -315,7 +321,7 @@ main(int argc, char *argv[])
 	struct opts o;
 	struct job j;
 	struct job_input in;
-	struct bb_error e;
+	struct bb_error e, e2;
 	struct emit *out;
 	struct passwd *pw;
 	struct sandbox sb;
@@ -492,8 +498,10 @@ main(int argc, char *argv[])
 	}
 	rv = job_run(&j, &e);
 	track_end(j.track);
-	if (scratch != NULL && sandbox_scratch_remove(scratch, &e) == -1)
-		warnx("%s", e.msg);
+	if (rv == -1 && e.code == EX_UNAVAILABLE && j.sandbox != NULL)
+		warnx("no sandbox (-S none runs the steps without one)");
+	if (scratch != NULL && sandbox_scratch_remove(scratch, &e2) == -1)
+		warnx("%s", e2.msg);
 	free(scratch);
 	if (rv == -1)
 		errx(e.code, "%s", e.msg);

@@ -63,6 +63,7 @@ struct step {
 	long long		 next_beat;
 	long long		 last_read;
 	int			 pidfd;		/* readable when the shell ends */
+	int			 sbfd;		/* why the sandbox failed, or -1 */
 	pid_t			 seen[TRACK_MAX];
 	size_t			 nseen;
 };
@@ -330,10 +331,13 @@ stream_read(struct step *st, struct stream *s, long long now)
 	deliver(st, s, now);
 }
 
-/* The child: becomes the step's shell, or exits 126/127 saying why. */
+/*
+ * The child: becomes the step's shell, or exits 126/127 saying why (on
+ * sbfd when the sandbox cannot be made, on its standard error else).
+ */
 static void __dead
 child(const struct run_spec *spec, pid_t parent, int nullfd, int outfd,
-    int errfd)
+    int errfd, int sbfd)
 {
 	struct open_how how;
 	struct bb_error e;
@@ -371,7 +375,8 @@ child(const struct run_spec *spec, pid_t parent, int nullfd, int outfd,
 			_exit(126);
 		}
 		if (sandbox_enter(spec->sandbox, cwd, &e) == -1) {
-			dprintf(2, "bb-run: %s\n", e.msg);
+			if (write(sbfd, e.msg, strlen(e.msg)) == -1)
+				dprintf(2, "bb-run: %s\n", e.msg);
 			_exit(126);
 		}
 	} else if (spec->setuser && (setgroups(spec->ngroups, spec->groups) == -1 ||
@@ -401,10 +406,13 @@ spawn(struct step *st, struct bb_error *err)
 {
 	sigset_t all, old;
 	pid_t self = getpid();
-	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, nullfd = -1, rv = -1;
+	int out[2] = { -1, -1 }, errp[2] = { -1, -1 }, sbp[2] = { -1, -1 };
+	int nullfd = -1, rv = -1;
 
 	if ((nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
-	    pipe2(out, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1) {
+	    pipe2(out, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1 ||
+	    (st->spec->sandbox != NULL &&
+	    pipe2(sbp, O_CLOEXEC | O_NONBLOCK) == -1)) {
 		bb_error_errno(err, EX_OSERR, "pipe");
 		goto out;
 	}
@@ -414,7 +422,7 @@ spawn(struct step *st, struct bb_error *err)
 	(void)sigprocmask(SIG_SETMASK, &all, &old);
 	st->pid = fork();
 	if (st->pid == 0)
-		child(st->spec, self, nullfd, out[1], errp[1]);
+		child(st->spec, self, nullfd, out[1], errp[1], sbp[1]);
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	if (st->pid == -1) {
 		bb_error_errno(err, EX_OSERR, "fork");
@@ -428,7 +436,8 @@ spawn(struct step *st, struct bb_error *err)
 	(void)fcntl(errp[0], F_SETFL, O_NONBLOCK);
 	st->s[0].fd = out[0];
 	st->s[1].fd = errp[0];
-	out[0] = errp[0] = -1;
+	st->sbfd = sbp[0];
+	out[0] = errp[0] = sbp[0] = -1;
 	rv = 0;
 out:
 	if (nullfd != -1)
@@ -441,6 +450,10 @@ out:
 		close(errp[0]);
 	if (errp[1] != -1)
 		close(errp[1]);
+	if (sbp[0] != -1)
+		close(sbp[0]);
+	if (sbp[1] != -1)
+		close(sbp[1]);
 	return rv;
 }
 
@@ -678,6 +691,8 @@ run_step(const struct run_spec *spec, struct run_result *res,
     struct bb_error *err)
 {
 	struct step st;
+	char why[BB_ERROR_MAX];
+	ssize_t n;
 	int rv = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -686,6 +701,7 @@ run_step(const struct run_spec *spec, struct run_result *res,
 	st.res = res;
 	st.sink_ok = 1;
 	st.pidfd = -1;
+	st.sbfd = -1;
 	if (stream_init(&st.s[0], -1, 1) == -1 ||
 	    stream_init(&st.s[1], -1, 2) == -1 ||
 	    (st.rbuf = malloc(READ_MAX)) == NULL) {
@@ -700,7 +716,15 @@ run_step(const struct run_spec *spec, struct run_result *res,
 	loop(&st);
 	res->elapsed_ms = now_ms() - st.t0;
 	rv = 0;
+	/* Every writer has ended with the shell: a message is all there. */
+	if (st.sbfd != -1 && (n = read(st.sbfd, why, sizeof(why) - 1)) > 0) {
+		why[n] = '\0';
+		bb_error_set(err, EX_UNAVAILABLE, "%s", why);
+		rv = -1;
+	}
 out:
+	if (st.sbfd != -1)
+		close(st.sbfd);
 	if (st.pidfd != -1)
 		close(st.pidfd);
 	stream_free(&st.s[0]);

@@ -102,7 +102,8 @@ int	run_init(struct bb_error *);
  * spec->sandbox, the shell runs in it (sandbox_enter), and what it
  * leaves ends with it.  The shell gets SIGKILL if the caller dies
  * (PR_SET_PDEATHSIG).  Returns 0, or -1 if the step could not be started
- * (EX_OSERR).
+ * (EX_OSERR) or its sandbox could not be made (EX_UNAVAILABLE, saying
+ * why; the shell never ran, and the step is over).
  */
 int	run_step(const struct run_spec *, struct run_result *,
 	    struct bb_error *);

@@ -414,7 +414,9 @@ first(const struct sandbox *sb, const char *cwd, int statusfd,
 	pid_t pid;
 	int status;
 
-	TRY("view", make_view(sb, err));
+	/* make_view's own message names the mount or path at fault. */
+	if (make_view(sb, err) == -1)
+		return -1;
 	sigfillset(&all);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &all, NULL);

@@ -131,6 +131,30 @@ wait_for 5 sh -c "! pgrep -f '${M}[4-6]'"
 ok $? "nothing of the job is left"
 is "$(ls "$T/procs")" "" "and the note is gone"
 
+# A sandbox that cannot be made (a -B directory that is not there):
+# with -S on the job ends "error" before any step's command runs, exit 69;
+# with -S auto the steps run without one, after a warning.
+printf 'step first: echo ran > ran.txt\nstep second: echo ran >> ran.txt\n' \
+    > "$T/nosb.recipe"
+rm -f "$W/ran.txt"
+RUN_ENV="TMPDIR=$T/scratch" run bb-run -S on -B "$T/missing" \
+    -f "$T/nosb.recipe" -C "$W"
+is "$rc" 69 "-S on, no sandbox: exit 69"
+like "$out" "^error tool=bb-run msg=step%20first:%20sandbox:%20$(printf %s "$T" | sed 's/ /%20/g')/missing:%20No%20such%20file" \
+    "an error record names the step and the path at fault"
+like "$out" '^done result=error .*step=first ' "the job ends error"
+ok "$([ ! -e "$W/ran.txt" ] && echo 0 || echo 1)" "no step's command ran"
+like "$err" "no sandbox (-S none runs the steps without one)" \
+    "standard error says how to go without"
+is "$(ls -A "$T/scratch")" "" "the scratch directory is gone"
+RUN_ENV="TMPDIR=$T/scratch" run bb-run -S auto -B "$T/missing" \
+    -f "$T/nosb.recipe" -C "$W"
+is "$rc:$(cat "$W/ran.txt")" "0:ran
+ran" "-S auto, no sandbox: the steps run without one"
+like "$err" "no sandbox, the steps run without one: sandbox: $T/missing" \
+    "after a warning"
+rm -f "$W/ran.txt"
+
 # Unprivileged, in a user namespace of its own.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	U=$T/u
