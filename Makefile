@@ -70,7 +70,9 @@ HARDEN =	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CFLAGS ?=	-O2 -g
 BB_CFLAGS =	-std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS $(WARN) $(HARDEN) \
 		$(LIB_INC) $(PKG_CFLAGS) -DBB_HUB_URL='"$(HUB_URL)"'
-BB_LDFLAGS =	-pie -Wl,-z,relro,-z,now
+# --as-needed: a command loads only the libraries its objects use (what
+# libbb.a's members pull), whatever the compiler's default.
+BB_LDFLAGS =	-pie -Wl,-z,relro,-z,now -Wl,--as-needed
 ifeq ($(SAN),1)
 BB_CFLAGS +=	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer

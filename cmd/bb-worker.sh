@@ -291,7 +291,10 @@ log_finished() {
 # command's.
 unpack_stage() {
 	bb-unpack -d "$BASEDIR/work" < "$D/job"
-	echo "unpack $?" >> "$D/status"
+	_rc=$?
+	# bb-run starts once its input ends: end it now, not with this shell.
+	exec >&-
+	echo "unpack $_rc" >> "$D/status"
 }
 
 # bb-run runs in the background for its pid, kept for a cancel; it does
