@@ -44,8 +44,13 @@ fill() {
 	shift 2
 	worker_make "$_w" CACHE_DIRS="$M" "$@" || return 1
 	worker_start "$_w"
+	# The disk fills once the first record is on the hub: a step that
+	# starts at once could otherwise fill it before bb-report spools it.
 	hub_submit "job fill-$_w
-step fill: sleep 300.$$ & touch $M/$_w.sleeping; dd if=/dev/zero of=$_d/big bs=64k; i=0; while [ \$i -lt 5000 ]; do echo \"line \$i: the build goes on\"; i=\$((i + 1)); done; wait"
+step fill: sleep 300.$$ & touch $M/$_w.sleeping; i=0; while [ ! -e $M/$_w.go ] && [ \$i -lt 600 ]; do sleep 0.05; i=\$((i + 1)); done; dd if=/dev/zero of=$_d/big bs=64k; i=0; while [ \$i -lt 5000 ]; do echo \"line \$i: the build goes on\"; i=\$((i + 1)); done; wait"
+	wait_for 30 sh -c "bb-hub log -r -d '$HUB_DIR' $JOB 2>/dev/null |
+	    grep -q '^workdir '"
+	touch "$M/$_w.go"
 	wait_state 60 "$JOB" success failure timeout cancelled error
 	is "$(job_state "$JOB")" error \
 	    "$_w: the build fills the disk: the job ends in error"
@@ -58,7 +63,7 @@ step fill: sleep 300.$$ & touch $M/$_w.sleeping; dd if=/dev/zero of=$_d/big bs=6
 	    "error tool=bb-report msg=no%20space%20left%20on%20device%20in%20$T/$_w/spool" \
 	    "  and the log says it, last"
 	# Which records came before the disk was full is a race; the first
-	# came before the step began.
+	# was on the hub before the disk filled.
 	is "$(head -1 "$T/$_w.hublog" | cut -d' ' -f1)" workdir \
 	    "  what was delivered stays"
 	wait_for 20 spool_empty "$_w"
