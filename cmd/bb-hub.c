@@ -623,6 +623,7 @@ cmd_show(const struct opts *o, int argc, char **argv)
 struct logout {
 	int	raw;		/* -r */
 	int	tty;
+	char	done[32];	/* the result of the last done record */
 };
 
 static int
@@ -661,6 +662,7 @@ print_log(void *arg, long long seq, const char *line, size_t len)
 			printf(" %ss", get(&r, "elapsed"));
 		putchar('\n');
 	} else if (record_is(&r, "done")) {
+		(void)strlcpy(lo->done, get(&r, "result"), sizeof(lo->done));
 		printf("== done %s", get(&r, "result"));
 		if (record_get(&r, "reason") != NULL) {
 			putchar(' ');
@@ -683,20 +685,66 @@ out:
 	return rv == 0 && ferror(stdout) ? -1 : rv;
 }
 
+/* The job's record, for the line that ends its log. */
+struct logend {
+	long long	attempt;	/* the job's last attempt */
+	char		state[32];
+	char		*reason;
+};
+
+static int
+keep_job(void *arg, const struct record *r)
+{
+	struct logend *le = arg;
+	const char *v;
+
+	if (!record_is(r, "job"))
+		return 0;
+	le->attempt = (v = record_get(r, "attempt")) != NULL ?
+	    strtoll(v, NULL, 10) : 0;
+	(void)strlcpy(le->state, get(r, "state"), sizeof(le->state));
+	if ((v = record_get(r, "reason")) != NULL &&
+	    (le->reason = strdup(v)) == NULL)
+		return -1;
+	return 0;
+}
+
 static int
 cmd_log(const struct opts *o, int argc, char **argv)
 {
 	struct hub_dir *hd;
 	struct logout lo;
+	struct logend le;
 	struct bb_error e;
 	long long id, n = o->attempt;
 
 	operands(o->cmd, argc, argv, 1, "job");
 	id = job_number(o->cmd, argv[0]);
+	memset(&lo, 0, sizeof(lo));
 	lo.raw = o->records;
 	lo.tty = isatty(STDOUT_FILENO);
 	hd = open_dir(o);
 	check(hubdb_log(hd->db, id, &n, 0, 0, print_log, &lo, &e), &e);
+	/*
+	 * The job's result last where its done record did not say it: a
+	 * stage after the build (a sign, pack or upload error) made it
+	 * worse, or the attempt ended with no done record (a lease ran out).
+	 */
+	memset(&le, 0, sizeof(le));
+	if (!lo.raw) {
+		check(hubdb_job(hd->db, id, keep_job, &le, &e), &e);
+		if (le.attempt == n && strcmp(le.state, "queued") != 0 &&
+		    strcmp(le.state, "running") != 0 &&
+		    strcmp(le.state, lo.done) != 0) {
+			printf("== job %s", le.state);
+			if (le.reason != NULL) {
+				putchar(' ');
+				put_vis(le.reason, strlen(le.reason));
+			}
+			putchar('\n');
+		}
+		free(le.reason);
+	}
 	hub_dir_close(hd);
 	finish_stdout();
 	return 0;

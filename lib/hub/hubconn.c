@@ -48,6 +48,7 @@ struct hubconns {
 	struct conns		 conns;
 	unsigned int		 n;
 	struct hubconns_news	 news;
+	struct hubconns_news	 total;	/* up to the last hubconns_news */
 };
 
 struct hubconns *
@@ -249,8 +250,21 @@ hubconns_news(struct hubconns *cs, struct hubconns_news *news)
 {
 	*news = cs->news;
 	news->open = cs->n;
+	cs->total.refused += cs->news.refused;
+	cs->total.shed += cs->news.shed;
+	cs->total.dropped += cs->news.dropped;
 	memset(&cs->news, 0, sizeof(cs->news));
 	return news->refused > 0 || news->shed > 0 || news->dropped > 0;
+}
+
+void
+hubconns_totals(const struct hubconns *cs, struct hubconns_news *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->refused = cs->total.refused + cs->news.refused;
+	t->shed = cs->total.shed + cs->news.shed;
+	t->dropped = cs->total.dropped + cs->news.dropped;
+	t->open = cs->n;
 }
 
 unsigned int

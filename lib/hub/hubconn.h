@@ -121,6 +121,12 @@ const char	*hubconn_addr(const struct hubconn *);
  */
 int	hubconns_news(struct hubconns *, struct hubconns_news *);
 
+/*
+ * Puts the counts since the start in *t (refused, shed, dropped, and the
+ * connections open now), for /metrics; addr is left empty.
+ */
+void	hubconns_totals(const struct hubconns *, struct hubconns_news *);
+
 /* Returns the number of connections open. */
 unsigned int	hubconns_count(const struct hubconns *);
 

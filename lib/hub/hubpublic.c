@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hubasset.h"
+#include "hubconn.h"
 #include "hubpage.h"
 #include "hubpublic.h"
 #include "hubreq.h"
@@ -100,6 +101,7 @@ hubpublic_metrics(struct hubreq *r)
 {
 	struct hub_server *s = r->s;
 	struct hubdb_metrics st;
+	struct hubconns_news cn;
 	struct counts c;
 	struct gcstats g;
 	struct buf *b;
@@ -167,6 +169,22 @@ hubpublic_metrics(struct hubreq *r)
 		(void)hubmetrics_sample(b, "bb_hub_requests_total", "code",
 		    code, s->m.codes[i]);
 	}
+	memset(&cn, 0, sizeof(cn));
+	if (s->conns != NULL)
+		hubconns_totals(s->conns, &cn);
+	one(b, "bb_hub_connections_open", "gauge",
+	    "Connections open now, parked claims included.",
+	    (unsigned long long)cn.open);
+	(void)hubmetrics_family(b, "bb_hub_connections_refused_total",
+	    "counter", "Connections the hub would not serve, by why: over a "
+	    "limit (answered 503), over the cap and its reserve (shed), past "
+	    "a read deadline (dropped).");
+	(void)hubmetrics_sample(b, "bb_hub_connections_refused_total", "why",
+	    "limit", cn.refused);
+	(void)hubmetrics_sample(b, "bb_hub_connections_refused_total", "why",
+	    "shed", cn.shed);
+	(void)hubmetrics_sample(b, "bb_hub_connections_refused_total", "why",
+	    "deadline", cn.dropped);
 	one(b, "bb_hub_gc_jobs_removed_total", "counter",
 	    "Jobs removed by retention.", (unsigned long long)g.jobs);
 	one(b, "bb_hub_gc_blobs_removed_total", "counter",

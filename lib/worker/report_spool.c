@@ -268,6 +268,19 @@ nomem:
 	report_stop(rep, EX_OSERR, 1, "%s: out of memory", rep->what);
 }
 
+/*
+ * Whether a done record's reason names its step already, as bb-run's
+ * do ("step build exited with status 3"): then it is the reason as it is.
+ */
+static int
+names_step(const char *why, const char *step)
+{
+	size_t n = strlen(step);
+
+	return strncmp(why, "step ", 5) == 0 && strncmp(why + 5, step, n) == 0 &&
+	    (why[5 + n] == ' ' || why[5 + n] == ':' || why[5 + n] == '\0');
+}
+
 /* Looks at a numbered record for what bb-report itself must do. */
 static void
 note(struct report *rep, const struct record *r, long long seq, long long now)
@@ -292,12 +305,12 @@ note(struct report *rep, const struct record *r, long long seq, long long now)
 		rep->reason = NULL;
 		step = record_get(r, "step");
 		why = record_get(r, "reason");
-		if (step != NULL && why != NULL)
+		if (step != NULL && why != NULL && !names_step(why, step))
 			rep->reason = report_strf("step %s: %s", step, why);
-		else if (step != NULL)
-			rep->reason = report_strf("step %s", step);
 		else if (why != NULL)
 			rep->reason = strdup(why);
+		else if (step != NULL)
+			rep->reason = report_strf("step %s", step);
 	} else if (rep->scanning && record_is(r, "error") &&
 	    (v = record_get(r, "tool")) != NULL &&
 	    strcmp(v, "bb-report") == 0 &&

@@ -92,6 +92,10 @@ wait_for 5 grep -q "connections: [0-9]* refused (503), the last from 127.0.0.1 w
     "$HUB_LOG"
 ok $? "the hub's log says so"
 is "$(grep -c '^closed' "$T/f1")" 0 "the flood's connections are still open"
+hub_req GET /metrics --interface 127.0.0.2 \
+    -H "Authorization: Bearer $HUB_METRICS"
+like "$body" '^bb_hub_connections_refused_total{why="limit"} [3-9]$' \
+    "/metrics counts the refusals"
 kill "$PID_f1"
 wait_for 10 sh -c "curl -sS --interface 127.0.0.1 '$HUB_URL/healthz' |
     grep -q '^ok\$'"
@@ -139,6 +143,10 @@ kill "$PID_f3" "$PID_f4"
 wait_for 10 sh -c "curl -sS --interface 127.0.0.4 '$HUB_URL/healthz' |
     grep -q '^ok\$'"
 ok $? "once the flood ends, the hub serves everyone again"
+hub_req GET /metrics --interface 127.0.0.4 \
+    -H "Authorization: Bearer $HUB_METRICS"
+like "$body" '^bb_hub_connections_refused_total{why="shed"} 2$' \
+    "/metrics counts the connections shed, once it serves again"
 hub_stop
 is "$?" 0 "the hub stops cleanly"
 hub_done

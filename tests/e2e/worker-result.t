@@ -33,6 +33,9 @@ shown() {
 	like "$_show" "^reason *$2" "$3: and names the stage and the cause"
 	like "$(bb-hub log -d "$HUB_DIR" "$1")" "^== error $2" \
 	    "$3: bb-hub log has the stage's error"
+	like "$(bb-hub log -d "$HUB_DIR" "$1" | tail -n 1)" \
+	    "^== \(done\|job\) error $2" \
+	    "$3: and ends with the job's result, error"
 	hub_req GET / -H "$AUTH"
 	like "$body" "<a href=\"jobs/$1\">$1</a></td><td data-label=\"name\" class=\"wrap\">[^<]*</td><td data-label=\"result\"><span class=\"badge error\">error" \
 	    "$3: the status page lists the job as error"

@@ -48,7 +48,7 @@ step three: echo three
 step tidy always: echo tidy'
 run bb-worker once "$T/w1"
 is "$rc" 0 "a failed build: bb-worker still exits 0"
-like "$err" "job $JOB: the build failed, delivered (step two: " \
+like "$err" "job $JOB: the build failed, delivered (step two exited with status 3)" \
     "it says the build failed, and where"
 is "$(job_state "$JOB")" failure "the hub has the job as failure"
 bb-hub log -r -d "$HUB_DIR" "$JOB" > "$T/log.rec"

@@ -93,6 +93,34 @@ finish(void)
 	report_free(rep);
 }
 
+/* A reason that names its step already is not prefixed again. */
+static void
+finish_reason(void)
+{
+	struct report_call *call;
+	struct report *rep;
+	long long wake;
+
+	rep = new_report(0);
+	(void)feed(rep, NOHUB, 0);
+	(void)feed(rep, "job id=9 lease=L attempt=1", 0);
+	(void)feed(rep, "status step=a state=started", 0);
+	(void)ack_next(rep, 1000);
+	(void)feed(rep, "done result=failure step=a "
+	    "reason=step%20a%20exited%20with%20status%203", 1000);
+	(void)ack_next(rep, 1000);
+	call = report_next(rep, REPORT_EVENTS, 1000, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_FINISH, "a finish");
+	report_exec(call);
+	ok(call != NULL && strstr(call->body->data,
+	    " reason=step%20a%20exited%20with%20status%203\n") != NULL,
+	    "the reason as bb-run wrote it, the step named once");
+	report_abort(rep, EX_TEMPFAIL, "stop");
+	answer(call, 500, EX_TEMPFAIL, "");
+	report_done(rep, call, 1000);
+	report_free(rep);
+}
+
 static char fin[256];
 
 static void
@@ -225,6 +253,7 @@ main(void)
 	names();
 	base_setup();
 	finish();
+	finish_reason();
 	finished();
 	uploads();
 	base_teardown();
