@@ -31,12 +31,28 @@ file_sync_dir(int dirfd, const char *path, struct bb_error *err)
 }
 
 int
+file_write_all(int fd, const void *p, size_t len)
+{
+	const char *s = p;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(fd, s, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
 file_write_atomic(int dirfd, const char *name, const void *p, size_t len,
     mode_t mode, struct bb_error *err)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX], *slash;
-	const char *s = p;
-	ssize_t n;
 	int fd;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", name) >= (int)sizeof(tmp)) {
@@ -50,16 +66,7 @@ file_write_atomic(int dirfd, const char *name, const void *p, size_t len,
 		bb_error_errno(err, EX_CANTCREAT, "%s", tmp);
 		return -1;
 	}
-	while (len > 0) {
-		if ((n = write(fd, s, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		s += n;
-		len -= (size_t)n;
-	}
-	if (fsync(fd) == -1)
+	if (file_write_all(fd, p, len) == -1 || fsync(fd) == -1)
 		goto fail;
 	if (close(fd) == -1) {
 		fd = -1;

@@ -11,6 +11,12 @@
 #include "error.h"
 
 /*
+ * Writes all len bytes to fd, again after EINTR or a short write.
+ * Returns 0, or -1 with errno.
+ */
+int	file_write_all(int, const void *, size_t);
+
+/*
  * Writes len bytes to dirfd/name by way of name.tmp: write, fsync, rename,
  * fsync the directory.  mode applies to a new file.  Returns 0 or -1.
  */

@@ -3,12 +3,17 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 #include <vis.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "record.h"
 
@@ -40,6 +45,82 @@ static const unsigned char width[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 };
+
+/*
+ * The same for the value of a raw field: 3 for '%' and the control bytes
+ * but tab (0x00-0x08, 0x0A-0x1F, 0x7F), which break a line or reach a
+ * terminal; else 1.
+ */
+static const unsigned char rwidth[256] = {
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 3, 3, 3, 3, 3, 3,
+	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
+	1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+/*
+ * Returns how many leading bytes of s (len) a raw value holds as they
+ * are.  With SSE2, sixteen bytes at a time: the bytes up to 0x1F but a
+ * tab, '%' and 0x7F are marked, the first mark is the end.  Else eight
+ * at a time: a word with no byte below 0x20, no '%' and no 0x7F (the
+ * tests of "Bit Twiddling Hacks", exact as to whether any byte is one)
+ * is skipped whole; one with such a byte (a tab may be it) is looked at
+ * byte by byte.
+ */
+static size_t
+raw_span(const unsigned char *s, size_t len)
+{
+	uint64_t x, y, z;
+	size_t i = 0, end;
+
+#ifdef __SSE2__
+	const __m128i c1f = _mm_set1_epi8(0x1f), pct = _mm_set1_epi8('%');
+	const __m128i del = _mm_set1_epi8(0x7f), tab = _mm_set1_epi8('\t');
+	__m128i v, m;
+	int bits;
+
+	for (; i + 16 <= len; i += 16) {
+		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		m = _mm_andnot_si128(_mm_cmpeq_epi8(v, tab),
+		    _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v));
+		m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, pct),
+		    _mm_cmpeq_epi8(v, del)));
+		if ((bits = _mm_movemask_epi8(m)) != 0)
+			return i + (size_t)__builtin_ctz((unsigned)bits);
+	}
+#endif
+	for (;;) {
+		for (; i + 8 <= len; i += 8) {
+			memcpy(&x, s + i, 8);
+			y = x ^ (0x25 * ONES);
+			z = x ^ (0x7f * ONES);
+			if ((((x - 0x20 * ONES) & ~x) | ((y - ONES) & ~y) |
+			    ((z - ONES) & ~z)) & HIGHS)
+				break;
+		}
+		end = i + 8 < len ? i + 8 : len;
+		for (; i < end; i++)
+			if (rwidth[s[i]] != 1)
+				return i;
+		if (i >= len)
+			return len;
+	}
+}
 
 static int
 name_char(unsigned char c, int first)
@@ -104,6 +185,7 @@ record_clear(struct record *r)
 {
 	r->type[0] = '\0';
 	r->nf = 0;
+	r->rawpos = 0;
 	if (r->mem != NULL)
 		buf_reset(r->mem);
 }
@@ -177,6 +259,7 @@ new_field(struct record *r, const char *key, size_t klen)
 		return NULL;
 	f->val = f->key + klen;		/* the key's NUL: an empty value */
 	f->vlen = 0;
+	f->raw = 0;
 	r->nf++;
 	return f;
 }
@@ -244,6 +327,32 @@ record_unset(struct record *r, const char *key)
 	i = (size_t)(f - r->f);
 	memmove(&r->f[i], &r->f[i + 1], (r->nf - i - 1) * sizeof(*r->f));
 	r->nf--;
+}
+
+int
+record_set_raw(struct record *r, const char *key)
+{
+	struct record_field *f = NULL;
+	size_t i;
+
+	if (key != NULL && (f = find(r, key)) == NULL)
+		return -1;
+	for (i = 0; i < r->nf; i++)
+		r->f[i].raw = 0;
+	if (f != NULL)
+		f->raw = 1;
+	return 0;
+}
+
+const char *
+record_raw(const struct record *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nf; i++)
+		if (r->f[i].raw)
+			return record_key(r, i);
+	return NULL;
 }
 
 const char *
@@ -326,6 +435,53 @@ scan_name(const char *s, size_t n)
 	return i;
 }
 
+/*
+ * Decodes the value of the raw field f, from p to end, into r's memory:
+ * every byte as it is but %XX, and no control byte but tab.
+ */
+static int
+parse_raw(struct record *r, struct record_field *f, const char *line,
+    const char *p, const char *end, struct bb_error *err)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t len = (size_t)(end - p), i = 0, n, off;
+	int hi, lo;
+	char *d;
+
+	off = r->mem->len;
+	if ((d = buf_reserve(r->mem, len + 1)) == NULL) {
+		bb_error_errno(err, EX_OSERR, "decoding record");
+		return -1;
+	}
+	while (i < len) {
+		n = raw_span(s + i, len - i);
+		memcpy(d, s + i, n);
+		d += n;
+		i += n;
+		if (i == len)
+			break;
+		if (s[i] != '%') {
+			bb_error_set(err, EX_DATAERR,
+			    "unescaped control byte 0x%02x at byte %zu", s[i],
+			    (size_t)(p - line) + i + 1);
+			return -1;
+		}
+		if (len - i < 3 || (hi = hexval(s[i + 1])) == -1 ||
+		    (lo = hexval(s[i + 2])) == -1) {
+			bb_error_set(err, EX_DATAERR, "bad %%-escape at byte %zu",
+			    (size_t)(p - line) + i + 1);
+			return -1;
+		}
+		*d++ = (char)(hi << 4 | lo);
+		i += 3;
+	}
+	*d = '\0';
+	f->val = off;
+	f->vlen = (size_t)(d - (r->mem->data + off));
+	r->mem->len = off + f->vlen + 1;
+	return 0;
+}
+
 int
 record_parse(struct record *r, const char *line, size_t len,
     struct bb_error *err)
@@ -361,7 +517,7 @@ record_parse(struct record *r, const char *line, size_t len,
 		p++;				/* the space */
 		n = scan_name(p, (size_t)(end - p));
 		if (n == 0 || n > RECORD_NAMEMAX || p + n == end ||
-		    p[n] != '=') {
+		    (p[n] != '=' && p[n] != ':')) {
 			excerpt(vis, sizeof(vis), p, (size_t)(end - p));
 			bb_error_set(err, EX_DATAERR,
 			    "bad field at byte %zu: \"%s\"",
@@ -378,6 +534,15 @@ record_parse(struct record *r, const char *line, size_t len,
 		}
 		if ((f = new_field(r, key, n)) == NULL)
 			goto nomem;
+		if (p[n] == ':') {
+			/* The raw field: the rest of the line. */
+			r->rawpos = (size_t)(p - line) - 1;
+			f->raw = 1;
+			p += n + 1;
+			if (parse_raw(r, f, line, p, end, err) == -1)
+				return -1;
+			break;
+		}
 		p += n + 1;
 		/* Decode the value straight into the record's memory. */
 		off = r->mem->len;
@@ -483,6 +648,120 @@ record_escape(struct buf *b, const void *v, size_t len)
 	return 0;
 }
 
+size_t
+record_raw_len(const void *v, size_t len)
+{
+	const unsigned char *s = v;
+	size_t i = 0, n = 0, k;
+
+	while (i < len) {
+		k = raw_span(s + i, len - i);
+		n += k;
+		i += k;
+		if (i < len) {
+			n += 3;
+			i++;
+		}
+	}
+	return n;
+}
+
+size_t
+record_raw_fit(const void *v, size_t len, size_t room)
+{
+	const unsigned char *s = v;
+	size_t i = 0, k;
+
+	while (i < len) {
+		k = raw_span(s + i, len - i);
+		if (k >= room)
+			return i + room;
+		room -= k;
+		i += k;
+		if (i == len || room < 3)
+			break;
+		room -= 3;
+		i++;
+	}
+	return i;
+}
+
+ssize_t
+record_raw_add(struct buf *b, const void *v, size_t len, size_t room)
+{
+	const unsigned char *s = v;
+	size_t i = 0, k, start = b->len, cut_in = 0, cut_out = 0, spare;
+	char *d;
+
+	if (room > b->max - b->len)
+		room = b->max - b->len;
+	/* Spare room lets a short span be copied as 16 bytes, no call. */
+	spare = b->max - b->len - room;
+	if (spare > 16)
+		spare = 16;
+	if ((d = buf_reserve(b, room + spare)) == NULL)
+		return -1;
+	while (i < len) {
+		k = raw_span(s + i, len - i);
+		if (k > room)
+			k = room;
+		if (k <= 16 && spare == 16 && len - i >= 16)
+			memcpy(d, s + i, 16);
+		else
+			memcpy(d, s + i, k);
+		d += k;
+		room -= k;
+		i += k;
+		if (i == len || room < 3)
+			break;
+		*d++ = '%';
+		*d++ = hex[s[i] >> 4];
+		*d++ = hex[s[i] & 0xf];
+		room -= 3;
+		if (s[i++] == '\n') {
+			cut_in = i;
+			cut_out = (size_t)(d - b->data);
+		}
+	}
+	b->len = (size_t)(d - b->data);
+	if (i < len && cut_in > 0) {
+		i = cut_in;
+		b->len = cut_out;
+	}
+	if (i == 0)
+		b->len = start;
+	b->data[b->len] = '\0';
+	return (ssize_t)i;
+}
+
+int
+record_raw_escape(struct buf *b, const void *v, size_t len)
+{
+	size_t n = record_raw_len(v, len);
+
+	if (n > b->max - b->len || record_raw_add(b, v, len, n) !=
+	    (ssize_t)len)
+		return -1;
+	return 0;
+}
+
+/* Appends one field, " key=value" or " key:value". */
+static int
+encode_field(const struct record *r, size_t i, struct buf *b)
+{
+	const char *v;
+	size_t vlen;
+
+	v = record_val(r, i, &vlen);
+	if (buf_addc(b, ' ') == -1 || buf_adds(b, record_key(r, i)) == -1)
+		return -1;
+	if (r->f[i].raw)
+		return buf_addc(b, ':') == -1 ||
+		    record_raw_escape(b, v, vlen) == -1 ? -1 : 0;
+	return buf_addc(b, '=') == -1 || record_escape(b, v, vlen) == -1 ?
+	    -1 : 0;
+}
+
 int
 record_encode(const struct record *r, struct buf *b, struct bb_error *err)
 {
@@ -492,8 +771,8 @@ record_encode(const struct record *r, struct buf *b, struct bb_error *err)
 	total = strlen(r->type) + 1;
 	for (i = 0; i < r->nf; i++) {
 		v = record_val(r, i, &vlen);
-		total += 2 + strlen(record_key(r, i)) +
-		    record_encoded_len(v, vlen);
+		total += 2 + strlen(record_key(r, i)) + (r->f[i].raw ?
+		    record_raw_len(v, vlen) : record_encoded_len(v, vlen));
 	}
 	if (total > RECORD_MAX) {
 		bb_error_set(err, EX_SOFTWARE,
@@ -503,13 +782,12 @@ record_encode(const struct record *r, struct buf *b, struct bb_error *err)
 	}
 	if (buf_adds(b, r->type) == -1)
 		goto fail;
-	for (i = 0; i < r->nf; i++) {
-		v = record_val(r, i, &vlen);
-		if (buf_addc(b, ' ') == -1 ||
-		    buf_adds(b, record_key(r, i)) == -1 ||
-		    buf_addc(b, '=') == -1 || record_escape(b, v, vlen) == -1)
+	for (i = 0; i < r->nf; i++)
+		if (!r->f[i].raw && encode_field(r, i, b) == -1)
 			goto fail;
-	}
+	for (i = 0; i < r->nf; i++)
+		if (r->f[i].raw && encode_field(r, i, b) == -1)
+			goto fail;
 	if (buf_addc(b, '\n') == -1)
 		goto fail;
 	return 0;

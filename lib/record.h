@@ -4,10 +4,12 @@
  *	TYPE key=value key=value ...
  *
  * TYPE and keys match [a-z][a-z0-9_.-]*; a value is any byte string with
- * bytes 0x00-0x20, '%' and 0x7F written as %XX.  A line is at most
- * RECORD_MAX bytes, newline included: record_encode writes none longer
- * and record_parse reads none longer; this is the only copy of the
- * limit.  A key appears at most once.
+ * bytes 0x00-0x20, '%' and 0x7F written as %XX.  The last field may be
+ * raw instead, key:value to the end of the line, with only '%' and the
+ * control bytes but tab written as %XX (a log's text, nearly as it is).
+ * A line is at most RECORD_MAX bytes, newline included: record_encode
+ * writes none longer and record_parse reads none longer; this is the
+ * only copy of the limit.  A key appears at most once.
  */
 #ifndef BB_RECORD_H
 #define BB_RECORD_H
@@ -26,6 +28,7 @@ struct record_field {
 	size_t	key;		/* offset of the key in mem */
 	size_t	val;		/* offset of the decoded value in mem */
 	size_t	vlen;
+	int	raw;		/* written last, raw (record_set_raw) */
 };
 
 struct record {
@@ -34,6 +37,9 @@ struct record {
 	size_t			 nf;
 	size_t			 fcap;
 	struct buf		*mem;	/* keys and values, each NUL-ended */
+	size_t			 rawpos;	/* record_parse: where the space
+						   before the raw field is in
+						   the line, or 0 */
 };
 
 /* Makes r an empty record; record_free releases what it holds. */
@@ -67,6 +73,16 @@ int	record_setf(struct record *, struct bb_error *, const char *,
 void	record_unset(struct record *, const char *);
 
 /*
+ * Makes key (which r has) the raw field of r: written last, as key:value
+ * to the end of the line; the field that was raw before is no longer.
+ * NULL makes no field raw.  Returns 0, or -1 when r has no such key.
+ */
+int	record_set_raw(struct record *, const char *);
+
+/* Returns the key of r's raw field, or NULL when it has none. */
+const char	*record_raw(const struct record *);
+
+/*
  * Returns the value of key, NUL-terminated (it may hold NULs itself: use
  * record_getn for the length), or NULL when r has no such key.  Valid
  * until r changes.
@@ -89,10 +105,11 @@ int	record_get_num(const struct record *, const char *, long long,
 int	record_is(const struct record *, const char *);
 
 /*
- * Decodes one line (without its newline) into r.  Returns 0, or -1 with
- * EX_DATAERR and a message that says what is wrong and at which byte;
- * a line over RECORD_MAX (its newline counted) is refused here, so that
- * every reader holds the same limit.
+ * Decodes one line (without its newline) into r, either form of field;
+ * a raw field stays raw (and r->rawpos says where it begins).  Returns
+ * 0, or -1 with EX_DATAERR and a message that says what is wrong and at
+ * which byte; a line over RECORD_MAX (its newline counted) is refused
+ * here, so that every reader holds the same limit.
  */
 int	record_parse(struct record *, const char *, size_t, struct bb_error *);
 
@@ -124,6 +141,20 @@ size_t	record_fit(const void *, size_t, size_t room);
 
 /* Encodes len bytes of v onto b.  Return 0 or -1 (over b's cap). */
 int	record_escape(struct buf *, const void *, size_t);
+
+/* As the three above, for the value of a raw field. */
+size_t	record_raw_len(const void *, size_t);
+size_t	record_raw_fit(const void *, size_t, size_t room);
+int	record_raw_escape(struct buf *, const void *, size_t);
+
+/*
+ * Appends to b as many leading bytes of v (at most len) as fit in room
+ * bytes (and in what b's cap leaves) once written as a raw value; when
+ * not all fit, it cuts after the last newline that fits, if one does.
+ * Returns how many bytes of v it took (0 when not one fits), or -1 out
+ * of memory.
+ */
+ssize_t	record_raw_add(struct buf *, const void *, size_t, size_t room);
 
 /*
  * A reader of records from a file descriptor, with line numbers.  It can be

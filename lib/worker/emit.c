@@ -5,11 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <vis.h>
 
 #include "emit.h"
+#include "file.h"
 
 #define VIS_PIECE	1024	/* bytes made safe at a time */
+#define EMIT_BATCH	(1024 * 1024)	/* log records written at once */
 
 struct emit *
 emit_new(FILE *fp, int human)
@@ -22,7 +25,7 @@ emit_new(FILE *fp, int human)
 	e->human = human;
 	e->bol = 1;
 	record_init(&e->rec);
-	if ((e->b = buf_new(RECORD_MAX)) == NULL) {
+	if ((e->b = buf_new(EMIT_BATCH + RECORD_MAX)) == NULL) {
 		free(e);
 		return NULL;
 	}
@@ -69,6 +72,29 @@ put(struct emit *e, const char *p, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Writes whole records straight to the file descriptor, after what
+ * stdio holds: one write(2) for a record of any size, where a
+ * line-buffered stream makes several of a long one.
+ */
+static int
+put_direct(struct emit *e, const char *p, size_t len)
+{
+	int fd;
+
+	if (e->failed)
+		return -1;
+	if ((fd = fileno(e->fp)) == -1)
+		return put(e, p, len);		/* not a file: a memory stream */
+	if (fflush(e->fp) == EOF || file_write_all(fd, p, len) == -1)
+		goto fail;
+	return 0;
+fail:
+	e->failed = 1;
+	e->err = errno ? errno : EIO;
+	return -1;
 }
 
 /* Writes untrusted bytes for people: strvis(3), newlines kept. */
@@ -289,8 +315,8 @@ emit_log(struct emit *e, const char *step, int fd, const struct timespec *t,
     const char *p, size_t len)
 {
 	char tb[64];
-	const char *nl;
-	size_t head, n, fit;
+	size_t head, start;
+	ssize_t n;
 
 	if (e->failed)
 		return -1;
@@ -307,27 +333,29 @@ emit_log(struct emit *e, const char *step, int fd, const struct timespec *t,
 	}
 	/*
 	 * Written by hand rather than through a struct record: the same
-	 * encoding (record_escape), without copying every byte twice.
+	 * encoding, data the raw field (record_raw_add), without copying
+	 * every byte twice; the records of a chunk go in one write(2).
 	 */
+	buf_reset(e->b);
+	emit_time(t, tb, sizeof(tb));
 	while (len > 0) {
-		buf_reset(e->b);
-		if (buf_addf(e->b, "log step=%s fd=%d t=%s data=", step, fd,
-		    emit_time(t, tb, sizeof(tb))) == -1)
+		start = e->b->len;
+		if (buf_addf(e->b, "log step=%s fd=%d t=%s data:", step, fd,
+		    tb) == -1)
 			goto toolong;
-		head = e->b->len;
+		head = e->b->len - start;
 		if (head + 1 + 3 > RECORD_MAX)
 			goto toolong;
-		fit = record_fit(p, len, RECORD_MAX - head - 1);
-		n = fit;
-		if (fit < len && (nl = memrchr(p, '\n', fit)) != NULL)
-			n = (size_t)(nl - p) + 1;
-		if (record_escape(e->b, p, n) == -1 || buf_addc(e->b, '\n') ==
-		    -1)
+		if ((n = record_raw_add(e->b, p, len, RECORD_MAX - head - 1)) <=
+		    0 || buf_addc(e->b, '\n') == -1)
 			goto toolong;
-		if (put(e, e->b->data, e->b->len) == -1)
-			return -1;
 		p += n;
-		len -= n;
+		len -= (size_t)n;
+		if ((e->b->len > EMIT_BATCH || len == 0) &&
+		    put_direct(e, e->b->data, e->b->len) == -1)
+			return -1;
+		if (e->b->len > EMIT_BATCH)
+			buf_reset(e->b);
 	}
 	return 0;
 toolong:

@@ -63,8 +63,9 @@ int	emit_finished(struct emit *, const char *, const struct timespec *,
 	    int, long long, const char *);
 
 /*
- * log step=NAME fd=N t=T data=BYTES, split over as many records as the
- * line limit needs (cut after a newline where one fits).
+ * log step=NAME fd=N t=T data:BYTES (data the raw field), split over as
+ * many records as the line limit needs (cut after a newline where one
+ * fits).
  */
 int	emit_log(struct emit *, const char *, int, const struct timespec *,
 	    const char *, size_t);

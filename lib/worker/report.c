@@ -161,6 +161,7 @@ report_new(const struct report_opts *o, struct bb_error *err)
 	rep->next_seq = 1;
 	rep->unsent_since = -1;
 	rep->keep = 1;
+	rep->raw = 1;		/* until a session says otherwise */
 	(void)strlcpy(rep->what, "job", sizeof(rep->what));
 	for (i = 0; i < REPORT_LANES; i++) {
 		rep->lane[i].call.lane = i;

@@ -332,9 +332,10 @@ split_log(struct report *rep, struct record *r, long long now,
 	const char *v;
 	char *data = NULL;
 	size_t len, off = 0, k, room;
-	int rv = -1;
+	int rv = -1, raw;
 
 	v = record_getn(r, "data", &len);
+	raw = record_raw(r) != NULL && strcmp(record_raw(r), "data") == 0;
 	if ((data = malloc(len + 1)) == NULL) {
 		bb_error_errno(err, EX_OSERR, "log");
 		return -1;
@@ -347,7 +348,9 @@ split_log(struct report *rep, struct record *r, long long now,
 		goto out;
 	room = RECORD_MAX - rep->line->len;
 	while (off < len) {
-		if ((k = record_fit(data + off, len - off, room)) == 0) {
+		k = raw ? record_raw_fit(data + off, len - off, room) :
+		    record_fit(data + off, len - off, room);
+		if (k == 0) {
 			bb_error_set(err, EX_DATAERR, "log record too long");
 			goto out;
 		}
@@ -364,27 +367,35 @@ out:
 
 /*
  * Numbers r, appends it to the spool and looks at it.  line (len bytes),
- * if not NULL, is r as it was read: it is kept as it is, with the seq
- * field added at its end, unless r has a seq field already.
+ * if not NULL, is r as it was read (record_parse made r of it): it is
+ * kept as it is, with the seq field added at its end (before its raw
+ * field, if it has one), unless r has a seq field already or the hub
+ * does not take raw fields and r has one.
  */
 static int
 spool_line(struct report *rep, struct record *r, const char *line,
     size_t len, long long now, struct bb_error *err)
 {
 	char seq[32];
+	size_t at;
 	int n;
 
 	n = snprintf(seq, sizeof(seq), " seq=%lld", rep->seq + 1);
 	buf_reset(rep->line);
-	if (line != NULL && record_get(r, "seq") == NULL &&
+	at = r->rawpos > 0 ? r->rawpos : len;
+	if (!rep->raw && record_raw(r) != NULL)
+		(void)record_set_raw(r, NULL);
+	else if (line != NULL && record_get(r, "seq") == NULL &&
 	    len + (size_t)n + 1 <= RECORD_MAX) {
-		if (buf_add(rep->line, line, len) == -1 ||
+		if (buf_add(rep->line, line, at) == -1 ||
 		    buf_add(rep->line, seq, (size_t)n) == -1 ||
+		    buf_add(rep->line, line + at, len - at) == -1 ||
 		    buf_addc(rep->line, '\n') == -1) {
 			bb_error_errno(err, EX_SOFTWARE, "record");
 			return -1;
 		}
-	} else {
+	}
+	if (rep->line->len == 0) {
 		record_unset(r, "seq");
 		if (record_setf(r, err, "seq", "%lld", rep->seq + 1) == -1)
 			return -1;
@@ -467,7 +478,7 @@ int
 report_input(struct report *rep, struct record *r, const char *line,
     size_t len, long long now, struct bb_error *err)
 {
-	const char *id;
+	const char *id, *v;
 
 	if (rep->over) {
 		bb_error_set(err, EX_SOFTWARE, "%s", rep->msg);
@@ -479,6 +490,8 @@ report_input(struct report *rep, struct record *r, const char *line,
 		if (record_copy(&rep->session, r, err) == -1)
 			goto fail;
 		rep->have_session = 1;
+		rep->raw = (v = record_get(r, "raw")) != NULL &&
+		    strcmp(v, "1") == 0;
 		if (rep->have_job && ((write_context(rep, err) == -1 &&
 		    report_spool_failed(rep, errno, now, err) == -1) ||
 		    report_connect(rep, &rep->session, now, err) == -1))

@@ -22,7 +22,7 @@
 #include "buf.h"
 #include "run.h"
 
-#define READ_MAX	65536		/* one read(2) */
+#define READ_MAX	(256 * 1024)	/* one read(2): the pipe's size */
 #define PEND_MAX	(1024 * 1024)	/* masked bytes not yet given out */
 #define SCAN_MS		50		/* /proc scans while sweeping */
 #define PIPE_WAIT_MS	1000		/* open pipes with nobody left */
@@ -310,9 +310,14 @@ stream_end(struct step *st, struct stream *s)
 static void
 stream_read(struct step *st, struct stream *s, long long now)
 {
+	const struct mask *m = st->spec->mask;
+	char *d = NULL;
 	ssize_t n;
 
-	n = read(s->fd, st->rbuf, READ_MAX);
+	/* Nothing to mask: read straight into pend, not copied again. */
+	if (m == NULL || mask_count(m) == 0)
+		d = buf_reserve(s->pend, READ_MAX);
+	n = read(s->fd, d != NULL ? d : st->rbuf, READ_MAX);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -322,9 +327,18 @@ stream_read(struct step *st, struct stream *s, long long now)
 	st->last_read = now;
 	if (s->pend->len == 0)
 		(void)clock_gettime(CLOCK_REALTIME, &s->t);
+	if (d != NULL) {
+		s->pend->len += (size_t)n;
+		s->pend->data[s->pend->len] = '\0';
+		deliver(st, s, now);
+		return;
+	}
 	if (mask_feed(st->spec->mask, &s->ms, st->rbuf, (size_t)n,
 	    s->pend) == -1) {
-		/* pend is full: cannot be, PEND_MAX > READ_MAX * 9. */
+		/*
+		 * pend is full: cannot be, PEND_MAX > 2 * READ_MAX (masking
+		 * at most doubles) + MASK_MAXLEN + RUN_PARTIAL_MAX.
+		 */
 		emit(st, s, s->pend->len);
 		return;
 	}
@@ -627,11 +641,17 @@ loop(struct step *st)
 	struct pollfd pfd[5];
 	long long now, due;
 	char junk[64];
-	int i, n, tmo, wi = -1, oi = -1, si[2];
+	int i, n, r, tmo, wi = -1, oi = -1, pi = -1, si[2], check = 1;
 
 	for (;;) {
 		now = now_ms();
-		reap(st, now);
+		/*
+		 * waitpid(2) only when the shell may have ended (its pidfd,
+		 * a signal, a timeout), not after every read.
+		 */
+		if (check || !st->alive || st->pidfd == -1)
+			reap(st, now);
+		check = 0;
 		timers(st, now);
 		if (!st->alive && sweep(st, now))
 			break;
@@ -644,8 +664,9 @@ loop(struct step *st)
 			pfd[n].fd = st->s[i].fd;
 			pfd[n++].events = POLLIN;
 		}
-		wi = oi = -1;
+		wi = oi = pi = -1;
 		if (st->alive && st->pidfd != -1) {
+			pi = n;
 			pfd[n].fd = st->pidfd;
 			pfd[n++].events = POLLIN;
 		}
@@ -665,15 +686,20 @@ loop(struct step *st)
 			tmo = due <= now ? 0 : (int)(due - now);
 		if (tmo == -1 || tmo > 1000)
 			tmo = 1000;	/* a lost SIGCHLD costs a second */
-		if (poll(pfd, (nfds_t)n, tmo) == -1) {
+		if ((r = poll(pfd, (nfds_t)n, tmo)) == -1) {
+			check = 1;
 			if (errno == EINTR)
 				continue;
 			break;	/* cannot be: the set is valid */
 		}
 		now = now_ms();
-		if (wi != -1 && (pfd[wi].revents & POLLIN))
+		if (r == 0 || (pi != -1 && pfd[pi].revents != 0))
+			check = 1;
+		if (wi != -1 && (pfd[wi].revents & POLLIN)) {
+			check = 1;
 			while (read(spec->wakefd, junk, sizeof(junk)) > 0)
 				;
+		}
 		if (oi != -1 && pfd[oi].revents & (POLLERR | POLLHUP)) {
 			st->sink_ok = 0;
 			stop(st, RUN_STOP_OUTPUT, now);

@@ -290,7 +290,7 @@ bb_steps10() {
 	bb_submit "$@"
 	bb_wait
 	bb-hub log -r -d "$D/hub" "$job" |
-	    sed -n 's/^log .* data=\([0-9.]*\)%0A.*/\1/p' >"$D/stamps"
+	    sed -n 's/^log .* data:\([0-9.]*\)%0A.*/\1/p' >"$D/stamps"
 	steps_figures bb "$_t0" "$D/stamps"
 }
 

@@ -33,9 +33,9 @@ like "$(grep '^status step=hello state=finished' "$T/out")" \
 like "$(grep '^status step=broken state=finished' "$T/out")" \
     ' rc=3 elapsed=[0-9.]* result=failure$' "the continue step failed"
 like "$(grep '^log step=hello fd=1' "$T/out")" \
-    '^log step=hello fd=1 t=[0-9]*\.[0-9][0-9][0-9] data=hello%20world%0A$' \
+    '^log step=hello fd=1 t=[0-9]*\.[0-9][0-9][0-9] data:hello world%0A$' \
     "stdout as a log record: step fd t data"
-like "$(grep '^log step=hello fd=2' "$T/out")" ' data=to%20stderr%0A$' \
+like "$(grep '^log step=hello fd=2' "$T/out")" ' data:to stderr%0A$' \
     "stderr as a log record"
 is "$("$LOGDATA" -s broken < "$T/out")" "trying" "the failing step's output"
 a=$(grep '^artifact ' "$T/out")

@@ -20,7 +20,7 @@ step test: echo never
 step clean always: echo cleaning; sleep 0.2; echo cleaned
 EOF
 start -f "$T/term.recipe"
-wait_for 30 has 'data=building'
+wait_for 30 has 'data:building'
 ok $? "the step runs"
 kill -TERM "$pid"
 set +e; wait "$pid"; rc=$?; set -e
@@ -47,7 +47,7 @@ wait_for 30 has 'step=build state=started'
 ok $? "started"
 wait_for 30 pgrep -f "${M}2"
 kill -INT "$pid"
-wait_for 30 has 'data=cleaning'
+wait_for 30 has 'data:cleaning'
 ok $? "SIGINT: the always step runs"
 kill -TERM "$pid"
 set +e; wait "$pid"; rc=$?; set -e

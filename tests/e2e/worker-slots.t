@@ -92,7 +92,7 @@ kill -INT "$WORKER_PID"
 wait_for 30 sh -c "! kill -0 $WORKER_PID 2>/dev/null"
 ok $? "SIGINT: the worker exits"
 is "$(job_state "$five")" cancelled "the running job is reported cancelled"
-like "$(bb-hub log -r -d "$HUB_DIR" "$five")" "^log step=tidy fd=1 .*data=tidied" \
+like "$(bb-hub log -r -d "$HUB_DIR" "$five")" "^log step=tidy fd=1 .*data:tidied" \
     "its always step ran"
 empty_dirs "nothing is left in work/ and spool/" "$T/w1/work" "$T/w1/spool"
 done_testing

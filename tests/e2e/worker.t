@@ -57,7 +57,7 @@ like "$(grep '^done ' "$T/log.rec")" "result=failure .*step=two" \
 like "$(cat "$T/log.rec")" "^status step=three .*result=skipped" \
     "the steps after it are skipped"
 unlike "$(cat "$T/log.rec")" "^log step=three" "and print nothing"
-like "$(cat "$T/log.rec")" "^log step=tidy fd=1 .*data=tidy" \
+like "$(cat "$T/log.rec")" "^log step=tidy fd=1 .*data:tidy" \
     "the always step ran"
 like "$(bb-hub show -d "$HUB_DIR" "$JOB")" "two" \
     "bb-hub show names the failing step"

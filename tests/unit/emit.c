@@ -84,8 +84,8 @@ test_log(void)
 	e = open_mem(0);
 	(void)emit_log(e, "s", 2, &t, "a b\n\x1b%", 6);
 	s = close_mem(e);
-	is_str(s, "log step=s fd=2 t=1.000 data=a%20b%0A%1B%25\n",
-	    "a log record: step fd t data, escaped");
+	is_str(s, "log step=s fd=2 t=1.000 data:a b%0A%1B%25\n",
+	    "a log record: step fd t data, the raw field last");
 	free(s);
 
 	/* Long output: split within the limit, after newlines. */

@@ -153,7 +153,7 @@ test_run(void)
 	    "step e: echo \"$A $CI_TOKEN $BB_JOB $BB_STEP $HOME $PLAIN.\"\n",
 	    env, &j, &rv);
 	is_int(rv, 0, "job_run");
-	ok(has(out, "data=1%20[masked]%20unit%20e%20/home/x%20.%0A"),
+	ok(has(out, "data:1 [masked] unit e /home/x .%0A"),
 	    "the environment: env, secret (masked), BB_*, HOME; nothing else");
 	ok(has(out, "done result=success"), "success");
 	is_int(j.result, JOB_SUCCESS, "JOB_SUCCESS");
@@ -163,7 +163,7 @@ test_run(void)
 	    env, &j, &rv);
 	ok(has(out, "step=a state=finished") && has(out, "rc=1 ") &&
 	    has(out, "status step=b state=finished") &&
-	    has(out, "result=skipped") && has(out, "data=c%0A"),
+	    has(out, "result=skipped") && has(out, "data:c%0A"),
 	    "a failure skips the next step, not the always step");
 	ok(has(out, "done result=failure") &&
 	    has(out, "step=a reason=step%20a%20exited%20with%20status%201"),

@@ -374,6 +374,133 @@ test_each(void)
 	buf_free(b);
 }
 
+/* The raw field: key:value to the end of the line (bb-record(5)). */
+static void
+test_raw(void)
+{
+	static const char hexd[] = "0123456789ABCDEF";
+	struct bb_error err;
+	struct record r, back;
+	struct buf *b = buf_new(RECORD_MAX);
+	unsigned char all[256];
+	char want[3 * 256 + 1], *w = want, text[200];
+	const char *v;
+	size_t n, i;
+	ssize_t took;
+	int c, fails = 0, iter;
+
+	record_init(&r);
+	record_init(&back);
+	is_int(parse(&r, "log step=a b fd=1 data:x y\tz%25%0A %", &err), -1,
+	    "a bare %% in a raw value is refused");
+	is_int(parse(&r, "log step=ab fd=1 data:x = y\tz%25%0A", &err), 0,
+	    "a raw field: spaces, '=' and a tab as they are");
+	v = record_getn(&r, "data", &n);
+	ok(n == 9 && memcmp(v, "x = y\tz%\n", 9) == 0, "  its value decoded");
+	is_str(record_raw(&r), "data", "  it is the raw field");
+	is_int(r.rawpos, 16, "  at byte 16");
+	is_str(record_get(&r, "fd"), "1", "  the fields before it as ever");
+	is_int(parse(&r, "log data:", &err), 0, "an empty raw value");
+	is_str(record_get(&r, "data"), "", "  is empty");
+	is_int(parse(&r, "log d:a: b:c", &err), 0, "a raw field takes all");
+	is_str(record_get(&r, "d"), "a: b:c", "  to the end of the line");
+	is_int(r.nf, 1, "  one field");
+	is_int(parse(&r, "log fd=1 t=2", &err), 0, "no raw field");
+	ok(record_raw(&r) == NULL && r.rawpos == 0, "  none said");
+	is_int(parse(&r, "log data:a\rb", &err), -1, "a raw CR is refused");
+	ok(strstr(err.msg, "control byte 0x0d at byte 11") != NULL, "  %s",
+	    err.msg);
+	is_int(parse(&r, "log data:a\x7f", &err), -1, "a raw DEL is refused");
+	is_int(parse(&r, "log data:%4", &err), -1, "a cut escape is refused");
+	is_int(parse(&r, "log fd=1 fd:2", &err), -1,
+	    "a key twice, once raw, is refused");
+	is_int(parse(&r, "log data:\xe2\x82\xac", &err), 0, "UTF-8 raw");
+
+	/* Encoding: the raw field last, only what must be escaped. */
+	(void)record_start(&r, "log", &err);
+	(void)record_set(&r, "data", "cc -O2 -c a.c\n", &err);
+	(void)record_set(&r, "step", "make all", &err);
+	ok(record_set_raw(&r, "data") == 0, "set the raw field");
+	ok(record_set_raw(&r, "nope") == -1, "  not a key r lacks");
+	(void)record_set(&r, "seq", "7", &err);
+	buf_reset(b);
+	ok(record_encode(&r, b, &err) == 0, "encode");
+	is_str(b->data, "log step=make%20all seq=7 data:cc -O2 -c a.c%0A\n",
+	    "  the raw field last, its spaces kept");
+	(void)record_set_raw(&r, NULL);
+	buf_reset(b);
+	(void)record_encode(&r, b, &err);
+	is_str(b->data, "log data=cc%20-O2%20-c%20a.c%0A step=make%20all "
+	    "seq=7\n", "  none raw: every field as it was");
+
+	for (c = 0; c < 256; c++) {
+		all[c] = (unsigned char)c;
+		if ((c < 0x20 && c != '\t') || c == '%' || c == 0x7f) {
+			*w++ = '%';
+			*w++ = hexd[c >> 4];
+			*w++ = hexd[c & 0xf];
+		} else
+			*w++ = (char)c;
+	}
+	*w = '\0';
+	is_int(record_raw_len(all, 256), strlen(want), "raw length of every "
+	    "byte");
+	buf_reset(b);
+	ok(record_raw_escape(b, all, 256) == 0 && strcmp(b->data, want) == 0,
+	    "every byte written raw as the rule says");
+	is_int(record_raw_fit("a\nb", 3, 4), 2, "fit counts escapes");
+	is_int(record_raw_fit("a\nb", 3, 3), 1, "  and stops before one");
+	is_int(record_raw_fit("abcdefghijklmnop", 16, 10), 10,
+	    "  in a span of plain bytes");
+
+	/* record_raw_add cuts after the last newline that fits. */
+	buf_reset(b);
+	took = record_raw_add(b, "one\ntwo\nthree", 13, 12);
+	ok(took == 8 && strcmp(b->data, "one%0Atwo%0A") == 0,
+	    "add: cut after a newline: %zd \"%s\"", took, b->data);
+	buf_reset(b);
+	took = record_raw_add(b, "onetwothree", 11, 5);
+	ok(took == 5 && strcmp(b->data, "onetw") == 0,
+	    "add: no newline, as much as fits");
+	buf_reset(b);
+	took = record_raw_add(b, "one\ntwo", 7, 100);
+	ok(took == 7 && strcmp(b->data, "one%0Atwo") == 0, "add: all fits");
+	buf_reset(b);
+	took = record_raw_add(b, "\n", 1, 2);
+	ok(took == 0 && b->len == 0, "add: not even one");
+
+	/* Random values round-trip, and nothing breaks a line. */
+	srandom(54321);
+	for (iter = 0; iter < 2000; iter++) {
+		n = (size_t)random() % (sizeof(text));
+		for (i = 0; i < n; i++)
+			text[i] = random() % 3 == 0 ? (char)(random() % 0x30) :
+			    (char)random();
+		(void)record_start(&r, "log", &err);
+		(void)record_set(&r, "fd", "1", &err);
+		(void)record_setn(&r, "data", text, n, &err);
+		(void)record_set_raw(&r, "data");
+		buf_reset(b);
+		if (record_encode(&r, b, &err) == -1 ||
+		    record_parse(&back, b->data, b->len - 1, &err) == -1) {
+			fails++;
+			continue;
+		}
+		v = record_getn(&back, "data", &i);
+		if (i != n || memcmp(v, text, n) != 0 ||
+		    strcmp(record_raw(&back), "data") != 0)
+			fails++;
+		for (i = 0; i < b->len - 1; i++)
+			if (((unsigned char)b->data[i] < 0x20 &&
+			    b->data[i] != '\t') || b->data[i] == 0x7f)
+				fails++;
+	}
+	is_int(fails, 0, "2000 random raw values round-trip byte for byte");
+	record_free(&r);
+	record_free(&back);
+	buf_free(b);
+}
+
 int
 main(void)
 {
@@ -383,6 +510,7 @@ main(void)
 	test_malformed();
 	test_build();
 	test_roundtrip();
+	test_raw();
 	test_reader();
 	return tap_done();
 }

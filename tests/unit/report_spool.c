@@ -393,12 +393,100 @@ disk_failed(void)
 	report_free(rep);
 }
 
+/* Reads the spool's records of name into buf (size bytes). */
+static void
+spooled(const char *name, char *buf, size_t size)
+{
+	char path[128];
+	ssize_t n = -1;
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "spool/%s/records", name);
+	if ((fd = openat(base, path, O_RDONLY)) != -1) {
+		n = read(fd, buf, size - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/*
+ * A record with a raw field gets its seq before that field; a hub that
+ * does not say raw=1 gets it with every field %-encoded.
+ */
+static void
+raw_fields(void)
+{
+	static char big[70000];
+	struct report_call *call;
+	struct report *rep;
+	struct record r;
+	struct bb_error err;
+	const char *v, *p, *nl;
+	char text[512];
+	size_t len, got = 0;
+	long long wake;
+	int whole = 1;
+
+	rep = new_report(0);
+	(void)feed(rep, NOHUB " raw=1", 0);
+	(void)feed(rep, "job id=30 lease=L attempt=1", 0);
+	ok(feed(rep, "log step=a fd=1 t=1.5 data:cc -c a.c%0A", 0) == 0 &&
+	    feed(rep, "status step=a state=started", 0) == 0,
+	    "a raw log record, to a hub that takes them");
+	spooled("30.1", text, sizeof(text));
+	is_str(text, "log step=a fd=1 t=1.5 seq=1 data:cc -c a.c%0A\n"
+	    "status step=a state=started seq=2\n",
+	    "  seq goes before the raw field, the line is otherwise as read");
+	memcpy(big, "log step=a fd=1 data:", 21);
+	memset(big + 21, 'z', 65535 - 21);
+	memcpy(big + 30000, "a b", 3);
+	big[65535] = '\0';
+	ok(feed(rep, big, 0) == 0, "a raw log line of 65535 bytes");
+	call = report_next(rep, REPORT_EVENTS, 250, &wake);
+	ok(call != NULL && call->first == 1 && call->last == 4,
+	    "  it goes as two records (%lld-%lld)", call ? call->first : 0,
+	    call ? call->last : 0);
+	record_init(&r);
+	for (p = call != NULL ? call->body->data : ""; (nl = strchr(p,
+	    '\n')) != NULL; p = nl + 1) {
+		if ((size_t)(nl - p) >= RECORD_MAX || record_parse(&r, p,
+		    (size_t)(nl - p), &err) == -1)
+			whole = 0;
+		else if (record_is(&r, "log") && strcmp(record_get(&r, "t") ?
+		    record_get(&r, "t") : "", "1.5") != 0) {
+			v = record_getn(&r, "data", &len);
+			if (record_raw(&r) == NULL || v == NULL ||
+			    strspn(v, "zab ") != len)
+				whole = 0;
+			got += len;
+		}
+	}
+	ok(whole && got == 65535 - 21,
+	    "  each a record line with a raw field, their data the whole "
+	    "(%zu bytes)", got);
+	record_free(&r);
+	report_abort(rep, EX_TEMPFAIL, "stop");
+	report_free(rep);
+
+	rep = new_report(0);
+	(void)feed(rep, NOHUB, 0);
+	(void)feed(rep, "job id=31 lease=L attempt=1", 0);
+	ok(feed(rep, "log step=a fd=1 t=1.5 data:cc -c a.c%0A", 0) == 0,
+	    "a raw log record, to a hub that does not say raw=1");
+	spooled("31.1", text, sizeof(text));
+	is_str(text, "log step=a fd=1 t=1.5 data=cc%20-c%20a.c%0A seq=1\n",
+	    "  goes with every field %%-encoded");
+	report_abort(rep, EX_TEMPFAIL, "stop");
+	report_free(rep);
+}
+
 int
 main(void)
 {
 	base_setup();
 	held();
 	split_log();
+	raw_fields();
 	second_job();
 	too_big();
 	resumed();
