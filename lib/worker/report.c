@@ -160,6 +160,7 @@ report_new(const struct report_opts *o, struct bb_error *err)
 	rep->workdir_fd = -1;
 	rep->next_seq = 1;
 	rep->unsent_since = -1;
+	rep->unsynced_since = -1;
 	rep->keep = 1;
 	rep->raw = 1;		/* until a session says otherwise */
 	(void)strlcpy(rep->what, "job", sizeof(rep->what));
@@ -376,6 +377,13 @@ report_next(struct report *rep, int lane, long long now, long long *wake)
 {
 	struct lane *l = &rep->lane[lane];
 
+	/* What is spooled is on disk within REPORT_SYNC_MS, sent or not. */
+	if (rep->unsynced_since >= 0 && !rep->over) {
+		if (now >= rep->unsynced_since + REPORT_SYNC_MS)
+			(void)report_sync(rep, now);
+		else
+			lower(wake, rep->unsynced_since + REPORT_SYNC_MS);
+	}
 	if (rep->eof)
 		check_end(rep, now, wake);
 	if (rep->over || !rep->ready || l->busy)
@@ -658,6 +666,12 @@ report_end(struct report *rep, struct bb_error *err)
 		(void)strlcat(err->msg, " (but for what was held in memory "
 		    "only, which is lost)", sizeof(err->msg));
 	err->code = rep->code;
+	/* A spool that stays is left on disk. */
+	if (rep->sp != NULL && rep->keep && spool_sync(rep->sp, &e) == -1 &&
+	    rep->code == 0) {
+		*err = e;
+		return e.code;
+	}
 	if (rep->sp != NULL && !rep->keep) {
 		if (spool_remove(rep->sp, &e) == -1 && rep->code == 0) {
 			rep->sp = NULL;

@@ -32,6 +32,7 @@
 #include "record.h"
 
 #define REPORT_FLUSH_MS		250	/* longest wait of a record */
+#define REPORT_SYNC_MS		1000	/* longest a record is not on disk */
 #define REPORT_BATCH_MAX	(256 * 1024)	/* bytes of an events body */
 #define REPORT_PENDING_MAX	(1024 * 1024)	/* held before the job */
 #define REPORT_KEEPALIVE	30	/* seconds, when no record says */

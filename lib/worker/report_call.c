@@ -144,9 +144,7 @@ report_events_call(struct report *rep, long long now)
 	long long lines = 0;
 
 	call_reset(rep, call, REPORT_CALL_EVENTS);
-	if (spool_sync(rep->sp, &err) == -1 &&
-	    report_spool_failed(rep, errno, now, &err) == -1)
-		goto fail;
+	/* The lines are in the OS: sent now, flushed to disk by time. */
 	if ((p = buf_reserve(call->body, rep->batch_max)) == NULL) {
 		bb_error_errno(&err, EX_OSERR, "batch");
 		goto fail;
@@ -243,9 +241,6 @@ report_repair_call(struct report *rep, long long now)
 send:
 	if (call->body->len == 0)
 		return NULL;
-	if (spool_sync(rep->sp, &err) == -1 &&
-	    report_spool_failed(rep, errno, now, &err) == -1)
-		goto fail;
 	call->req.body = call->body->data;
 	call->req.len = call->body->len;
 	rep->last_events = now;
@@ -265,6 +260,9 @@ report_finish_call(struct report *rep, long long now)
 	    "cancelled", "error" };
 	size_t i;
 
+	/* The job's whole record is on disk before it is finished. */
+	if (report_sync(rep, now) == -1)
+		return NULL;
 	call_reset(rep, call, REPORT_CALL_FINISH);
 	(void)snprintf(call->url, sizeof(call->url), "/v1/jobs/%s/finish",
 	    rep->id);

@@ -1,6 +1,6 @@
 /*
  * The inside of a report (lib/worker/report.h), shared by the three files
- * that make it and by nothing else:
+ * that make it and by nothing else (but their unit tests):
  *
  *	report.c	the state machine and its scheduler: what each lane
  *			runs next and when, what a call's result does, how
@@ -65,6 +65,7 @@ struct report {
 	long long	 max_artifact;	/* the hub's limit, or 0 */
 	struct spool	*sp;
 	long long	 seq;		/* numbers given so far */
+	long long	 unsynced_since;	/* -1: the spool is on disk */
 	struct buf	*pending;	/* lines read before the job */
 	struct buf	*line;
 	struct record	 tmp;
@@ -142,6 +143,13 @@ char	*report_strf(const char *, ...) __printflike(1, 2);
 void	report_upload_free(struct upload *);
 
 /* report_spool.c */
+
+/*
+ * Flushes the spool to disk (spool_sync); when the disk fails it, the
+ * spool moves to memory (report_spool_failed), another failure ends the
+ * report.  Returns 0 or -1.
+ */
+int	report_sync(struct report *, long long);
 
 /*
  * A file could not be uploaded: says so, makes the job's result an error

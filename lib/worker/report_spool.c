@@ -376,6 +376,7 @@ static int
 spool_line(struct report *rep, struct record *r, const char *line,
     size_t len, long long now, struct bb_error *err)
 {
+	const char *v;
 	char seq[32];
 	size_t at;
 	int n;
@@ -417,12 +418,37 @@ spool_line(struct report *rep, struct record *r, const char *line,
 	rep->seq++;
 	if (rep->unsent_since < 0)
 		rep->unsent_since = now;
+	if (rep->unsynced_since < 0)
+		rep->unsynced_since = now;
 	note(rep, r, rep->seq, now);
 	if (rep->halted && !rep->halt_said) {
 		/* The record that failed went first; now the hub hears why. */
 		rep->halt_said = 1;
 		return say_halt(rep, now, err);
 	}
+	/* The end of a step and of the job are on disk at once. */
+	if ((record_is(r, "done") || (record_is(r, "status") &&
+	    (v = record_get(r, "state")) != NULL &&
+	    strcmp(v, "finished") == 0)) && report_sync(rep, now) == -1)
+		return -1;
+	if (!rep->sp->dirty)
+		rep->unsynced_since = -1;
+	return 0;
+}
+
+int
+report_sync(struct report *rep, long long now)
+{
+	struct bb_error err;
+
+	if (rep->sp == NULL)
+		return 0;
+	if (spool_sync(rep->sp, &err) == -1 &&
+	    report_spool_failed(rep, errno, now, &err) == -1) {
+		report_stop(rep, err.code, 1, "%s: %s", rep->what, err.msg);
+		return -1;
+	}
+	rep->unsynced_since = -1;
 	return 0;
 }
 

@@ -44,7 +44,7 @@ spool_new(const char *name)
 
 	if ((sp = calloc(1, sizeof(*sp))) == NULL)
 		return NULL;
-	sp->dirfd = sp->fd = sp->diskfd = -1;
+	sp->dirfd = sp->fd = sp->diskfd = sp->ackfd = -1;
 	(void)strlcpy(sp->name, name, sizeof(sp->name));
 	return sp;
 }
@@ -58,6 +58,8 @@ spool_close(struct spool *sp)
 		close(sp->fd);
 	if (sp->diskfd != -1)
 		close(sp->diskfd);
+	if (sp->ackfd != -1)
+		close(sp->ackfd);
 	if (sp->dirfd != -1)
 		close(sp->dirfd);
 	free(sp);
@@ -303,7 +305,7 @@ scan(struct spool *sp, long long acked, long long acked_off,
 		    "records", SPOOL_DIR, sp->name);
 		goto out;
 	}
-	sp->end = last_nl;
+	sp->end = sp->synced = last_nl;
 	sp->lines = lines;
 	sp->acked = acked;
 	sp->acked_off = acked_off;
@@ -490,17 +492,59 @@ spool_append(struct spool *sp, const void *p, size_t len,
 	return 0;
 }
 
-int
-spool_sync(struct spool *sp, struct bb_error *err)
+/* Writes the acknowledgement to acked, in place, not flushed. */
+static int
+write_ack(struct spool *sp, struct bb_error *err)
 {
-	if (!sp->dirty || sp->memory)
+	char line[128];
+	int len;
+
+	if (sp->memory) {
+		sp->ack_dirty = 0;	/* nowhere to write it */
 		return 0;
-	if (fsync(sp->fd) == -1) {
-		bb_error_errno(err, EX_IOERR, "sync %s/%s/records", SPOOL_DIR,
+	}
+	len = snprintf(line, sizeof(line), "acked seq=%lld offset=%lld\n",
+	    sp->acked, (long long)sp->acked_off);
+	if (len < 0 || len >= (int)sizeof(line)) {
+		bb_error_set(err, EX_SOFTWARE, "spool %s: ack", sp->name);
+		return -1;
+	}
+	/*
+	 * The numbers only grow, so the line never gets shorter: one
+	 * pwrite(2) replaces it whole, and a crash leaves the old line or
+	 * the new one.
+	 */
+	if ((sp->ackfd == -1 && (sp->ackfd = openat(sp->dirfd, "acked",
+	    O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) ||
+	    pwrite(sp->ackfd, line, (size_t)len, 0) != len ||
+	    ftruncate(sp->ackfd, len) == -1) {
+		bb_error_errno(err, EX_IOERR, "write %s/%s/acked", SPOOL_DIR,
 		    sp->name);
 		return -1;
 	}
-	sp->dirty = 0;
+	sp->ack_dirty = 0;
+	return 0;
+}
+
+int
+spool_sync(struct spool *sp, struct bb_error *err)
+{
+	if (sp->dirty && !sp->memory) {
+		if (fdatasync(sp->fd) == -1) {
+			bb_error_errno(err, EX_IOERR, "sync %s/%s/records",
+			    SPOOL_DIR, sp->name);
+			return -1;
+		}
+		sp->dirty = 0;
+		sp->synced = sp->end;
+	}
+	if (sp->memory) {
+		/* Nothing of it goes to disk any more. */
+		sp->dirty = 0;
+		sp->synced = sp->end;
+	}
+	if (sp->ack_dirty && sp->acked_off <= sp->synced)
+		return write_ack(sp, err);
 	return 0;
 }
 
@@ -526,22 +570,11 @@ spool_read(struct spool *sp, off_t off, void *p, size_t len,
 int
 spool_ack(struct spool *sp, long long n, off_t off, struct bb_error *err)
 {
-	char line[128];
-	int len;
-
-	len = snprintf(line, sizeof(line), "acked seq=%lld offset=%lld\n", n,
-	    (long long)off);
-	if (len < 0 || len >= (int)sizeof(line)) {
-		bb_error_set(err, EX_SOFTWARE, "spool %s: ack", sp->name);
-		return -1;
-	}
-	if (!sp->memory && file_write_atomic(sp->dirfd, "acked", line,
-	    (size_t)len, 0600, err) == -1) {
-		bb_error_prefix(err, "%s/%s", SPOOL_DIR, sp->name);
-		return -1;
-	}
 	sp->acked = n;
 	sp->acked_off = off;
+	sp->ack_dirty = 1;
+	if (off <= sp->synced)
+		return write_ack(sp, err);
 	return 0;
 }
 

@@ -5,10 +5,15 @@
  *	context		the job's session and job records (they hold a
  *			token and a lease: mode 0600, written atomically)
  *	records		every record to send, one encoded line each, line n
- *			holding seq=n; append-only, fsynced before a line
- *			is sent
- *	acked		"acked seq=N offset=OFF": lines 1 to N (the first
- *			OFF bytes) are acknowledged by the hub
+ *			holding seq=n; append-only; a line is sent once it
+ *			is in the OS (write(2)), and the caller flushes it
+ *			to disk (spool_sync) within a second
+ *	acked		"acked seq=N offset=OFF" (overwritten in place:
+ *			the numbers only grow): lines 1 to N (the first OFF
+ *			bytes) are acknowledged by the hub; written once
+ *			those lines are on disk, never ahead of them, and
+ *			not flushed itself: one lost to a power cut only
+ *			makes lines go again, which the hub takes once
  *	uploaded	"uploaded seq=N" for each artifact or sig record
  *			whose file the hub has stored
  *
@@ -37,12 +42,15 @@
 struct spool {
 	int		 dirfd;		/* the job's directory */
 	int		 fd;		/* records, open for appending */
+	int		 ackfd;		/* acked, or -1 until written */
 	char		 name[SPOOL_NAMEMAX];	/* "42.1" */
 	off_t		 end;		/* bytes of whole lines in records */
+	off_t		 synced;	/* of them, flushed to disk */
 	long long	 lines;		/* lines in records */
 	off_t		 acked_off;	/* acknowledged bytes */
 	long long	 acked;		/* acknowledged lines */
-	int		 dirty;		/* written since the last fsync */
+	int		 ack_dirty;	/* acked not yet written */
+	int		 dirty;		/* written since the last flush */
 	int		 broken;	/* a failed write left a cut line */
 	int		 memory;	/* held in memory: the disk failed */
 	int		 diskfd;	/* records on disk, after the move */
@@ -103,12 +111,16 @@ int	spool_set_context(struct spool *, const void *, size_t,
 int	spool_context(struct spool *, struct buf **, struct bb_error *);
 
 /*
- * Appends one line (len bytes, without its newline, which is added).  A
- * failed write leaves records as it was.  Returns 0 or -1 (EX_IOERR).
+ * Appends one line (len bytes, without its newline, which is added): in
+ * the OS when it returns, on disk after the next spool_sync.  A failed
+ * write leaves records as it was.  Returns 0 or -1 (EX_IOERR).
  */
 int	spool_append(struct spool *, const void *, size_t, struct bb_error *);
 
-/* fsyncs records if it was written since the last time.  0 or -1. */
+/*
+ * Flushes records to disk (fdatasync(2)) if it was written since the
+ * last time, then writes a pending acknowledgement.  0 or -1.
+ */
 int	spool_sync(struct spool *, struct bb_error *);
 
 /*
@@ -117,7 +129,11 @@ int	spool_sync(struct spool *, struct bb_error *);
  */
 ssize_t	spool_read(struct spool *, off_t, void *, size_t, struct bb_error *);
 
-/* Records that lines 1 to n (off bytes) are acknowledged.  0 or -1. */
+/*
+ * Notes that lines 1 to n (off bytes) are acknowledged, and writes it to
+ * acked at once if those lines are on disk, else at the spool_sync that
+ * puts them there.  0 or -1.
+ */
 int	spool_ack(struct spool *, long long n, off_t off, struct bb_error *);
 
 /* Records that the file of the record seq was uploaded.  0 or -1. */

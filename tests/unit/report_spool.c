@@ -19,6 +19,7 @@
 
 #include "report_impl.h"
 #include "report_test.h"
+#include "report_impl.h"
 
 /* Records before the job are held; the job makes the spool. */
 static void
@@ -429,11 +430,11 @@ raw_fields(void)
 
 	rep = new_report(0);
 	(void)feed(rep, NOHUB " raw=1", 0);
-	(void)feed(rep, "job id=30 lease=L attempt=1", 0);
+	(void)feed(rep, "job id=90 lease=L attempt=1", 0);
 	ok(feed(rep, "log step=a fd=1 t=1.5 data:cc -c a.c%0A", 0) == 0 &&
 	    feed(rep, "status step=a state=started", 0) == 0,
 	    "a raw log record, to a hub that takes them");
-	spooled("30.1", text, sizeof(text));
+	spooled("90.1", text, sizeof(text));
 	is_str(text, "log step=a fd=1 t=1.5 seq=1 data:cc -c a.c%0A\n"
 	    "status step=a state=started seq=2\n",
 	    "  seq goes before the raw field, the line is otherwise as read");
@@ -470,12 +471,59 @@ raw_fields(void)
 
 	rep = new_report(0);
 	(void)feed(rep, NOHUB, 0);
-	(void)feed(rep, "job id=31 lease=L attempt=1", 0);
+	(void)feed(rep, "job id=91 lease=L attempt=1", 0);
 	ok(feed(rep, "log step=a fd=1 t=1.5 data:cc -c a.c%0A", 0) == 0,
 	    "a raw log record, to a hub that does not say raw=1");
-	spooled("31.1", text, sizeof(text));
+	spooled("91.1", text, sizeof(text));
 	is_str(text, "log step=a fd=1 t=1.5 data=cc%20-c%20a.c%0A seq=1\n",
 	    "  goes with every field %%-encoded");
+	report_abort(rep, EX_TEMPFAIL, "stop");
+	report_free(rep);
+}
+
+/*
+ * Durability by time: a record is sent once it is in the OS, flushed to
+ * disk within REPORT_SYNC_MS, and at once at a step's end and the job's.
+ */
+static void
+by_time(void)
+{
+	struct report_call *call;
+	struct report *rep;
+	struct spool *sp;
+	long long wake;
+
+	rep = new_report(0);
+	(void)feed(rep, NOHUB, 0);
+	(void)feed(rep, "job id=92 lease=L attempt=1", 0);
+	sp = rep->sp;
+	ok(feed(rep, "log step=a fd=1 data:x", 100) == 0 && sp->dirty,
+	    "a record: in the OS, not on disk");
+	wake = -1;
+	call = report_next(rep, REPORT_EVENTS, 350, &wake);
+	ok(call != NULL && call->last == 1 && sp->dirty,
+	    "  sent without waiting for the disk");
+	report_abort(rep, EX_TEMPFAIL, "stop");
+	report_free(rep);
+
+	rep = new_report(0);
+	(void)feed(rep, NOHUB, 0);
+	(void)feed(rep, "job id=93 lease=L attempt=1", 0);
+	sp = rep->sp;
+	(void)feed(rep, "log step=a fd=1 data:x", 100);
+	wake = -1;
+	(void)report_next(rep, REPORT_UPLOADS, 200, &wake);
+	ok(sp->dirty && wake == 100 + REPORT_SYNC_MS,
+	    "the loop wakes to flush it in time (%lld)", wake);
+	(void)report_next(rep, REPORT_UPLOADS, 100 + REPORT_SYNC_MS, &wake);
+	ok(!sp->dirty && sp->synced == sp->end, "  then it is on disk");
+	(void)feed(rep, "log step=a fd=1 data:y", 1200);
+	ok(sp->dirty, "another record");
+	ok(feed(rep, "status step=a state=finished rc=0", 1200) == 0 &&
+	    !sp->dirty, "  the end of a step puts both on disk at once");
+	(void)feed(rep, "beat step=b", 1300);
+	ok(feed(rep, "done result=success", 1300) == 0 && !sp->dirty,
+	    "  and so does the end of the job");
 	report_abort(rep, EX_TEMPFAIL, "stop");
 	report_free(rep);
 }
@@ -487,6 +535,7 @@ main(void)
 	held();
 	split_log();
 	raw_fields();
+	by_time();
 	second_job();
 	too_big();
 	resumed();

@@ -8,6 +8,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "spool.h"
 #include "tap.h"
 
@@ -17,7 +18,7 @@ main(void)
 	char dir[] = "/tmp/bb-unit.XXXXXX", b[256], cmd[300], **names;
 	struct spool *sp = NULL, *sp2 = NULL;
 	struct bb_error err;
-	struct buf *ctx;
+	struct buf *ctx, *bb;
 	struct stat st;
 	long long *seqs;
 	size_t n;
@@ -95,6 +96,33 @@ main(void)
 	    err.code == EX_DATAERR, "acked past the end refused");
 	ok(spool_open(base, "43.1", &sp, &err) == -1 &&
 	    err.code == EX_NOINPUT, "missing spool: %s", err.msg);
+
+	/* Durability by time: acked never runs ahead of the disk. */
+	ok(spool_create(base, "8.1", &sp, &err) == 0, "a spool");
+	ok(spool_append(sp, "log data=a seq=1", 16, &err) == 0 &&
+	    sp->dirty && sp->synced == 0, "a line: in the OS, not on disk");
+	ok(spool_ack(sp, 1, 17, &err) == 0 && sp->ack_dirty &&
+	    fstatat(base, "spool/8.1/acked", &st, 0) == -1,
+	    "its ack waits for the disk");
+	ok(spool_sync(sp, &err) == 0 && !sp->dirty && sp->synced == 17 &&
+	    !sp->ack_dirty, "sync: the line, then the ack");
+	bb = NULL;
+	ok(file_read(base, "spool/8.1/acked", 100, &bb, &err) == 0 &&
+	    strcmp(bb->data, "acked seq=1 offset=17\n") == 0,
+	    "  acked seq=1 offset=17");
+	buf_free(bb);
+	ok(spool_append(sp, "done seq=2", 10, &err) == 0 &&
+	    spool_sync(sp, &err) == 0 && spool_ack(sp, 2, 28, &err) == 0 &&
+	    !sp->ack_dirty, "an ack of lines on disk is written at once");
+	bb = NULL;
+	ok(file_read(base, "spool/8.1/acked", 100, &bb, &err) == 0 &&
+	    strcmp(bb->data, "acked seq=2 offset=28\n") == 0,
+	    "  in place: acked seq=2 offset=28");
+	buf_free(bb);
+	spool_close(sp);
+	ok(spool_open(base, "8.1", &sp, &err) == 0 && sp->acked == 2 &&
+	    sp->acked_off == 28, "and read back");
+	ok(spool_remove(sp, &err) == 0, "removed");
 
 	ok(spool_create(base, "7.2", &sp, &err) == 0, "second spool");
 	spool_close(sp);
