@@ -35,6 +35,21 @@ digest_new(void)
 	return d;
 }
 
+struct digest *
+digest_dup(const struct digest *d)
+{
+	struct digest *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	if ((c->ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_MD_CTX_copy_ex(c->ctx, d->ctx) != 1) {
+		digest_free(c);
+		return NULL;
+	}
+	return c;
+}
+
 void
 digest_free(struct digest *d)
 {

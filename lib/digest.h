@@ -23,6 +23,9 @@ struct digest;
 
 /* Returns a new SHA-256 context, or NULL. */
 struct digest	*digest_new(void);
+
+/* Returns a new context in the state d is in (a digest so far), or NULL. */
+struct digest	*digest_dup(const struct digest *);
 void		 digest_free(struct digest *);
 int		 digest_update(struct digest *, const void *, size_t);
 

@@ -113,10 +113,12 @@ hub_dir_open(const char *path, struct hub_dir **out, struct bb_error *err)
 	if (hubdb_open(p, &hd->db, err) == -1)
 		goto fail;
 	if (join(p, sizeof(p), path, "blobs", err) == -1 ||
-	    blob_store_open(p, &hd->blobs, err) == -1)
+	    blob_store_open(p, &hd->blobs, err) == -1 ||
+	    hublog_open(path, &hd->logs, err) == -1)
 		goto fail;
 	/* What a crash left; what is younger may be another's upload. */
 	(void)blob_clean_tmp(hd->blobs, hub_now() - BLOB_GRACE_MS);
+	hubdb_set_logs(hd->db, hd->logs);
 	*out = hd;
 	return 0;
 fail:
@@ -130,6 +132,7 @@ hub_dir_close(struct hub_dir *hd)
 	if (hd == NULL)
 		return;
 	hubdb_close(hd->db);
+	hublog_close(hd->logs);
 	blob_store_close(hd->blobs);
 	free(hd->path);
 	free(hd);

@@ -3,6 +3,7 @@
  *
  *	DIR/hub.db		the state (lib/hub/hubdb.h), mode 0600
  *	DIR/blobs/		sources and artifacts (lib/hub/blob.h)
+ *	DIR/logs/		the attempts' logs (lib/hub/hublog.h)
  *	DIR/admin.token		the admin API's token, mode 0600
  *	DIR/metrics.token	the read-only token of /metrics, mode 0600
  *	DIR/wake		the server's doorbell (lib/hub/hubwake.h)
@@ -18,6 +19,7 @@
 #include "error.h"
 #include "hubauth.h"
 #include "hubdb.h"
+#include "hublog.h"
 
 #define HUB_SOURCE_MAX		(1024LL * 1024 * 1024)
 #define HUB_ARTIFACT_MAX	(4LL * 1024 * 1024 * 1024)
@@ -27,6 +29,7 @@ struct hub_dir {
 	char			*path;
 	struct hubdb		*db;
 	struct blob_store	*blobs;
+	struct hublog		*logs;
 };
 
 /* Returns the time in milliseconds since the epoch. */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "hubadmin.h"
 #include "hubreq.h"
@@ -232,16 +233,6 @@ log_free(void *arg)
 	free(ls);
 }
 
-static int
-no_line(void *arg, long long seq, const char *line, size_t len)
-{
-	(void)arg;
-	(void)seq;
-	(void)line;
-	(void)len;
-	return 0;
-}
-
 void
 hubadmin_log(struct hubreq *r)
 {
@@ -249,16 +240,32 @@ hubadmin_log(struct hubreq *r)
 	struct logstream *ls;
 	struct bb_error err;
 	long long n;
-	int rv;
+	off_t size;
+	int rv, fd;
 
 	if (hubreq_num_arg(r, "attempt", 1, INT_MAX, 0, &n) == -1)
 		return;
-	/* Is there such a job? */
-	if ((rv = hubdb_log(r->s->hd->db, r->id, &n, 0, 1, no_line, NULL,
+	if ((rv = hubdb_log_file(r->s->hd->db, r->id, &n, &fd, &size,
 	    &err)) != HUB_OK) {
 		hubreq_fail_outcome(r, rv, &err);
 		return;
 	}
+	if (fd != -1) {
+		/* The log file as it is: sendfile(2) on plain http. */
+		if ((resp = MHD_create_response_from_fd((uint64_t)size,
+		    fd)) == NULL) {
+			close(fd);
+			hubreq_fail(r, 500, "internal", "out of memory");
+			return;
+		}
+		(void)MHD_add_response_header(resp, "Content-Type",
+		    HUBREQ_TEXT);
+		(void)MHD_add_response_header(resp, "Cache-Control",
+		    "no-store");
+		hubreq_send(r, 200, resp);
+		return;
+	}
+	/* A database made before log files: its rows, as the client reads. */
 	if ((ls = calloc(1, sizeof(*ls))) == NULL ||
 	    (ls->b = buf_new(LOG_LINES * (RECORD_MAX + 1))) == NULL) {
 		free(ls);

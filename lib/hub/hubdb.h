@@ -1,9 +1,12 @@
 /*
  * The hub's state in SQLite (WAL, synchronous=FULL): workers and their
- * sessions, jobs, their attempts under leases, the records workers
- * report (events), artifacts.  Every change is one transaction (BEGIN
+ * sessions, jobs, their attempts under leases, artifacts; the records
+ * workers report go to a log file per attempt (lib/hub/hublog.h, given
+ * with hubdb_set_logs), those of databases made before in a table
+ * (events), which is still read.  Every change is one transaction (BEGIN
  * IMMEDIATE) that checks the lease it acts under, so a change under a
- * stale lease never lands, and is on disk when the call returns.
+ * stale lease never lands, and is on disk when the call returns, but
+ * for the changes hubdb_lazy lets wait.
  *
  * Times are milliseconds since the epoch, given by the caller.  Calls
  * return -1 when the database fails (err set), else HUB_OK or another
@@ -19,6 +22,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "hublog.h"
 #include "record.h"
 #include "recipe.h"
 
@@ -72,6 +76,17 @@ const char	*hubdb_opened(const struct hubdb *);
  * committed.  Returns 0 or -1 (then the whole batch is rolled back).
  */
 int	hubdb_batch(struct hubdb *, int, struct bb_error *);
+
+/*
+ * On 1, the commits that follow are in the OS but not flushed to disk
+ * (synchronous=NORMAL) until the next one that is; on 0, each commit is
+ * flushed again.  For reports, whose records are in their log files:
+ * what waits is a lease's renewal and an attempt's counts.  0 or -1.
+ */
+int	hubdb_lazy(struct hubdb *, int, struct bb_error *);
+
+/* Gives h the store of the attempts' logs (the caller's to close). */
+void	hubdb_set_logs(struct hubdb *, struct hublog *);
 
 /* Returns 1 if another connection changed the database since last asked. */
 int	hubdb_changed(struct hubdb *);
@@ -207,8 +222,12 @@ struct hubdb_event {
 	long long	 seq;
 	const char	*type;		/* typelen bytes */
 	size_t		 typelen;
-	const char	*line;		/* as received, no newline */
+	const char	*line;		/* as received, no newline, then one
+					   byte that may be read (its
+					   newline, if the body has one) */
 	size_t		 len;
+	int		 end;		/* a step's end or the job's: on disk
+					   before the answer (hublog_want) */
 };
 
 struct hubdb_ack {
@@ -219,9 +238,12 @@ struct hubdb_ack {
 };
 
 /*
- * Stores a batch of n records under the lease, each sequence number once,
- * and renews the lease for ttl ms.  All or nothing.  HUB_OK and *ack,
- * HUB_TOOLARGE (over HUBDB_LOG_MAX), or a lease outcome.
+ * Stores a batch of n records under the lease, each sequence number once
+ * and in order: the log holds records 1 to upto and no other, so a
+ * record after a gap (the hub lost records to a power cut) is not
+ * stored, and the finish asks for it again.  Renews the lease for ttl
+ * ms.  All or nothing.  HUB_OK and *ack, HUB_TOOLARGE (over
+ * HUBDB_LOG_MAX), or a lease outcome.
  */
 int	hubdb_events(struct hubdb *, long long, const char *, const char *,
 	    const struct hubdb_event *, size_t, long long, long long,
@@ -241,11 +263,11 @@ int	hubdb_valid_result(const char *);
 
 /*
  * Ends job id under the lease with result, when the records 1 to last
- * are all stored and their digest is sha256 (hex).  Puts the job's
- * attempt in *attempt and its final result in res (16 bytes): on a
- * repeated finish, the first one's.  HUB_OK; HUB_INCOMPLETE with the
- * sequence numbers held and missing as ranges in have and missing;
- * HUB_MISMATCH; or a lease outcome.
+ * are all stored and their digest is sha256 (hex); its log is on disk
+ * first.  Puts the job's attempt in *attempt and its final result in res
+ * (16 bytes): on a repeated finish, the first one's.  HUB_OK;
+ * HUB_INCOMPLETE with the sequence numbers held and missing as ranges in
+ * have and missing; HUB_MISMATCH; or a lease outcome.
  */
 int	hubdb_finish(struct hubdb *, long long, const char *, const char *,
 	    const char *, const char *, long long, const char *, long long,
@@ -302,6 +324,15 @@ int	hubdb_job(struct hubdb *, long long,
 int	hubdb_log(struct hubdb *, long long, long long *, long long,
 	    long long, int (*)(void *, long long, const char *, size_t),
 	    void *, struct bb_error *);
+
+/*
+ * Opens the log file of job id's attempt *n (0: the last one, then *n is
+ * set to it) for reading: the fd in *fd and its bytes in *size, or *fd
+ * -1 when the attempt's records are in the table of old databases (read
+ * them with hubdb_log).  HUB_OK or HUB_NOTFOUND.
+ */
+int	hubdb_log_file(struct hubdb *, long long, long long *, int *, off_t *,
+	    struct bb_error *);
 
 /* Finds job id's source blob (hex, size).  HUB_OK or HUB_NOTFOUND. */
 int	hubdb_source(struct hubdb *, long long, char *, off_t *,

@@ -9,7 +9,8 @@
  *	hubdb_schema.c		the schema, its steps, migration
  *	hubdb_worker.c		workers and their sessions
  *	hubdb_job.c		jobs: the queue, claims, leases, expiry
- *	hubdb_log.c		the records of an attempt, finish, the log
+ *	hubdb_log.c		the records of an attempt (in its log file,
+ *				lib/hub/hublog.h), finish, the log
  *	hubdb_artifact.c	artifacts of an attempt
  *	hubdb_show.c		jobs and workers as records for people
  *	hubdb_gc.c		retention: pins, expired jobs, blob references
@@ -24,6 +25,7 @@
 
 #include "error.h"
 #include "hubdb.h"
+#include "hublog.h"
 #include "record.h"
 
 struct hubdb_stmt_cache {
@@ -34,6 +36,7 @@ struct hubdb_stmt_cache {
 struct hubdb {
 	sqlite3			*db;
 	char			*path;
+	struct hublog		*logs;		/* the attempts' logs */
 	long long		 version;	/* PRAGMA data_version */
 	int			 batch;		/* in hubdb_batch */
 	struct hubdb_stmt_cache	*stmts;		/* grows as needed */

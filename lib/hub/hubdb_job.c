@@ -216,8 +216,8 @@ hubdb_unclaim(struct hubdb *h, long long id, const char *lease,
 	if ((rv = hubdb_check_lease(h, id, lease, w, &n, err)) != HUB_OK)
 		goto out;
 	rv = -1;
-	if ((r = hubdb_exists(h, err, "SELECT 1 FROM events WHERE job=? AND "
-	    "n=?", "ii", id, n)) == -1)
+	if ((r = hubdb_exists(h, err, "SELECT 1 FROM attempts WHERE job=? AND "
+	    "n=? AND upto>0", "ii", id, n)) == -1)
 		goto out;
 	if (r) {
 		rv = HUB_STALE;

@@ -428,7 +428,9 @@ unescape_none(void *cls, struct MHD_Connection *c, char *s)
 /*
  * Stores the pending reports in one batch, then resumes their
  * connections with the answers, which are only sent once the batch is
- * on disk.
+ * stored: in the OS for a batch of events only (their records are in
+ * the log files, flushed to disk within a second, at once for the end
+ * of a step or a job), on disk for the others.
  */
 static void
 flush(struct hub_server *s)
@@ -436,10 +438,15 @@ flush(struct hub_server *s)
 	struct hubreqs done;
 	struct bb_error err;
 	struct hubreq *r;
-	int batch;
+	int batch, lazy = 1;
 
 	s->flush = 0;
 	TAILQ_INIT(&done);
+	TAILQ_FOREACH(r, &s->pending, entry)
+		if (!(r->route->flags & HUBROUTE_LAZY))
+			lazy = 0;
+	if (lazy && hubdb_lazy(s->hd->db, 1, &err) == -1)
+		lazy = 0;
 	batch = hubdb_batch(s->hd->db, 1, &err) == 0;
 	if (!batch)
 		hubsrv_log(s, "reports: %s", err.msg);
@@ -450,6 +457,14 @@ flush(struct hub_server *s)
 			last_call(r);
 	}
 	if (batch && hubdb_batch(s->hd->db, 0, &err) == -1) {
+		hubsrv_log(s, "reports: %s", err.msg);
+		batch = 0;
+	}
+	if (lazy)
+		(void)hubdb_lazy(s->hd->db, 0, &err);
+	/* One flush for the logs that must be on disk before the answer. */
+	if (batch && hublog_wanted(s->hd->logs) &&
+	    hublog_sync(s->hd->logs, 0, &err) == -1) {
 		hubsrv_log(s, "reports: %s", err.msg);
 		batch = 0;
 	}
@@ -530,6 +545,9 @@ tick(struct hub_server *s, long long now)
 	if (now >= s->next_sweep) {
 		s->next_sweep = now + SWEEP_MS;
 		log_connections(s);
+		/* What the logs took in the last second goes to disk. */
+		if (hublog_sync(s->hd->logs, 1, &err) == -1)
+			hubsrv_log(s, "logs: %s", err.msg);
 		hubclaim_sweep(s);
 		if (now % 60000 < SWEEP_MS &&
 		    hubdb_purge_sessions(s->hd->db, now, HUB_SESSION_IDLE,

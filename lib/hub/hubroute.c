@@ -18,6 +18,7 @@
 #define BATCH	HUBROUTE_BATCH
 #define PAGE	HUBROUTE_PAGE
 #define METRICS	HUBROUTE_METRICS
+#define LAZY	HUBROUTE_LAZY
 
 const struct hubroute hubroute_table[] = {
 	/* The worker's calls (bb-protocol(7) WORKER CALLS). */
@@ -31,7 +32,7 @@ const struct hubroute hubroute_table[] = {
 	    NULL, hubwork_abandon },
 	{ "GET", "/v1/jobs/:id/source", LEASE, 0, 0,
 	    NULL, hubwork_source },
-	{ "POST", "/v1/jobs/:id/events", LEASE, HUB_EVENTS_MAX, BATCH,
+	{ "POST", "/v1/jobs/:id/events", LEASE, HUB_EVENTS_MAX, BATCH | LAZY,
 	    NULL, hubwork_events },
 	{ "PUT", "/v1/jobs/:id/artifacts/*artifact", LEASE, 0, 0,
 	    hubwork_artifact_start, hubwork_artifact },

@@ -46,6 +46,11 @@ enum hubroute_auth {
 
 /* Reports stored together, one transaction for all (the core's flush). */
 #define HUBROUTE_BATCH	0x1
+/*
+ * Its changes in the database may wait to be flushed to disk (hubdb_lazy):
+ * events, whose records are in the attempts' log files (hublog.h).
+ */
+#define HUBROUTE_LAZY	0x2
 
 struct hubroute {
 	const char		*method;

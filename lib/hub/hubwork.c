@@ -294,6 +294,19 @@ hubwork_source(struct hubreq *r)
 	r->busy = r->id;
 }
 
+/* A step's end or the job's: on disk before the answer. */
+static int
+is_end(const struct record *rec)
+{
+	const char *state;
+
+	if (record_is(rec, "done"))
+		return 1;
+	return record_is(rec, "status") &&
+	    (state = record_get(rec, "state")) != NULL &&
+	    strcmp(state, "finished") == 0;
+}
+
 void
 hubwork_events(struct hubreq *r)
 {
@@ -333,6 +346,7 @@ hubwork_events(struct hubreq *r)
 		ev[n].typelen = strlen(rec.type);
 		ev[n].line = line;
 		ev[n].len = len;
+		ev[n].end = is_end(&rec);
 		n++;
 	}
 	if (rv == -1)

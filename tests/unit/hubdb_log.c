@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include <sqlite3.h>
+
 #include "hubdb_test.h"
 
 /* Appends "SEQ:LINE|" to the buffer arg. */
@@ -17,6 +19,69 @@ log_line(void *arg, long long seq, const char *line, size_t len)
 
 	(void)snprintf(s + n, 512 - n, "%lld:%.*s|", seq, (int)len, line);
 	return 0;
+}
+
+/* The text of the log file of job's attempt n (a static buffer). */
+static const char *
+file_text(long long job, long long n)
+{
+	static char text[4096];
+	char path[512];
+	size_t got = 0;
+	FILE *fp;
+
+	(void)snprintf(path, sizeof(path), "%s/logs/%lld.%lld", tdir, job, n);
+	if ((fp = fopen(path, "r")) != NULL) {
+		got = fread(text, 1, sizeof(text) - 1, fp);
+		fclose(fp);
+	}
+	text[got] = '\0';
+	return text;
+}
+
+/* Appends s to the log file of job's attempt n, as a crash might. */
+static void
+append_file(long long job, long long n, const char *s)
+{
+	char path[512];
+	FILE *fp;
+
+	(void)snprintf(path, sizeof(path), "%s/logs/%lld.%lld", tdir, job, n);
+	if ((fp = fopen(path, "a")) != NULL) {
+		(void)fputs(s, fp);
+		fclose(fp);
+	}
+}
+
+/*
+ * Puts the lines (each with its newline) in the events table as records
+ * of job's attempt n, as the hub did before log files.  0 or -1.
+ */
+static int
+old_rows(long long job, long long n, const char *lines)
+{
+	sqlite3 *db;
+	char *sql, *line;
+	const char *p, *nl;
+	long long seq = 0;
+	int rv = 0;
+
+	if (sqlite3_open(tpath, &db) != SQLITE_OK)
+		return -1;
+	for (p = lines; rv == 0 && (nl = strchr(p, '\n')) != NULL;
+	    p = nl + 1) {
+		line = sqlite3_mprintf("%.*s", (int)(nl - p), p);
+		sql = sqlite3_mprintf("INSERT INTO events(job, n, seq, type, "
+		    "line) VALUES(%lld, %lld, %lld, 'log', %Q)", job, n, ++seq,
+		    line);
+		if (sql == NULL || sqlite3_exec(db, sql, NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			rv = -1;
+		sqlite3_free(sql);
+		sqlite3_free(line);
+	}
+	sqlite3_close(db);
+	return rv;
 }
 
 static int
@@ -36,7 +101,7 @@ main(void)
 	struct hubdb_ack ack;
 	struct buf *have = buf_new(HUBDB_RANGES_MAX + 64);
 	struct buf *missing = buf_new(HUBDB_RANGES_MAX + 64);
-	long long j2, j5, n;
+	long long j2, j5, j6, n;
 	int attempt;
 
 	ok(hubdb_valid_result("success") && hubdb_valid_result("failure") &&
@@ -58,8 +123,8 @@ main(void)
 	is_int(events(j2, l1, "w1", 6000,
 	    "log data=a seq=1\nlog data=X seq=4\n", &ack), HUB_OK,
 	    "again, with a gap");
-	ok(ack.stored == 1 && ack.dup == 1 && ack.upto == 2, "1 new, 1 dup, "
-	    "upto 2");
+	ok(ack.stored == 0 && ack.dup == 1 && ack.upto == 2, "1 dup, the one "
+	    "after the gap not stored, upto 2");
 	is_int(events(j2, l1, "w2", 6000, "log seq=5\n", &ack), HUB_STALE,
 	    "another worker with the lease: stale");
 	is_int(events(99, l1, "w1", 6000, "", &ack), HUB_NOTFOUND, "no job 99");
@@ -70,12 +135,18 @@ main(void)
 	is_int(hubdb_log(h, j2, &n, 0, 0, log_line, text, &err), HUB_OK,
 	    "the log");
 	is_int(n, 1, "  of the last attempt, 1");
-	is_str(text, "1:log data=a seq=1|2:log data=b seq=2|4:log data=X "
-	    "seq=4|", "  every line held");
+	is_str(text, "1:log data=a seq=1|2:log data=b seq=2|",
+	    "  every line held");
+	is_str(file_text(j2, 1), "log data=a seq=1\nlog data=b seq=2\n",
+	    "  in its file, as sent");
+	text[0] = '\0';
+	is_int(hubdb_log(h, j2, &n, 0, 1, log_line, text, &err), HUB_OK,
+	    "at most 1");
+	is_str(text, "1:log data=a seq=1|", "  one line");
 	text[0] = '\0';
 	is_int(hubdb_log(h, j2, &n, 1, 2, log_line, text, &err), HUB_OK,
 	    "after 1, at most 2");
-	is_str(text, "2:log data=b seq=2|4:log data=X seq=4|", "  two lines");
+	is_str(text, "2:log data=b seq=2|", "  the line left");
 	text[0] = '\0';
 	n = 2;
 	is_int(hubdb_log(h, j2, &n, 0, 0, log_line, text, &err), HUB_OK,
@@ -93,10 +164,10 @@ main(void)
 	/* Finish. */
 	is_int(hubdb_finish(h, j2, l1, "w1", "success", NULL, 4, "00", 7000,
 	    &attempt, res, have, missing, &err), HUB_INCOMPLETE, "incomplete");
-	is_str(have->data, "1-2,4", "have");
-	is_str(missing->data, "3", "missing");
-	is_int(events(j2, l1, "w1", 6000, "log data=c seq=3\n", &ack), HUB_OK,
-	    "the missing one");
+	is_str(have->data, "1-2", "have");
+	is_str(missing->data, "3-4", "missing");
+	is_int(events(j2, l1, "w1", 6000, "log data=c seq=3\nlog data=X "
+	    "seq=4\n", &ack), HUB_OK, "the missing ones");
 	is_int(ack.upto, 4, "upto 4");
 	is_int(hubdb_finish(h, j2, l1, "w1", "success", NULL, 4, "00", 7000,
 	    &attempt, res, have, missing, &err), HUB_MISMATCH, "bad digest");
@@ -133,6 +204,41 @@ main(void)
 	    &attempt, res, have, missing, &err), HUB_OK,
 	    "a repeated finish is not checked again");
 	is_str(res, "success", "  the result");
+	is_str(file_text(j5, 1), "log seq=1\nlog seq=2\n",
+	    "  its file ends at the last record too");
+
+	/* A hub killed as it wrote: the cut line goes, the rest stays. */
+	j6 = submit("require linux\nstep a: true\n");
+	is_int(claim("w2", "linux", 10000, l2), j6, "w2 runs another job");
+	is_int(events(j6, l2, "w2", 10000, "log seq=1\nlog seq=2\n", &ack),
+	    HUB_OK, "two records");
+	hublog_close(logs);
+	append_file(j6, 1, "log seq=3 data:cut");
+	ok(hublog_open(tdir, &logs, &err) == 0, "the hub again");
+	hubdb_set_logs(h, logs);
+	text[0] = '\0';
+	n = 0;
+	ok(hubdb_log(h, j6, &n, 0, 0, log_line, text, &err) == HUB_OK &&
+	    strcmp(text, "1:log seq=1|2:log seq=2|") == 0,
+	    "a reader leaves the cut line out: %s", text);
+	is_int(events(j6, l2, "w2", 10000, "log seq=2\nlog seq=3\n", &ack),
+	    HUB_OK, "the records again");
+	ok(ack.stored == 1 && ack.dup == 1 && ack.upto == 3,
+	    "  the cut one is stored again, after the two held");
+	is_str(file_text(j6, 1), "log seq=1\nlog seq=2\nlog seq=3\n",
+	    "  and its file holds whole lines");
+	sha256_hex("log seq=1\nlog seq=2\nlog seq=3\n", 30, sha);
+	is_int(hubdb_finish(h, j6, l2, "w2", "success", NULL, 3, sha, 10500,
+	    &attempt, res, have, missing, &err), HUB_OK, "  and finished");
+
+	/* A database made before log files: its table still reads. */
+	ok(old_rows(j2, 2, "log data=old seq=1\n") == 0, "an old attempt's "
+	    "records in the events table");
+	text[0] = '\0';
+	n = 2;
+	ok(hubdb_log(h, j2, &n, 0, 0, log_line, text, &err) == HUB_OK &&
+	    strcmp(text, "1:log data=old seq=1|") == 0,
+	    "  read back: %s", text);
 
 	db_teardown();
 	buf_free(have);

@@ -19,6 +19,7 @@
 #define UNUSED	__attribute__((__unused__))
 
 static struct hubdb *h;
+static struct hublog *logs;
 static struct bb_error err;
 static UNUSED char tdir[] = "/tmp/bb-unit.XXXXXX";
 static UNUSED char tpath[256];	/* tdir/hub.db */
@@ -32,8 +33,11 @@ db_setup(void)
 	if (mkdtemp(tdir) != NULL) {
 		(void)snprintf(tpath, sizeof(tpath), "%s/hub.db", tdir);
 		if (hubdb_create(tpath, &err) == 0 &&
-		    hubdb_open(tpath, &h, &err) == 0)
+		    hubdb_open(tpath, &h, &err) == 0 &&
+		    hublog_open(tdir, &logs, &err) == 0) {
+			hubdb_set_logs(h, logs);
 			r = 0;
+		}
 	}
 	ok(r == 0, "a database in %s", tdir);
 	if (r == -1) {
@@ -49,7 +53,9 @@ db_teardown(void)
 	char cmd[300];
 
 	hubdb_close(h);
+	hublog_close(logs);
 	h = NULL;
+	logs = NULL;
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", tdir);
 	ok(system(cmd) == 0, "clean up");
 }
@@ -115,6 +121,7 @@ events(long long id, const char *lease, const char *worker, long long now,
 	size_t n = 0;
 	int rv;
 
+	memset(ev, 0, sizeof(ev));
 	record_init(&r);
 	while ((nl = strchr(p, '\n')) != NULL && n < 16) {
 		(void)record_parse(&r, p, (size_t)(nl - p), NULL);
