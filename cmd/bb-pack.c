@@ -141,7 +141,7 @@ out_failed(const char *msg)
 static void
 put_line(const char *line, size_t len)
 {
-	if (fwrite(line, 1, len, stdout) != len || putchar('\n') == EOF)
+	if (record_pass(stdout, line, len) == -1)
 		out_failed(strerror(errno));
 }
 

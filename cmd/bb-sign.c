@@ -370,7 +370,7 @@ filter_failed(int *status, const struct bb_error *fe)
 static void
 put_line(const char *line, size_t len)
 {
-	if (fwrite(line, 1, len, stdout) != len || putchar('\n') == EOF) {
+	if (record_pass(stdout, line, len) == -1) {
 		if (errno == EPIPE)
 			errx(EX_IOERR, "stdout: reader gone");
 		err(EX_IOERR, "stdout");

@@ -1,4 +1,5 @@
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -817,6 +818,45 @@ record_write(FILE *fp, const struct record *r, struct bb_error *err)
 out:
 	buf_free(b);
 	return rv;
+}
+
+int
+record_pass(FILE *fp, const char *line, size_t len)
+{
+	struct iovec iov[2];
+	ssize_t n;
+	int fd;
+
+	if ((fd = fileno(fp)) == -1) {
+		/* Not a file (a memory stream): through stdio. */
+		if (fwrite(line, 1, len, fp) != len || putc('\n', fp) == EOF ||
+		    fflush(fp) == EOF)
+			return -1;
+		return 0;
+	}
+	if (fflush(fp) == EOF)
+		return -1;
+	iov[0].iov_base = (void *)(uintptr_t)line;
+	iov[0].iov_len = len;
+	iov[1].iov_base = "\n";
+	iov[1].iov_len = 1;
+	while (iov[1].iov_len > 0) {
+		if ((n = writev(fd, iov[0].iov_len ? iov : iov + 1,
+		    iov[0].iov_len ? 2 : 1)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if ((size_t)n >= iov[0].iov_len) {
+			n -= (ssize_t)iov[0].iov_len;
+			iov[0].iov_len = 0;
+			iov[1].iov_len -= (size_t)n;
+		} else {
+			iov[0].iov_base = (char *)iov[0].iov_base + n;
+			iov[0].iov_len -= (size_t)n;
+		}
+	}
+	return 0;
 }
 
 int

@@ -130,6 +130,14 @@ int	record_encode(const struct record *, struct buf *, struct bb_error *);
  */
 int	record_write(FILE *, const struct record *, struct bb_error *);
 
+/*
+ * Writes line (len bytes, without its newline) and a newline to fp with
+ * one write(2), after what fp holds: a filter passing a record on (a
+ * line-buffered stream makes several writes of a long line).  Returns
+ * 0, or -1 with errno (EPIPE when the reader has gone).
+ */
+int	record_pass(FILE *, const char *, size_t);
+
 /* Returns the length of len bytes of v once %-encoded. */
 size_t	record_encoded_len(const void *, size_t);
 

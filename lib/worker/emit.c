@@ -175,13 +175,20 @@ emit_record(struct emit *e, const struct record *r)
 int
 emit_pass(struct emit *e, const char *line, size_t len)
 {
-	if (e->human) {
-		if (!e->bol && put(e, "\n", 1) == -1)
+	if (e->failed)
+		return -1;
+	if (!e->human) {
+		if (record_pass(e->fp, line, len) == -1) {
+			e->failed = 1;
+			e->err = errno ? errno : EIO;
 			return -1;
-		e->bol = 1;
-		if (put_vis(e, line, len, 0) == -1)
-			return -1;
-	} else if (put(e, line, len) == -1)
+		}
+		return 0;
+	}
+	if (!e->bol && put(e, "\n", 1) == -1)
+		return -1;
+	e->bol = 1;
+	if (put_vis(e, line, len, 0) == -1)
 		return -1;
 	return put(e, "\n", 1);
 }

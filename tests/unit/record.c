@@ -1,7 +1,10 @@
 /* Unit tests of lib/record.c: the bb-record(5) codec. */
 #include <sys/types.h>
 
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -501,6 +504,40 @@ test_raw(void)
 	buf_free(b);
 }
 
+/* record_pass: a line and its newline, after what the stream holds. */
+static void
+test_pass(void)
+{
+	char got[64], *mem = NULL;
+	size_t memlen = 0;
+	ssize_t n;
+	FILE *fp;
+	int p[2];
+
+	if (pipe(p) == -1 || (fp = fdopen(p[1], "w")) == NULL)
+		abort();
+	(void)fputs("held ", fp);
+	ok(record_pass(fp, "log data:a b", 12) == 0, "pass a line");
+	n = read(p[0], got, sizeof(got) - 1);
+	got[n > 0 ? n : 0] = '\0';
+	is_str(got, "held log data:a b\n", "  after what stdio held, with "
+	    "its newline");
+	fclose(fp);
+	close(p[0]);
+	fp = open_memstream(&mem, &memlen);
+	ok(record_pass(fp, "x k=v", 5) == 0 && memlen == 6 &&
+	    memcmp(mem, "x k=v\n", 6) == 0, "to a memory stream");
+	fclose(fp);
+	free(mem);
+	if (pipe(p) == -1 || (fp = fdopen(p[1], "w")) == NULL)
+		abort();
+	close(p[0]);
+	signal(SIGPIPE, SIG_IGN);
+	ok(record_pass(fp, "x", 1) == -1 && errno == EPIPE,
+	    "the reader gone: EPIPE");
+	fclose(fp);
+}
+
 int
 main(void)
 {
@@ -511,6 +548,7 @@ main(void)
 	test_build();
 	test_roundtrip();
 	test_raw();
+	test_pass();
 	test_reader();
 	return tap_done();
 }
