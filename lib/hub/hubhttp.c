@@ -204,7 +204,9 @@ first_call(struct hubreq *r, const char *url, const char *method)
 			    "bytes", rt->body);
 			return;
 		}
-		if ((r->body = buf_new(rt->body)) == NULL) {
+		/* Room for the whole body at once: no copy as it grows. */
+		if ((r->body = buf_new(rt->body)) == NULL ||
+		    (cl > 0 && buf_reserve(r->body, (size_t)cl) == NULL)) {
 			hubreq_fail(r, 500, "internal", "out of memory");
 			return;
 		}

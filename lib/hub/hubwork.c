@@ -315,14 +315,15 @@ hubwork_events(struct hubreq *r)
 	struct hubdb_ack ack;
 	struct record rec;
 	struct bb_error err;
-	const char *line, *p;
+	const char *line, *p, *end;
 	size_t pos = 0, lineno = 0, len, n = 0, cap;
 	int rv;
 
 	record_init(&rec);
-	for (cap = 0, p = r->body->data; p < r->body->data + r->body->len;
-	    p++)
-		cap += *p == '\n';
+	end = r->body->data + r->body->len;
+	for (cap = 1, p = r->body->data; (p = memchr(p, '\n',
+	    (size_t)(end - p))) != NULL; p++)
+		cap++;
 	if (cap > 0 && (ev = calloc(cap, sizeof(*ev))) == NULL) {
 		hubreq_fail(r, 500, "internal", "out of memory");
 		goto out;

@@ -140,7 +140,7 @@ report_events_call(struct report *rep, long long now)
 	struct bb_error err;
 	ssize_t n;
 	char *last, *p;
-	size_t len, i;
+	size_t len;
 	long long lines = 0;
 
 	call_reset(rep, call, REPORT_CALL_EVENTS);
@@ -159,9 +159,9 @@ report_events_call(struct report *rep, long long now)
 			goto fail;
 		}
 		len = (size_t)(last - call->body->data) + 1;
-		for (i = 0; i < len; i++)
-			if (call->body->data[i] == '\n')
-				lines++;
+		for (p = call->body->data; (p = memchr(p, '\n',
+		    (size_t)(call->body->data + len - p))) != NULL; p++)
+			lines++;
 		call->first = rep->next_seq;
 		call->last = rep->next_seq + lines - 1;
 	}
