@@ -1,7 +1,8 @@
 /*
  * Retention in the hub's database (lib/hub/hubdb.h): pinning a job,
  * removing the jobs the policy lets go with everything the database
- * holds of them (attempts, records, artifacts, declines), telling
+ * holds of them (attempts, records, artifacts, declines) and their
+ * attempts' log files (lib/hub/hublog.h), telling
  * whether anything still refers to a blob, and gc's counters.  The
  * blobs themselves are removed by lib/hub/hubgc.c.
  */
@@ -50,7 +51,8 @@ hubdb_expire_jobs(struct hubdb *h, long long now,
 		"DELETE FROM jobs WHERE id=?",
 	};
 	sqlite3_stmt *st;
-	long long *ids = NULL, *nids, bytes = 0;
+	long long (*ids)[2] = NULL, (*nids)[2], bytes = 0, k;
+	struct bb_error e;
 	size_t n = 0, i, j;
 	int rv = -1, r;
 
@@ -64,8 +66,9 @@ hubdb_expire_jobs(struct hubdb *h, long long now,
 	 */
 	if ((st = hubdb_stmtf(h, err,
 	    "SELECT id, (SELECT coalesce(sum(bytes), 0) FROM attempts a WHERE "
-	    "a.job=e.id) FROM (SELECT id, pinned, coalesce(finished, "
-	    "submitted) AS ended, row_number() OVER (PARTITION BY "
+	    "a.job=e.id), attempt FROM (SELECT id, pinned, attempt, "
+	    "coalesce(finished, submitted) AS ended, row_number() OVER "
+	    "(PARTITION BY "
 	    "coalesce(name, '') ORDER BY id DESC) AS nth FROM jobs WHERE "
 	    "state NOT IN ('queued', 'running')) e WHERE nth>?1 AND "
 	    "pinned=0 AND ended<?2 ORDER BY id LIMIT ?3", "iii",
@@ -78,14 +81,15 @@ hubdb_expire_jobs(struct hubdb *h, long long now,
 			goto out;
 		}
 		ids = nids;
-		ids[n++] = sqlite3_column_int64(st, 0);
+		ids[n][0] = sqlite3_column_int64(st, 0);
+		ids[n++][1] = sqlite3_column_int64(st, 2);
 		bytes += sqlite3_column_int64(st, 1);
 	}
 	if (r == -1)
 		goto out;
 	for (i = 0; i < n; i++)
 		for (j = 0; j < nitems(del); j++)
-			if (hubdb_runf(h, err, del[j], "i", ids[i]) == -1)
+			if (hubdb_runf(h, err, del[j], "i", ids[i][0]) == -1)
 				goto out;
 	if (n > 0 && (hubdb_stat_add(h, "gc_jobs", (long long)n, err) == -1 ||
 	    hubdb_stat_add(h, "gc_bytes", bytes, err) == -1))
@@ -94,8 +98,13 @@ hubdb_expire_jobs(struct hubdb *h, long long now,
 	*nbytes = bytes;
 	rv = 0;
 out:
+	/* Once the jobs are gone, their attempts' log files go too. */
+	if ((rv = hubdb_end(h, rv, err)) == 0 && h->logs != NULL)
+		for (i = 0; i < n; i++)
+			for (k = 1; k <= ids[i][1]; k++)
+				(void)hublog_remove(h->logs, ids[i][0], k, &e);
 	free(ids);
-	return hubdb_end(h, rv, err);
+	return rv;
 }
 
 int

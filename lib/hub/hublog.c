@@ -366,6 +366,28 @@ hublog_forget(struct hublog *s, struct hublog_file *f)
 }
 
 int
+hublog_remove(struct hublog *s, long long job, long long n,
+    struct bb_error *err)
+{
+	struct hublog_file *f;
+	char name[NAMELEN];
+
+	TAILQ_FOREACH(f, &s->files, entry)
+		if (f->job == job && f->n == n) {
+			TAILQ_REMOVE(&s->files, f, entry);
+			s->nfiles--;
+			file_free(f);
+			break;
+		}
+	name_of(job, n, name);
+	if (unlinkat(s->dirfd, name, 0) == -1 && errno != ENOENT) {
+		bb_error_errno(err, EX_IOERR, "remove %s/%s", s->path, name);
+		return -1;
+	}
+	return 0;
+}
+
+int
 hublog_open_read(struct hublog *s, long long job, long long n, off_t *size,
     struct bb_error *err)
 {

@@ -103,6 +103,13 @@ int	hublog_truncate(struct hublog_file *, long long, struct bb_error *);
 void	hublog_forget(struct hublog *, struct hublog_file *);
 
 /*
+ * Removes the log of attempt n of job (retention), closing it first if
+ * it is open.  None is fine.  Returns 0, or -1 (EX_IOERR).
+ */
+int	hublog_remove(struct hublog *, long long, long long,
+	    struct bb_error *);
+
+/*
  * Opens the log of attempt n of job for reading: the fd, and in *size
  * the bytes of its whole lines (a line being written, or cut by a crash,
  * is left out).  Returns the fd, or -1: errno ENOENT when there is no

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "hubdb_test.h"
 
@@ -60,6 +61,16 @@ no_blob(void *arg, const char *hex, struct bb_error *e)
 	(void)e;
 	(void)strlcpy(arg, hex, DIGEST_HEXLEN + 1);
 	return 1;
+}
+
+/* Returns 1 if job id's first attempt has a log file. */
+static int
+has_log(long long id)
+{
+	char path[512];
+
+	(void)snprintf(path, sizeof(path), "%s/logs/%lld.1", tdir, id);
+	return access(path, F_OK) == 0;
 }
 
 static int
@@ -127,6 +138,8 @@ main(void)
 	    "then none");
 	ok(strcmp(job_state(a2), "") == 0 && strcmp(job_state(a3), "") == 0 &&
 	    strcmp(job_state(u1), "") == 0, "a2, a3 and u1 are gone");
+	ok(!has_log(a2) && !has_log(a3) && !has_log(u1) && has_log(a1) &&
+	    has_log(a4), "  their log files with them, the others' stay");
 	ok(strcmp(job_state(a1), "success/1") == 0 &&
 	    strcmp(job_state(a4), "success/1") == 0 &&
 	    strcmp(job_state(b1), "success/1") == 0 &&
