@@ -13,6 +13,8 @@
  *	2	hello carries the range; sources and artifacts are
  *		downloaded with Range; a worker abandons an attempt that
  *		died (POST /v1/jobs/ID/abandon)
+ *	3	records may end with a raw field (bb-record(5)); a worker
+ *		sends a hub of 2 or less every field key=value
  */
 #ifndef BB_PROTOCOL_H
 #define BB_PROTOCOL_H
@@ -20,7 +22,7 @@
 #include "error.h"
 #include "record.h"
 
-#define PROTOCOL_VERSION	2	/* the newest this code speaks */
+#define PROTOCOL_VERSION	3	/* the newest this code speaks */
 #define PROTOCOL_MIN		1	/* the oldest it still speaks */
 #define PROTOCOL_MAX		1000000	/* the largest number taken */
 

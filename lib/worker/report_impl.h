@@ -69,7 +69,7 @@ struct report {
 	struct buf	*pending;	/* lines read before the job */
 	struct buf	*line;
 	struct record	 tmp;
-	int		 raw;		/* the hub takes raw fields (raw=1) */
+	int		 raw;		/* the hub takes raw fields */
 	int		 scanning;	/* report_resume reads the spool */
 	int		 resumed;	/* a spool a previous run left */
 	int		 abandoning;	/* it died: the hub is told so */

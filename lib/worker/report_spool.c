@@ -28,6 +28,7 @@
 
 #include "artifact.h"
 #include "file.h"
+#include "protocol.h"
 #include "report.h"
 #include "report_impl.h"
 #include "spool.h"
@@ -504,7 +505,8 @@ int
 report_input(struct report *rep, struct record *r, const char *line,
     size_t len, long long now, struct bb_error *err)
 {
-	const char *id, *v;
+	const char *id;
+	long long proto;
 
 	if (rep->over) {
 		bb_error_set(err, EX_SOFTWARE, "%s", rep->msg);
@@ -516,8 +518,9 @@ report_input(struct report *rep, struct record *r, const char *line,
 		if (record_copy(&rep->session, r, err) == -1)
 			goto fail;
 		rep->have_session = 1;
-		rep->raw = (v = record_get(r, "raw")) != NULL &&
-		    strcmp(v, "1") == 0;
+		/* A hub of bb-protocol 3 takes raw fields (bb-record(5)). */
+		rep->raw = record_get_num(r, "protocol", 3, PROTOCOL_MAX,
+		    &proto, NULL) == 0;
 		if (rep->have_job && ((write_context(rep, err) == -1 &&
 		    report_spool_failed(rep, errno, now, err) == -1) ||
 		    report_connect(rep, &rep->session, now, err) == -1))

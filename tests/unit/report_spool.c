@@ -429,7 +429,7 @@ raw_fields(void)
 	int whole = 1;
 
 	rep = new_report(0);
-	(void)feed(rep, NOHUB " raw=1", 0);
+	(void)feed(rep, NOHUB " protocol=3", 0);
 	(void)feed(rep, "job id=90 lease=L attempt=1", 0);
 	ok(feed(rep, "log step=a fd=1 t=1.5 data:cc -c a.c%0A", 0) == 0 &&
 	    feed(rep, "status step=a state=started", 0) == 0,
@@ -470,10 +470,10 @@ raw_fields(void)
 	report_free(rep);
 
 	rep = new_report(0);
-	(void)feed(rep, NOHUB, 0);
+	(void)feed(rep, NOHUB " protocol=2", 0);
 	(void)feed(rep, "job id=91 lease=L attempt=1", 0);
 	ok(feed(rep, "log step=a fd=1 t=1.5 data:cc -c a.c%0A", 0) == 0,
-	    "a raw log record, to a hub that does not say raw=1");
+	    "a raw log record, to a hub of bb-protocol 2");
 	spooled("91.1", text, sizeof(text));
 	is_str(text, "log step=a fd=1 t=1.5 data=cc%20-c%20a.c%0A seq=1\n",
 	    "  goes with every field %%-encoded");
