@@ -41,6 +41,7 @@ struct hublog_file {
 	int		 dirty;		/* written since the last flush */
 	int		 want;		/* to be flushed before answering */
 	int		 broken;	/* a failed write left a cut line */
+	off_t		 started;	/* writeback started up to here */
 };
 TAILQ_HEAD(hublog_files, hublog_file);
 

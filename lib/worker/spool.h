@@ -46,6 +46,7 @@ struct spool {
 	char		 name[SPOOL_NAMEMAX];	/* "42.1" */
 	off_t		 end;		/* bytes of whole lines in records */
 	off_t		 synced;	/* of them, flushed to disk */
+	off_t		 started;	/* of them, writeback started */
 	long long	 lines;		/* lines in records */
 	off_t		 acked_off;	/* acknowledged bytes */
 	long long	 acked;		/* acknowledged lines */
