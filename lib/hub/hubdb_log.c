@@ -2,7 +2,8 @@
  * The records of a job's attempt (lib/hub/hubdb.h): storing the batches
  * a worker reports in the attempt's log file (lib/hub/hublog.h), each
  * sequence number once and in order, the whole under HUBDB_LOG_MAX, the
- * lease renewed in the database; finishing the attempt once records 1
+ * lease renewed in the database, and the status records in the events
+ * table too (hubdb_last_status reads them); finishing the attempt once records 1
  * to the last are all held and their digest is the one the worker sent
  * (else the ranges held and missing); reading the log back, from its
  * file or, for an attempt of a database made before log files, from the
@@ -112,6 +113,13 @@ hubdb_events(struct hubdb *h, long long id, const char *lease,
 		lines++;
 		next++;
 		end |= ev[i].end;
+		/* Status records go to the table too: where a job is. */
+		if (ev[i].typelen == 6 && memcmp(ev[i].type, "status", 6) ==
+		    0 && hubdb_runf(h, err, "INSERT OR IGNORE INTO events(job, "
+		    "n, seq, type, line) VALUES(?, ?, ?, ?, ?)", "iiisb", id, n,
+		    ev[i].seq, ev[i].type, ev[i].typelen, ev[i].line,
+		    ev[i].len) == -1)
+			goto out;
 	}
 	if (f->size + bytes > HUBDB_LOG_MAX) {
 		bb_error_set(err, EX_DATAERR, "job %lld: the log of attempt "
@@ -251,7 +259,9 @@ hubdb_finish(struct hubdb *h, long long id, const char *lease,
 	}
 	/* Records after the last are dropped; the log is on disk. */
 	if (hublog_truncate(f, last, err) == -1 ||
-	    hublog_sync_file(f, err) == -1)
+	    hublog_sync_file(f, err) == -1 ||
+	    hubdb_runf(h, err, "DELETE FROM events WHERE job=? AND n=? AND "
+	    "seq>?", "iii", id, n, last) == -1)
 		goto out;
 	if (hubdb_runf(h, err, "UPDATE jobs SET state=?, finished=?, reason=?, "
 	    "lease_until=NULL WHERE id=?", "titi", result, now, reason,
