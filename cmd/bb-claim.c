@@ -25,6 +25,7 @@
 #include "http.h"
 #include "record.h"
 #include "session.h"
+#include "size.h"
 
 #define INPUT_MAX	(1024 * 1024)	/* records passed on */
 #define ONCE_RETRIES	3		/* --once: tries after the first */
@@ -217,7 +218,7 @@ parse_args(int argc, char *argv[], struct opts *o)
 		case OPT_MIN_FREE:
 			if (strcmp(optarg, "0") == 0)
 				o->min_free = 0;
-			else if (disk_parse_size(optarg, &o->min_free,
+			else if (size_parse(optarg, &o->min_free,
 			    &e) == -1)
 				errx(EX_USAGE, "--min-free: %s", e.msg);
 			break;
@@ -290,7 +291,8 @@ main(int argc, char *argv[])
 	struct record rec;
 	struct buf *pass;
 	struct opts o;
-	char why[CLAIM_WHYMAX], maxtime[32];
+	char why[CLAIM_WHYMAX], maxtime[32], *caches = NULL;
+	size_t evicted = 0;
 	long long started, deadline = 0;
 	int n;
 
@@ -337,8 +339,15 @@ main(int argc, char *argv[])
 	if (o.maxtime == 0 && o.once)
 		o.maxtime = o.wait + ONCE_SLACK;
 	duration_format(o.maxtime, maxtime, sizeof(maxtime));
+	memset(&needs, 0, sizeof(needs));
 	needs.caps = &caps;
 	needs.basedir = o.basedir;
+	if (o.basedir != NULL) {
+		if (asprintf(&caches, "%s/cache", o.basedir) == -1)
+			err(EX_OSERR, NULL);
+		needs.caches = caches;
+		needs.evicted = &evicted;
+	}
 	needs.min_free = o.min_free;
 	needs.min_inodes = o.min_inodes;
 
@@ -361,9 +370,13 @@ main(int argc, char *argv[])
 		/* Time is up, and no job came: "none", as --once says. */
 		if (left_ms(deadline) == 0)
 			exit(EX_UNAVAILABLE);
+		evicted = 0;
 		if ((n = claim_check_disk(&needs, why, sizeof(why),
 		    &e)) == -1)
 			fail(&e);
+		if (evicted > 0)
+			warnx("removed %zu cache%s in %s for room", evicted,
+			    evicted == 1 ? "" : "s", caches);
 		if (n == 0) {
 			warnx("not claiming: %s", why);
 			if (o.once)

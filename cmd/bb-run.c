@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "buildinfo.h"
+#include "cache.h"
+#include "disk.h"
 #include "duration.h"
 #include "emit.h"
 #include "file.h"
@@ -41,6 +43,9 @@ enum sandbox_mode { SANDBOX_AUTO, SANDBOX_ON, SANDBOX_NONE };
 
 struct opts {
 	long long	 beat;
+	const char	*caches;		/* -c */
+	int		 list;			/* -l */
+	int		 clear;			/* -x */
 	const char	*dir;
 	const char	*file;
 	long long	 grace;
@@ -66,11 +71,13 @@ static void __dead
 usage(void)
 {
 	fprintf(stderr, "usage: bb-run [-v] [-B dir] [-b interval] [-C dir] "
-	    "[-f recipe] [-g grace]\n"
-	    "              [-H path] [-M file] [-m pattern] [-R dir] "
-	    "[-S sandbox] [-u user]\n"
-	    "              [-w silence]\n"
-	    "       bb-run -K dir\n");
+	    "[-c dir] [-f recipe]\n"
+	    "              [-g grace] [-H path] [-M file] [-m pattern] "
+	    "[-R dir] [-S sandbox]\n"
+	    "              [-u user] [-w silence]\n"
+	    "       bb-run -K dir\n"
+	    "       bb-run -c dir -l\n"
+	    "       bb-run -c dir -x [cache ...]\n");
 	exit(EX_USAGE);
 }
 
@@ -237,7 +244,8 @@ env_home(char **env)
  */
 static int
 setup_sandbox(const struct opts *o, struct job *j, const struct recipe *r,
-    struct sandbox *sb, char **scratch, struct bb_error *e)
+    char *const *share, size_t nshare, struct sandbox *sb, char **scratch,
+    struct bb_error *e)
 {
 	const char *tmpdir = getenv("TMPDIR");
 
@@ -259,8 +267,8 @@ setup_sandbox(const struct opts *o, struct job *j, const struct recipe *r,
 	sb->home = env_home(j->env);
 	sb->hide = o->hide;
 	sb->nhide = o->nhide;
-	sb->share = o->share;
-	sb->nshare = o->nshare;
+	sb->share = share;
+	sb->nshare = nshare;
 	sb->network = !r->nonet;
 	sb->dropuser = j->setuser;
 	sb->uid = j->uid;
@@ -314,6 +322,168 @@ wipe_environ(const struct job *j, char **envp)
 	}
 }
 
+/* The caches of a job (bb-recipe(5) cache). */
+struct caches {
+	char			*root;		/* -c, or made for this run */
+	int			 temporary;	/* root goes at the end */
+	struct cache_use	 use[RECIPE_NCACHE];
+	char			*data[RECIPE_NCACHE];
+	size_t			 n;
+};
+
+/*
+ * Opens the recipe's caches under -c (for the hub of the session, kept by
+ * the job's name), or, without -c, in a directory of this run's that goes
+ * when it ends.
+ */
+static int
+open_caches(const struct opts *o, const struct job *j, const char *hub,
+    struct caches *c, struct bb_error *e)
+{
+	const struct recipe *r = j->recipe;
+	char tmp[PATH_MAX];
+	const char *tmpdir = getenv("TMPDIR");
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	if (r->ncache == 0)
+		return 0;
+	if (j->name == NULL) {
+		bb_error_set(e, EX_DATAERR, "cache %s: the job has no name, "
+		    "which its caches are kept by", r->cache[0].name);
+		return -1;
+	}
+	if (o->caches != NULL) {
+		if ((c->root = strdup(o->caches)) == NULL) {
+			bb_error_errno(e, EX_OSERR, "-c");
+			return -1;
+		}
+	} else {
+		if (tmpdir == NULL || tmpdir[0] != '/')
+			tmpdir = "/tmp";
+		if (snprintf(tmp, sizeof(tmp), "%s/bb-cache.XXXXXX", tmpdir) >=
+		    (int)sizeof(tmp) || mkdtemp(tmp) == NULL ||
+		    (c->root = strdup(tmp)) == NULL) {
+			bb_error_errno(e, EX_CANTCREAT, "%s/bb-cache.*",
+			    tmpdir);
+			return -1;
+		}
+		c->temporary = 1;
+		warnx("no -c: the caches of this job are not kept");
+	}
+	for (i = 0; i < r->ncache; i++) {
+		if (cache_open(c->root, hub, j->name, &r->cache[i], j->setuser,
+		    j->uid, j->gid, &c->use[i], e) == -1)
+			return -1;
+		c->data[i] = c->use[i].data;
+		c->n++;
+	}
+	return 0;
+}
+
+/* Ends the job's use of its caches: those over their max go. */
+static void
+close_caches(const struct recipe *r, struct caches *c)
+{
+	struct bb_error e;
+	char sz[16], mx[16];
+	long long size;
+	size_t i;
+	int evicted;
+
+	for (i = 0; i < c->n; i++) {
+		if (cache_close(&c->use[i], &size, &evicted, &e) == -1)
+			warnx("cache %s: %s", r->cache[i].name, e.msg);
+		else if (evicted && !c->temporary) {
+			disk_format(size, sz, sizeof(sz));
+			disk_format(r->cache[i].max, mx, sizeof(mx));
+			warnx("cache %s: %s, over its max of %s: removed",
+			    r->cache[i].name, sz, mx);
+		}
+	}
+	if (c->temporary && file_rmtree(c->root, 0, &e) == -1)
+		warnx("%s", e.msg);
+	free(c->root);
+	c->root = NULL;
+}
+
+/* bb-run -c dir -l: the caches, least recently used first. */
+static int
+list_caches(const char *root)
+{
+	struct cache_entry *v;
+	struct bb_error e;
+	struct tm tm;
+	char sz[16], mx[16], when[32];
+	size_t n, i;
+
+	if (cache_list(root, &v, &n, &e) == -1)
+		errx(e.code, "%s", e.msg);
+	printf("%-6s %-6s %-16s %s\n", "SIZE", "MAX", "USED", "CACHE");
+	for (i = 0; i < n; i++) {
+		disk_format(v[i].size, sz, sizeof(sz));
+		if (v[i].max > 0)
+			disk_format(v[i].max, mx, sizeof(mx));
+		else
+			(void)strlcpy(mx, "-", sizeof(mx));
+		if (v[i].used == 0 || localtime_r(&v[i].used, &tm) == NULL ||
+		    strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0)
+			(void)strlcpy(when, "-", sizeof(when));
+		printf("%-6s %-6s %-16s %s/%s%s%s%s\n", sz, mx, when,
+		    v[i].recipe, v[i].name, v[i].busy ? " (in use)" : "",
+		    v[i].hub != NULL ? " of " : "",
+		    v[i].hub != NULL ? v[i].hub : "");
+	}
+	cache_list_free(v, n);
+	if (fflush(stdout) == EOF)
+		err(EX_IOERR, "stdout");
+	return 0;
+}
+
+/* bb-run -c dir -x [cache ...]: removes caches, all or those named. */
+static int
+clear_caches(const char *root, char **pats, int npats)
+{
+	struct cache_entry *v;
+	struct bb_error e;
+	size_t n, i;
+	int k, r, rv = 0, *used;
+
+	if (cache_list(root, &v, &n, &e) == -1)
+		errx(e.code, "%s", e.msg);
+	if ((used = calloc((size_t)npats + 1, sizeof(*used))) == NULL)
+		err(EX_OSERR, NULL);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < npats; k++)
+			if (cache_match(&v[i], pats[k]))
+				break;
+		if (npats > 0 && k == npats)
+			continue;
+		used[k] = 1;
+		if ((r = cache_remove(&v[i], &e)) == -1) {
+			warnx("%s", e.msg);
+			rv = e.code;
+		} else if (r == 0) {
+			warnx("%s/%s: in use by a job: kept", v[i].recipe,
+			    v[i].name);
+			if (rv == 0)
+				rv = EX_TEMPFAIL;
+		} else
+			printf("removed %s/%s\n", v[i].recipe, v[i].name);
+	}
+	for (k = 0; k < npats; k++)
+		if (!used[k]) {
+			warnx("%s: no such cache", pats[k]);
+			if (rv == 0)
+				rv = EX_DATAERR;
+		}
+	free(used);
+	cache_list_free(v, n);
+	if (fflush(stdout) == EOF)
+		err(EX_IOERR, "stdout");
+	return rv;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -325,7 +495,10 @@ main(int argc, char *argv[])
 	struct emit *out;
 	struct passwd *pw;
 	struct sandbox sb;
-	char cdir[PATH_MAX], wdir[PATH_MAX], *scratch = NULL;
+	struct caches caches;
+	char *share[PATHS_MAX + RECIPE_NCACHE];
+	char cdir[PATH_MAX], wdir[PATH_MAX], kdir[PATH_MAX], *scratch = NULL;
+	size_t i, nshare;
 	const char *home;
 	time_t started = time(NULL);
 	int ch, wakefd, rv;
@@ -340,14 +513,23 @@ main(int argc, char *argv[])
 	memset(&in, 0, sizeof(in));
 	o.beat = BEAT_DEFAULT;
 	o.grace = GRACE_DEFAULT;
-	while ((ch = getopt(argc, argv, "+B:b:C:H:K:M:R:S:f:g:m:u:vw:")) !=
-	    -1) {
+	while ((ch = getopt(argc, argv, "+B:b:C:H:K:M:R:S:c:f:g:lm:u:vw:x"))
+	    != -1) {
 		switch (ch) {
 		case 'b':
 			o.beat = duration_arg(optarg, 0, "-b");
 			break;
 		case 'C':
 			o.dir = optarg;
+			break;
+		case 'c':
+			o.caches = optarg;
+			break;
+		case 'l':
+			o.list = 1;
+			break;
+		case 'x':
+			o.clear = 1;
 			break;
 		case 'B':
 			add_path(o.share, &o.nshare, optarg, "-B");
@@ -402,6 +584,13 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (o.list || o.clear) {
+		if (o.caches == NULL || (o.list && o.clear) ||
+		    (o.list && argc != 0))
+			usage();
+		return o.list ? list_caches(o.caches) :
+		    clear_caches(o.caches, argv, argc);
+	}
 	if (argc != 0)
 		usage();
 	if (o.sweep != NULL) {
@@ -430,6 +619,13 @@ main(int argc, char *argv[])
 		errx(e.code, "%s", e.msg);
 	if (o.dir != NULL && realpath(o.dir, cdir) == NULL)
 		err(EX_NOINPUT, "-C %s", o.dir);
+	if (o.caches != NULL) {
+		if (file_mkdirs(o.caches, 0755, &e) == -1)
+			errx(e.code, "-c %s", e.msg);
+		if (realpath(o.caches, kdir) == NULL)
+			err(EX_CANTCREAT, "-c %s", o.caches);
+		o.caches = kdir;
+	}
 	if ((out = emit_new(stdout, o.verbose)) == NULL)
 		err(EX_OSERR, NULL);
 
@@ -485,10 +681,19 @@ main(int argc, char *argv[])
 	j.signo = &lastsig;
 	j.out = out;
 	j.warn = on_warn;
+	if (open_caches(&o, &j, in.hub, &caches, &e) == -1)
+		fatal(out, &e, started);
+	j.caches = caches.data;
 	if (job_setup(&j, environ, &e) == -1)
 		fatal(out, &e, started);
 	wipe_environ(&j, environ);
-	if (setup_sandbox(&o, &j, in.recipe, &sb, &scratch, &e) == -1)
+	nshare = 0;
+	for (i = 0; i < o.nshare; i++)
+		share[nshare++] = o.share[i];
+	for (i = 0; i < caches.n; i++)
+		share[nshare++] = caches.data[i];
+	if (setup_sandbox(&o, &j, in.recipe, share, nshare, &sb, &scratch,
+	    &e) == -1)
 		fatal(out, &e, started);
 	if (o.track != NULL) {
 		sweep(o.track);
@@ -498,6 +703,7 @@ main(int argc, char *argv[])
 	}
 	rv = job_run(&j, &e);
 	track_end(j.track);
+	close_caches(in.recipe, &caches);
 	if (rv == -1 && e.code == EX_UNAVAILABLE && j.sandbox != NULL)
 		warnx("no sandbox (-S none runs the steps without one)");
 	if (scratch != NULL && sandbox_scratch_remove(scratch, &e2) == -1)

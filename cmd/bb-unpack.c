@@ -25,6 +25,7 @@
 #include "http.h"
 #include "record.h"
 #include "session.h"
+#include "size.h"
 #include "unpack.h"
 #include "unveil.h"
 
@@ -383,7 +384,7 @@ main(int argc, char *argv[])
 				o.workroot = optarg;
 				break;
 			case 'm':
-				if (disk_parse_size(optarg, &o.u.max_bytes,
+				if (size_parse(optarg, &o.u.max_bytes,
 				    &e) == -1)
 					errx(EX_USAGE, "-m %s", e.msg);
 				break;

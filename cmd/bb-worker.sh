@@ -35,6 +35,7 @@ usage: bb-worker create-worker [-f] basedir hub name
        bb-worker run [-v] basedir
        bb-worker once [-v] basedir
        bb-worker stop basedir
+       bb-worker cache [-x] basedir [cache ...]
 EOF
 	exit $EX_USAGE
 }
@@ -304,7 +305,7 @@ run_stage() {
 	# passphrase; what it prints of the secret is masked; what it
 	# leaves is noted.
 	set -- -g "$GRACE" -S "$SANDBOX" -H "$BASEDIR" -M "$BASEDIR/secret" \
-	    -R "$BASEDIR/run/procs"
+	    -R "$BASEDIR/run/procs" -c "$BASEDIR/cache"
 	[ -z "$SIGN_KEY" ] || set -- "$@" -H "$SIGN_KEY"
 	[ -z "$SIGN_PASSPHRASE_FILE" ] ||
 	    set -- "$@" -H "$SIGN_PASSPHRASE_FILE"
@@ -769,6 +770,29 @@ EOF
 	log "made worker $NAME in $BASEDIR; edit $BASEDIR/info/admin and $BASEDIR/worker.conf"
 }
 
+# cmd_cache [-x] basedir [cache ...]: lists the caches of the recipes'
+# jobs, or removes them (-x: all, or those named NAME, RECIPE/NAME or
+# RECIPE/); a cache a job uses is kept.
+cmd_cache() {
+	_clear=0
+	while getopts :x _o; do
+		case $_o in
+		x) _clear=1 ;;
+		*) usage "-$OPTARG: unknown option" ;;
+		esac
+	done
+	shift $((OPTIND - 1))
+	[ $# -ge 1 ] || usage "cache takes a basedir"
+	BASEDIR=$1
+	shift
+	[ -d "$BASEDIR" ] || die $EX_NOINPUT "$BASEDIR: no such worker home"
+	if [ "$_clear" = 1 ]; then
+		exec bb-run -c "$BASEDIR/cache" -x "$@"
+	fi
+	[ $# = 0 ] || usage "cache lists all caches; -x removes those named"
+	exec bb-run -c "$BASEDIR/cache" -l
+}
+
 cmd_stop() {
 	[ $# -eq 1 ] || usage "stop takes one basedir"
 	_lock=$1/run/worker.lock
@@ -805,6 +829,8 @@ run|once)
 	cmd_run ;;
 stop)
 	cmd_stop "$@" ;;
+cache)
+	cmd_cache "$@" ;;
 *)
 	usage "$_cmd: unknown command" ;;
 esac

@@ -13,7 +13,10 @@
 #include "duration.h"
 #include "file.h"
 #include "recipe.h"
+#include "size.h"
 
+#define CACHE_SYNTAX	"\"cache NAME [max SIZE]\""
+#define CACHE_NAMELEN	32
 #define STEP_SYNTAX	"\"step NAME [timeout=DURATION] [dir=PATH] " \
 			"[continue] [always]: COMMAND\""
 
@@ -69,6 +72,9 @@ recipe_free(struct recipe *r)
 		free(r->env[i].value);
 	}
 	free(r->env);
+	for (i = 0; i < r->ncache; i++)
+		free(r->cache[i].name);
+	free(r->cache);
 	for (i = 0; i < r->nsteps; i++) {
 		free(r->steps[i].name);
 		free(r->steps[i].cmd);
@@ -147,6 +153,26 @@ int
 recipe_valid_cap(const char *s)
 {
 	return valid_token(s, isalnum, "._:+=/-");
+}
+
+int
+recipe_valid_cache(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_");
+
+	return n > 0 && n <= CACHE_NAMELEN && s[n] == '\0' &&
+	    islower((unsigned char)s[0]);
+}
+
+void
+recipe_cache_var(const char *name, char *out, size_t len)
+{
+	size_t i, n = strlcpy(out, RECIPE_CACHE_VAR, len);
+
+	for (i = 0; name[i] != '\0' && n + 1 < len; i++)
+		out[n++] = (char)toupper((unsigned char)name[i]);
+	if (n < len)
+		out[n] = '\0';
 }
 
 int
@@ -396,6 +422,29 @@ add_collect(struct recipe *r, const char *glob)
 }
 
 static const char *
+add_cache(struct recipe *r, const char *name, long long max)
+{
+	struct recipe_cache *c;
+	size_t i;
+
+	if (!recipe_valid_cache(name))
+		return "bad cache name (lower-case letters, digits and '_', "
+		    "starting with a letter, at most 32)";
+	for (i = 0; i < r->ncache; i++)
+		if (strcmp(r->cache[i].name, name) == 0)
+			return "cache named twice";
+	if (r->ncache >= RECIPE_NCACHE)
+		return "more than 16 caches";
+	if (max < 0 || max > SIZE_MAX_BYTES)
+		return "max out of range";
+	if ((c = grow(&r->cache, &r->ncache, sizeof(*r->cache))) == NULL ||
+	    (c->name = strdup(name)) == NULL)
+		return strerror(errno);
+	c->max = max;
+	return NULL;
+}
+
+static const char *
 add_step(struct recipe *r, const struct recipe_step *st)
 {
 	struct recipe_step *s;
@@ -566,6 +615,17 @@ parse_line(struct parser *p, struct recipe *r, char *s)
 		return words(p, rest, "mask", "PATTERN", r, add_mask);
 	} else if (strcmp(kw, "collect") == 0) {
 		return words(p, rest, "collect", "GLOB", r, add_collect);
+	} else if (strcmp(kw, "cache") == 0) {
+		char *name = word(&rest), *m = word(&rest), *sz = word(&rest);
+		long long max = 0;
+
+		if (name == NULL || (m != NULL && (strcmp(m, "max") != 0 ||
+		    sz == NULL)) || word(&rest) != NULL)
+			return perr(p, "expected %s", CACHE_SYNTAX);
+		if (sz != NULL && size_parse(sz, &max, &derr) == -1)
+			return perr(p, "cache %s: %s", name, derr.msg);
+		if ((why = add_cache(r, name, max)) != NULL)
+			return perr(p, "cache %s: %s", name, why);
 	} else {
 		char raw[16], vis[4 * sizeof(raw)];
 
@@ -573,8 +633,8 @@ parse_line(struct parser *p, struct recipe *r, char *s)
 		(void)strlcpy(raw, kw, sizeof(raw));
 		(void)strnvis(vis, raw, sizeof(vis), VIS_SAFE | VIS_OCTAL);
 		return perr(p, "unknown directive \"%s\" (expected job, "
-		    "timeout, network, require, env, secret, mask, step or "
-		    "collect)", vis);
+		    "timeout, network, require, env, secret, mask, cache, "
+		    "step or collect)", vis);
 	}
 	return 0;
 }
@@ -584,6 +644,11 @@ recipe_check(const struct recipe *r, struct bb_error *err)
 {
 	if (r->nsteps == 0) {
 		bb_error_set(err, EX_DATAERR, "recipe has no steps");
+		return -1;
+	}
+	if (r->ncache > 0 && r->name == NULL) {
+		bb_error_set(err, EX_DATAERR, "cache %s: the recipe has no "
+		    "job name, which its caches are kept by", r->cache[0].name);
 		return -1;
 	}
 	return 0;
@@ -685,7 +750,7 @@ int
 recipe_record_type(const char *type)
 {
 	static const char *const types[] = {
-		"recipe", "env", "secret", "mask", "step", "collect",
+		"recipe", "env", "secret", "mask", "cache", "step", "collect",
 	};
 	size_t i;
 
@@ -771,6 +836,13 @@ recipe_add_record(struct recipe *r, const struct record *rec,
 	} else if (record_is(rec, "collect")) {
 		v = str(rec, "glob", &bad);
 		why = v ? add_collect(r, v) : "needs glob";
+	} else if (record_is(rec, "cache")) {
+		n = 0;
+		if (record_get(rec, "max") != NULL && record_get_num(rec,
+		    "max", 0, SIZE_MAX_BYTES, &n, err) == -1)
+			return -1;
+		v = str(rec, "name", &bad);
+		why = v ? add_cache(r, v, n) : "needs name";
 	} else if (record_is(rec, "step")) {
 		struct recipe_step st;
 
@@ -848,6 +920,14 @@ recipe_encode(const struct recipe *r, struct buf *b, struct bb_error *err)
 		    emit(b, &rec, err) == -1)
 			goto out;
 	}
+	for (i = 0; i < r->ncache; i++) {
+		(void)record_start(&rec, "cache", err);
+		if (record_set(&rec, "name", r->cache[i].name, err) == -1 ||
+		    (r->cache[i].max && record_setf(&rec, err, "max", "%lld",
+		    r->cache[i].max) == -1) ||
+		    emit(b, &rec, err) == -1)
+			goto out;
+	}
 	for (i = 0; i < r->nsteps; i++) {
 		const struct recipe_step *s = &r->steps[i];
 
@@ -906,6 +986,14 @@ recipe_format(const struct recipe *r, struct buf *b, struct bb_error *err)
 		bad |= buf_addf(b, "secret %s\n", r->secret[i]);
 	for (i = 0; i < r->nmask; i++)
 		bad |= buf_addf(b, "mask %s\n", r->mask[i]);
+	for (i = 0; i < r->ncache; i++) {
+		bad |= buf_addf(b, "cache %s", r->cache[i].name);
+		if (r->cache[i].max) {
+			size_format(r->cache[i].max, d, sizeof(d));
+			bad |= buf_addf(b, " max %s", d);
+		}
+		bad |= buf_addc(b, '\n');
+	}
 	for (i = 0; i < r->nsteps; i++) {
 		const struct recipe_step *s = &r->steps[i];
 

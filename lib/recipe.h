@@ -1,6 +1,6 @@
 /*
  * bb-recipe(5): what a job runs, as a person writes it, and as it travels
- * in records (recipe, env, secret, mask, step, collect).  The recipe
+ * in records (recipe, env, secret, mask, cache, step, collect).  The recipe
  * record carries the job's name, timeout, requirements and network=off.
  */
 #ifndef BB_RECIPE_H
@@ -14,6 +14,7 @@
 
 #define RECIPE_MAX	(1024 * 1024)	/* longest recipe file */
 #define RECIPE_NSTEPS	1000		/* most steps in one recipe */
+#define RECIPE_NCACHE	16		/* most caches in one recipe */
 
 struct recipe_step {
 	char		*name;
@@ -27,6 +28,12 @@ struct recipe_step {
 struct recipe_env {
 	char	*name;
 	char	*value;
+};
+
+/* A directory kept on the worker between jobs of the recipe's name. */
+struct recipe_cache {
+	char		*name;		/* lower case: BB_CACHE_NAME in upper */
+	long long	 max;		/* bytes, 0: no size of its own */
 };
 
 struct recipe {
@@ -43,6 +50,8 @@ struct recipe {
 	size_t			 nmask;
 	char			**collect;	/* artifact globs */
 	size_t			 ncollect;
+	struct recipe_cache	*cache;
+	size_t			 ncache;
 	struct recipe_step	*steps;
 	size_t			 nsteps;
 };
@@ -64,7 +73,7 @@ int	recipe_parse_file(const char *, struct recipe **, struct bb_error *);
 
 /*
  * Returns 1 if type is one of the recipe's record types (recipe, env,
- * secret, mask, step, collect), else 0.
+ * secret, mask, cache, step, collect), else 0.
  */
 int	recipe_record_type(const char *);
 
@@ -87,7 +96,10 @@ const char	*recipe_getenv(const struct recipe *, const char *);
 int	recipe_setenv(struct recipe *, const char *, const char *,
 	    struct bb_error *);
 
-/* Checks what only the whole recipe can tell (at least one step). */
+/*
+ * Checks what only the whole recipe can tell: at least one step, and a
+ * job name when it has caches (they are kept by it).
+ */
 int	recipe_check(const struct recipe *, struct bb_error *);
 
 /* Appends r as records, one a line, to b.  Returns 0 or -1. */
@@ -96,10 +108,19 @@ int	recipe_encode(const struct recipe *, struct buf *, struct bb_error *);
 /* Appends r as recipe text that recipe_parse reads back the same. */
 int	recipe_format(const struct recipe *, struct buf *, struct bb_error *);
 
-/* Valid names: steps and the job, env variables, capabilities. */
+/* Valid names: steps and the job, env variables, capabilities, caches. */
 int	recipe_valid_name(const char *);
+int	recipe_valid_cache(const char *);
 int	recipe_valid_var(const char *);
 int	recipe_valid_cap(const char *);
+
+#define RECIPE_CACHE_VAR	"BB_CACHE_"	/* and the name in upper case */
+
+/*
+ * Writes the variable that names cache name's directory to the steps,
+ * "BB_CACHE_" and name in upper case, to out (len bytes).
+ */
+void	recipe_cache_var(const char *, char *, size_t);
 
 /*
  * Returns 1 if path is relative and has no ".." component (a directory

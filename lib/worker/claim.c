@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "cache.h"
 #include "claim.h"
 #include "digest.h"
 #include "disk.h"
@@ -126,14 +127,37 @@ out:
 	return rv;
 }
 
+struct room {
+	const struct claim_needs	*n;
+	char				*why;
+	size_t				 len;
+};
+
+static int
+enough_room(void *arg, struct bb_error *err)
+{
+	struct room *r = arg;
+
+	return disk_check(r->n->basedir, r->n->min_free, r->n->min_inodes,
+	    r->why, r->len, err);
+}
+
 int
 claim_check_disk(const struct claim_needs *n, char *why, size_t len,
     struct bb_error *err)
 {
+	struct room r = { n, why, len };
+	size_t evicted = 0;
+	int rv;
+
 	if (n->basedir == NULL)
 		return 1;
-	return disk_check(n->basedir, n->min_free, n->min_inodes, why, len,
-	    err);
+	if ((rv = enough_room(&r, err)) != 0 || n->caches == NULL)
+		return rv;
+	rv = cache_evict(n->caches, enough_room, &r, &evicted, err);
+	if (n->evicted != NULL)
+		*n->evicted += evicted;
+	return rv;
 }
 
 int

@@ -33,6 +33,9 @@ struct claim_needs {
 	const char	*basedir;	/* where jobs are unpacked, or NULL */
 	long long	 min_free;	/* bytes free under basedir */
 	long long	 min_inodes;	/* inodes free under basedir */
+	const char	*caches;	/* removed when the disk is short, or
+					   NULL (lib/worker/cache.h) */
+	size_t		*evicted;	/* adds the caches removed, or NULL */
 };
 
 /* Makes j empty; claim_job_free releases (and wipes) what it holds. */
@@ -49,7 +52,9 @@ int	claim_parse(const char *, size_t, struct claim_job *,
 
 /*
  * Checks that n->basedir (if any) has the free space and inodes n asks
- * for.  Returns 1 if so, 0 if not with the reason in why, or -1.
+ * for, removing the caches under n->caches that no job uses, least
+ * recently used first, while it has not.  Returns 1 if so, 0 if not with
+ * the reason in why, or -1.
  */
 int	claim_check_disk(const struct claim_needs *, char *why, size_t,
 	    struct bb_error *);

@@ -66,32 +66,3 @@ disk_check(const char *path, long long min_bytes, long long min_inodes,
 	}
 	return 1;
 }
-
-int
-disk_parse_size(const char *s, long long *out, struct bb_error *err)
-{
-	static const char units[] = "KMGT";
-	char digits[32];
-	const char *errstr, *u;
-	long long mult = 1, max = 1LL << 50, v;
-	size_t n = strspn(s, "0123456789");
-
-	if (n == 0 || n >= sizeof(digits))
-		goto bad;
-	if (s[n] != '\0') {
-		if (s[n + 1] != '\0' || (u = strchr(units, s[n])) == NULL)
-			goto bad;
-		mult = 1LL << (10 * (u - units + 1));
-	}
-	memcpy(digits, s, n);
-	digits[n] = '\0';
-	v = strtonum(digits, 1, max / mult, &errstr);
-	if (errstr != NULL)
-		goto bad;
-	*out = v * mult;
-	return 0;
-bad:
-	bb_error_set(err, EX_USAGE, "%s: not a size (digits, then K, M, G or "
-	    "T; at most 1024T)", s);
-	return -1;
-}

@@ -33,10 +33,4 @@ int	disk_check(const char *, long long min_bytes, long long min_inodes,
 /* Writes n bytes as people read them ("1.0G", "512M", "100B"). */
 void	disk_format(long long, char *, size_t);
 
-/*
- * Reads a byte count: digits with an optional K, M, G or T (powers of
- * 1024), from 1 to 2^50.  Returns 0, or -1 (EX_USAGE).
- */
-int	disk_parse_size(const char *, long long *, struct bb_error *);
-
 #endif

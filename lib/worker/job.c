@@ -52,6 +52,7 @@ job_input_free(struct job_input *in)
 	free(in->workdir);
 	free(in->name);
 	free(in->upstream);
+	free(in->hub);
 	memset(in, 0, sizeof(*in));
 }
 
@@ -127,6 +128,12 @@ input_record(struct job_input *in, struct record *rec, const char *line,
 		if (asprintf(&in->upstream, "%s: %s", tool != NULL ? tool :
 		    "a stage", v != NULL ? v : "failed") == -1) {
 			in->upstream = NULL;
+			bb_error_errno(err, EX_OSERR, "reading input");
+			return -1;
+		}
+	} else if (record_is(rec, "session") && in->hub == NULL &&
+	    (v = record_get(rec, "hub")) != NULL) {
+		if ((in->hub = strdup(v)) == NULL) {
 			bb_error_errno(err, EX_OSERR, "reading input");
 			return -1;
 		}
@@ -352,6 +359,11 @@ job_setup(struct job *j, char *const *envp, struct bb_error *err)
 	    env_add(j, "BB_STEP", "") == -1)
 		goto nomem;
 	j->stepvar = j->nenv - 1;
+	for (i = 0; j->caches != NULL && i < r->ncache; i++) {
+		recipe_cache_var(r->cache[i].name, name, sizeof(name));
+		if (env_add(j, name, j->caches[i]) == -1)
+			goto nomem;
+	}
 	return 0;
 nomem:
 	bb_error_errno(err, EX_OSERR, "environment");

@@ -33,6 +33,7 @@ struct job_input {
 	char		*name;		/* the job record's name, or NULL */
 	char		*upstream;	/* "TOOL: MSG" of the first error
 					   record (a stage above failed) */
+	char		*hub;		/* the session record's hub, or NULL */
 	int		 cancelled;	/* a signal came before the end */
 	char		**values;	/* the session's token, the job's lease */
 	size_t		 nvalues;
@@ -44,11 +45,12 @@ struct job_input {
  * once, unchanged, but for the path of the workdir record, which is
  * replaced by workdir when that is not NULL.  The token of session
  * records and the lease of job records are kept in in->values, to be
- * masked; the first error record a stage above sent is in->upstream.
- * Returns 0 (in->cancelled set if *cancel changed while reading: the
- * input is then incomplete), or -1 with EX_DATAERR and the line number
- * for malformed records, a malformed or incomplete recipe, or a second
- * workdir record; EX_IOERR if fd cannot be read.
+ * masked; the first error record a stage above sent is in->upstream,
+ * the hub of the first session record in->hub.  Returns 0 (in->cancelled
+ * set if *cancel changed while reading: the input is then incomplete),
+ * or -1 with EX_DATAERR and the line number for malformed records, a
+ * malformed or incomplete recipe, or a second workdir record; EX_IOERR
+ * if fd cannot be read.
  */
 int	job_read(int, const char *, struct emit *, const char *, int,
 	    volatile sig_atomic_t *, struct job_input *, struct bb_error *);
@@ -68,6 +70,8 @@ struct job {
 	size_t			 nmasks;
 	char *const		*values;	/* more values to mask */
 	size_t			 nvalues;
+	char *const		*caches;	/* the directories of the recipe's
+						   caches, in its order, or NULL */
 	const struct sandbox	*sandbox;	/* the steps run in it, or NULL */
 	struct track		*track;		/* steps noted there, or NULL */
 	int			 setuser;	/* run steps as uid, gid */
@@ -94,7 +98,8 @@ struct job {
 /*
  * Makes the steps' environment and the set of masked values from envp
  * (bb-run's own environment): PATH, HOME, the recipe's variables, its
- * secrets taken from envp, BB_JOB, BB_STEP, BB_WORKDIR, BB_JOBS.  Masked
+ * secrets taken from envp, BB_JOB, BB_STEP, BB_WORKDIR, BB_JOBS, and
+ * BB_CACHE_NAME for each of j->caches.  Masked
  * are the values of the secrets, and of the variables of envp and of the
  * recipe whose names match the default patterns, j->masks or the
  * recipe's masks, and j->values (credentials that are no variable).  A secret that envp lacks, or too short to mask, is

@@ -206,13 +206,17 @@ unlike "$out" "$(printf '\033')" "no escape byte reaches the terminal"
 is "$rc" 1 "-v: exit status as without"
 
 # Bad usage and bad input.
-run bb-run -x
+run bb-run -y
 is "$rc" 64 "an unknown option: exit 64"
-is "$err" "bb-run: invalid option -- 'x'
-usage: bb-run [-v] [-B dir] [-b interval] [-C dir] [-f recipe] [-g grace]
-              [-H path] [-M file] [-m pattern] [-R dir] [-S sandbox] [-u user]
-              [-w silence]
-       bb-run -K dir" "usage"
+is "$err" "bb-run: invalid option -- 'y'
+usage: bb-run [-v] [-B dir] [-b interval] [-C dir] [-c dir] [-f recipe]
+              [-g grace] [-H path] [-M file] [-m pattern] [-R dir] [-S sandbox]
+              [-u user] [-w silence]
+       bb-run -K dir
+       bb-run -c dir -l
+       bb-run -c dir -x [cache ...]" "usage"
+run bb-run -x
+is "$rc" 64 "-x without -c: exit 64"
 run bb-run -f "$T/ok.recipe" extra
 is "$rc" 64 "an operand: exit 64"
 run bb-run -g 5x -f "$T/ok.recipe"

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "cache.h"
 #include "claim.h"
 #include "tap.h"
 
@@ -79,6 +80,7 @@ main(void)
 	    "a malformed line names it: %s", err.msg);
 
 	caps_add_list(&caps, "linux,cc", NULL);
+	memset(&needs, 0, sizeof(needs));
 	needs.caps = &caps;
 	needs.basedir = NULL;
 	needs.min_free = 0;
@@ -104,6 +106,31 @@ main(void)
 	    "too little disk: %s", why);
 	ok(claim_check_disk(&needs, why, sizeof(why), &err) == 0,
 	    "claim_check_disk agrees");
+	/* Short of room, the caches no job holds go first. */
+	{
+		struct recipe_cache c = { "ccache", 0 };
+		struct cache_use u, v;
+		char root[] = "/tmp/bb-claim-test.XXXXXX", cmd[64];
+		size_t evicted = 0;
+
+		if (mkdtemp(root) == NULL)
+			tap_bail("mkdtemp");
+		ok(cache_open(root, NULL, "a", &c, 0, 0, 0, &u, &err) == 0 &&
+		    cache_open(root, NULL, "b", &c, 0, 0, 0, &v, &err) == 0,
+		    "two caches");
+		cache_release(&u);
+		needs.caches = root;
+		needs.evicted = &evicted;
+		ok(claim_check_disk(&needs, why, sizeof(why), &err) == 0 &&
+		    evicted == 1, "short of room: the cache not in use is "
+		    "removed, and it is still short");
+		cache_release(&v);
+		(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+		if (system(cmd) != 0)
+			tap_diag("rm -rf failed");
+		needs.caches = NULL;
+		needs.evicted = NULL;
+	}
 	needs.min_free = 1;
 	ok(claim_decide(&j, &needs, why, sizeof(why), &err) == 1,
 	    "enough disk: take it");

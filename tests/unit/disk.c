@@ -6,31 +6,6 @@
 #include "disk.h"
 #include "tap.h"
 
-static void
-test_sizes(void)
-{
-	struct bb_error err;
-	long long v;
-
-	ok(disk_parse_size("10", &v, &err) == 0 && v == 10, "size 10");
-	ok(disk_parse_size("4G", &v, &err) == 0 && v == 4LL << 30,
-	    "size 4G");
-	ok(disk_parse_size("500M", &v, &err) == 0 && v == 500LL << 20,
-	    "size 500M");
-	ok(disk_parse_size("3K", &v, &err) == 0 && v == 3072, "size 3K");
-	ok(disk_parse_size("1024T", &v, &err) == 0 && v == 1LL << 50,
-	    "size 1024T");
-	ok(disk_parse_size("1025T", &v, &err) == -1 && err.code == EX_USAGE,
-	    "size over 2^50 refused");
-	ok(disk_parse_size("0", &v, &err) == -1, "size 0 refused");
-	ok(disk_parse_size("-1", &v, &err) == -1, "size -1 refused");
-	ok(disk_parse_size("4GB", &v, &err) == -1, "size 4GB refused");
-	ok(disk_parse_size("4X", &v, &err) == -1, "size 4X refused");
-	ok(disk_parse_size("", &v, &err) == -1, "empty size refused");
-	ok(disk_parse_size("99999999999999999999", &v, &err) == -1,
-	    "huge size refused");
-}
-
 int
 main(void)
 {
@@ -64,6 +39,5 @@ main(void)
 	is_str(s, "512M", "512 MiB");
 	disk_format(100, s, sizeof(s));
 	is_str(s, "100B", "100 bytes");
-	test_sizes();
 	return tap_done();
 }

@@ -19,6 +19,8 @@ static const char good[] =
     "env EMPTY=\n"
     "secret DEPLOY_TOKEN\n"
     "mask *_CREDENTIALS\n"
+    "cache ccache max 2G\n"
+    "cache go_mod\n"
     "   # an indented comment\n"
     "step configure: ./configure --prefix=/usr\r\n"
     "step build timeout=10m dir=src: make -j\"$BB_JOBS\" \\\n"
@@ -69,6 +71,11 @@ test_good(void)
 	ok(r->steps[2].cont && !r->steps[2].always, "continue");
 	ok(r->steps[3].always && r->steps[3].timeout == 5400, "always");
 	is_int(r->ncollect, 2, "two globs");
+	is_int(r->ncache, 2, "two caches");
+	ok(strcmp(r->cache[0].name, "ccache") == 0 &&
+	    r->cache[0].max == 2LL << 30, "cache ccache max 2G");
+	ok(strcmp(r->cache[1].name, "go_mod") == 0 && r->cache[1].max == 0,
+	    "cache go_mod, no max");
 	recipe_free(r);
 }
 
@@ -99,7 +106,9 @@ test_roundtrip(void)
 	while ((rv = record_read(&rd, &rec, NULL, NULL, &err)) == 1)
 		n += recipe_add_record(back, &rec, &err) == 1;
 	is_int(rv, 0, "read them back");
-	is_int(n, 11, "every record is a recipe record");
+	is_int(n, 13, "every record is a recipe record");
+	ok(strstr(recs->data, "cache name=ccache max=2147483648\n"
+	    "cache name=go_mod\n") != NULL, "cache records");
 	ok(recipe_format(r, t1, &err) == 0 &&
 	    recipe_format(back, t2, &err) == 0, "format both");
 	is_str(t2->data, t1->data, "text -> records -> text is lossless");
@@ -194,6 +203,15 @@ test_bad(void)
 		    ":2: collect: artifact glob ends with a backslash" },
 		{ "step a: x\nmask A\\\\\nstep b: y\n",
 		    ":2: mask: mask pattern ends with a backslash" },
+		{ "job a\ncache\n", ":2: expected \"cache NAME [max SIZE]\"" },
+		{ "job a\ncache c max\n", ":2: expected \"cache NAME" },
+		{ "job a\ncache c min 1G\n", ":2: expected \"cache NAME" },
+		{ "job a\ncache c max 1G x\n", ":2: expected \"cache NAME" },
+		{ "job a\ncache c max 1Q\n", ":2: cache c: 1Q: not a size" },
+		{ "job a\ncache CC\n", ":2: cache CC: bad cache name" },
+		{ "job a\ncache _c\n", ":2: cache _c: bad cache name" },
+		{ "job a\ncache c\ncache c\n", ":3: cache c: cache named twice" },
+		{ "cache c\nstep a: x\n", "cache c: the recipe has no job name" },
 	};
 	struct bb_error err;
 	struct recipe *r;
