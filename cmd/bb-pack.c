@@ -327,7 +327,7 @@ standalone(struct opts *o, int argc, char **argv)
 	if (out == NULL) {
 		if (packjob_archive_name(&o->job, o->job.profile,
 		    tree_name(o, argv[0], base, sizeof(base)), o->job.version,
-		    NULL, AT_FDCWD, name, sizeof(name), &e) == -1)
+		    NULL, NULL, 0, AT_FDCWD, name, sizeof(name), &e) == -1)
 			errx(e.code, "%s", e.msg);
 		out = name;
 	}

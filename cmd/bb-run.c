@@ -322,6 +322,47 @@ wipe_environ(const struct job *j, char **envp)
 	}
 }
 
+/*
+ * A recipe's later stages and the combinations of its matrix are the
+ * hub's to run (bb-hub submit makes a job of each): here, the first
+ * stage of the first combination runs, and a warning says so.
+ */
+static int
+first_combination(struct recipe **rp, struct bb_error *e)
+{
+	struct recipe *r = *rp, **v;
+	struct buf *b;
+	size_t n, i;
+
+	if (r->next != NULL) {
+		warnx("stage %s and those after it: not run here (bb-hub "
+		    "runs stages)", r->next->name);
+		recipe_free(r->next);
+		r->next = NULL;
+	}
+	for (i = 0; i < r->naxes && r->axes[i].nvalues == 1; i++)
+		;
+	if (i == r->naxes)
+		return 0;
+	if (recipe_expand(r, &v, &n, e) == -1)
+		return -1;
+	if ((b = buf_new(RECORD_MAX)) == NULL ||
+	    recipe_config(v[0], b, e) == -1) {
+		bb_error_errno(e, EX_OSERR, "matrix");
+		buf_free(b);
+		return -1;
+	}
+	warnx("matrix: %zu combinations; only the first runs here (bb-hub "
+	    "runs each): %s", n, b->data);
+	buf_free(b);
+	for (i = 1; i < n; i++)
+		recipe_free(v[i]);
+	recipe_free(r);
+	*rp = v[0];
+	free(v);
+	return 0;
+}
+
 /* The caches of a job (bb-recipe(5) cache). */
 struct caches {
 	char			*root;		/* -c, or made for this run */
@@ -661,6 +702,8 @@ main(int argc, char *argv[])
 	}
 	if (in.workdir == NULL)
 		(void)emit_workdir(out, wdir);
+	if (first_combination(&in.recipe, &e) == -1)
+		fatal(out, &e, started);
 	(void)emit_recipe(out, in.recipe);
 	check_output(out);
 

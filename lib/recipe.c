@@ -15,6 +15,8 @@
 #include "recipe.h"
 #include "size.h"
 
+#define MATRIX_SYNTAX	"\"matrix NAME=VALUE,VALUE... ...\""
+#define EXCLUDE_SYNTAX	"\"exclude NAME=VALUE ...\""
 #define CACHE_SYNTAX	"\"cache NAME [max SIZE]\""
 #define CACHE_NAMELEN	32
 #define STEP_SYNTAX	"\"step NAME [timeout=DURATION] [dir=PATH] " \
@@ -55,23 +57,58 @@ free_list(char **v, size_t n)
 	free(v);
 }
 
-void
-recipe_free(struct recipe *r)
+static void
+free_pairs(struct recipe_env *v, size_t n)
 {
 	size_t i;
 
-	if (r == NULL)
-		return;
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].value);
+	}
+	free(v);
+}
+
+static void
+free_axes(struct recipe *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->naxes; i++) {
+		free(r->axes[i].name);
+		free_list(r->axes[i].values, r->axes[i].nvalues);
+	}
+	free(r->axes);
+	r->axes = NULL;
+	r->naxes = 0;
+}
+
+static void
+free_excludes(struct recipe *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nexcludes; i++)
+		free_pairs(r->excludes[i].pairs, r->excludes[i].npairs);
+	free(r->excludes);
+	r->excludes = NULL;
+	r->nexcludes = 0;
+}
+
+/* Frees one stage, not those after it. */
+static void
+free_stage(struct recipe *r)
+{
+	size_t i;
+
 	free(r->name);
 	free_list(r->require, r->nrequire);
 	free_list(r->secret, r->nsecret);
 	free_list(r->mask, r->nmask);
 	free_list(r->collect, r->ncollect);
-	for (i = 0; i < r->nenv; i++) {
-		free(r->env[i].name);
-		free(r->env[i].value);
-	}
-	free(r->env);
+	free_pairs(r->env, r->nenv);
+	free_axes(r);
+	free_excludes(r);
 	for (i = 0; i < r->ncache; i++)
 		free(r->cache[i].name);
 	free(r->cache);
@@ -82,6 +119,35 @@ recipe_free(struct recipe *r)
 	}
 	free(r->steps);
 	free(r);
+}
+
+void
+recipe_free(struct recipe *r)
+{
+	struct recipe *next;
+
+	for (; r != NULL; r = next) {
+		next = r->next;
+		free_stage(r);
+	}
+}
+
+static struct recipe *
+last_stage(struct recipe *r)
+{
+	while (r->next != NULL)
+		r = r->next;
+	return r;
+}
+
+size_t
+recipe_nstages(const struct recipe *r)
+{
+	size_t n;
+
+	for (n = 0; r != NULL; r = r->next)
+		n++;
+	return n;
 }
 
 /* Grows the array at *vp of *np elements of size sz by one, zeroed. */
@@ -153,6 +219,12 @@ int
 recipe_valid_cap(const char *s)
 {
 	return valid_token(s, isalnum, "._:+=/-");
+}
+
+int
+recipe_valid_value(const char *s)
+{
+	return strlen(s) <= 64 && valid_token(s, isalnum, "._+-");
 }
 
 int
@@ -281,6 +353,17 @@ find_env(const struct recipe *r, const char *name)
 	return NULL;
 }
 
+static struct recipe_axis *
+find_axis(const struct recipe *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->naxes; i++)
+		if (strcmp(r->axes[i].name, name) == 0)
+			return &r->axes[i];
+	return NULL;
+}
+
 static int
 has(char **v, size_t n, const char *s)
 {
@@ -329,7 +412,8 @@ add_env(struct recipe *r, const char *name, const char *value)
 		return "bad variable name (letters, digits, '_')";
 	if (strncmp(name, "BB_", 3) == 0)
 		return "variables named BB_* are bb-run's own";
-	if (find_env(r, name) != NULL || has(r->secret, r->nsecret, name))
+	if (find_env(r, name) != NULL || has(r->secret, r->nsecret, name) ||
+	    find_axis(r, name) != NULL)
 		return "variable set twice";
 	if (!valid_value(value))
 		return "control character or trailing blank in value";
@@ -385,7 +469,8 @@ add_secret(struct recipe *r, const char *name)
 		return "bad variable name (letters, digits, '_')";
 	if (strncmp(name, "BB_", 3) == 0)
 		return "variables named BB_* are bb-run's own";
-	if (find_env(r, name) != NULL || has(r->secret, r->nsecret, name))
+	if (find_env(r, name) != NULL || has(r->secret, r->nsecret, name) ||
+	    find_axis(r, name) != NULL)
 		return "variable set twice";
 	if (push_str(&r->secret, &r->nsecret, name) == -1)
 		return strerror(errno);
@@ -441,6 +526,111 @@ add_cache(struct recipe *r, const char *name, long long max)
 	    (c->name = strdup(name)) == NULL)
 		return strerror(errno);
 	c->max = max;
+	return NULL;
+}
+
+/*
+ * The axis name with the comma-separated values of list: a new one, or
+ * with replace the values of the one there.
+ */
+static const char *
+add_axis(struct recipe *r, const char *name, const char *list, int replace)
+{
+	struct recipe_axis *a, tmp;
+	char *copy, *p, *v;
+	const char *why = NULL;
+
+	if (!recipe_valid_var(name))
+		return "bad axis name (letters, digits, '_')";
+	if (strncmp(name, "BB_", 3) == 0)
+		return "variables named BB_* are bb-run's own";
+	if (strcmp(name, "name") == 0 || strcmp(name, "version") == 0 ||
+	    strcmp(name, "job") == 0)
+		return "name, version and job are the archive name's own";
+	if (find_env(r, name) != NULL || has(r->secret, r->nsecret, name))
+		return "a variable of the recipe already";
+	if ((a = find_axis(r, name)) != NULL && !replace)
+		return "axis named twice";
+	if (a == NULL && r->naxes >= RECIPE_NAXES)
+		return "more than 8 axes";
+	memset(&tmp, 0, sizeof(tmp));
+	if ((copy = strdup(list)) == NULL)
+		return strerror(errno);
+	for (p = copy; why == NULL && (v = strsep(&p, ",")) != NULL; ) {
+		if (!recipe_valid_value(v))
+			why = "bad value (letters, digits, '._+-', at most 64)";
+		else if (has(tmp.values, tmp.nvalues, v))
+			why = "value given twice";
+		else if (tmp.nvalues >= RECIPE_NVALUES)
+			why = "more than 32 values";
+		else if (push_str(&tmp.values, &tmp.nvalues, v) == -1)
+			why = strerror(errno);
+	}
+	free(copy);
+	if (why == NULL && a == NULL) {
+		if ((a = grow(&r->axes, &r->naxes, sizeof(*r->axes))) == NULL ||
+		    (a->name = strdup(name)) == NULL)
+			why = strerror(errno);
+	}
+	if (why != NULL) {
+		free_list(tmp.values, tmp.nvalues);
+		return why;
+	}
+	free_list(a->values, a->nvalues);
+	a->values = tmp.values;
+	a->nvalues = tmp.nvalues;
+	return NULL;
+}
+
+/* An exclude: "NAME=VALUE" words (or one word of them, comma-separated). */
+static const char *
+add_exclude(struct recipe *r, char *const *words, size_t nwords)
+{
+	struct recipe_exclude *x;
+	struct recipe_env *e;
+	const char *eq;
+	size_t i, k;
+
+	if ((x = grow(&r->excludes, &r->nexcludes, sizeof(*r->excludes))) ==
+	    NULL)
+		return strerror(errno);
+	for (i = 0; i < nwords; i++) {
+		if ((eq = strchr(words[i], '=')) == NULL || eq == words[i])
+			return "expected NAME=VALUE";
+		for (k = 0; k < x->npairs; k++)
+			if (strlen(x->pairs[k].name) ==
+			    (size_t)(eq - words[i]) && strncmp(x->pairs[k].name,
+			    words[i], (size_t)(eq - words[i])) == 0)
+				return "an axis named twice";
+		if ((e = grow(&x->pairs, &x->npairs, sizeof(*x->pairs))) ==
+		    NULL || (e->name = strndup(words[i],
+		    (size_t)(eq - words[i]))) == NULL ||
+		    (e->value = strdup(eq + 1)) == NULL)
+			return strerror(errno);
+		if (!recipe_valid_var(e->name) || !recipe_valid_value(e->value))
+			return "bad axis name or value";
+	}
+	if (x->npairs == 0)
+		return "expected NAME=VALUE";
+	return NULL;
+}
+
+/* Starts a new stage named name after the last one of r. */
+static const char *
+add_stage(struct recipe *r, const char *name)
+{
+	struct recipe *s;
+	const char *why;
+
+	if (recipe_nstages(r) >= RECIPE_NSTAGES)
+		return "more than 16 stages";
+	if ((s = recipe_new()) == NULL)
+		return strerror(errno);
+	if ((why = add_name(s, name)) != NULL) {
+		recipe_free(s);
+		return why;
+	}
+	last_stage(r)->next = s;
 	return NULL;
 }
 
@@ -557,9 +747,25 @@ parse_step(struct parser *p, struct recipe *r, char *rest)
 	return 0;
 }
 
+/* Splits rest into at most n words; returns how many, or -1 if more. */
 static int
-parse_line(struct parser *p, struct recipe *r, char *s)
+split_words(char *rest, char **v, size_t n)
 {
+	size_t k = 0;
+	char *w;
+
+	while ((w = word(&rest)) != NULL) {
+		if (k == n)
+			return -1;
+		v[k++] = w;
+	}
+	return (int)k;
+}
+
+static int
+parse_line(struct parser *p, struct recipe *head, char *s)
+{
+	struct recipe *r = last_stage(head);
 	struct bb_error derr;
 	const char *why;
 	char *kw, *eq, *rest;
@@ -615,6 +821,38 @@ parse_line(struct parser *p, struct recipe *r, char *s)
 		return words(p, rest, "mask", "PATTERN", r, add_mask);
 	} else if (strcmp(kw, "collect") == 0) {
 		return words(p, rest, "collect", "GLOB", r, add_collect);
+	} else if (strcmp(kw, "matrix") == 0) {
+		char *w;
+		int n = 0;
+
+		while ((w = word(&rest)) != NULL) {
+			if ((eq = strchr(w, '=')) == NULL || eq == w)
+				return perr(p, "expected %s", MATRIX_SYNTAX);
+			*eq = '\0';
+			if ((why = add_axis(r, w, eq + 1, 0)) != NULL)
+				return perr(p, "matrix %s: %s", w, why);
+			n++;
+		}
+		if (n == 0)
+			return perr(p, "expected %s", MATRIX_SYNTAX);
+	} else if (strcmp(kw, "exclude") == 0) {
+		char *v[RECIPE_NAXES];
+		int n = split_words(rest, v, nitems(v));
+
+		if (n <= 0)
+			return perr(p, "expected %s", EXCLUDE_SYNTAX);
+		if ((why = add_exclude(r, v, (size_t)n)) != NULL)
+			return perr(p, "exclude: %s", why);
+	} else if (strcmp(kw, "stage") == 0) {
+		char *name = word(&rest);
+
+		if (name == NULL || word(&rest) != NULL)
+			return perr(p, "expected \"stage NAME\"");
+		if (recipe_check(r, &derr) == -1)
+			return perr(p, "stage %s: before it, %s", name,
+			    derr.msg);
+		if ((why = add_stage(head, name)) != NULL)
+			return perr(p, "stage %s: %s", name, why);
 	} else if (strcmp(kw, "cache") == 0) {
 		char *name = word(&rest), *m = word(&rest), *sz = word(&rest);
 		long long max = 0;
@@ -634,7 +872,7 @@ parse_line(struct parser *p, struct recipe *r, char *s)
 		(void)strnvis(vis, raw, sizeof(vis), VIS_SAFE | VIS_OCTAL);
 		return perr(p, "unknown directive \"%s\" (expected job, "
 		    "timeout, network, require, env, secret, mask, cache, "
-		    "step or collect)", vis);
+		    "matrix, exclude, step, collect or stage)", vis);
 	}
 	return 0;
 }
@@ -642,16 +880,63 @@ parse_line(struct parser *p, struct recipe *r, char *s)
 int
 recipe_check(const struct recipe *r, struct bb_error *err)
 {
-	if (r->nsteps == 0) {
-		bb_error_set(err, EX_DATAERR, "recipe has no steps");
-		return -1;
-	}
-	if (r->ncache > 0 && r->name == NULL) {
-		bb_error_set(err, EX_DATAERR, "cache %s: the recipe has no "
-		    "job name, which its caches are kept by", r->cache[0].name);
-		return -1;
+	const struct recipe *s, *t;
+	const struct recipe_axis *a, *fa;
+	const struct recipe_exclude *x;
+	size_t i, k;
+
+	for (s = r; s != NULL; s = s->next) {
+		if (s->nsteps == 0 && s->ncollect == 0) {
+			bb_error_set(err, EX_DATAERR, "recipe has no steps");
+			goto bad;
+		}
+		if (s->ncache > 0 && s->name == NULL) {
+			bb_error_set(err, EX_DATAERR, "cache %s: the recipe "
+			    "has no job name, which its caches are kept by",
+			    s->cache[0].name);
+			goto bad;
+		}
+		for (i = 0; i < s->nexcludes; i++) {
+			x = &s->excludes[i];
+			if (s != r) {
+				bb_error_set(err, EX_DATAERR, "exclude: a "
+				    "matrix is the first stage's");
+				goto bad;
+			}
+			for (k = 0; k < x->npairs; k++)
+				if ((a = find_axis(s, x->pairs[k].name)) ==
+				    NULL || !has(a->values, a->nvalues,
+				    x->pairs[k].value)) {
+					bb_error_set(err, EX_DATAERR, "exclude "
+					    "%s=%s: not an axis and a value of "
+					    "the matrix", x->pairs[k].name,
+					    x->pairs[k].value);
+					goto bad;
+				}
+		}
+		/* A later stage has the first's combination, expanded. */
+		for (i = 0; s != r && i < s->naxes; i++) {
+			a = &s->axes[i];
+			if ((fa = find_axis(r, a->name)) == NULL ||
+			    a->nvalues != 1 || fa->nvalues != 1 ||
+			    strcmp(a->values[0], fa->values[0]) != 0) {
+				bb_error_set(err, EX_DATAERR, "matrix %s: a "
+				    "matrix is the first stage's", a->name);
+				goto bad;
+			}
+		}
+		for (t = r; s->name != NULL && t != s; t = t->next)
+			if (t->name != NULL && strcmp(t->name, s->name) == 0) {
+				bb_error_set(err, EX_DATAERR, "two stages are "
+				    "named %s", s->name);
+				goto bad;
+			}
 	}
 	return 0;
+bad:
+	if (s != r && s->name != NULL)
+		bb_error_prefix(err, "stage %s", s->name);
+	return -1;
 }
 
 int
@@ -750,7 +1035,8 @@ int
 recipe_record_type(const char *type)
 {
 	static const char *const types[] = {
-		"recipe", "env", "secret", "mask", "cache", "step", "collect",
+		"recipe", "env", "secret", "mask", "cache", "matrix", "exclude",
+		"step", "collect", "stage",
 	};
 	size_t i;
 
@@ -796,6 +1082,12 @@ recipe_add_record(struct recipe *r, const struct record *rec,
 
 	if (!recipe_record_type(rec->type))
 		return 0;
+	if (record_is(rec, "stage")) {
+		v = str(rec, "name", &bad);
+		why = v == NULL ? "needs name" : bad ? NULL : add_stage(r, v);
+		goto out;
+	}
+	r = last_stage(r);
 	if (record_is(rec, "recipe")) {
 		if ((v = str(rec, "name", &bad)) != NULL && !bad)
 			why = add_name(r, v);
@@ -836,6 +1128,31 @@ recipe_add_record(struct recipe *r, const struct record *rec,
 	} else if (record_is(rec, "collect")) {
 		v = str(rec, "glob", &bad);
 		why = v ? add_collect(r, v) : "needs glob";
+	} else if (record_is(rec, "matrix")) {
+		const char *name = str(rec, "name", &bad);
+
+		v = str(rec, "values", &bad);
+		why = name && v ? bad ? NULL : add_axis(r, name, v, 0) :
+		    "needs name and values";
+	} else if (record_is(rec, "exclude")) {
+		char *list, *p, *w[RECIPE_NAXES];
+		size_t n = 0;
+
+		if ((v = str(rec, "match", &bad)) == NULL)
+			why = "needs match";
+		else if (!bad) {
+			if ((list = strdup(v)) == NULL)
+				why = strerror(errno);
+			for (p = list; why == NULL && p != NULL; n++) {
+				if (n == nitems(w))
+					why = "more than 8 axes";
+				else
+					w[n] = strsep(&p, ",");
+			}
+			if (why == NULL)
+				why = add_exclude(r, w, n);
+			free(list);
+		}
 	} else if (record_is(rec, "cache")) {
 		n = 0;
 		if (record_get(rec, "max") != NULL && record_get_num(rec,
@@ -862,6 +1179,7 @@ recipe_add_record(struct recipe *r, const struct record *rec,
 		else if (!bad)
 			why = add_step(r, &st);
 	}
+out:
 	if (bad)
 		why = "NUL byte or bad flag in a value";
 	if (why != NULL) {
@@ -877,8 +1195,38 @@ emit(struct buf *b, struct record *rec, struct bb_error *err)
 	return record_encode(rec, b, err);
 }
 
-int
-recipe_encode(const struct recipe *r, struct buf *b, struct bb_error *err)
+/* Joins the pairs of an exclude as "NAME=VALUE,NAME=VALUE" into b. */
+static int
+join_pairs(const struct recipe_exclude *x, struct buf *b, int sep)
+{
+	size_t i;
+
+	buf_reset(b);
+	for (i = 0; i < x->npairs; i++)
+		if ((i > 0 && buf_addc(b, sep) == -1) || buf_addf(b, "%s=%s",
+		    x->pairs[i].name, x->pairs[i].value) == -1)
+			return -1;
+	return 0;
+}
+
+/* Joins v (n strings) with commas into b. */
+static int
+join_list(char *const *v, size_t n, struct buf *b)
+{
+	size_t i;
+
+	buf_reset(b);
+	for (i = 0; i < n; i++)
+		if ((i > 0 && buf_addc(b, ',') == -1) ||
+		    buf_adds(b, v[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/* The records of one stage; its name in the recipe record if with_name. */
+static int
+encode_one(const struct recipe *r, int with_name, struct buf *b,
+    struct bb_error *err)
 {
 	struct record rec;
 	struct buf *caps = NULL;
@@ -893,7 +1241,8 @@ recipe_encode(const struct recipe *r, struct buf *b, struct bb_error *err)
 		    buf_adds(caps, r->require[i]) == -1)
 			goto nomem;
 	(void)record_start(&rec, "recipe", err);
-	if ((r->name && record_set(&rec, "name", r->name, err) == -1) ||
+	if ((with_name && r->name &&
+	    record_set(&rec, "name", r->name, err) == -1) ||
 	    (r->timeout &&
 	    record_setf(&rec, err, "timeout", "%lld", r->timeout) == -1) ||
 	    (r->nrequire &&
@@ -928,6 +1277,24 @@ recipe_encode(const struct recipe *r, struct buf *b, struct bb_error *err)
 		    emit(b, &rec, err) == -1)
 			goto out;
 	}
+	for (i = 0; i < r->naxes; i++) {
+		(void)record_start(&rec, "matrix", err);
+		if (join_list(r->axes[i].values, r->axes[i].nvalues, caps) ==
+		    -1)
+			goto nomem;
+		if (record_set(&rec, "name", r->axes[i].name, err) == -1 ||
+		    record_set(&rec, "values", caps->data, err) == -1 ||
+		    emit(b, &rec, err) == -1)
+			goto out;
+	}
+	for (i = 0; i < r->nexcludes; i++) {
+		(void)record_start(&rec, "exclude", err);
+		if (join_pairs(&r->excludes[i], caps, ',') == -1)
+			goto nomem;
+		if (record_set(&rec, "match", caps->data, err) == -1 ||
+		    emit(b, &rec, err) == -1)
+			goto out;
+	}
 	for (i = 0; i < r->nsteps; i++) {
 		const struct recipe_step *s = &r->steps[i];
 
@@ -959,13 +1326,46 @@ out:
 }
 
 int
-recipe_format(const struct recipe *r, struct buf *b, struct bb_error *err)
+recipe_encode_stage(const struct recipe *r, struct buf *b,
+    struct bb_error *err)
 {
+	return encode_one(r, 1, b, err);
+}
+
+int
+recipe_encode(const struct recipe *r, struct buf *b, struct bb_error *err)
+{
+	struct record rec;
+	const struct recipe *s;
+	int rv = 0;
+
+	if (encode_one(r, 1, b, err) == -1)
+		return -1;
+	record_init(&rec);
+	for (s = r->next; s != NULL && rv == 0; s = s->next) {
+		(void)record_start(&rec, "stage", err);
+		if (record_set(&rec, "name", s->name, err) == -1 ||
+		    emit(b, &rec, err) == -1 || encode_one(s, 0, b, err) == -1)
+			rv = -1;
+	}
+	record_free(&rec);
+	return rv;
+}
+
+/* The text of one stage; a later one starts with its stage line. */
+static int
+format_one(const struct recipe *r, int first, struct buf *b)
+{
+	struct buf *t;
 	char d[32];
 	size_t i;
 	int bad = 0;
 
-	if (r->name)
+	if ((t = buf_new(RECORD_MAX)) == NULL)
+		return -1;
+	if (!first)
+		bad |= buf_addf(b, "\nstage %s\n", r->name);
+	else if (r->name)
 		bad |= buf_addf(b, "job %s\n", r->name);
 	if (r->timeout) {
 		duration_format(r->timeout, d, sizeof(d));
@@ -994,6 +1394,14 @@ recipe_format(const struct recipe *r, struct buf *b, struct bb_error *err)
 		}
 		bad |= buf_addc(b, '\n');
 	}
+	for (i = 0; i < r->naxes; i++) {
+		bad |= join_list(r->axes[i].values, r->axes[i].nvalues, t);
+		bad |= buf_addf(b, "matrix %s=%s\n", r->axes[i].name, t->data);
+	}
+	for (i = 0; i < r->nexcludes; i++) {
+		bad |= join_pairs(&r->excludes[i], t, ' ');
+		bad |= buf_addf(b, "exclude %s\n", t->data);
+	}
 	for (i = 0; i < r->nsteps; i++) {
 		const struct recipe_step *s = &r->steps[i];
 
@@ -1012,9 +1420,189 @@ recipe_format(const struct recipe *r, struct buf *b, struct bb_error *err)
 	}
 	for (i = 0; i < r->ncollect; i++)
 		bad |= buf_addf(b, "collect %s\n", r->collect[i]);
-	if (bad) {
-		bb_error_errno(err, EX_SOFTWARE, "formatting recipe");
+	buf_free(t);
+	return bad ? -1 : 0;
+}
+
+int
+recipe_format(const struct recipe *r, struct buf *b, struct bb_error *err)
+{
+	const struct recipe *s;
+
+	for (s = r; s != NULL; s = s->next)
+		if (format_one(s, s == r, b) == -1) {
+			bb_error_errno(err, EX_SOFTWARE, "formatting recipe");
+			return -1;
+		}
+	return 0;
+}
+
+struct recipe *
+recipe_copy(const struct recipe *r, struct bb_error *err)
+{
+	struct recipe *c = NULL;
+	struct record rec;
+	struct buf *b;
+	const char *p, *nl, *end;
+
+	record_init(&rec);
+	if ((b = buf_new(RECIPE_MAX * 4)) == NULL || (c = recipe_new()) ==
+	    NULL) {
+		bb_error_errno(err, EX_OSERR, "recipe");
+		goto bad;
+	}
+	if (recipe_encode(r, b, err) == -1)
+		goto bad;
+	end = b->data + b->len;
+	for (p = b->data; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (record_parse(&rec, p, (size_t)(nl - p), err) == -1 ||
+		    recipe_add_record(c, &rec, err) != 1)
+			goto bad;
+	}
+	record_free(&rec);
+	buf_free(b);
+	return c;
+bad:
+	record_free(&rec);
+	buf_free(b);
+	recipe_free(c);
+	return NULL;
+}
+
+int
+recipe_set_axis(struct recipe *r, const char *name, const char *values,
+    struct bb_error *err)
+{
+	const char *why;
+
+	if ((why = add_axis(r, name, values, 1)) != NULL) {
+		bb_error_set(err, EX_DATAERR, "matrix %s: %s", name, why);
 		return -1;
 	}
+	return 0;
+}
+
+/* 1 if an exclude of r names the combination idx (a value of each axis). */
+static int
+excluded(const struct recipe *r, const size_t *idx)
+{
+	const struct recipe_exclude *x;
+	const struct recipe_axis *a;
+	size_t i, k;
+
+	for (i = 0; i < r->nexcludes; i++) {
+		x = &r->excludes[i];
+		for (k = 0; k < x->npairs; k++) {
+			a = find_axis(r, x->pairs[k].name);
+			if (a == NULL || strcmp(a->values[idx[a - r->axes]],
+			    x->pairs[k].value) != 0)
+				break;
+		}
+		if (k == x->npairs)
+			return 1;
+	}
+	return 0;
+}
+
+/* Makes the copy c the combination idx of r, in each of its stages. */
+static const char *
+set_combination(const struct recipe *r, const size_t *idx, struct recipe *c)
+{
+	struct recipe *s;
+	const char *why;
+	size_t i;
+
+	free_excludes(c);
+	for (s = c->next; s != NULL; s = s->next)
+		free_axes(s);
+	for (s = c; s != NULL; s = s->next)
+		for (i = 0; i < r->naxes; i++)
+			if ((why = add_axis(s, r->axes[i].name,
+			    r->axes[i].values[idx[i]], 1)) != NULL)
+				return why;
+	return NULL;
+}
+
+int
+recipe_expand(const struct recipe *r, struct recipe ***out, size_t *n,
+    struct bb_error *err)
+{
+	struct recipe **v = NULL, **nv, *c;
+	size_t idx[RECIPE_NAXES], i, total = 1;
+	const char *why;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < r->naxes; i++) {
+		idx[i] = 0;
+		total *= r->axes[i].nvalues;
+		if (total > RECIPE_NCOMBOS * RECIPE_NVALUES) {
+			bb_error_set(err, EX_DATAERR, "the matrix has more "
+			    "than %d combinations", RECIPE_NCOMBOS);
+			return -1;
+		}
+	}
+	for (;;) {
+		if (!excluded(r, idx)) {
+			if (*n == RECIPE_NCOMBOS) {
+				bb_error_set(err, EX_DATAERR, "the matrix has "
+				    "more than %d combinations",
+				    RECIPE_NCOMBOS);
+				goto bad;
+			}
+			if ((c = recipe_copy(r, err)) == NULL)
+				goto bad;
+			if ((nv = reallocarray(v, *n + 1, sizeof(*v))) ==
+			    NULL) {
+				recipe_free(c);
+				bb_error_errno(err, EX_OSERR, "matrix");
+				goto bad;
+			}
+			v = nv;
+			v[(*n)++] = c;
+			if ((why = set_combination(r, idx, c)) != NULL) {
+				bb_error_set(err, EX_DATAERR, "matrix: %s",
+				    why);
+				goto bad;
+			}
+		}
+		/* The next combination: the last axis changes fastest. */
+		for (i = r->naxes; i > 0; i--) {
+			if (++idx[i - 1] < r->axes[i - 1].nvalues)
+				break;
+			idx[i - 1] = 0;
+		}
+		if (i == 0)
+			break;
+	}
+	if (*n == 0) {
+		bb_error_set(err, EX_DATAERR, "the matrix excludes every "
+		    "combination");
+		goto bad;
+	}
+	*out = v;
+	return 0;
+bad:
+	for (i = 0; i < *n; i++)
+		recipe_free(v[i]);
+	free(v);
+	*n = 0;
+	return -1;
+}
+
+int
+recipe_config(const struct recipe *r, struct buf *b, struct bb_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < r->naxes; i++)
+		if ((i > 0 && buf_addc(b, ' ') == -1) || buf_addf(b, "%s=%s",
+		    r->axes[i].name, r->axes[i].values[0]) == -1) {
+			bb_error_set(err, EX_SOFTWARE, "configuration too "
+			    "long");
+			return -1;
+		}
 	return 0;
 }

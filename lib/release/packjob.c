@@ -44,6 +44,34 @@ forget_job(struct packjob *j)
 	j->workdir = j->recipe = j->jobname = j->job = j->version = NULL;
 	j->profile = NULL;
 	j->started = -1;
+	for (; j->naxes > 0; j->naxes--) {
+		free(j->axes[j->naxes - 1].name);
+		free(j->axes[j->naxes - 1].value);
+	}
+}
+
+/* Keeps a matrix record's axis and its one value. */
+static int
+keep_axis(struct packjob *j, const struct record *r)
+{
+	const char *n = record_get(r, "name"), *v = record_get(r, "values");
+	struct packjob_axis *a;
+	size_t i;
+
+	if (n == NULL || v == NULL || strchr(v, ',') != NULL)
+		return 0;
+	for (i = 0; i < j->naxes; i++)
+		if (strcmp(j->axes[i].name, n) == 0)
+			break;
+	if (i == PACKJOB_AXES)
+		return 0;
+	a = &j->axes[i];
+	free(a->value);
+	if (i == j->naxes && (a->name = strdup(n)) == NULL)
+		return -1;
+	if (i == j->naxes)
+		j->naxes++;
+	return (a->value = strdup(v)) == NULL ? -1 : 0;
 }
 
 void
@@ -121,6 +149,9 @@ packjob_feed(struct packjob *j, const struct record *r, const char *line,
 	} else if (record_is(r, "recipe")) {
 		if (keep(&j->recipe, r, "name") == -1)
 			goto nomem;
+	} else if (record_is(r, "matrix")) {
+		if (keep_axis(j, r) == -1)
+			goto nomem;
 	} else if (record_is(r, "env")) {
 		if ((v = record_get(r, "name")) != NULL &&
 		    ((strcmp(v, "VERSION") == 0 &&
@@ -143,13 +174,13 @@ nomem:
 
 int
 packjob_name(const char *tmpl, const char *name, const char *version,
-    const char *job, enum pack_format f, char *out, size_t len,
-    struct bb_error *err)
+    const char *job, const struct packjob_axis *axes, size_t naxes,
+    enum pack_format f, char *out, size_t len, struct bb_error *err)
 {
-	struct template_var v[5];
+	struct template_var v[5 + PACKJOB_AXES];
 	struct utsname u;
-	char os[sizeof(u.sysname)];
-	size_t i;
+	char os[sizeof(u.sysname)], def[NAME_MAX + 1];
+	size_t i, nv = 5;
 
 	if (uname(&u) == -1) {
 		bb_error_errno(err, EX_OSERR, "uname");
@@ -163,16 +194,32 @@ packjob_name(const char *tmpl, const char *name, const char *version,
 	v[2] = (struct template_var){ "os", os };
 	v[3] = (struct template_var){ "arch", u.machine };
 	v[4] = (struct template_var){ "job", job };
-	return template_expand(tmpl != NULL ? tmpl : PACKJOB_TEMPLATE, v,
-	    nitems(v), pack_format_ext(f), out, len, err);
+	(void)strlcpy(def, PACKJOB_TEMPLATE, sizeof(def));
+	for (i = 0; i < naxes && i < PACKJOB_AXES; i++) {
+		if (strcmp(axes[i].name, "os") == 0)
+			v[2].val = axes[i].value;
+		else if (strcmp(axes[i].name, "arch") == 0)
+			v[3].val = axes[i].value;
+		else {
+			v[nv++] = (struct template_var){ axes[i].name,
+			    axes[i].value };
+			(void)strlcat(def, "-{", sizeof(def));
+			(void)strlcat(def, axes[i].name, sizeof(def));
+			(void)strlcat(def, "}", sizeof(def));
+		}
+	}
+	return template_expand(tmpl != NULL ? tmpl : def, v, nv,
+	    pack_format_ext(f), out, len, err);
 }
 
 /* What a new version is checked against: the archives already there. */
 struct taken {
-	const char	*tmpl;
-	const char	*name;
-	const char	*job;
-	int		 dirfd;
+	const char			*tmpl;
+	const char			*name;
+	const char			*job;
+	const struct packjob_axis	*axes;
+	size_t				 naxes;
+	int				 dirfd;
 };
 
 /* 1 if an archive of version v, of any format, is in the directory. */
@@ -185,8 +232,8 @@ taken(void *arg, const char *v, struct bb_error *err)
 	enum pack_format f;
 
 	for (f = PACK_TGZ; f <= PACK_ZIP; f++) {
-		if (packjob_name(t->tmpl, t->name, v, t->job, f, name,
-		    sizeof(name), err) == -1)
+		if (packjob_name(t->tmpl, t->name, v, t->job, t->axes,
+		    t->naxes, f, name, sizeof(name), err) == -1)
 			return -1;
 		if (fstatat(t->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			return 1;
@@ -196,10 +243,11 @@ taken(void *arg, const char *v, struct bb_error *err)
 
 int
 packjob_archive_name(const struct packjob_opts *o, enum profile p,
-    const char *name, const char *version, const char *job, int dirfd,
-    char *out, size_t len, struct bb_error *err)
+    const char *name, const char *version, const char *job,
+    const struct packjob_axis *axes, size_t naxes, int dirfd, char *out,
+    size_t len, struct bb_error *err)
 {
-	struct taken t = { o->tmpl, name, job, dirfd };
+	struct taken t = { o->tmpl, name, job, axes, naxes, dirfd };
 	char v[PROFILE_VERSION_MAX + 1];
 
 	if (version != NULL) {
@@ -212,8 +260,8 @@ packjob_archive_name(const struct packjob_opts *o, enum profile p,
 			return -1;
 		version = v;
 	}
-	return packjob_name(o->tmpl, name, version, job, o->pack.format, out,
-	    len, err);
+	return packjob_name(o->tmpl, name, version, job, axes, naxes,
+	    o->pack.format, out, len, err);
 }
 
 /* The archive's file name, from the options and what the job said. */
@@ -236,7 +284,8 @@ archive_name(const struct packjob *j, const struct packjob_opts *o,
 		return -1;
 	}
 	return packjob_archive_name(o, p, name, o->version != NULL ?
-	    o->version : j->version, j->job, dirfd, out, len, err);
+	    o->version : j->version, j->job, j->axes, j->naxes, dirfd, out,
+	    len, err);
 }
 
 /*

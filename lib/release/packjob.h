@@ -14,8 +14,18 @@
 #include "profile.h"
 #include "record.h"
 
-/* The name of an archive when no -n template is given. */
+/*
+ * The name of an archive when no -n template is given; a job of a matrix
+ * adds "-{AXIS}" for each axis but os and arch, which are the template's.
+ */
 #define PACKJOB_TEMPLATE		"{name}-{version}-{os}-{arch}"
+#define PACKJOB_AXES			8
+
+/* A matrix axis of the job and its value (bb-recipe(5)). */
+struct packjob_axis {
+	char	*name;
+	char	*value;
+};
 
 struct packjob {
 	char			*workdir;	/* workdir path= */
@@ -25,6 +35,8 @@ struct packjob {
 	char			*version;	/* env name=VERSION value= */
 	char			*profile;	/* env name=PROFILE value= */
 	long long		 started;	/* done started=, or -1 */
+	struct packjob_axis	 axes[PACKJOB_AXES];	/* matrix name= values= */
+	size_t			 naxes;
 	struct held		 held;		/* artifact and sig lines */
 	char			**paths;	/* of the held records */
 	size_t			 npaths;
@@ -67,13 +79,16 @@ void	packjob_clear(struct packjob *);
 
 /*
  * Builds an archive's file name (NAME_MAX + 1 bytes) from tmpl, or when it
- * is NULL from PACKJOB_TEMPLATE, with the values of {name}, {version} and
- * {job} given (NULL: not known).  {os} is the system's name in lower case
- * and {arch} its machine, as uname(1) prints them; the format's suffix is
- * added.  Returns 0 or -1 (EX_USAGE).
+ * is NULL from PACKJOB_TEMPLATE (and the axes), with the values of
+ * {name}, {version} and {job} given (NULL: not known) and of {AXIS} for
+ * each of the naxes axes.  {os} is the system's name in lower case and
+ * {arch} its machine, as uname(1) prints them, unless an axis of that name
+ * says otherwise (a cross-compiled build); the format's suffix is added.
+ * Returns 0 or -1 (EX_USAGE).
  */
 int	packjob_name(const char *, const char *, const char *, const char *,
-	    enum pack_format, char *, size_t, struct bb_error *);
+	    const struct packjob_axis *, size_t, enum pack_format, char *,
+	    size_t, struct bb_error *);
 
 /*
  * The file name (NAME_MAX + 1 bytes) of an archive of profile p written
@@ -84,7 +99,8 @@ int	packjob_name(const char *, const char *, const char *, const char *,
  * format with that name, os and arch in dirfd.  Returns 0 or -1.
  */
 int	packjob_archive_name(const struct packjob_opts *, enum profile,
-	    const char *, const char *, const char *, int, char *, size_t,
+	    const char *, const char *, const char *,
+	    const struct packjob_axis *, size_t, int, char *, size_t,
 	    struct bb_error *);
 
 /* packjob_pack refused the job's artifacts: two have one name. */

@@ -10,7 +10,7 @@
 #include "error.h"
 
 /* The placeholders a template may use. */
-#define TEMPLATE_KEYS	"{name} {version} {os} {arch} {job}"
+#define TEMPLATE_KEYS	"{name} {version} {os} {arch} {job} or a matrix axis"
 
 struct template_var {
 	const char	*key;		/* "name", without braces */

@@ -254,6 +254,16 @@ emit_recipe(struct emit *e, const struct recipe *rc)
 		    emit_record(e, r) == -1)
 			return -1;
 	}
+	/* The job's configuration, for the archive's name (bb-pack). */
+	for (k = 0; k < rc->naxes; k++) {
+		if (rc->axes[k].nvalues != 1)
+			continue;
+		if ((r = start(e, "matrix", NULL)) == NULL ||
+		    record_set(r, "name", rc->axes[k].name, &err) == -1 ||
+		    record_set(r, "values", rc->axes[k].values[0], &err) == -1 ||
+		    emit_record(e, r) == -1)
+			return -1;
+	}
 	return 0;
 }
 

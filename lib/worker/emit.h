@@ -47,8 +47,9 @@ int	emit_workdir(struct emit *, const char *);
 
 /*
  * What the later stages need of the recipe (bb-pack names the archive
- * with it): recipe name=NAME, and the env records of the variables
- * VERSION and PROFILE, when the recipe has them.  Nothing for people.
+ * with it): recipe name=NAME, the env records of the variables
+ * VERSION and PROFILE, when the recipe has them, and a matrix record
+ * for each axis of one value.  Nothing for people.
  */
 int	emit_recipe(struct emit *, const struct recipe *);
 

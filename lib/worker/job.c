@@ -334,6 +334,11 @@ job_setup(struct job *j, char *const *envp, struct bb_error *err)
 		    strcmp(r->env[i].name, "HOME") != 0 &&
 		    env_add(j, r->env[i].name, r->env[i].value) == -1)
 			goto nomem;
+	/* The job's configuration: each matrix axis, of one value here. */
+	for (i = 0; i < r->naxes; i++)
+		if (r->axes[i].nvalues == 1 && env_add(j, r->axes[i].name,
+		    r->axes[i].values[0]) == -1)
+			goto nomem;
 	for (i = 0; i < r->nsecret; i++) {
 		if ((v = env_get(envp, r->secret[i])) == NULL) {
 			warn(j, "secret %s is not set", r->secret[i]);

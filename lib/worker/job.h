@@ -70,8 +70,8 @@ struct job {
 	size_t			 nmasks;
 	char *const		*values;	/* more values to mask */
 	size_t			 nvalues;
-	char *const		*caches;	/* the directories of the recipe's
-						   caches, in its order, or NULL */
+	char *const		*caches;	/* the recipe's caches' paths,
+						   in its order, or NULL */
 	const struct sandbox	*sandbox;	/* the steps run in it, or NULL */
 	struct track		*track;		/* steps noted there, or NULL */
 	int			 setuser;	/* run steps as uid, gid */
@@ -97,13 +97,14 @@ struct job {
 
 /*
  * Makes the steps' environment and the set of masked values from envp
- * (bb-run's own environment): PATH, HOME, the recipe's variables, its
- * secrets taken from envp, BB_JOB, BB_STEP, BB_WORKDIR, BB_JOBS, and
- * BB_CACHE_NAME for each of j->caches.  Masked
- * are the values of the secrets, and of the variables of envp and of the
- * recipe whose names match the default patterns, j->masks or the
- * recipe's masks, and j->values (credentials that are no variable).  A secret that envp lacks, or too short to mask, is
- * warned about.  Returns 0 or -1.
+ * (bb-run's own environment): PATH, HOME, the recipe's variables and
+ * matrix axes (each of one value), its secrets taken from envp, BB_JOB,
+ * BB_STEP, BB_WORKDIR, BB_JOBS, and BB_CACHE_NAME for each of j->caches.
+ * Masked are the values of the secrets, and of the variables of envp and
+ * of the recipe whose names match the default patterns, j->masks or the
+ * recipe's masks, and j->values (credentials that are no variable).  A
+ * secret that envp lacks, or too short to mask, is warned about.
+ * Returns 0 or -1.
  */
 int	job_setup(struct job *, char *const *, struct bb_error *);
 

@@ -74,23 +74,44 @@ main(void)
 	ok(j.held.n == 0 && j.npaths == 0, "cleared");
 	packjob_free(&j);
 
-	ok(packjob_name(NULL, "n", "1", "7", PACK_TGZ, name, sizeof(name),
+	ok(packjob_name(NULL, "n", "1", "7", NULL, 0, PACK_TGZ, name, sizeof(name),
 	    &err) == 0, "default name");
 	snprintf(want, sizeof(want), "n-1-%s-%s.tar.gz", os, u.machine);
 	is_str(name, want, "with a version");
-	ok(packjob_name(NULL, "n", NULL, "7", PACK_TZST, name, sizeof(name),
+	ok(packjob_name(NULL, "n", NULL, "7", NULL, 0, PACK_TZST, name, sizeof(name),
 	    &err) == -1 && err.code == EX_USAGE,
 	    "no version: packjob_archive_name makes one");
-	ok(packjob_name("{name}-{job}", "n", NULL, "7", PACK_ZIP, name,
-	    sizeof(name), &err) == 0 && strcmp(name, "n-7.zip") == 0,
+	ok(packjob_name("{name}-{job}", "n", NULL, "7", NULL, 0, PACK_ZIP,
+	    name, sizeof(name), &err) == 0 && strcmp(name, "n-7.zip") == 0,
 	    "{job}");
-	ok(packjob_name("{job}", "n", NULL, NULL, PACK_ZIP, name, sizeof(name),
-	    &err) == -1 && err.code == EX_USAGE, "{job} unknown");
-	ok(packjob_name("{name}", NULL, NULL, NULL, PACK_ZIP, name,
+	ok(packjob_name("{job}", "n", NULL, NULL, NULL, 0, PACK_ZIP, name,
+	    sizeof(name), &err) == -1 && err.code == EX_USAGE, "{job} unknown");
+	ok(packjob_name("{name}", NULL, NULL, NULL, NULL, 0, PACK_ZIP, name,
 	    sizeof(name), &err) == -1, "{name} unknown");
 	is_int(feed(&j, "env name=PROFILE value=dev", &err), PACKJOB_PASS,
 	    "PROFILE");
 	is_str(j.profile, "dev", "kept");
+	/* A job of a matrix: its axes name its archive. */
+	is_int(feed(&j, "matrix name=CC values=clang", &err), PACKJOB_PASS,
+	    "a matrix record passes");
+	is_int(feed(&j, "matrix name=arch values=aarch64", &err),
+	    PACKJOB_PASS, "an arch axis");
+	is_int(feed(&j, "matrix name=OPT values=O0,O2", &err), PACKJOB_PASS,
+	    "an axis of several values (not a job's) is not kept");
+	is_int((long long)j.naxes, 2, "two axes kept");
+	ok(packjob_name(NULL, "n", "1", NULL, j.axes, j.naxes, PACK_TGZ, name,
+	    sizeof(name), &err) == 0, "default name of a matrix job");
+	snprintf(want, sizeof(want), "n-1-%s-aarch64-clang.tar.gz", os);
+	is_str(name, want, "the axes in it, arch the axis's");
+	ok(packjob_name("{name}_{CC}", "n", "1", NULL, j.axes, j.naxes,
+	    PACK_ZIP, name, sizeof(name), &err) == 0 &&
+	    strcmp(name, "n_clang.zip") == 0, "{CC} in a template: %s", name);
+	ok(packjob_name("{name}_{OPT}", "n", "1", NULL, j.axes, j.naxes,
+	    PACK_ZIP, name, sizeof(name), &err) == -1 &&
+	    strstr(err.msg, "{OPT}") != NULL, "an axis it has not: %s",
+	    err.msg);
+	is_int(feed(&j, "job id=9", &err), PACKJOB_PASS, "a new job");
+	is_int((long long)j.naxes, 0, "forgets the axes");
 	packjob_free(&j);
 	return tap_done();
 }

@@ -280,10 +280,205 @@ test_network(void)
 	buf_free(t);
 }
 
+/* Reads records (one a line) into a new recipe. */
+static struct recipe *
+from_records(const char *text, struct bb_error *err)
+{
+	struct recipe *r = recipe_new();
+	struct record rec;
+	const char *p, *nl;
+
+	record_init(&rec);
+	for (p = text; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (record_parse(&rec, p, (size_t)(nl - p), err) == -1 ||
+		    recipe_add_record(r, &rec, err) != 1) {
+			recipe_free(r);
+			r = NULL;
+			break;
+		}
+	}
+	record_free(&rec);
+	if (r != NULL && recipe_check(r, err) == -1) {
+		recipe_free(r);
+		r = NULL;
+	}
+	return r;
+}
+
+static void
+test_matrix(void)
+{
+	static const char text[] =
+	    "job hello\n"
+	    "matrix CC=gcc,clang OPT=O0,O2\n"
+	    "matrix arch=x86_64\n"
+	    "exclude CC=clang OPT=O0\n"
+	    "env CFLAGS=-$OPT\n"
+	    "step build: $CC $CFLAGS -o hello hello.c\n"
+	    "collect hello\n";
+	struct recipe *r, **v, *back;
+	struct bb_error err;
+	struct buf *b = buf_new(RECIPE_MAX), *t = buf_new(RECIPE_MAX);
+	size_t n, i;
+
+	r = parse(text, &err);
+	ok(r != NULL && r->naxes == 3 && r->nexcludes == 1, "a matrix of "
+	    "three axes and an exclude");
+	if (r == NULL) {
+		printf("# %s\n", err.msg);
+		return;
+	}
+	ok(recipe_encode(r, b, &err) == 0 && strstr(b->data,
+	    "matrix name=CC values=gcc,clang\nmatrix name=OPT values=O0,O2\n"
+	    "matrix name=arch values=x86_64\nexclude match=CC=clang,OPT=O0\n")
+	    != NULL, "as records");
+	back = from_records(b->data, &err);
+	ok(back != NULL && recipe_format(r, t, &err) == 0, "read back");
+	buf_reset(b);
+	ok(back != NULL && recipe_format(back, b, &err) == 0 &&
+	    strcmp(b->data, t->data) == 0, "the same text");
+	ok(strstr(t->data, "matrix CC=gcc,clang\nmatrix OPT=O0,O2\n"
+	    "matrix arch=x86_64\nexclude CC=clang OPT=O0\n") != NULL,
+	    "formatted: a line an axis");
+	recipe_free(back);
+
+	ok(recipe_expand(r, &v, &n, &err) == 0 && n == 3,
+	    "2x2x1 less one excluded: three jobs");
+	for (i = 0; i < n; i++) {
+		buf_reset(b);
+		(void)recipe_config(v[i], b, &err);
+		ok(recipe_check(v[i], &err) == 0 && v[i]->nexcludes == 0,
+		    "combination %zu: %s", i, b->data);
+	}
+	buf_reset(b);
+	(void)recipe_config(v[2], b, &err);
+	is_str(b->data, "CC=clang OPT=O2 arch=x86_64", "the last one");
+	for (i = 0; i < n; i++)
+		recipe_free(v[i]);
+	free(v);
+
+	ok(recipe_set_axis(r, "CC", "tcc", &err) == 0 && r->axes[0].nvalues ==
+	    1, "submit -m replaces an axis's values");
+	ok(recipe_set_axis(r, "CROSS", "yes,no", &err) == 0 && r->naxes == 4,
+	    "or adds one");
+	ok(recipe_check(r, &err) == -1 && strstr(err.msg, "exclude CC=clang:"
+	    " not an axis and a value") != NULL, "an exclude must name a "
+	    "value: %s", err.msg);
+	ok(recipe_set_axis(r, "CFLAGS", "a", &err) == -1 &&
+	    strstr(err.msg, "a variable of the recipe") != NULL,
+	    "an axis is no env variable too: %s", err.msg);
+	ok(recipe_set_axis(r, "X", "a b", &err) == -1, "a value with a "
+	    "blank refused");
+	recipe_free(r);
+
+	r = parse("job a\nmatrix A=1,2\nexclude A=1\nexclude A=2\n"
+	    "step s: x\n", &err);
+	ok(r != NULL && recipe_expand(r, &v, &n, &err) == -1 &&
+	    strstr(err.msg, "excludes every combination") != NULL,
+	    "everything excluded: %s", err.msg);
+	recipe_free(r);
+	r = parse("job a\nmatrix A=1,2,3,4,5,6,7,8 B=1,2,3,4,5,6,7,8 "
+	    "C=1,2,3,4,5\nstep s: x\n", &err);
+	ok(r != NULL && recipe_expand(r, &v, &n, &err) == -1 &&
+	    strstr(err.msg, "more than 256") != NULL, "320 combinations: %s",
+	    err.msg);
+	recipe_free(r);
+	r = parse("job a\nstep s: x\n", &err);
+	ok(r != NULL && recipe_expand(r, &v, &n, &err) == 0 && n == 1,
+	    "no matrix: one job");
+	buf_reset(b);
+	ok(recipe_config(v[0], b, &err) == 0 && b->len == 0,
+	    "with no configuration");
+	recipe_free(v[0]);
+	free(v);
+	recipe_free(r);
+	buf_free(b);
+	buf_free(t);
+}
+
+static void
+test_stages(void)
+{
+	static const char text[] =
+	    "job hello\n"
+	    "require cc\n"
+	    "matrix CC=gcc,clang\n"
+	    "step build: make\n"
+	    "collect hello\n"
+	    "\n"
+	    "stage sign\n"
+	    "require signer\n"
+	    "collect hello\n";
+	struct recipe *r, **v, *back;
+	struct bb_error err;
+	struct buf *b = buf_new(RECIPE_MAX), *t = buf_new(RECIPE_MAX);
+	size_t n;
+
+	r = parse(text, &err);
+	ok(r != NULL && recipe_nstages(r) == 2, "two stages");
+	if (r == NULL) {
+		printf("# %s\n", err.msg);
+		return;
+	}
+	is_str(r->next->name, "sign", "the stage's name");
+	ok(r->next->nsteps == 0 && r->next->ncollect == 1 &&
+	    strcmp(r->next->require[0], "signer") == 0,
+	    "no steps: it collects what it was given, on a signer");
+	ok(recipe_encode(r, b, &err) == 0 && strstr(b->data,
+	    "collect glob=hello\nstage name=sign\nrecipe require=signer\n"
+	    "collect glob=hello\n") != NULL, "as records");
+	back = from_records(b->data, &err);
+	ok(back != NULL && recipe_nstages(back) == 2, "read back");
+	ok(recipe_format(r, t, &err) == 0 && back != NULL, "formatted");
+	buf_reset(b);
+	ok(back != NULL && recipe_format(back, b, &err) == 0 &&
+	    strcmp(t->data, b->data) == 0, "the same text");
+	ok(strstr(t->data, "collect hello\n\nstage sign\nrequire signer\n")
+	    != NULL, "with its stage line");
+	recipe_free(back);
+	buf_reset(b);
+	ok(recipe_encode_stage(r->next, b, &err) == 0 && strcmp(b->data,
+	    "recipe name=sign require=signer\ncollect glob=hello\n") == 0,
+	    "a stage alone, as the hub hands it out");
+
+	ok(recipe_expand(r, &v, &n, &err) == 0 && n == 2 &&
+	    recipe_nstages(v[1]) == 2 && v[1]->next->naxes == 1 &&
+	    strcmp(v[1]->next->axes[0].values[0], "clang") == 0,
+	    "each combination's stages have its values");
+	ok(recipe_check(v[1], &err) == 0, "and check");
+	recipe_free(v[0]);
+	recipe_free(v[1]);
+	free(v);
+	recipe_free(r);
+
+	r = parse("job a\nstep s: x\nstage b\nmatrix A=1,2\ncollect x\n",
+	    &err);
+	ok(r == NULL && strstr(err.msg, "stage b: matrix A: a matrix is the "
+	    "first stage's") != NULL, "a matrix in a later stage: %s",
+	    err.msg);
+	r = parse("job a\nstage b\nstep s: x\n", &err);
+	ok(r == NULL && strstr(err.msg, ":2: stage b: before it, recipe has "
+	    "no steps") != NULL, "an empty stage before: %s", err.msg);
+	r = parse("job a\nstep s: x\nstage a\ncollect x\n", &err);
+	ok(r == NULL && strstr(err.msg, "two stages are named a") != NULL,
+	    "two stages of one name: %s", err.msg);
+	r = parse("job a\nstep s: x\nstage b\njob c\ncollect x\n", &err);
+	ok(r == NULL && strstr(err.msg, ":4: job: the job's name is given "
+	    "twice") != NULL, "a stage's name is its own: %s", err.msg);
+	r = parse("collect x\n", &err);
+	ok(r != NULL && r->nsteps == 0, "a recipe that only collects");
+	recipe_free(r);
+	buf_free(b);
+	buf_free(t);
+}
+
 int
 main(void)
 {
 	test_good();
+	test_matrix();
+	test_stages();
 	test_roundtrip();
 	test_network();
 	test_bad();
