@@ -250,6 +250,9 @@ setup_sandbox(const struct opts *o, struct job *j, const struct recipe *r,
 	const char *tmpdir = getenv("TMPDIR");
 
 	*scratch = NULL;
+	/* No step: nothing runs that a sandbox would hold. */
+	if (r->nsteps == 0)
+		return 0;
 	if (o->sandbox == SANDBOX_NONE) {
 		if (r->nonet)
 			warnx("network off: not kept without the sandbox "
