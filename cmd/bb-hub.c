@@ -49,6 +49,12 @@ struct opts {
 	const char		*ca;		/* fetch -C */
 	const char		*out;		/* fetch -o */
 	const char		*token;		/* fetch -t */
+	int			 each;		/* submit -e */
+	int			 force;		/* submit -f */
+	char			*axes[RECIPE_NAXES];	/* submit -m */
+	size_t			 naxes;
+	const char		*stages[RECIPE_NSTAGES];	/* submit -S */
+	size_t			 nstages;
 };
 
 static volatile sig_atomic_t stop;
@@ -63,8 +69,9 @@ static const char *const synopsis[] = {
 	"[-w file] dir",
 	"add-worker [-d dir] name",
 	"remove-worker [-d dir] name",
-	"submit [-a attempts] [-d dir] [-P profile] [-V version]\n"
-	"                     recipe source",
+	"submit [-ef] [-a attempts] [-d dir] [-m name=values] "
+	"[-P profile]\n"
+	"                     [-S recipe] [-V version] recipe source",
 	"jobs [-r] [-d dir] [-n limit] [-s state]",
 	"show [-r] [-d dir] job",
 	"log [-r] [-a attempt] [-d dir] job",
@@ -401,16 +408,63 @@ cmd_remove_worker(const struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Adds the stages of -S to rc, each from its file: named by its job
+ * line, else by its file's name without ".recipe".
+ */
+static void
+add_stages(const struct opts *o, struct recipe *rc)
+{
+	struct recipe *st, *last;
+	struct bb_error e;
+	const char *base;
+	size_t i, n;
+
+	for (i = 0; i < o->nstages; i++) {
+		if (recipe_parse_file(o->stages[i], &st, &e) == -1)
+			fail(&e);
+		if (st->name == NULL) {
+			base = strrchr(o->stages[i], '/');
+			base = base != NULL ? base + 1 : o->stages[i];
+			n = strlen(base);
+			if (n > 7 && strcmp(base + n - 7, ".recipe") == 0)
+				n -= 7;
+			if ((st->name = strndup(base, n)) == NULL)
+				err(EX_OSERR, NULL);
+			if (!recipe_valid_name(st->name))
+				errx(EX_DATAERR, "-S %s: no job name, and the "
+				    "file's is no name", o->stages[i]);
+		}
+		for (last = rc; last->next != NULL; last = last->next)
+			;
+		last->next = st;
+	}
+	if (recipe_check(rc, &e) == -1)
+		errx(EX_DATAERR, "%s", e.msg);
+}
+
+/* Says that pipeline s was built already, on standard error. */
+static void
+say_built(const struct hub_submitted *s)
+{
+	warnx("job %lld built %s%s%s%s%s from this source already: not "
+	    "queued (-f queues it)", s->built, s->name ? s->name : "it",
+	    *s->config ? " " : "", s->config, s->platform ? " on " : "",
+	    s->platform ? s->platform : "");
+}
+
 static int
 cmd_submit(const struct opts *o, int argc, char **argv)
 {
+	struct hub_submit_req q;
+	struct hub_submitted *v;
 	struct hub_dir *hd;
 	struct recipe *rc;
 	struct bb_error e;
 	enum profile p = PROFILE_RELEASE;
-	char hex[DIGEST_HEXLEN + 1];
-	const char *v;
-	long long id;
+	char hex[DIGEST_HEXLEN + 1], *eq;
+	const char *ver;
+	size_t n, i, queued = 0;
 	off_t size;
 
 	if (argc < 2)
@@ -427,22 +481,55 @@ cmd_submit(const struct opts *o, int argc, char **argv)
 	    recipe_setenv(rc, "PROFILE", o->profile, &e) == -1))
 		errx(EX_USAGE, "%s", e.msg);
 	/* A release refuses a dev- version: say so now, not after a build. */
-	if (((v = recipe_getenv(rc, "PROFILE")) != NULL &&
-	    profile_parse(v, &p, &e) == -1) ||
-	    ((v = recipe_getenv(rc, "VERSION")) != NULL &&
-	    profile_check(p, v, &e) == -1))
+	if (((ver = recipe_getenv(rc, "PROFILE")) != NULL &&
+	    profile_parse(ver, &p, &e) == -1) ||
+	    ((ver = recipe_getenv(rc, "VERSION")) != NULL &&
+	    profile_check(p, ver, &e) == -1))
 		errx(o->version != NULL || o->profile != NULL ? EX_USAGE :
 		    EX_DATAERR, "%s: %s", argv[0], e.msg);
+	for (i = 0; i < o->naxes; i++) {
+		if ((eq = strchr(o->axes[i], '=')) == NULL)
+			usage_err(o->cmd, "-m %s: expected name=value,value...",
+			    o->axes[i]);
+		*eq = '\0';
+		if (recipe_set_axis(rc, o->axes[i], eq + 1, &e) == -1)
+			usage_err(o->cmd, "-m: %s", e.msg);
+		*eq = '=';
+	}
+	add_stages(o, rc);
 	hd = open_dir(o);
 	if (hub_put_source(hd, argv[1], hex, &size, &e) == -1)
 		fail(&e);
-	if (hub_submit(hd, rc, hex, (int)o->attempt, &id, &e) != HUB_OK)
+	memset(&q, 0, sizeof(q));
+	q.recipe = rc;
+	q.source = hex;
+	q.attempts = (int)o->attempt;
+	q.force = o->force;
+	q.each = o->each;
+	if (hub_submit_many(hd, &q, &v, &n, &e) != HUB_OK)
 		fail(&e);
 	hubwake_ring(hd->path);
-	printf("%lld\n", id);
+	/* A number a line; with a configuration or platform, they follow. */
+	for (i = 0; i < n; i++) {
+		if (v[i].id == 0) {
+			say_built(&v[i]);
+			continue;
+		}
+		queued++;
+		printf("%lld", v[i].id);
+		if (*v[i].config != '\0')
+			printf(" %s", v[i].config);
+		if (v[i].platform != NULL)
+			printf(" on %s", v[i].platform);
+		putchar('\n');
+	}
+	hub_submitted_free(v, n);
 	recipe_free(rc);
 	hub_dir_close(hd);
 	finish_stdout();
+	if (queued == 0)
+		errx(EX_DATAERR, "%s: nothing queued: built already",
+		    argv[0]);
 	return 0;
 }
 
@@ -486,6 +573,14 @@ print_job_line(void *arg, const struct record *r)
 	printf("%-6s %-9s %-2s %-16s ", get(r, "id"), get(r, "state"),
 	    get(r, "attempt"), get(r, "worker"));
 	put_vis(get(r, "name"), strlen(get(r, "name")));
+	if (record_get(r, "config") != NULL) {
+		putchar(' ');
+		put_vis(get(r, "config"), strlen(get(r, "config")));
+	}
+	/* A stage of a chain: which, of which. */
+	if (record_get(r, "stage") != NULL)
+		printf(" (stage %s of %s, pipeline %s)", get(r, "stage"),
+		    get(r, "stages"), get(r, "pipeline"));
 	putchar('\n');
 	return ferror(stdout) ? -1 : 0;
 }
@@ -497,8 +592,7 @@ cmd_jobs(const struct opts *o, int argc, char **argv)
 	struct bb_error e;
 
 	operands(o->cmd, argc, argv, 0, "");
-	if (o->state != NULL && strcmp(o->state, "queued") != 0 &&
-	    strcmp(o->state, "running") != 0 && !hubdb_valid_result(o->state))
+	if (o->state != NULL && !hubdb_valid_state(o->state))
 		usage_err(o->cmd, "-s %s: not a job state", o->state);
 	hd = open_dir(o);
 	if (!o->records)
@@ -590,6 +684,20 @@ print_show(void *arg, const struct record *r)
 		printf("step       %s: ", get(r, "name"));
 		v = record_getn(r, "cmd", &len);
 		put_vis(v ? v : "", v ? len : 0);
+		putchar('\n');
+	} else if (record_is(r, "pipeline")) {
+		/* A stage of the job's chain: "stage 2 job 13 sign: ...". */
+		printf("stage      %s job %s ", get(r, "stage"), get(r, "id"));
+		put_vis(get(r, "name"), strlen(get(r, "name")));
+		printf(": %s", get(r, "state"));
+		if (record_get(r, "worker") != NULL)
+			printf(" on %s", get(r, "worker"));
+		printf(", %s artifacts", get(r, "artifacts"));
+		if (record_get(r, "reason") != NULL) {
+			fputs(" (", stdout);
+			put_vis(get(r, "reason"), strlen(get(r, "reason")));
+			putchar(')');
+		}
 		putchar('\n');
 	} else if (record_is(r, "attempt"))
 		printf("attempt    %s by %s: %s %s\n", get(r, "n"),
@@ -897,7 +1005,7 @@ static const struct {
 } cmds[] = {
 	{ "add-worker",		"+:d:",		cmd_add_worker },
 	{ "remove-worker",	"+:d:",		cmd_remove_worker },
-	{ "submit",		"+:P:V:a:d:",	cmd_submit },
+	{ "submit",		"+:P:S:V:a:d:efm:", cmd_submit },
 	{ "jobs",		"+:d:n:rs:",	cmd_jobs },
 	{ "show",		"+:d:r",	cmd_show },
 	{ "log",		"+:a:d:r",	cmd_log },
@@ -989,6 +1097,24 @@ main(int argc, char *argv[])
 			break;
 		case 'r':
 			o.records = 1;
+			break;
+		case 'e':
+			o.each = 1;
+			break;
+		case 'f':
+			o.force = 1;
+			break;
+		case 'm':
+			if (o.naxes == nitems(o.axes))
+				usage_err(o.cmd, "-m: more than %zu axes",
+				    nitems(o.axes));
+			o.axes[o.naxes++] = optarg;
+			break;
+		case 'S':
+			if (o.nstages == nitems(o.stages) - 1)
+				usage_err(o.cmd, "-S: more than %zu stages",
+				    nitems(o.stages) - 1);
+			o.stages[o.nstages++] = optarg;
 			break;
 		case 's':
 			o.state = optarg;

@@ -1223,6 +1223,12 @@ join_list(char *const *v, size_t n, struct buf *b)
 	return 0;
 }
 
+int
+recipe_require_list(const struct recipe *r, struct buf *b)
+{
+	return join_list(r->require, r->nrequire, b);
+}
+
 /* The records of one stage; its name in the recipe record if with_name. */
 static int
 encode_one(const struct recipe *r, int with_name, struct buf *b,
@@ -1234,12 +1240,9 @@ encode_one(const struct recipe *r, int with_name, struct buf *b,
 	int rv = -1;
 
 	record_init(&rec);
-	if ((caps = buf_new(RECORD_MAX)) == NULL)
+	if ((caps = buf_new(RECORD_MAX)) == NULL ||
+	    recipe_require_list(r, caps) == -1)
 		goto nomem;
-	for (i = 0; i < r->nrequire; i++)
-		if ((i > 0 && buf_addc(caps, ',') == -1) ||
-		    buf_adds(caps, r->require[i]) == -1)
-			goto nomem;
 	(void)record_start(&rec, "recipe", err);
 	if ((with_name && r->name &&
 	    record_set(&rec, "name", r->name, err) == -1) ||
@@ -1477,9 +1480,29 @@ recipe_set_axis(struct recipe *r, const char *name, const char *values,
 {
 	const char *why;
 
+	struct recipe_exclude *x;
+	struct recipe_axis *a;
+	size_t i, k;
+
 	if ((why = add_axis(r, name, values, 1)) != NULL) {
 		bb_error_set(err, EX_DATAERR, "matrix %s: %s", name, why);
 		return -1;
+	}
+	/* An exclude of a value the axis has no more excludes nothing. */
+	a = find_axis(r, name);
+	for (i = 0; i < r->nexcludes; ) {
+		x = &r->excludes[i];
+		for (k = 0; k < x->npairs; k++)
+			if (strcmp(x->pairs[k].name, name) == 0 &&
+			    !has(a->values, a->nvalues, x->pairs[k].value))
+				break;
+		if (k == x->npairs) {
+			i++;
+			continue;
+		}
+		free_pairs(x->pairs, x->npairs);
+		memmove(x, x + 1, (r->nexcludes - i - 1) * sizeof(*x));
+		r->nexcludes--;
 	}
 	return 0;
 }

@@ -148,13 +148,19 @@ int	recipe_format(const struct recipe *, struct buf *, struct bb_error *);
 /* Returns a new copy of r and its stages, or NULL (err set). */
 struct recipe	*recipe_copy(const struct recipe *, struct bb_error *);
 
+/*
+ * Puts r's requirements (of its stage alone), comma-separated, in b,
+ * replacing what b holds.  Returns 0, or -1 when b cannot hold them.
+ */
+int	recipe_require_list(const struct recipe *, struct buf *);
+
 /* Returns the number of stages of r, itself included. */
 size_t	recipe_nstages(const struct recipe *);
 
 /*
  * Sets the axis name of r to the comma-separated values, replacing the
- * values it has (bb-hub submit -m).  Returns 0, or -1 (EX_DATAERR) for a
- * bad name or value.
+ * values it has (bb-hub submit -m) and dropping the excludes of values it
+ * has no more.  Returns 0, or -1 (EX_DATAERR) for a bad name or value.
  */
 int	recipe_set_axis(struct recipe *, const char *, const char *,
 	    struct bb_error *);

@@ -16,7 +16,8 @@
 #	hub_hello NAME [CAPS]		say hello as NAME (after hub_add_worker);
 #					sets $TOKEN, the session token
 #	hub_submit RECIPE-TEXT [SRC]	submit a job (SRC: a directory or
-#					tarball; default a small tree); sets $JOB
+#					tarball; default a small tree), built
+#					already or not (-f); sets $JOB
 #	hub_req METHOD PATH [CURL-ARGS]	one request; sets $code (HTTP status)
 #					and $body
 #	hub_claim AUTH-HEADER [WAIT]	claim (as hub_req); sets $LEASE too
@@ -102,7 +103,7 @@ hub_submit() {
 		mkdir -p "$T/src"
 		[ -e "$T/src/README" ] || echo hello >"$T/src/README"
 	fi
-	JOB=$(bb-hub submit -d "$HUB_DIR" "$T/submit.recipe" "${2:-$T/src}")
+	JOB=$(bb-hub submit -f -d "$HUB_DIR" "$T/submit.recipe" "${2:-$T/src}")
 }
 
 hub_claim() {

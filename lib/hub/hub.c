@@ -265,34 +265,154 @@ hub_put_source(struct hub_dir *hd, const char *path, char *hex,
 	return blob_writer_commit(w, NULL, hex, size, err);
 }
 
-int
-hub_submit(struct hub_dir *hd, const struct recipe *rc, const char *hex,
-    int attempts, long long *id, struct bb_error *err)
-{
-	off_t size;
-	size_t i, n;
-	int fd;
+/* The platforms of the workers that meet require, as hubdb_platforms. */
+struct platforms {
+	const char	*require;
+	char		**v;
+	size_t		 n;
+};
 
+static int
+add_platform(void *arg, const char *caps)
+{
+	struct platforms *p = arg;
+	char **nv;
+
+	if (!hubdb_caps_match(p->require, caps))
+		return 0;
+	if ((nv = reallocarray(p->v, p->n + 1, sizeof(*nv))) == NULL)
+		return -1;
+	p->v = nv;
+	if ((nv[p->n] = strdup(caps)) == NULL)
+		return -1;
+	p->n++;
+	return 0;
+}
+
+void
+hub_submitted_free(struct hub_submitted *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].config);
+		free(v[i].platform);
+	}
+	free(v);
+}
+
+int
+hub_submit_many(struct hub_dir *hd, const struct hub_submit_req *q,
+    struct hub_submitted **out, size_t *nout, struct bb_error *err)
+{
+	struct platforms pf = { NULL, NULL, 0 };
+	struct recipe **combos = NULL;
+	struct hubdb_pipeline *p = NULL;
+	struct hub_submitted *v = NULL;
+	struct buf *req = NULL, *cfg = NULL;
+	size_t ncombos = 0, np = 0, i, k;
+	off_t size;
+	int fd, rv = -1;
+
+	*out = NULL;
+	*nout = 0;
 	/*
 	 * Touched first: gc removes only blobs that are old and that
 	 * nothing refers to, so it now leaves this one until the job does.
 	 */
-	if (blob_touch(hd->blobs, hex, err) == -1 ||
-	    (fd = blob_open(hd->blobs, hex, &size, err)) == -1) {
-		bb_error_set(err, EX_DATAERR, "no source %s on the hub", hex);
+	if (blob_touch(hd->blobs, q->source, err) == -1 ||
+	    (fd = blob_open(hd->blobs, q->source, &size, err)) == -1) {
+		bb_error_set(err, EX_DATAERR, "no source %s on the hub",
+		    q->source);
 		return -1;
 	}
 	close(fd);
-	if (recipe_check(rc, err) == -1)
-		return -1;
-	for (i = 0, n = 0; i < rc->nrequire; i++)
-		n += strlen(rc->require[i]) + 1;
-	if (n > HUBDB_CAPS_MAX) {
-		/* No worker could take it, and its record would not fit. */
+	if ((req = buf_new(HUBDB_CAPS_MAX + 1)) == NULL ||
+	    (cfg = buf_new(RECORD_MAX)) == NULL) {
+		bb_error_errno(err, EX_OSERR, "submit");
+		goto out;
+	}
+	if (recipe_check(q->recipe, err) == -1)
+		goto out;
+	if (recipe_require_list(q->recipe, req) == -1) {
+		/* No worker could take it, nor its record hold it. */
 		bb_error_set(err, EX_DATAERR, "require: over %d bytes, more "
 		    "than a worker's caps can be", HUBDB_CAPS_MAX);
-		return -1;
+		goto out;
 	}
-	return hubdb_submit(hd->db, rc, hex, size, attempts, hub_now(), id,
-	    err);
+	if (recipe_expand(q->recipe, &combos, &ncombos, err) == -1)
+		goto out;
+	if (q->each) {
+		pf.require = req->data;
+		if (hubdb_platforms(hd->db, add_platform, &pf, err) == -1)
+			goto out;
+		if (pf.n == 0) {
+			bb_error_set(err, EX_DATAERR, "no worker that has said "
+			    "hello meets the requirements \"%s\"", req->data);
+			goto out;
+		}
+	}
+	np = ncombos * (q->each ? pf.n : 1);
+	if ((p = calloc(np, sizeof(*p))) == NULL ||
+	    (v = calloc(np, sizeof(*v))) == NULL) {
+		bb_error_errno(err, EX_OSERR, "submit");
+		goto out;
+	}
+	for (i = 0; i < ncombos; i++)
+		for (k = 0; k < (q->each ? pf.n : 1); k++) {
+			p[i * (q->each ? pf.n : 1) + k].recipe = combos[i];
+			p[i * (q->each ? pf.n : 1) + k].platform = q->each ?
+			    pf.v[k] : NULL;
+		}
+	if ((rv = hubdb_submit_all(hd->db, p, np, q->source, size,
+	    q->attempts, q->force, hub_now(), err)) != HUB_OK)
+		goto out;
+	rv = -1;
+	for (i = 0; i < np; i++) {
+		buf_reset(cfg);
+		v[i].id = p[i].id;
+		v[i].built = p[i].built;
+		if (recipe_config(p[i].recipe, cfg, err) == -1 ||
+		    (v[i].config = strdup(cfg->data)) == NULL ||
+		    (p[i].recipe->name != NULL &&
+		    (v[i].name = strdup(p[i].recipe->name)) == NULL) ||
+		    (p[i].platform != NULL &&
+		    (v[i].platform = strdup(p[i].platform)) == NULL)) {
+			bb_error_errno(err, EX_OSERR, "submit");
+			goto out;
+		}
+	}
+	*out = v;
+	*nout = np;
+	v = NULL;
+	rv = HUB_OK;
+out:
+	if (v != NULL)
+		hub_submitted_free(v, np);
+	for (i = 0; i < ncombos; i++)
+		recipe_free(combos[i]);
+	free(combos);
+	for (i = 0; i < pf.n; i++)
+		free(pf.v[i]);
+	free(pf.v);
+	free(p);
+	buf_free(req);
+	buf_free(cfg);
+	return rv;
+}
+
+int
+hub_submit(struct hub_dir *hd, const struct recipe *rc, const char *hex,
+    int attempts, long long *id, struct bb_error *err)
+{
+	struct hub_submit_req q = { rc, hex, attempts, 1, 0 };
+	struct hub_submitted *v;
+	size_t n;
+
+	if (hub_submit_many(hd, &q, &v, &n, err) != HUB_OK)
+		return -1;
+	*id = v[0].id;
+	hub_submitted_free(v, n);
+	return HUB_OK;
 }

@@ -75,10 +75,43 @@ int	hub_put_source(struct hub_dir *, const char *, char *, off_t *,
 
 /*
  * Queues the recipe with the source blob hex (which must be in the
- * store).  attempts 0 is the default.  HUB_OK and *id, or -1 (EX_DATAERR
+ * store), as hub_submit_many with force does: the first job's number in
+ * *id.  attempts 0 is the default.  HUB_OK and *id, or -1 (EX_DATAERR
  * when the source is unknown or the recipe incomplete).
  */
 int	hub_submit(struct hub_dir *, const struct recipe *, const char *,
 	    int, long long *, struct bb_error *);
+
+/* What a submit asks (bb-hub submit, POST /v1/admin/jobs). */
+struct hub_submit_req {
+	const struct recipe	*recipe;	/* its matrix, its stages */
+	const char		*source;	/* a blob's hex */
+	int			 attempts;	/* 0: the hub's */
+	int			 force;		/* queue what was built too */
+	int			 each;		/* each platform of the workers */
+};
+
+/* What became of one pipeline of a submit. */
+struct hub_submitted {
+	long long	 id;		/* its first job, or 0 */
+	long long	 built;		/* or the job that built it already */
+	char		*name;		/* the job's name, or NULL */
+	char		*config;	/* "CC=gcc OPT=O2", or "" */
+	char		*platform;	/* the workers' capabilities, or NULL */
+};
+
+/*
+ * Queues a pipeline (a job a stage) for each combination of the recipe's
+ * matrix and, with each, for each distinct platform of the workers that
+ * have said hello and meet the first stage's requirements (its first job
+ * goes only to a worker of exactly that platform).  Unless force, one
+ * built already (hubdb_submit_all) is not queued.  The array *out of *n
+ * (hub_submitted_free) says what became of each.  HUB_OK, or -1
+ * (EX_DATAERR when the source is unknown, the recipe incomplete, its
+ * matrix too large, or no worker's platform meets its requirements).
+ */
+int	hub_submit_many(struct hub_dir *, const struct hub_submit_req *,
+	    struct hub_submitted **, size_t *, struct bb_error *);
+void	hub_submitted_free(struct hub_submitted *, size_t);
 
 #endif

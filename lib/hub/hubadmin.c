@@ -42,20 +42,54 @@ hubadmin_sources(struct hubreq *r)
 	record_free(&rec);
 }
 
+/* A flag of the submit record: absent, 0 or 1.  -1 when malformed. */
+static int
+flag(const struct record *rec, const char *key)
+{
+	const char *v = record_get(rec, key);
+
+	if (v == NULL || strcmp(v, "0") == 0)
+		return 0;
+	return strcmp(v, "1") == 0 ? 1 : -1;
+}
+
+/* The record of one pipeline of a submit: job (queued) or built. */
+static void
+submitted_rec(struct record *rec, const struct hub_submitted *v)
+{
+	(void)record_start(rec, v->id ? "job" : "built", NULL);
+	(void)record_setf(rec, NULL, "id", "%lld", v->id ? v->id : v->built);
+	if (v->name != NULL)
+		(void)record_set(rec, "name", v->name, NULL);
+	else
+		(void)record_setf(rec, NULL, "name", "job-%lld", v->id ?
+		    v->id : v->built);
+	if (v->id)
+		(void)record_set(rec, "state", "queued", NULL);
+	if (*v->config != '\0')
+		(void)record_set(rec, "config", v->config, NULL);
+	if (v->platform != NULL)
+		(void)record_set(rec, "platform", v->platform, NULL);
+}
+
 void
 hubadmin_submit(struct hubreq *r)
 {
 	struct hub_server *s = r->s;
+	struct hub_submit_req q;
+	struct hub_submitted *v = NULL;
 	struct recipe *rc = NULL;
 	struct record rec;
 	struct bb_error err;
+	struct buf *b = NULL;
 	const char *line, *src = NULL;
 	char hex[DIGEST_HEXLEN + 1];
-	size_t pos = 0, lineno = 0, len;
-	long long attempts = 0, id;
+	size_t pos = 0, lineno = 0, len, n = 0, i, queued = 0;
+	long long attempts = 0;
 	int rv;
 
 	record_init(&rec);
+	memset(&q, 0, sizeof(q));
 	if ((rc = recipe_new()) == NULL) {
 		hubreq_fail(r, 500, "internal", "out of memory");
 		goto out;
@@ -79,6 +113,12 @@ hubadmin_submit(struct hubreq *r)
 				    err.msg);
 				goto out;
 			}
+			if ((q.force = flag(&rec, "force")) == -1 ||
+			    (q.each = flag(&rec, "each")) == -1) {
+				hubreq_fail(r, 400, "malformed", "line 1: "
+				    "force and each are 0 or 1");
+				goto out;
+			}
 			continue;
 		}
 		if ((rv = recipe_add_record(rc, &rec, &err)) == -1) {
@@ -99,24 +139,39 @@ hubadmin_submit(struct hubreq *r)
 		    "source=SHA256");
 		goto out;
 	}
-	if (hub_submit(s->hd, rc, hex, (int)attempts, &id, &err) != HUB_OK) {
+	q.recipe = rc;
+	q.source = hex;
+	q.attempts = (int)attempts;
+	if (hub_submit_many(s->hd, &q, &v, &n, &err) != HUB_OK) {
 		if (err.code == EX_DATAERR)
 			hubreq_fail(r, 400, "malformed", "%s", err.msg);
 		else
 			hubreq_fail_internal(r, &err);
 		goto out;
 	}
+	if ((b = buf_new(LIST_MAX)) == NULL) {
+		hubreq_fail(r, 500, "internal", "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (v[i].id != 0) {
+			queued++;
+			hubsrv_log(s, "job %lld: submitted", v[i].id);
+		}
+		submitted_rec(&rec, &v[i]);
+		(void)hubreq_add_rec(b, &rec);
+	}
+	if (queued == 0) {
+		hubreq_fail(r, 409, "built", "job %lld built it from this "
+		    "source already (force=1 queues it again)", v[0].built);
+		goto out;
+	}
 	s->wake = 1;
-	hubsrv_log(s, "job %lld: submitted", id);
-	(void)record_start(&rec, "job", NULL);
-	(void)record_setf(&rec, NULL, "id", "%lld", id);
-	if (rc->name != NULL)
-		(void)record_set(&rec, "name", rc->name, NULL);
-	else
-		(void)record_setf(&rec, NULL, "name", "job-%lld", id);
-	(void)record_set(&rec, "state", "queued", NULL);
-	hubreq_reply_rec(r, 201, &rec);
+	hubreq_reply(r, 201, b);
 out:
+	if (v != NULL)
+		hub_submitted_free(v, n);
+	buf_free(b);
 	recipe_free(rc);
 	record_free(&rec);
 }
@@ -141,8 +196,7 @@ hubadmin_jobs(struct hubreq *r)
 
 	if (hubreq_num_arg(r, "limit", 1, 100000, 100, &limit) == -1)
 		return;
-	if (state != NULL && strcmp(state, "queued") != 0 &&
-	    strcmp(state, "running") != 0 && !hubdb_valid_result(state)) {
+	if (state != NULL && !hubdb_valid_state(state)) {
 		hubreq_fail(r, 400, "malformed", "state=%s: not a job state",
 		    state);
 		return;

@@ -21,7 +21,11 @@ struct hubreq;
 void	hubadmin_sources_start(struct hubreq *, long long);
 void	hubadmin_sources(struct hubreq *);
 
-/* POST /v1/admin/jobs: a submit record and a recipe; queues a job. */
+/*
+ * POST /v1/admin/jobs: a submit record and a recipe, its matrix and its
+ * stages; queues a pipeline a combination (and platform), answering a job
+ * record for each, or a built record for one built already.
+ */
 void	hubadmin_submit(struct hubreq *);
 
 /* GET /v1/admin/jobs[?state=S&limit=N]: job records, newest first. */

@@ -94,8 +94,25 @@ int	hubdb_changed(struct hubdb *);
 /* Returns 0 if the database answers, else -1. */
 int	hubdb_ping(struct hubdb *, struct bb_error *);
 
-/* Returns 1 if every capability in require (comma-separated) is in caps. */
+/*
+ * Returns 1 if every capability in require (comma-separated) is in caps;
+ * a require of "=" and capabilities is met only by exactly those (a job
+ * of one platform, bb-hub submit -e).
+ */
 int	hubdb_caps_match(const char *, const char *);
+
+/*
+ * Appends caps (comma-separated) to b sorted and each once: a worker's
+ * platform.  Returns 0 or -1 (too long).
+ */
+int	hubdb_caps_norm(const char *, struct buf *);
+
+/*
+ * Calls fn with each distinct platform (hubdb_caps_norm) of the workers
+ * that have said hello.  Returns 0 or -1.
+ */
+int	hubdb_platforms(struct hubdb *, int (*)(void *, const char *), void *,
+	    struct bb_error *);
 
 /*
  * Workers.  A name follows recipe_valid_name and is at most
@@ -154,10 +171,72 @@ int	hubdb_workers(struct hubdb *, long long, long long,
 
 /*
  * Queues a job: the recipe, the source blob (hex, size) and the most
- * attempts (0: the hub's, given to hubdb_expire).  Returns HUB_OK and its number in *id.
+ * attempts (0: the hub's, given to hubdb_expire), as hubdb_submit_all
+ * does with force.  Returns HUB_OK and its number in *id.
  */
 int	hubdb_submit(struct hubdb *, const struct recipe *, const char *,
 	    off_t, int, long long, long long *, struct bb_error *);
+
+/* A chain of stages to queue, and what became of it (hubdb_submit_all). */
+struct hubdb_pipeline {
+	const struct recipe	*recipe;	/* a combination, its stages */
+	const char		*platform;	/* normalized caps, or NULL */
+	long long		 id;		/* its first job, or 0 */
+	long long		 built;		/* or the one built already */
+};
+
+/*
+ * Queues each of the n pipelines of v from the source blob (hex, size),
+ * in one transaction: a job a stage, the first queued (on exactly the
+ * workers of platform, when it is not NULL), the others waiting, each
+ * with its configuration (recipe_config).  Unless force, a pipeline that
+ * was built already, from this source with this recipe and its stages on
+ * this platform, every stage a success, is not queued: its first job's
+ * number goes in built.  Returns HUB_OK.
+ */
+int	hubdb_submit_all(struct hubdb *, struct hubdb_pipeline *, size_t,
+	    const char *, off_t, int, int, long long, struct bb_error *);
+
+/* A stage waiting on the one before it, which has ended. */
+struct hubdb_due {
+	long long	 id;		/* the waiting stage's job */
+	long long	 prev;		/* the stage before it */
+	long long	 attempt;	/* that one's last attempt */
+	char		 state[16];	/* and how it ended */
+	char		*name;		/* its name and reason, or NULL */
+	char		*reason;
+};
+
+/*
+ * Finds the stages waiting on one that has ended, into a new array *out
+ * of *n (hubdb_due_free frees it).  Returns 0 or -1.
+ */
+int	hubdb_stages_due(struct hubdb *, struct hubdb_due **, size_t *,
+	    struct bb_error *);
+void	hubdb_due_free(struct hubdb_due *, size_t);
+
+/*
+ * Calls fn with the name, digest, size and whether it is executable of
+ * each artifact of attempt n of job id.  Returns 0, or -1 (also when fn
+ * returns -1, with err set by it).
+ */
+int	hubdb_stage_files(struct hubdb *, long long, long long,
+	    int (*)(void *, const char *, const char *, off_t, int,
+	    struct bb_error *), void *, struct bb_error *);
+
+/*
+ * Queues waiting job id with the source blob (hex, size).  HUB_OK, or
+ * HUB_CONFLICT when it is not waiting any more.
+ */
+int	hubdb_stage_queue(struct hubdb *, long long, const char *, off_t,
+	    struct bb_error *);
+
+/*
+ * Ends waiting job id and the waiting stages after it: cancelled, with
+ * reason.  Returns 0 or -1.
+ */
+int	hubdb_stage_stop(struct hubdb *, long long, const char *, long long,
+	    struct bb_error *);
 
 /*
  * Hands the oldest queued job whose require is within caps and that the
@@ -262,6 +341,12 @@ int	hubdb_artifact(struct hubdb *, long long, const char *, const char *,
 int	hubdb_valid_result(const char *);
 
 /*
+ * Returns 1 if s is a state of a job: queued, running, waiting (a stage
+ * whose stage before has not ended) or a final one.
+ */
+int	hubdb_valid_state(const char *);
+
+/*
  * Ends job id under the lease with result, when the records 1 to last
  * are all stored and their digest is sha256 (hex); its log is on disk
  * first.  Puts the job's attempt in *attempt and its final result in res
@@ -273,7 +358,10 @@ int	hubdb_finish(struct hubdb *, long long, const char *, const char *,
 	    const char *, const char *, long long, const char *, long long,
 	    int *, char *, struct buf *, struct buf *, struct bb_error *);
 
-/* Cancels a queued or running job.  HUB_OK, HUB_NOTFOUND, HUB_CONFLICT. */
+/*
+ * Cancels a queued, running or waiting job, and the stages after it that
+ * wait.  HUB_OK, HUB_NOTFOUND, HUB_CONFLICT.
+ */
 int	hubdb_cancel(struct hubdb *, long long, long long, struct bb_error *);
 
 /*
@@ -308,9 +396,10 @@ int	hubdb_queue(struct hubdb *, long long,
 	    int (*)(void *, const struct record *), void *, struct bb_error *);
 
 /*
- * Calls fn with job id's "job" record, its recipe records, one "attempt"
- * record per attempt and one "artifact" record per artifact.  HUB_OK or
- * HUB_NOTFOUND.
+ * Calls fn with job id's "job" record, a "pipeline" record per stage of
+ * its chain when it has several (stage, id, name, state, worker, reason,
+ * artifacts), its recipe records, one "attempt" record per attempt and
+ * one "artifact" record per artifact.  HUB_OK or HUB_NOTFOUND.
  */
 int	hubdb_job(struct hubdb *, long long,
 	    int (*)(void *, const struct record *), void *, struct bb_error *);

@@ -70,8 +70,8 @@ hubdb_expire_jobs(struct hubdb *h, long long now,
 	    "coalesce(finished, submitted) AS ended, row_number() OVER "
 	    "(PARTITION BY "
 	    "coalesce(name, '') ORDER BY id DESC) AS nth FROM jobs WHERE "
-	    "state NOT IN ('queued', 'running')) e WHERE nth>?1 AND "
-	    "pinned=0 AND ended<?2 ORDER BY id LIMIT ?3", "iii",
+	    "state NOT IN ('queued', 'running', 'waiting')) e WHERE "
+	    "nth>?1 AND pinned=0 AND ended<?2 ORDER BY id LIMIT ?3", "iii",
 	    p->keep_builds, now - p->keep_days * DAY_MS, max)) == NULL)
 		goto out;
 	while ((r = hubdb_row(h, st, err)) == 1) {

@@ -9,6 +9,7 @@
  *	hubdb_schema.c		the schema, its steps, migration
  *	hubdb_worker.c		workers and their sessions
  *	hubdb_job.c		jobs: the queue, claims, leases, expiry
+ *	hubdb_pipeline.c	chains of stages: submit, what is due
  *	hubdb_log.c		the records of an attempt (in its log file,
  *				lib/hub/hublog.h), finish, the log
  *	hubdb_artifact.c	artifacts of an attempt
@@ -124,6 +125,15 @@ int		 hubdb_end(struct hubdb *, int, struct bb_error *);
 
 /* Resets every statement and rolls back the change under way. */
 void		 hubdb_rollback(struct hubdb *);
+
+/* Pipelines (hubdb_pipeline.c) */
+
+/*
+ * Inside a change: cancels the stages after job id that wait, saying that
+ * job id was cancelled.  0 or -1.
+ */
+int		 hubdb_stage_stop_after(struct hubdb *, long long, long long,
+		    struct bb_error *);
 
 /* Rows as records (hubdb_show.c) */
 

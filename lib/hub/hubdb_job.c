@@ -1,6 +1,6 @@
 /*
- * Jobs in the hub's database (lib/hub/hubdb.h): submitting one, the
- * queue and the claims that take from it, leases (their checks, renewal
+ * Jobs in the hub's database (lib/hub/hubdb.h): the capabilities they
+ * require, the queue and the claims that take from it, leases (their checks, renewal
  * and expiry), undelivered claims, declines and cancels.  A lease fences
  * every change a worker makes: hubdb_check_lease is called inside the
  * change's transaction.
@@ -26,6 +26,10 @@ hubdb_caps_match(const char *require, const char *caps)
 	const char *r, *c;
 	size_t rn, cn;
 
+	/* "=CAPS": exactly these, each way. */
+	if (require[0] == '=')
+		return hubdb_caps_match(require + 1, caps) &&
+		    hubdb_caps_match(caps, require + 1);
 	for (r = require; *r != '\0'; r += rn + (r[rn] == ',')) {
 		rn = strcspn(r, ",");
 		if (rn == 0)
@@ -41,43 +45,41 @@ hubdb_caps_match(const char *require, const char *caps)
 	return 1;
 }
 
-int
-hubdb_submit(struct hubdb *h, const struct recipe *rc, const char *source,
-    off_t size, int attempts, long long now, long long *id,
-    struct bb_error *err)
+static int
+by_str(const void *a, const void *b)
 {
-	struct buf *text = NULL, *req = NULL;
-	size_t i;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+hubdb_caps_norm(const char *caps, struct buf *b)
+{
+	char *copy, *p, *c, **v = NULL, **nv;
+	size_t n = 0, i;
 	int rv = -1;
 
-	if ((text = buf_new(RECIPE_MAX * 4)) == NULL ||
-	    (req = buf_new(RECORD_MAX)) == NULL) {
-		bb_error_errno(err, EX_OSERR, "submit");
-		goto fail;
+	if ((copy = strdup(caps)) == NULL)
+		return -1;
+	for (p = copy; (c = strsep(&p, ",")) != NULL; ) {
+		if (*c == '\0')
+			continue;
+		if ((nv = reallocarray(v, n + 1, sizeof(*v))) == NULL)
+			goto out;
+		v = nv;
+		v[n++] = c;
 	}
-	if (recipe_encode(rc, text, err) == -1)
-		goto fail;
-	for (i = 0; i < rc->nrequire; i++)
-		if ((i > 0 && buf_addc(req, ',') == -1) ||
-		    buf_adds(req, rc->require[i]) == -1) {
-			bb_error_set(err, EX_DATAERR, "require: too long");
-			goto fail;
-		}
-	if (hubdb_begin(h, err) == -1)
-		goto fail;
-	if (hubdb_runf(h, err, "INSERT INTO jobs(name, max_attempts, require, "
-	    "recipe, source, size, submitted) VALUES(?, ?, ?, ?, ?, ?, ?)",
-	    "titbtii", rc->name,
-	    (long long)(attempts > 0 ? attempts : 0), req->data,
-	    text->data, (size_t)text->len, source, (long long)size, now) == -1)
-		goto out;
-	*id = sqlite3_last_insert_rowid(h->db);
-	rv = HUB_OK;
+	qsort(v, n, sizeof(*v), by_str);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(v[i], v[i - 1]) == 0)
+			continue;
+		if ((b->len > 0 && buf_addc(b, ',') == -1) ||
+		    buf_adds(b, v[i]) == -1)
+			goto out;
+	}
+	rv = 0;
 out:
-	rv = hubdb_end(h, rv, err);
-fail:
-	buf_free(text);
-	buf_free(req);
+	free(v);
+	free(copy);
 	return rv;
 }
 
@@ -465,7 +467,8 @@ hubdb_cancel(struct hubdb *h, long long id, long long now,
 		rv = HUB_OK;
 		goto out;
 	}
-	if (strcmp(state, "queued") != 0 && strcmp(state, "running") != 0) {
+	if (strcmp(state, "queued") != 0 && strcmp(state, "running") != 0 &&
+	    strcmp(state, "waiting") != 0) {
 		bb_error_set(err, EX_DATAERR, "job %lld has ended already "
 		    "(%s)", id, state);
 		rv = HUB_CONFLICT;
@@ -477,6 +480,9 @@ hubdb_cancel(struct hubdb *h, long long id, long long now,
 	if (hubdb_runf(h, err, "UPDATE jobs SET state='cancelled', finished=?, "
 	    "lease_until=NULL, reason='cancelled by the hub administrator' "
 	    "WHERE id=?", "ii", now, id) == -1)
+		goto out;
+	/* The chain stops there. */
+	if (hubdb_stage_stop_after(h, id, now, err) == -1)
 		goto out;
 	rv = HUB_OK;
 out:

@@ -162,6 +162,13 @@ hubdb_valid_result(const char *s)
 	return 0;
 }
 
+int
+hubdb_valid_state(const char *s)
+{
+	return strcmp(s, "queued") == 0 || strcmp(s, "running") == 0 ||
+	    strcmp(s, "waiting") == 0 || hubdb_valid_result(s);
+}
+
 /* Lists of sequence numbers as ranges: 1-40,45,47-57. */
 struct ranges {
 	struct buf	*b;

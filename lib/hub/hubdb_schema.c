@@ -126,6 +126,19 @@ static const struct step steps[] = {
 	    "CREATE TABLE stats(name TEXT PRIMARY KEY,"
 	    "  value INTEGER NOT NULL);",
 	    NULL },
+	{ 3, "pipelines: a job's chain of stages (the first stage's id, "
+	    "its place, how many) and state waiting; its configuration "
+	    "(matrix values); the digest of its recipe and stages, which "
+	    "with its source and requirements tells a build made already",
+	    "ALTER TABLE jobs ADD COLUMN pipeline INTEGER NOT NULL DEFAULT 0;"
+	    "ALTER TABLE jobs ADD COLUMN stage INTEGER NOT NULL DEFAULT 1;"
+	    "ALTER TABLE jobs ADD COLUMN stages INTEGER NOT NULL DEFAULT 1;"
+	    "ALTER TABLE jobs ADD COLUMN config TEXT NOT NULL DEFAULT '';"
+	    "ALTER TABLE jobs ADD COLUMN recipe_sha256 TEXT NOT NULL "
+	    "  DEFAULT '';"
+	    "UPDATE jobs SET pipeline=id;"
+	    "CREATE INDEX jobs_pipeline ON jobs(pipeline, stage);",
+	    NULL },
 };
 
 #define LATEST	(steps[nitems(steps) - 1].version)

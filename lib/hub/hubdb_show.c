@@ -1,7 +1,7 @@
 /*
  * The hub's state as records for people (lib/hub/hubdb.h), which the
  * admin API and the pages show: the workers, the jobs, one job with its
- * recipe, attempts and artifacts, the count of jobs in each state; and
+ * chain of stages, recipe, attempts and artifacts, the count of jobs in each state; and
  * the making of a record from a row, which claims use too.
  */
 #include <stdio.h>
@@ -143,8 +143,11 @@ hubdb_workers(struct hubdb *h, long long now, long long window,
 	"nullif(max_attempts, 0) AS attempts, CASE WHEN finished IS NOT " \
 	"NULL AND started IS NOT NULL THEN " \
 	"printf('%.3f', (finished-started)/1000.0) END AS elapsed, " \
-	"nullif(pinned, 0) AS pinned"
-#define JOB_NCOLS 15
+	"nullif(pinned, 0) AS pinned, CASE WHEN stages>1 THEN pipeline END " \
+	"AS pipeline, CASE WHEN stages>1 THEN stage END AS stage, CASE WHEN " \
+	"stages>1 THEN stages END AS stages, nullif(config, '') AS config, " \
+	"CASE WHEN require LIKE '=%' THEN substr(require, 2) END AS platform"
+#define JOB_NCOLS 20
 
 int
 hubdb_jobs(struct hubdb *h, const char *state, long long limit,
@@ -202,8 +205,17 @@ hubdb_job(struct hubdb *h, long long id,
 		goto out;
 	}
 	sqlite3_reset(st);
-	if (hubdb_emit(fn, arg, &r, err) == -1 ||
-	    record_each(recipe->data, recipe->len, fn, arg) == -1) {
+	if (hubdb_emit(fn, arg, &r, err) == -1)
+		goto out;
+	/* Its chain, a record a stage, when it has more than one. */
+	if ((st = hubdb_stmtf(h, err, "SELECT stage, id, coalesce(name, "
+	    "'job-' || id) AS name, state, worker, reason, (SELECT count(*) "
+	    "FROM artifacts a WHERE a.job=j.id AND a.n=j.attempt) AS "
+	    "artifacts FROM jobs j WHERE stages>1 AND pipeline=(SELECT "
+	    "pipeline FROM jobs WHERE id=?) ORDER BY stage", "i", id)) ==
+	    NULL || hubdb_emit_rows(h, st, "pipeline", fn, arg, err) == -1)
+		goto out;
+	if (record_each(recipe->data, recipe->len, fn, arg) == -1) {
 		bb_error_set(err, EX_IOERR, "write");
 		goto out;
 	}

@@ -1,7 +1,8 @@
 /*
  * Workers and their sessions in the hub's database (lib/hub/hubdb.h):
  * adding and removing a worker, its kept secret, a hello that starts a
- * session, looking a session up and ending the idle ones.
+ * session, looking a session up and ending the idle ones; the workers'
+ * distinct platforms.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "buf.h"
 #include "hubdb.h"
 #include "hubdb_impl.h"
 
@@ -189,4 +191,53 @@ hubdb_purge_sessions(struct hubdb *h, long long now, long long idle,
 {
 	return hubdb_runf(h, err, "DELETE FROM sessions WHERE used<?", "i",
 	    now - idle);
+}
+
+int
+hubdb_platforms(struct hubdb *h, int (*fn)(void *, const char *), void *arg,
+    struct bb_error *err)
+{
+	sqlite3_stmt *st;
+	struct buf *b, **seen = NULL, **nv;
+	size_t n = 0, i;
+	int r, rv = -1;
+
+	if ((st = hubdb_stmtf(h, err, "SELECT DISTINCT caps FROM workers "
+	    "WHERE caps!='' ORDER BY caps", "")) == NULL)
+		return -1;
+	while ((r = hubdb_row(h, st, err)) == 1) {
+		if ((b = buf_new(HUBDB_CAPS_MAX + 1)) == NULL ||
+		    hubdb_caps_norm(hubdb_text(st, 0), b) == -1) {
+			buf_free(b);
+			continue;
+		}
+		for (i = 0; i < n; i++)
+			if (strcmp(seen[i]->data, b->data) == 0)
+				break;
+		if (i < n) {
+			buf_free(b);
+			continue;
+		}
+		if ((nv = reallocarray(seen, n + 1, sizeof(*nv))) == NULL) {
+			buf_free(b);
+			sqlite3_reset(st);
+			bb_error_errno(err, EX_OSERR, "platforms");
+			goto out;
+		}
+		seen = nv;
+		seen[n++] = b;
+	}
+	if (r == -1)
+		goto out;
+	for (i = 0; i < n; i++)
+		if (fn(arg, seen[i]->data) == -1) {
+			bb_error_set(err, EX_SOFTWARE, "platforms");
+			goto out;
+		}
+	rv = 0;
+out:
+	for (i = 0; i < n; i++)
+		buf_free(seen[i]);
+	free(seen);
+	return rv;
 }

@@ -31,6 +31,7 @@
 #include "hubroute.h"
 #include "hubsrv.h"
 #include "hubwake.h"
+#include "hubstage.h"
 
 #define TICK_MS		200	/* timer: waits, leases, other writers */
 #define SWEEP_MS	1000	/* parked claims whose client has gone */
@@ -519,6 +520,24 @@ gc_tick(struct hub_server *s, long long now)
 }
 
 static void
+stage_log(void *arg, const char *msg)
+{
+	hubsrv_log(arg, "%s", msg);
+}
+
+void
+hubsrv_stages(struct hub_server *s)
+{
+	struct hubstage_moved m = { 0, 0 };
+	struct bb_error err;
+
+	if (hubstage_advance(s->hd, hub_now(), stage_log, s, &m, &err) == -1)
+		hubsrv_log(s, "stages: %s", err.msg);
+	if (m.queued > 0)
+		s->wake = 1;
+}
+
+static void
 tick(struct hub_server *s, long long now)
 {
 	struct bb_error err;
@@ -544,6 +563,7 @@ tick(struct hub_server *s, long long now)
 		}
 	}
 	gc_tick(s, now);
+	hubsrv_stages(s);
 	if (now >= s->next_sweep) {
 		s->next_sweep = now + SWEEP_MS;
 		log_connections(s);

@@ -137,6 +137,12 @@ void	hubsrv_log(struct hub_server *, const char *, ...)
  */
 void	hubsrv_busy_add(struct hub_server *, long long);
 
+/*
+ * Moves the chains of stages on (lib/hub/hubstage.h): after a finish, and
+ * at each tick for what a restart or an expiry left.
+ */
+void	hubsrv_stages(struct hub_server *);
+
 /* How long ago (ms) a worker may have been seen to count as connected. */
 long long	hubsrv_connected_window(const struct hub_server *);
 

@@ -497,6 +497,7 @@ hubwork_finish(struct hubreq *r)
 		if (strcmp(res, hubsrv_results[i]) == 0)
 			hubmetrics_observe(&s->m.durations[i],
 			    (double)(now - started) / 1000);
+	hubsrv_stages(s);
 	(void)record_start(&rec, "finished", NULL);
 	(void)record_setf(&rec, NULL, "id", "%lld", r->id);
 	(void)record_setf(&rec, NULL, "attempt", "%d", attempt);
