@@ -401,7 +401,7 @@ emit_beat(struct emit *e, const char *step, const struct timespec *t)
 
 int
 emit_artifact(struct emit *e, const char *path, const char *name,
-    long long size, const char *sha256)
+    long long size, const char *sha256, int exec)
 {
 	struct bb_error err;
 	struct record *r;
@@ -416,7 +416,8 @@ emit_artifact(struct emit *e, const char *path, const char *name,
 	    record_set(r, "path", path, &err) == -1 ||
 	    record_set(r, "name", name, &err) == -1 ||
 	    record_setf(r, &err, "size", "%lld", size) == -1 ||
-	    record_set(r, "sha256", sha256, &err) == -1)
+	    record_set(r, "sha256", sha256, &err) == -1 ||
+	    (exec && record_set(r, "exec", "1", &err) == -1))
 		return -1;
 	return emit_record(e, r);
 }

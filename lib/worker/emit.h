@@ -74,9 +74,9 @@ int	emit_log(struct emit *, const char *, int, const struct timespec *,
 /* beat step=NAME t=T */
 int	emit_beat(struct emit *, const char *, const struct timespec *);
 
-/* artifact path=P name=N size=S sha256=H */
+/* artifact path=P name=N size=S sha256=H [exec=1] (exec: executable) */
 int	emit_artifact(struct emit *, const char *, const char *, long long,
-	    const char *);
+	    const char *, int);
 
 /* done result=R started=T elapsed=S [step=NAME reason=TEXT] */
 int	emit_done(struct emit *, const char *, time_t, long long,

@@ -1,3 +1,4 @@
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -611,9 +612,10 @@ collect(struct jobrun *jr)
 	struct bb_error err;
 	struct collect c;
 	char hex[DIGEST_HEXLEN + 1];
+	struct stat st;
 	off_t size;
 	size_t i;
-	int fd;
+	int fd, exec;
 
 	collect_init(&c);
 	for (i = 0; i < j->recipe->ncollect; i++)
@@ -637,10 +639,11 @@ collect(struct jobrun *jr)
 				close(fd);
 			continue;
 		}
+		exec = fstat(fd, &st) == 0 && (st.st_mode & 0111) != 0;
 		close(fd);
 		/* The path in the tree is the artifact's name. */
 		(void)emit_artifact(j->out, c.path[i], c.path[i],
-		    (long long)size, hex);
+		    (long long)size, hex, exec);
 	}
 	collect_free(&c);
 }

@@ -47,7 +47,8 @@ test_records(void)
 	(void)emit_finished(e, "kill", &t, SIGTERM, 5, "timeout");
 	(void)emit_finished(e, "skip", &t, -1, 0, "skipped");
 	(void)emit_beat(e, "build", &t);
-	(void)emit_artifact(e, "dist/a.tgz", "a.tgz", 42, "00ff");
+	(void)emit_artifact(e, "dist/a.tgz", "a.tgz", 42, "00ff", 0);
+	(void)emit_artifact(e, "bin/a", "bin/a", 7, "00ee", 1);
 	(void)emit_done(e, "success", 1700000000, 2001, NULL, NULL);
 	(void)emit_done(e, "failure", 1700000000, 2001, "build", "exit 2");
 	(void)emit_error(e, "bad input");
@@ -64,6 +65,7 @@ test_records(void)
 	    "elapsed=0.000 result=skipped\n"
 	    "beat step=build t=1700000000.123\n"
 	    "artifact path=dist/a.tgz name=a.tgz size=42 sha256=00ff\n"
+	    "artifact path=bin/a name=bin/a size=7 sha256=00ee exec=1\n"
 	    "done result=success started=1700000000 elapsed=2.001\n"
 	    "done result=failure started=1700000000 elapsed=2.001 "
 	    "step=build reason=exit%202\n"
@@ -124,7 +126,7 @@ test_human(void)
 	(void)emit_beat(e, "build", &t);
 	(void)emit_finished(e, "build", &t, 1 << 8, 250, "failure");
 	(void)emit_finished(e, "next", &t, -1, 0, "skipped");
-	(void)emit_artifact(e, "a\nb", "b", 3, "ab12");
+	(void)emit_artifact(e, "a\nb", "b", 3, "ab12", 1);
 	(void)emit_error(e, "not shown");
 	(void)emit_done(e, "failure", 1, 300, "build", "step build exited "
 	    "with status 1");
