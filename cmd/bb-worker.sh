@@ -330,8 +330,10 @@ sign_stage() {
 	{ bb_sign -l; echo "sign $?" >> "$D/status"; } | pack_stage
 }
 
+# A job that feeds a later stage of its pipeline (next= in its job
+# record) is not packed: its files go on as they are, for that stage.
 pack_stage() {
-	[ "$PACK" = 1 ] || { view_stage; return; }
+	[ "$PACK" = 1 ] && [ -z "$_next" ] || { view_stage; return; }
 	set --
 	[ -z "$PACK_TEMPLATE" ] || set -- -n "$PACK_TEMPLATE"
 	{ bb-pack "$@"; echo "pack $?" >> "$D/status"; } | view_stage
@@ -367,6 +369,8 @@ run_job() {
 	_id=$_v
 	rec_key "$_job" attempt
 	_att=$_v
+	rec_key "$_job" next
+	_next=$_v
 	rec_key "$_job" name
 	log "job $_id ($_v), attempt $_att: started"
 	: > "$D/status"

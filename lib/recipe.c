@@ -1537,9 +1537,20 @@ set_combination(const struct recipe *r, const size_t *idx, struct recipe *c)
 	const char *why;
 	size_t i;
 
+	static const char *const inherit[] = { "VERSION", "PROFILE" };
+	const char *v;
+	size_t k;
+
 	free_excludes(c);
-	for (s = c->next; s != NULL; s = s->next)
+	for (s = c->next; s != NULL; s = s->next) {
 		free_axes(s);
+		/* The release a later stage packs is the first stage's. */
+		for (k = 0; k < nitems(inherit); k++)
+			if ((v = recipe_getenv(c, inherit[k])) != NULL &&
+			    recipe_getenv(s, inherit[k]) == NULL &&
+			    (why = add_env(s, inherit[k], v)) != NULL)
+				return why;
+	}
 	for (s = c; s != NULL; s = s->next)
 		for (i = 0; i < r->naxes; i++)
 			if ((why = add_axis(s, r->axes[i].name,

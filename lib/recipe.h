@@ -168,7 +168,8 @@ int	recipe_set_axis(struct recipe *, const char *, const char *,
 /*
  * Expands r's matrix: one copy of r a combination of its axes' values (the
  * first axis changing slowest), but those an exclude names, each with
- * every axis of one value, in r and in its stages.  A recipe without a
+ * every axis of one value, in r and in its stages, whose stages have the
+ * first's env VERSION and PROFILE unless they set their own.  A recipe without a
  * matrix gives one copy.  The array *out of *n recipes is the caller's
  * (recipe_free each, then free).  Returns 0, or -1 (EX_DATAERR: more than
  * RECIPE_NCOMBOS, or every one excluded).

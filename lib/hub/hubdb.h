@@ -242,7 +242,9 @@ int	hubdb_stage_stop(struct hubdb *, long long, const char *, long long,
  * Hands the oldest queued job whose require is within caps and that the
  * worker did not decline (only job id if id > 0) to the worker under a
  * new lease of ttl ms.  Fills job with a "job" record (id, lease, name,
- * attempt, size, sha256) and appends the recipe records to recipe.
+ * attempt, size, sha256, and next, the name of the stage after it, when
+ * it has one, and chain, its chain's name, when it is a later stage) and
+ * appends the recipe records to recipe.
  * HUB_OK, or HUB_NONE when there is no such job.
  */
 int	hubdb_claim(struct hubdb *, const char *, const char *, long long,

@@ -123,18 +123,26 @@ hubdb_claim(struct hubdb *h, const char *worker, const char *caps,
 	    "started) SELECT id, attempt, lease, worker, started FROM jobs "
 	    "WHERE id=?", "i", id) == -1)
 		goto out;
+	/*
+	 * A stage that feeds the next one says which (next=NAME); a later
+	 * one, the name of the chain (its first stage's: chain=NAME).
+	 */
 	if ((st = hubdb_stmtf(h, err, "SELECT id, lease, coalesce(name, "
-	    "'job-' || id) AS name, attempt, size, source AS sha256, recipe "
-	    "FROM jobs WHERE id=?", "i", id)) == NULL)
+	    "'job-' || id) AS name, attempt, size, source AS sha256, (SELECT "
+	    "coalesce(n.name, 'job-' || n.id) FROM jobs n WHERE "
+	    "n.pipeline=j.pipeline AND n.stage=j.stage+1) AS next, CASE WHEN "
+	    "stage>1 THEN (SELECT coalesce(f.name, 'job-' || f.id) FROM jobs "
+	    "f WHERE f.id=j.pipeline) END AS chain, recipe FROM jobs j WHERE "
+	    "id=?", "i", id)) == NULL)
 		goto out;
 	if ((r = hubdb_row(h, st, err)) != 1) {
 		if (r == 0)
 			bb_error_set(err, EX_SOFTWARE, "job %lld gone", id);
 		goto out;
 	}
-	hubdb_row_record(job, "job", st, 6);
-	r = buf_add(recipe, sqlite3_column_blob(st, 6),
-	    (size_t)sqlite3_column_bytes(st, 6));
+	hubdb_row_record(job, "job", st, 8);
+	r = buf_add(recipe, sqlite3_column_blob(st, 8),
+	    (size_t)sqlite3_column_bytes(st, 8));
 	sqlite3_reset(st);
 	if (r == -1) {
 		bb_error_errno(err, EX_OSERR, "job %lld", id);

@@ -38,10 +38,12 @@ forget_job(struct packjob *j)
 	free(j->workdir);
 	free(j->recipe);
 	free(j->jobname);
+	free(j->chain);
 	free(j->job);
 	free(j->version);
 	free(j->profile);
 	j->workdir = j->recipe = j->jobname = j->job = j->version = NULL;
+	j->chain = NULL;
 	j->profile = NULL;
 	j->started = -1;
 	for (; j->naxes > 0; j->naxes--) {
@@ -139,7 +141,8 @@ packjob_feed(struct packjob *j, const struct record *r, const char *line,
 	if (record_is(r, "job")) {
 		forget_job(j);
 		if (keep(&j->job, r, "id") == -1 ||
-		    keep(&j->jobname, r, "name") == -1)
+		    keep(&j->jobname, r, "name") == -1 ||
+		    keep(&j->chain, r, "chain") == -1)
 			goto nomem;
 		return j->held.n > 0 ? PACKJOB_FLUSH : PACKJOB_PASS;
 	}
@@ -271,8 +274,9 @@ archive_name(const struct packjob *j, const struct packjob_opts *o,
 {
 	const char *name, *base;
 
-	name = o->name != NULL ? o->name : j->recipe != NULL ? j->recipe :
-	    j->jobname;
+	/* A later stage of a pipeline packs under the pipeline's name. */
+	name = o->name != NULL ? o->name : j->chain != NULL ? j->chain :
+	    j->recipe != NULL ? j->recipe : j->jobname;
 	if (name == NULL) {
 		base = strrchr(j->workdir, '/');
 		name = base != NULL && base[1] != '\0' ? base + 1 : j->workdir;

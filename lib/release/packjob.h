@@ -31,6 +31,7 @@ struct packjob {
 	char			*workdir;	/* workdir path= */
 	char			*recipe;	/* recipe name= */
 	char			*jobname;	/* job name= */
+	char			*chain;		/* job chain= */
 	char			*job;		/* job id= */
 	char			*version;	/* env name=VERSION value= */
 	char			*profile;	/* env name=PROFILE value= */
