@@ -220,7 +220,9 @@ caps_list(struct buf *b, const char *require, const struct hubpage_worker *w,
 	size_t rn, i;
 	int k = 0;
 
-	for (r = require; *r != '\0'; r += rn + (r[rn] == ',')) {
+	/* "=CAPS", a platform: its capabilities are the ones shown. */
+	for (r = require + (*require == '='); *r != '\0';
+	    r += rn + (r[rn] == ',')) {
 		rn = strcspn(r, ",");
 		if (rn == 0 || rn >= sizeof(one))
 			continue;
@@ -431,6 +433,19 @@ job_link(struct buf *b, const struct record *r)
 	(void)buf_adds(b, "</a></td>");
 	hubpage_td(b, "name", "wrap");
 	hubpage_esc(b, hubpage_get(r, "name"));
+	/* A job of a matrix, a stage of a chain: which. */
+	if (*hubpage_get(r, "config") != '\0') {
+		(void)buf_adds(b, " <span class=\"dim\">");
+		hubpage_esc(b, hubpage_get(r, "config"));
+		(void)buf_adds(b, "</span>");
+	}
+	if (*hubpage_get(r, "stage") != '\0') {
+		(void)buf_adds(b, " <span class=\"dim\">stage ");
+		hubpage_esc(b, hubpage_get(r, "stage"));
+		(void)buf_adds(b, " of ");
+		hubpage_esc(b, hubpage_get(r, "stages"));
+		(void)buf_adds(b, "</span>");
+	}
 	(void)buf_adds(b, "</td>");
 }
 
@@ -542,8 +557,11 @@ queued_row(void *arg, const struct record *r)
 	hubpage_td(b, "requires", "wrap");
 	if (*req == '\0')
 		(void)buf_adds(b, "<span class=\"dim\">nothing</span>");
-	else
+	else {
+		if (*req == '=')
+			(void)buf_adds(b, "<span class=\"dim\">exactly</span> ");
 		caps_list(b, req, NULL, 0, 0, " ");
+	}
 	(void)buf_adds(b, "</td>");
 	hubpage_td(b, "waiting", "num");
 	hubpage_ago(b, x->now, hubpage_get(r, "submitted"), 1);
@@ -675,7 +693,7 @@ recent_row(void *arg, const struct record *r)
 	const char *state = hubpage_get(r, "state"), *v;
 
 	if (strcmp(state, "queued") == 0 || strcmp(state, "running") == 0 ||
-	    x->n >= RECENT)
+	    strcmp(state, "waiting") == 0 || x->n >= RECENT)
 		return 0;
 	x->n++;
 	(void)buf_adds(b, "<tr>");

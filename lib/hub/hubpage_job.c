@@ -52,7 +52,8 @@ final(const struct view *v)
 {
 	const char *s = hubpage_get(&v->job, "state");
 
-	return strcmp(s, "queued") != 0 && strcmp(s, "running") != 0;
+	return strcmp(s, "queued") != 0 && strcmp(s, "running") != 0 &&
+	    strcmp(s, "waiting") != 0;
 }
 
 static struct step *
@@ -219,6 +220,16 @@ summary(struct view *v, struct buf *b)
 		}
 		(void)buf_adds(b, "</span></dd>");
 	}
+	if (*(s = hubpage_get(j, "config")) != '\0') {
+		(void)buf_adds(b, "<dt>configuration</dt><dd>");
+		hubpage_esc(b, s);
+		(void)buf_adds(b, "</dd>");
+	}
+	if (*(s = hubpage_get(j, "platform")) != '\0') {
+		(void)buf_adds(b, "<dt>platform</dt><dd>");
+		hubpage_esc(b, s);
+		(void)buf_adds(b, "</dd>");
+	}
 	(void)buf_adds(b, "<dt>submitted</dt><dd>");
 	hubpage_ago(b, v->now, hubpage_get(j, "submitted"), 0);
 	(void)buf_adds(b, "</dd>");
@@ -243,7 +254,10 @@ summary(struct view *v, struct buf *b)
 	(void)buf_adds(b, "<dt>requires</dt><dd>");
 	if (*(s = hubpage_get(j, "require")) == '\0')
 		(void)buf_adds(b, "<span class=\"dim\">nothing</span>");
-	else
+	else if (*s == '=') {
+		(void)buf_adds(b, "exactly ");
+		hubpage_esc(b, s + 1);
+	} else
 		hubpage_esc(b, s);
 	(void)buf_adds(b, "</dd><dt>source</dt><dd><code title=\"");
 	hubpage_esc(b, hubpage_get(j, "source"));
@@ -253,6 +267,60 @@ summary(struct view *v, struct buf *b)
 	(void)buf_adds(b, "</code> ");
 	hubpage_size(b, hubpage_get(j, "size"));
 	(void)buf_adds(b, "</dd></dl></section>\n");
+}
+
+/* A stage of the job's chain: a row of the pipeline's table. */
+static int
+stage_row(void *arg, const struct record *r)
+{
+	struct view *v = arg;
+	struct buf *b = v->b;
+	const char *id = hubpage_get(r, "id");
+
+	if (!record_is(r, "pipeline"))
+		return 0;
+	(void)buf_addf(b, "<tr%s>", strtoll(id, NULL, 10) == v->id ?
+	    " class=\"current\"" : "");
+	hubpage_td(b, "stage", "num");
+	hubpage_esc(b, hubpage_get(r, "stage"));
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "job", NULL);
+	(void)buf_adds(b, "<a href=\"");
+	hubpage_esc(b, id);
+	(void)buf_adds(b, "\">");
+	hubpage_esc(b, id);
+	(void)buf_adds(b, "</a></td>");
+	hubpage_td(b, "name", "wrap");
+	hubpage_esc(b, hubpage_get(r, "name"));
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "state", NULL);
+	hubpage_badge(b, hubpage_get(r, "state"));
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "worker", NULL);
+	hubpage_esc(b, hubpage_get(r, "worker"));
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "artifacts", "num");
+	hubpage_esc(b, hubpage_get(r, "artifacts"));
+	(void)buf_adds(b, "</td>");
+	hubpage_td(b, "reason", "wrap small");
+	hubpage_esc(b, hubpage_get(r, "reason"));
+	return buf_adds(b, "</td></tr>\n");
+}
+
+/* The job's chain of stages, when it is one of several. */
+static void
+pipeline(struct view *v, struct buf *b)
+{
+	if (*hubpage_get(&v->job, "stages") == '\0')
+		return;
+	(void)buf_adds(b, "<section id=\"pipeline\"><h2>Pipeline <span "
+	    "class=\"n\">");
+	hubpage_esc(b, hubpage_get(&v->job, "stages"));
+	(void)buf_adds(b, " stages</span></h2>\n");
+	hubpage_table(b, "stage|job|name|state|worker|artifacts|reason");
+	v->b = b;
+	(void)hubpage_each(v->recs, stage_row, v);
+	(void)buf_adds(b, "</tbody></table></section>\n");
 }
 
 static void
@@ -508,7 +576,7 @@ recipe_line(void *arg, const struct record *r)
 	size_t i, len;
 
 	if (record_is(r, "job") || record_is(r, "attempt") ||
-	    record_is(r, "artifact"))
+	    record_is(r, "artifact") || record_is(r, "pipeline"))
 		return 0;
 	hubpage_esc(b, r->type);
 	for (i = 0; i < r->nf; i++) {
@@ -592,6 +660,7 @@ hubpage_job(struct hubdb *h, long long id, long long n, int all,
 	    "bb hub</a> <span class=\"crumb\">/ job %lld</span></h1>"
 	    "<span id=\"live\"></span></header>\n<main id=\"main\">\n", id);
 	summary(&v, b);
+	pipeline(&v, b);
 	steps(&v, b);
 	artifacts(&v, b);
 	if (v.last > 1 || v.n > 0) {

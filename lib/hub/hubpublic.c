@@ -29,8 +29,8 @@ const char *const hubsrv_results[HUBSRV_RESULTS] = {
 };
 
 static const char *const states[] = {
-	"queued", "running", "success", "failure", "timeout", "cancelled",
-	"error"
+	"queued", "running", "waiting", "success", "failure", "timeout",
+	"cancelled", "error"
 };
 
 struct counts {

@@ -55,6 +55,18 @@ is "$(bb-hub show -r -d "$HUB_DIR" "$J2" | grep -c '^pipeline ')" 2 \
 like "$(bb-hub show -r -d "$HUB_DIR" "$J2" | head -1)" \
     " pipeline=$J1 stage=2 stages=2" "stage 2 knows its pipeline"
 
+# The status page shows the pipeline on each stage's page.
+hub_req GET "/jobs/$J2" -H "Authorization: Bearer $HUB_ADMIN"
+is "$code" 200 "stage 2's page"
+like "$body" '<section id="pipeline"><h2>Pipeline' "has a pipeline section"
+like "$body" "<a href=\"$J1\">$J1</a>.*hello.*badge success" \
+    "with stage 1, linked, and its state"
+like "$body" "<tr class=\"current\">.*<a href=\"$J2\">$J2</a>.*sign" \
+    "and stage 2, this one"
+hub_req GET "/" -H "Authorization: Bearer $HUB_ADMIN"
+like "$body" "sign <span class=\"dim\">stage 2 of 2</span>" \
+    "the status page says which stage a job is"
+
 # Stage 2's source: what stage 1 kept, checked by its digest.
 src=$(bb-hub show -r -d "$HUB_DIR" "$J2" | head -1 | rec_get source)
 hub_req GET "/v1/admin/jobs/$J2/source" -H "Authorization: Bearer $HUB_ADMIN"
