@@ -368,6 +368,48 @@ main(void)
 	    0, "is refused: EX_DATAERR, %s", err.msg);
 	recipe_free(rc);
 
+	/* Many jobs of one submit: a matrix, each platform, built already. */
+	{
+		static const char text[] = "job mx\nrequire cc\n"
+		    "matrix A=1,2\nstep a: true\n";
+		struct hubdb_hello hello = { "1", "Linux", "x86_64", "cc,linux",
+		    1, "", 0 };
+		struct hub_submit_req q;
+		struct hub_submitted *v;
+		size_t n;
+
+		ok(recipe_parse(text, strlen(text), "t", &rc, &err) == 0,
+		    "a recipe of a matrix");
+		memset(&q, 0, sizeof(q));
+		q.recipe = rc;
+		q.source = hex;
+		is_int(hub_submit_many(hd, &q, &v, &n, &err), HUB_OK,
+		    "submitted");
+		ok(n == 2 && v[0].id > 0 && v[1].id == v[0].id + 1 &&
+		    strcmp(v[0].config, "A=1") == 0 &&
+		    strcmp(v[1].config, "A=2") == 0 &&
+		    strcmp(v[1].name, "mx") == 0 && v[1].platform == NULL,
+		    "  a job a combination");
+		hub_submitted_free(v, n);
+		q.each = 1;
+		ok(hub_submit_many(hd, &q, &v, &n, &err) == -1 &&
+		    err.code == EX_DATAERR && strstr(err.msg, "no worker that "
+		    "has said hello meets the requirements \"cc\"") != NULL,
+		    "each platform, and no worker: %s", err.msg);
+		ok(hubdb_worker_add(hd->db, "p1", "H", 1, &err) == HUB_OK &&
+		    hubdb_hello(hd->db, "p1", &hello, "T1", 1, &err) == HUB_OK &&
+		    hubdb_worker_add(hd->db, "p2", "H", 1, &err) == HUB_OK &&
+		    hubdb_hello(hd->db, "p2", &hello, "T2", 1, &err) == HUB_OK,
+		    "two workers of one platform");
+		is_int(hub_submit_many(hd, &q, &v, &n, &err), HUB_OK,
+		    "each platform");
+		ok(n == 2 && v[0].platform != NULL &&
+		    strcmp(v[0].platform, "cc,linux") == 0,
+		    "  a job a combination on the one platform");
+		hub_submitted_free(v, n);
+		recipe_free(rc);
+	}
+
 	hub_dir_close(hd);
 	hub_dir_close(NULL);
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

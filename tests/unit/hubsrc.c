@@ -1,4 +1,7 @@
-/* Unit tests of lib/hub/hubsrc.c: packing a source directory the same way. */
+/*
+ * Unit tests of lib/hub/hubsrc.c: packing a source directory, or named
+ * files, the same way.
+ */
 #include <sys/stat.h>
 #include <sys/time.h>
 
@@ -98,6 +101,60 @@ main(void)
 	buf_reset(a);
 	ok(hubsrc_pack("/nonexistent", 0, to_buf, a, &err) == -1,
 	    "a missing directory");
+
+	/* Named files: a stage's artifacts, into the next stage's source. */
+	{
+		static const char *const names[] = { "a/b/x", "a/c", "d" };
+		struct hubsrc_file f[3];
+		size_t i;
+
+		for (i = 0; i < nitems(names); i++) {
+			(void)snprintf(p, sizeof(p), "%s/z", dir);
+			f[i].name = (char *)names[i];
+			f[i].fd = open(p, O_RDONLY);
+			f[i].size = 5;
+			f[i].exec = i == 0;
+		}
+		buf_reset(a);
+		ok(hubsrc_pack_files(f, 3, 0, to_buf, a, &err) == 0,
+		    "pack named files");
+		list[0] = '\0';
+		ar = archive_read_new();
+		archive_read_support_filter_gzip(ar);
+		archive_read_support_format_tar(ar);
+		(void)archive_read_open_memory(ar, a->data, a->len);
+		while (archive_read_next_header(ar, &e) == ARCHIVE_OK) {
+			(void)snprintf(p, sizeof(p), "%s:%o:%lld ",
+			    archive_entry_pathname(e),
+			    (unsigned)archive_entry_perm(e),
+			    (long long)archive_entry_size(e));
+			(void)strlcat(list, p, sizeof(list));
+		}
+		archive_read_free(ar);
+		is_str(list, "a/:755:0 a/b/:755:0 a/b/x:755:5 a/c:644:5 "
+		    "d:644:5 ", "each at its name, its directories made, "
+		    "executable or not");
+		for (i = 0; i < nitems(names); i++)
+			(void)lseek(f[i].fd, 0, SEEK_SET);
+		buf_reset(b);
+		ok(hubsrc_pack_files(f, 3, 0, to_buf, b, &err) == 0 &&
+		    a->len == b->len && memcmp(a->data, b->data, a->len) == 0,
+		    "the same bytes again");
+		(void)lseek(f[0].fd, 0, SEEK_SET);
+		(void)lseek(f[1].fd, 0, SEEK_SET);
+		f[1].size = 4;
+		buf_reset(b);
+		ok(hubsrc_pack_files(f, 2, 0, to_buf, b, &err) == -1 &&
+		    err.code == EX_DATAERR && strstr(err.msg, "a/c: not of its "
+		    "size") != NULL, "a file that is not its size: %s",
+		    err.msg);
+		f[1].name = "a/b/x";
+		ok(hubsrc_pack_files(f, 2, 0, to_buf, b, &err) == -1 &&
+		    strstr(err.msg, "repeated") != NULL, "a name twice: %s",
+		    err.msg);
+		for (i = 0; i < nitems(names); i++)
+			close(f[i].fd);
+	}
 	buf_free(a);
 	buf_free(b);
 	(void)snprintf(p, sizeof(p), "rm -rf %s", dir);
