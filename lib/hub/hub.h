@@ -88,7 +88,7 @@ struct hub_submit_req {
 	const char		*source;	/* a blob's hex */
 	int			 attempts;	/* 0: the hub's */
 	int			 force;		/* queue what was built too */
-	int			 each;		/* each platform of the workers */
+	int			 each;		/* each workers' platform */
 };
 
 /* What became of one pipeline of a submit. */

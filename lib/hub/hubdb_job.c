@@ -1,9 +1,9 @@
 /*
  * Jobs in the hub's database (lib/hub/hubdb.h): the capabilities they
- * require, the queue and the claims that take from it, leases (their checks, renewal
- * and expiry), undelivered claims, declines and cancels.  A lease fences
- * every change a worker makes: hubdb_check_lease is called inside the
- * change's transaction.
+ * require, the queue and the claims that take from it, leases (their
+ * checks, renewal and expiry), undelivered claims, declines and cancels.
+ * A lease fences every change a worker makes: hubdb_check_lease is
+ * called inside the change's transaction.
  */
 #include <sys/types.h>
 

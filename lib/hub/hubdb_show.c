@@ -1,8 +1,9 @@
 /*
  * The hub's state as records for people (lib/hub/hubdb.h), which the
  * admin API and the pages show: the workers, the jobs, one job with its
- * chain of stages, recipe, attempts and artifacts, the count of jobs in each state; and
- * the making of a record from a row, which claims use too.
+ * chain of stages, recipe, attempts and artifacts, the count of jobs in
+ * each state; and the making of a record from a row, which claims use
+ * too.
  */
 #include <stdio.h>
 #include <string.h>

@@ -559,7 +559,8 @@ queued_row(void *arg, const struct record *r)
 		(void)buf_adds(b, "<span class=\"dim\">nothing</span>");
 	else {
 		if (*req == '=')
-			(void)buf_adds(b, "<span class=\"dim\">exactly</span> ");
+			(void)buf_adds(b,
+			    "<span class=\"dim\">exactly</span> ");
 		caps_list(b, req, NULL, 0, 0, " ");
 	}
 	(void)buf_adds(b, "</td>");
