@@ -2,12 +2,12 @@
  * The records of a job's attempt (lib/hub/hubdb.h): storing the batches
  * a worker reports in the attempt's log file (lib/hub/hublog.h), each
  * sequence number once and in order, the whole under HUBDB_LOG_MAX, the
- * lease renewed in the database, and the status records in the events
- * table too (hubdb_last_status reads them); finishing the attempt once records 1
- * to the last are all held and their digest is the one the worker sent
- * (else the ranges held and missing); reading the log back, from its
- * file or, for an attempt of a database made before log files, from the
- * events table.
+ * lease renewed in the database, and the status and artifact records in
+ * the events table too (hubdb_last_status and hubdb_stage_files read
+ * them); finishing the attempt once records 1 to the last are all held
+ * and their digest is the one the worker sent (else the ranges held and
+ * missing); reading the log back, from its file or, for an attempt of a
+ * database made before log files, from the events table.
  */
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -113,9 +113,15 @@ hubdb_events(struct hubdb *h, long long id, const char *lease,
 		lines++;
 		next++;
 		end |= ev[i].end;
-		/* Status records go to the table too: where a job is. */
-		if (ev[i].typelen == 6 && memcmp(ev[i].type, "status", 6) ==
-		    0 && hubdb_runf(h, err, "INSERT OR IGNORE INTO events(job, "
+		/*
+		 * Status and artifact records go to the table too: where a
+		 * job is, and what its files are (a pipeline's next stage
+		 * gets them executable or not, hubdb_stage_files).
+		 */
+		if (((ev[i].typelen == 6 && memcmp(ev[i].type, "status", 6) ==
+		    0) || (ev[i].typelen == 8 && memcmp(ev[i].type,
+		    "artifact", 8) == 0)) &&
+		    hubdb_runf(h, err, "INSERT OR IGNORE INTO events(job, "
 		    "n, seq, type, line) VALUES(?, ?, ?, ?, ?)", "iiisb", id, n,
 		    ev[i].seq, ev[i].type, ev[i].typelen, ev[i].line,
 		    ev[i].len) == -1)
