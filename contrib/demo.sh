@@ -3,8 +3,9 @@
 #
 #	sh contrib/demo.sh BINDIR
 #
-# Everything goes to ./demo (made afresh); the hub listens on a free port
-# of 127.0.0.1 and is stopped at the end, so nothing is left running.
+# Everything goes to ./demo (made afresh; DEMO_DIR=dir names another); the
+# hub listens on a free port of 127.0.0.1 and is stopped at the end, so
+# nothing is left running.
 # DEMO_KEEP=1 keeps the hub serving its status page until Ctrl-C.
 set -eu
 
@@ -12,7 +13,7 @@ bin=${1:?usage: contrib/demo.sh BINDIR}
 top=$(cd "$(dirname "$0")/.." && pwd)
 PATH=$bin:$PATH
 export PATH
-D=$top/demo
+D=${DEMO_DIR:-$top/demo}
 example=$top/contrib/examples/hello
 
 if [ -t 1 ]; then
@@ -83,6 +84,7 @@ echo "each checked against the sha256 the worker reported; and by hand:"
 	[ -e "$f" ] && sha256sum -c "$f"
 done)
 
+hub_token=$(cat "$D/hub/admin.token")
 curl -sSf -b "bb_admin=$hub_token" -o "$D/status.html" "$url/"
 curl -sSf -b "bb_admin=$hub_token" -o "$D/job-$id.html" "$url/jobs/$id"
 say "The hub's status page"
