@@ -31,6 +31,7 @@ struct list {
 	struct art	*v;
 	size_t		 n;
 	long long	 last;		/* the job's attempt */
+	char		 state[16];	/* and its state */
 	int		 job;		/* its job record was seen */
 };
 
@@ -60,6 +61,8 @@ list_add(void *arg, const struct record *r)
 		l->job = 1;
 		if (record_get_num(r, "attempt", 0, 1000000, &n, NULL) == 0)
 			l->last = n;
+		if ((name = record_get(r, "state")) != NULL)
+			(void)strlcpy(l->state, name, sizeof(l->state));
 		return 0;
 	}
 	if (!record_is(r, "artifact") || (name = record_get(r, "name")) ==
@@ -219,8 +222,16 @@ fetch_all(struct hubfetch *f, long long id, struct list *l, writer *w,
 			return -1;
 	}
 	if (n == 0) {
-		bb_error_set(err, EX_DATAERR, "job %lld has no artifacts of "
-		    "attempt %lld", id, want);
+		if (want == 0)
+			bb_error_set(err, EX_DATAERR, "job %lld has no "
+			    "artifacts: it has not run yet", id);
+		else if (want == l->last && strcmp(l->state, "running") == 0)
+			bb_error_set(err, EX_DATAERR, "job %lld has no "
+			    "artifacts of attempt %lld: it is still running", id,
+			    want);
+		else
+			bb_error_set(err, EX_DATAERR, "job %lld has no "
+			    "artifacts of attempt %lld", id, want);
 		return -1;
 	}
 	return 0;

@@ -82,6 +82,16 @@ run bb-hub fetch -d "$HUB_DIR" "job$JOB"
 is "$(printf '%s\n' "$err" | head -1)" \
     "bb-hub: fetch: 'job$JOB' is not a job number" "a bad job number is named"
 
+# A job that has not run yet, or runs, has nothing to fetch: it says so.
+Q=$(printf 'job later\nstep a: true\n' | bb-hub submit -d "$HUB_DIR" - "$T/src")
+run bb-hub fetch -d "$HUB_DIR" -o none "$Q"
+is "$rc:$err" "65:bb-hub: job $Q has no artifacts: it has not run yet" \
+    "a queued job: exit 65, saying it has not run"
+run bb-hub fetch -H "$HUB_URL" -t "$T/token" -o none "$Q"
+is "$rc:$err" "65:bb-hub: job $Q has no artifacts: it has not run yet" \
+    "  by URL too"
+bb-hub cancel -d "$HUB_DIR" "$Q"
+
 # A blob that changed on the hub is not handed on.
 sha=$(grep ' name=out.txt ' "$T/arts" | rec_get sha256)
 b=$HUB_DIR/blobs/$(echo "$sha" | cut -c1-2)/$sha

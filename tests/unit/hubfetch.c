@@ -212,8 +212,8 @@ main(void)
 	    strstr(err.msg, "no job") != NULL, "an unknown job: %s", err.msg);
 	id = job(NULL, NULL, 0);
 	ok(id > 0 && fetch(id, "none") == -1 && strstr(err.msg,
-	    "no artifacts of attempt 1") != NULL, "a job without artifacts: %s",
-	    err.msg);
+	    "no artifacts of attempt 1: it is still running") != NULL,
+	    "a running job without artifacts: %s", err.msg);
 
 	hub_dir_close(hd);
 	(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
