@@ -10,6 +10,7 @@
 # prints other than what the page shows ("..." is any text).
 . "${BB_SRC:-.}/tests/lib.sh"
 . "$BB_SRC/tests/hub.sh"
+. "$BB_SRC/tests/ex.sh"
 
 hub_init
 hub_start -K 1s
@@ -38,66 +39,6 @@ printf 'up\n' >"$F/up/a.txt"
 cp "$T/w1.secret" "$F/secret"
 rm -rf "$F/foo-1.2" "$F/up"
 
-# What a command printed against what the page shows: line by line, each
-# "..." in a shown line standing for any text.
-cat >"$T/match.awk" <<'EOF'
-function fits(want, got,    n, i, p, at) {
-	n = split(want, p, /\.\.\./)
-	if (n == 1)
-		return want == got
-	if (substr(got, 1, length(p[1])) != p[1])
-		return 0
-	got = substr(got, length(p[1]) + 1)
-	for (i = 2; i < n; i++) {
-		if ((at = index(got, p[i])) == 0)
-			return 0
-		got = substr(got, at + length(p[i]))
-	}
-	return length(got) >= length(p[n]) &&
-	    substr(got, length(got) - length(p[n]) + 1) == p[n]
-}
-NR == FNR { want[++nw] = $0; next }
-{ got[++ng] = $0 }
-END {
-	if (nw != ng)
-		exit 1
-	for (i = 1; i <= nw; i++)
-		if (!fits(want[i], got[i]))
-			exit 1
-}
-EOF
-
-# The functions the made scripts call (tests/manex.pl), for a shell
-# of each page's own.
-cat >"$T/ex.sh" <<'EOF'
-# ex LOCATION ANY: the next command's place, and what it prints (stdin).
-ex() {
-	_ex_at=$1 _ex_any=$2
-	cat >"$R.expect"
-}
-
-# ex_run: runs the command on stdin; notes the result in $R.
-ex_run() {
-	_ex_cmd=$(cat)
-	{ eval "$_ex_cmd"; } </dev/null >"$R.got" 2>&1
-	_ex_st=$?
-	if [ "$_ex_st" -gt 1 ]; then
-		printf 'not ok\t%s\texit %s\n' "$_ex_at" "$_ex_st" >>"$R"
-	elif [ "$_ex_any" = 0 ] && [ -s "$R.expect" ] &&
-	    ! awk -f "$T/match.awk" "$R.expect" "$R.got"; then
-		printf 'not ok\t%s\tprints other than shown\n' "$_ex_at" \
-		    >>"$R"
-	else
-		printf 'ok\t%s\t\n' "$_ex_at" >>"$R"
-		return
-	fi
-	sed 's/^/  want: /' "$R.expect" >>"$R.why"
-	sed 's/^/  got:  /' "$R.got" | head -20 >>"$R.why"
-	printf '%s\n' "$_ex_cmd" | sed 's/^/  cmd:  /' >>"$R.why"
-}
-EOF
-
-total=0
 for page in "$BB_SRC"/man/*.[1578]; do
 	name=$(basename "$page")
 	(cd "$BB_SRC" && perl tests/manex.pl "man/$name") >"$T/$name.sh" \
@@ -112,9 +53,9 @@ for page in "$BB_SRC"/man/*.[1578]; do
 	# In a shell of its own, as a reader's: what one page's examples
 	# set stays there; servers they start in the background end with
 	# it.  At most 2 minutes.
-	export T R
+	export T R BB_SRC
 	HOME=$D timeout 120 sh -c '
-		. "$T/ex.sh"
+		. "$BB_SRC/tests/ex.sh"
 		cd "$HOME" || exit 1
 		. "$1"
 		jobs -p >"$R.jobs"
@@ -123,17 +64,8 @@ for page in "$BB_SRC"/man/*.[1578]; do
 		done <"$R.jobs"
 		wait' sh "$T/$name.sh"
 	is "$?" 0 "$name: its examples' shell ends"
-	while IFS='	' read -r res at why; do
-		total=$((total + 1))
-		# As echo(1) shows it: a \ doubled.
-		at=$(printf '%s\n' "$at" | sed 's/\\/\\\\/g')
-		if [ "$res" = ok ]; then
-			ok 0 "$at"
-		else
-			ok 1 "$at: $why"
-		fi
-	done <"$R"
-	[ -s "$R.why" ] && sed 's/^/#/' "$R.why"
+	ex_tap "$R"
 done
-ok "$([ "$total" -ge 20 ]; echo $?)" "$total commands of the examples ran"
+ok "$([ "$ex_total" -ge 20 ]; echo $?)" \
+    "$ex_total commands of the examples ran"
 hub_done
