@@ -68,7 +68,8 @@ hubdb_caps_norm(const char *caps, struct buf *b)
 		v = nv;
 		v[n++] = c;
 	}
-	qsort(v, n, sizeof(*v), by_str);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), by_str);
 	for (i = 0; i < n; i++) {
 		if (i > 0 && strcmp(v[i], v[i - 1]) == 0)
 			continue;

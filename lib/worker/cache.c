@@ -485,7 +485,8 @@ cache_list(const char *root, struct cache_entry **out, size_t *n,
 		free(p);
 		p = NULL;
 	}
-	qsort(*out, *n, sizeof(**out), by_use);
+	if (*n > 0)	/* none: *out may be NULL, which qsort does not take */
+		qsort(*out, *n, sizeof(**out), by_use);
 	rv = 0;
 	goto out;
 nomem:
