@@ -18,6 +18,7 @@
 
 #include "buildinfo.h"
 #include "caps.h"
+#include "cli.h"
 #include "claim.h"
 #include "disk.h"
 #include "duration.h"
@@ -63,12 +64,6 @@ usage(void)
 	    "                [--min-free size] [--min-inodes n] [--once]\n"
 	    "                [--pin sha256//hash]\n");
 	exit(EX_USAGE);
-}
-
-static __dead void
-fail(const struct bb_error *e)
-{
-	errx(e->code, "%s", e->msg);
 }
 
 static void
@@ -145,12 +140,12 @@ read_input(struct buf *pass, struct record *session)
 			    INPUT_MAX);
 		if (!found && record_is(&r, "session")) {
 			if (record_parse(session, line, len, &e) == -1)
-				fail(&e);
+				cli_die(&e);
 			found = 1;
 		}
 	}
 	if (n == -1)
-		fail(&e);
+		cli_die(&e);
 	if (!found)
 		errx(EX_DATAERR, "stdin: no session record (bb-connect(1) "
 		    "prints one)");
@@ -329,7 +324,7 @@ main(int argc, char *argv[])
 	caps_init(&caps);
 	if (o.caps != NULL || s.caps == NULL) {
 		if (caps_detect(&caps, &e) == -1)
-			fail(&e);
+			cli_die(&e);
 		if (o.caps != NULL && caps_add_list(&caps, o.caps, &e) == -1)
 			errx(EX_USAGE, "-c: %s", e.msg);
 	} else if (caps_add_list(&caps, s.caps, &e) == -1)
@@ -358,7 +353,7 @@ main(int argc, char *argv[])
 	    sigaction(SIGINT, &sa, NULL) == -1)
 		err(EX_OSERR, "sigaction");
 	if ((c = session_client(&s, &stop, &e)) == NULL)
-		fail(&e);
+		cli_die(&e);
 	session_net_retry(&o.net, o.once ? ONCE_RETRIES + 1 : 0, on_retry, &r);
 	claim_job_init(&job);
 	if (o.maxtime > 0)
@@ -373,7 +368,7 @@ main(int argc, char *argv[])
 		evicted = 0;
 		if ((n = claim_check_disk(&needs, why, sizeof(why),
 		    &e)) == -1)
-			fail(&e);
+			cli_die(&e);
 		if (evicted > 0)
 			warnx("removed %zu cache%s in %s for room", evicted,
 			    evicted == 1 ? "" : "s", caches);
@@ -399,7 +394,7 @@ main(int argc, char *argv[])
 			    (r.tries == 0 || r.n < r.tries))
 				errx(EX_TEMPFAIL, "%s; no job within %s, "
 				    "giving up", e.msg, maxtime);
-			fail(&e);
+			cli_die(&e);
 		}
 		if (n == 0) {
 			if (o.once)
@@ -414,10 +409,10 @@ main(int argc, char *argv[])
 		stop = 0;
 		if ((n = claim_decide(&job, &needs, why, sizeof(why),
 		    &e)) == -1)
-			fail(&e);
+			cli_die(&e);
 		if (n == 1) {
 			if (claim_cap_keepalive(&job, s.keepalive, &e) == -1)
-				fail(&e);
+				cli_die(&e);
 			print_job(&job, pass);
 		}
 		warnx("declining job %lld (%s): %s", job.id,

@@ -18,6 +18,7 @@
 
 #include "buildinfo.h"
 #include "caps.h"
+#include "cli.h"
 #include "duration.h"
 #include "file.h"
 #include "http.h"
@@ -53,12 +54,6 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-static __dead void
-fail(const struct bb_error *e)
-{
-	errx(e->code, "%s", e->msg);
-}
-
 static void
 on_retry(void *arg, const struct bb_error *e, long ms)
 {
@@ -83,7 +78,7 @@ secret_read(const struct opts *o)
 			if (e.code == EX_DATAERR || e.code == EX_NOINPUT)
 				e.code = EX_CONFIG;
 			bb_error_prefix(&e, "secret %s", o->secret_file);
-			fail(&e);
+			cli_die(&e);
 		}
 		return s;
 	}
@@ -93,14 +88,14 @@ secret_read(const struct opts *o)
 			if (e.code == EX_DATAERR || e.code == EX_NOINPUT)
 				e.code = EX_CONFIG;
 			bb_error_prefix(&e, "secret on fd %d", o->secret_fd);
-			fail(&e);
+			cli_die(&e);
 		}
 		close(o->secret_fd);
 		return s;
 	}
 	if (r == -1) {
 		e.code = EX_CONFIG;
-		fail(&e);
+		cli_die(&e);
 	}
 	if (r == 0)
 		errx(EX_USAGE, "no secret: give -s file, -S fd or BB_SECRET");
@@ -141,13 +136,13 @@ hello_body(struct opts *o)
 		}
 		if (session_hello_tool(tools, &p, &e) == -1 ||
 		    caps_add(&o->caps, p.name, &e) == -1)
-			fail(&e);
+			cli_die(&e);
 	}
 	if (caps_system(os, sizeof(os), arch, sizeof(arch), &e) == -1 ||
 	    session_hello_body(b, os, arch, o->slots, &o->caps, &e) == -1 ||
 	    (o->basedir != NULL && session_hello_info(b, o->basedir,
 	    &e) == -1))
-		fail(&e);
+		cli_die(&e);
 	if (buf_add(b, tools->data, tools->len) == -1)
 		err(EX_OSERR, "hello");
 	buf_free(tools);
@@ -257,7 +252,7 @@ main(int argc, char *argv[])
 	o.slots = 1;
 	session_net_init(&o.net);
 	if (caps_detect(&o.caps, &e) == -1)
-		fail(&e);
+		cli_die(&e);
 	parse_args(argc, argv, &o);
 	if (o.hub == NULL && (o.hub = getenv("BB_HUB")) == NULL)
 		o.hub = BB_HUB_URL;
@@ -286,7 +281,7 @@ main(int argc, char *argv[])
 	ho.pin = o.net.pin;
 	ho.allow_http = o.plain;
 	if ((c = http_client_new(base, &ho, &e)) == NULL)
-		fail(&e);
+		cli_die(&e);
 	session_net_retry(&o.net, 0, on_retry, &r);
 	record_init(&answer);
 	record_init(&out);
@@ -296,7 +291,7 @@ main(int argc, char *argv[])
 		if (e.code == EX_NOPERM)
 			errx(EX_NOPERM, "worker %s: name or secret refused: %s",
 			    o.name, e.msg);
-		fail(&e);
+		cli_die(&e);
 	}
 	buf_freezero(secret);
 	so.hub = base;

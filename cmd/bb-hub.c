@@ -22,6 +22,7 @@
 #include <vis.h>
 
 #include "buildinfo.h"
+#include "cli.h"
 #include "duration.h"
 #include "file.h"
 #include "http.h"
@@ -168,7 +169,7 @@ fail(const struct bb_error *e)
 {
 	if (ferror(stdout))
 		stdout_failed();
-	errx(e->code, "%s", e->msg);
+	cli_die(e);
 }
 
 /* Exits with the outcome of a hub call that is not HUB_OK. */

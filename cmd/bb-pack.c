@@ -17,10 +17,10 @@
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
-#include <vis.h>
 
 #include "artifact.h"
 #include "buildinfo.h"
+#include "cli.h"
 #include "file.h"
 #include "meter.h"
 #include "pack.h"
@@ -55,20 +55,6 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-/* Prints a message from lib/, which may hold names from the tree. */
-static void
-say(const char *msg)
-{
-	char *v;
-
-	if (stravis(&v, msg, VIS_SAFE | VIS_OCTAL) == -1) {
-		warnx("%s", "(message lost: out of memory)");
-		return;
-	}
-	warnx("%s", v);
-	free(v);
-}
-
 static void
 warn_member(void *arg, const struct bb_error *e)
 {
@@ -78,7 +64,7 @@ warn_member(void *arg, const struct bb_error *e)
 		fputs("\r\033[K", stderr);
 		m->drawn = 0;
 	}
-	say(e->msg);
+	cli_warn(e->msg);
 }
 
 static double
@@ -126,7 +112,7 @@ check_level(const struct pack_opts *po)
 
 	if (po->level != -1 && pack_level_check(po->format, po->level,
 	    &e) == -1)
-		errx(e.code, "%s", e.msg);
+		cli_die(&e);
 }
 
 /* Standard output failed: quietly when its reader has gone. */
@@ -189,7 +175,7 @@ finish_job(struct packjob *j, const struct opts *o, struct record *done,
 		if (sum.type[0] != '\0')
 			put_record(&sum);
 	} else if (j->npaths > 0) {
-		say(e.msg);
+		cli_warn(e.msg);
 		rv = e.code;
 		if (record_start(&er, "error", NULL) == -1 ||
 		    record_set(&er, "tool", "bb-pack", NULL) == -1 ||
@@ -261,7 +247,7 @@ filter(const struct opts *o)
 	if (n == -1) {
 		put_held(&j);
 		fflush(stdout);
-		errx(e.code, "%s", e.msg);
+		cli_die(&e);
 	}
 	if (j.held.n > 0) {
 		put_held(&j);
@@ -328,7 +314,7 @@ standalone(struct opts *o, int argc, char **argv)
 		if (packjob_archive_name(&o->job, o->job.profile,
 		    tree_name(o, argv[0], base, sizeof(base)), o->job.version,
 		    NULL, NULL, 0, AT_FDCWD, name, sizeof(name), &e) == -1)
-			errx(e.code, "%s", e.msg);
+			cli_die(&e);
 		out = name;
 	}
 	tostdout = strcmp(out, "-") == 0;
@@ -422,7 +408,7 @@ main(int argc, char *argv[])
 		case 'f':
 			if (pack_format_parse(optarg, &o.job.pack.format,
 			    &e) == -1)
-				errx(e.code, "%s", e.msg);
+				cli_die(&e);
 			o.fmt_set = 1;
 			break;
 		case 'j':

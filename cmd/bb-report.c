@@ -20,6 +20,7 @@
 
 #include "bg.h"
 #include "buildinfo.h"
+#include "cli.h"
 #include "duration.h"
 #include "file.h"
 #include "pretty.h"
@@ -265,7 +266,7 @@ new_report(const struct opts *o, int basefd)
 	ro.warn = say;
 	ro.finished = finished;
 	if ((rep = report_new(&ro, &e)) == NULL)
-		errx(e.code, "%s", e.msg);
+		cli_die(&e);
 	return rep;
 }
 
@@ -338,7 +339,7 @@ resend(const struct opts *o, int basefd, struct bg **bg, int wakefd)
 	record_init(&session);
 	read_session(basefd, &session);
 	if (spool_list(basefd, &names, &e) == -1)
-		errx(e.code, "%s", e.msg);
+		cli_die(&e);
 	for (i = 0; names[i] != NULL && !signalled; i++) {
 		rep = new_report(o, basefd);
 		stop = 0;
@@ -447,7 +448,7 @@ main(int argc, char *argv[])
 		err(EX_OSERR, "pipe");
 	for (i = 0; i < REPORT_LANES; i++)
 		if ((bg[i] = bg_new(wake[1], &e)) == NULL)
-			errx(e.code, "%s", e.msg);
+			cli_die(&e);
 	if (o.resend)
 		code = resend(&o, basefd, bg, wake[0]);
 	else

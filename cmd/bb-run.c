@@ -22,6 +22,7 @@
 
 #include "buildinfo.h"
 #include "cache.h"
+#include "cli.h"
 #include "disk.h"
 #include "duration.h"
 #include "emit.h"
@@ -110,7 +111,7 @@ sweep(const char *dir)
 	size_t n = 0;
 
 	if (track_sweep(dir, &n, on_warn, NULL, &e) == -1)
-		errx(e.code, "%s", e.msg);
+		cli_die(&e);
 }
 
 static long long
@@ -133,7 +134,7 @@ fatal(struct emit *e, const struct bb_error *err, time_t started)
 {
 	(void)emit_error(e, err->msg);
 	(void)emit_done(e, "error", started, 0, NULL, err->msg);
-	errx(err->code ? err->code : EX_SOFTWARE, "%s", err->msg);
+	cli_die(err);
 }
 
 /* Exits when the output cannot be written: before anything was run. */
@@ -462,7 +463,7 @@ list_caches(const char *root)
 	size_t n, i;
 
 	if (cache_list(root, &v, &n, &e) == -1)
-		errx(e.code, "%s", e.msg);
+		cli_die(&e);
 	printf("%-6s %-6s %-16s %s\n", "SIZE", "MAX", "USED", "CACHE");
 	for (i = 0; i < n; i++) {
 		disk_format(v[i].size, sz, sizeof(sz));
@@ -494,7 +495,7 @@ clear_caches(const char *root, char **pats, int npats)
 	int k, r, rv = 0, *used;
 
 	if (cache_list(root, &v, &n, &e) == -1)
-		errx(e.code, "%s", e.msg);
+		cli_die(&e);
 	if ((used = calloc((size_t)npats + 1, sizeof(*used))) == NULL)
 		err(EX_OSERR, NULL);
 	for (i = 0; i < n; i++) {
@@ -660,7 +661,7 @@ main(int argc, char *argv[])
 	(void)signal(SIGPIPE, SIG_IGN);
 	setup_signals(&wakefd);
 	if (run_init(&e) == -1)
-		errx(e.code, "%s", e.msg);
+		cli_die(&e);
 	if (o.dir != NULL && realpath(o.dir, cdir) == NULL)
 		err(EX_NOINPUT, "-C %s", o.dir);
 	if (o.caches != NULL) {
@@ -756,7 +757,7 @@ main(int argc, char *argv[])
 		warnx("%s", e2.msg);
 	free(scratch);
 	if (rv == -1)
-		errx(e.code, "%s", e.msg);
+		cli_die(&e);
 
 	rv = j.result == JOB_SUCCESS ? 0 : 1;
 	if (!out->failed && fflush(stdout) == EOF) {

@@ -19,6 +19,7 @@
 #include <vis.h>
 
 #include "buildinfo.h"
+#include "cli.h"
 #include "file.h"
 #include "passphrase.h"
 #include "record.h"
@@ -76,34 +77,13 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-/* Prints err's message with control bytes made visible. */
-static void
-say(const struct bb_error *err)
-{
-	char *v = NULL;
-
-	if (stravis(&v, err->msg, VIS_TAB | VIS_NL | VIS_CSTYLE | VIS_OCTAL)
-	    == -1)
-		warnx("%s", "out of memory");
-	else
-		warnx("%s", v);
-	free(v);
-}
-
 /* Reports a failure; the first one decides the exit status. */
 static void
 failed(int *status, const struct bb_error *err)
 {
-	say(err);
+	cli_warn(err->msg);
 	if (*status == 0)
 		*status = err->code;
-}
-
-static __dead void
-die(const struct bb_error *err)
-{
-	say(err);
-	exit(err->code);
 }
 
 /* Prints "name: what" to stdout, the name made visible. */
@@ -180,7 +160,7 @@ generate(const struct opts *o)
 		    o->seckey : o->pubkey);
 	if (o->encrypt && passphrase_get(&o->pp, "passphrase: ", 1, pass,
 	    sizeof(pass), &e) == -1)
-		die(&e);
+		cli_die(&e);
 	if ((sec = buf_new(SIGN_KEYFILE_MAX)) == NULL ||
 	    (pub = buf_new(SIGN_KEYFILE_MAX)) == NULL)
 		err(EX_OSERR, NULL);
@@ -188,15 +168,15 @@ generate(const struct opts *o)
 	    sign_seckey_encode(&sk, fmt, o->comment, o->encrypt ? pass : NULL,
 	    sec, &e) == -1 ||
 	    sign_pubkey_encode(&pk, fmt, o->comment, pub, &e) == -1)
-		die(&e);
+		cli_die(&e);
 	explicit_bzero(pass, sizeof(pass));
 	explicit_bzero(&sk, sizeof(sk));
 	if (sign_write_new(o->seckey, sec->data, sec->len, 0600, &e) == -1)
-		die(&e);
+		cli_die(&e);
 	buf_freezero(sec);
 	if (sign_write_new(o->pubkey, pub->data, pub->len, 0644, &e) == -1) {
 		(void)unlink(o->seckey);
-		die(&e);
+		cli_die(&e);
 	}
 	buf_free(pub);
 	return 0;
@@ -210,7 +190,7 @@ sign_files(const struct opts *o, int argc, char **argv)
 	int i, status = 0;
 
 	if (signer_load(&s, o->seckey, o->fmt, o->comment, &o->pp, &e) == -1)
-		die(&e);
+		cli_die(&e);
 	for (i = 0; i < argc; i++) {
 		unveil_path(bb_unveil(argv[i], "r"), argv[i]);
 		if (o->sigfile == NULL)
@@ -240,7 +220,7 @@ write_list(const struct opts *o, int argc, char **argv)
 	if (o->seckey != NULL) {
 		if (signer_load(&s, o->seckey, o->fmt, o->comment, &o->pp,
 		    &e) == -1)
-			die(&e);
+			cli_die(&e);
 		sp = &s;
 	}
 	for (i = 0; i < argc; i++)
@@ -291,7 +271,7 @@ verify_list(const struct verifier *v, const struct opts *o, int argc,
 
 	sumlist_init(&l);
 	if (verifier_list(v, o->sigfile, &l, &e) == -1)
-		die(&e);
+		cli_die(&e);
 	for (j = 0; argc == 0 && j < l.n; j++)
 		check_entry(&l.e[j], o->quiet, &status);
 	for (i = 0; i < argc; i++) {
@@ -316,7 +296,7 @@ verify(const struct opts *o, int argc, char **argv)
 	int i, status = 0;
 
 	if (verifier_load(&v, o->pubkey, o->fmt, &e) == -1)
-		die(&e);
+		cli_die(&e);
 	/* Signatures beside the files, or -x; a list names its files. */
 	for (i = 0; i < argc; i++)
 		unveil_path(bb_unveil_dir_of(argv[i], "r"), argv[i]);
@@ -346,7 +326,7 @@ emit(const struct record *r)
 	if (record_write(stdout, r, &e) == -1) {
 		if (errno == EPIPE)
 			errx(EX_IOERR, "stdout: reader gone");
-		die(&e);
+		cli_die(&e);
 	}
 }
 
@@ -362,7 +342,7 @@ filter_failed(int *status, const struct bb_error *fe)
 	if (record_start(&r, "error", &e) == -1 ||
 	    record_set(&r, "tool", "bb-sign", &e) == -1 ||
 	    record_set(&r, "msg", fe->msg, &e) == -1)
-		die(&e);
+		cli_die(&e);
 	emit(&r);
 	record_free(&r);
 }
@@ -473,7 +453,7 @@ filter(const struct opts *o)
 	if (r == -1) {
 		put_held(&j);
 		fflush(stdout);
-		die(&e);
+		cli_die(&e);
 	}
 	if (j.held.n > 0) {
 		warnx("stdin: input ended before the done record: %zu "

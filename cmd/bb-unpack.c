@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "buildinfo.h"
+#include "cli.h"
 #include "disk.h"
 #include "file.h"
 #include "http.h"
@@ -121,7 +122,7 @@ fail(int filter, const struct bb_error *err)
 			(void)record_write(stdout, &r, NULL);
 		record_free(&r);
 	}
-	errx(err->code, "%s", err->msg);
+	cli_die(err);
 }
 
 /* Writes a line to standard output; a reader gone is EX_IOERR. */
@@ -320,7 +321,7 @@ local(struct opts *o)
 
 	if (strcmp(o->file, "-") != 0 &&
 	    (fd = file_open_input(AT_FDCWD, o->file, &e)) == -1)
-		errx(e.code, "%s", e.msg);
+		cli_die(&e);
 	if (mkdir(o->dir, 0755) == 0)
 		made = 1;
 	else if (errno != EEXIST)

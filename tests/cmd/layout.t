@@ -26,6 +26,11 @@ $(headers_of "$side")"
 	is "$bad" "" "$side includes only its own and lib/'s headers"
 done
 
+# lib/ never prints or exits (STYLE.md); lib/cli.c, which the commands
+# call to say an error and exit, is the one module that does.
+printers=$(grep -l '^#include <err.h>' lib/*.c lib/*/*.c | grep -vx lib/cli.c)
+is "$printers" "" "only lib/cli.c of lib/ includes <err.h>"
+
 # Every library source is in one of the four folders.
 stray=$(find lib -name '*.[ch]' | grep -v -e '^lib/[^/]*$' \
     -e '^lib/worker/[^/]*$' -e '^lib/release/[^/]*$' -e '^lib/hub/[^/]*$')

@@ -1,0 +1,86 @@
+/* Unit tests of lib/cli.c. */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "tap.h"
+
+/*
+ * Runs cli_warn (code -1) or cli_die (else) on msg in a child whose
+ * standard error goes to a file; puts what it wrote in out and returns
+ * its exit status (-1 if it did not exit).
+ */
+static int
+child(const char *msg, int code, char *out, size_t size)
+{
+	struct bb_error e;
+	char path[] = "/tmp/bb-cli-XXXXXX";
+	ssize_t n;
+	pid_t pid;
+	int fd, st;
+
+	if ((fd = mkstemp(path)) == -1)
+		tap_bail("mkstemp: %s", strerror(errno));
+	(void)unlink(path);
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		tap_bail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		(void)dup2(fd, STDERR_FILENO);
+		if (code == -1) {
+			cli_warn(msg);
+			_exit(0);
+		}
+		bb_error_set(&e, EX_DATAERR, "%s", msg);
+		e.code = code;
+		cli_die(&e);
+	}
+	if (waitpid(pid, &st, 0) == -1)
+		tap_bail("waitpid: %s", strerror(errno));
+	if ((n = pread(fd, out, size - 1, 0)) == -1)
+		tap_bail("read: %s", strerror(errno));
+	out[n] = '\0';
+	close(fd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int
+main(void)
+{
+	char out[1024], want[1024];
+	int rc;
+
+	rc = child("plain words", -1, out, sizeof(out));
+	(void)snprintf(want, sizeof(want), "%s: plain words\n",
+	    getprogname());
+	ok(rc == 0, "cli_warn returns");
+	is_str(out, want, "cli_warn: the program's name, then the message");
+
+	(void)child("a\tb\nc\001d\033[2J", -1, out, sizeof(out));
+	(void)snprintf(want, sizeof(want), "%s: a\\tb\\nc\\001d\\033[2J\n",
+	    getprogname());
+	is_str(out, want, "cli_warn: control bytes made visible");
+
+	rc = child("no such file", EX_NOINPUT, out, sizeof(out));
+	(void)snprintf(want, sizeof(want), "%s: no such file\n",
+	    getprogname());
+	is_int(rc, EX_NOINPUT, "cli_die exits with the error's code");
+	is_str(out, want, "cli_die says the message");
+
+	rc = child("a\nforged line", EX_CONFIG, out, sizeof(out));
+	(void)snprintf(want, sizeof(want), "%s: a\\nforged line\n",
+	    getprogname());
+	is_str(out, want, "cli_die: a newline cannot forge a line");
+
+	rc = child("no code", 0, out, sizeof(out));
+	is_int(rc, EX_SOFTWARE, "cli_die: an error without a code is "
+	    "EX_SOFTWARE");
+	return tap_done();
+}
