@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buildinfo.h"
@@ -106,15 +105,6 @@ block_signals(int how)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	(void)sigprocmask(how, &set, NULL);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -243,7 +233,7 @@ left_ms(long long deadline)
 
 	if (deadline == 0)
 		return LLONG_MAX;
-	left = deadline - now_ms();
+	left = deadline - duration_now_ms();
 	return left > 0 ? left : 0;
 }
 
@@ -357,7 +347,7 @@ main(int argc, char *argv[])
 	session_net_retry(&o.net, o.once ? ONCE_RETRIES + 1 : 0, on_retry, &r);
 	claim_job_init(&job);
 	if (o.maxtime > 0)
-		deadline = now_ms() + o.maxtime * 1000;
+		deadline = duration_now_ms() + o.maxtime * 1000;
 
 	for (;;) {
 		if (caught)
@@ -381,7 +371,7 @@ main(int argc, char *argv[])
 		}
 		r.n = 0;
 		r.deadline_ms = deadline;
-		started = now_ms();
+		started = duration_now_ms();
 		n = claim_poll(c, poll_wait(o.wait, deadline), &r, &job, &e);
 		if (caught && n != 1)
 			die_by_signal();
@@ -399,7 +389,7 @@ main(int argc, char *argv[])
 		if (n == 0) {
 			if (o.once)
 				exit(EX_UNAVAILABLE);
-			if (now_ms() - started < POLL_MIN_MS)
+			if (duration_now_ms() - started < POLL_MIN_MS)
 				pause_ms(POLL_MIN_MS, deadline);
 			continue;
 		}
@@ -432,7 +422,7 @@ main(int argc, char *argv[])
 			exit(EX_UNAVAILABLE);
 		block_signals(SIG_UNBLOCK);
 		/* A hub that offers the declined job again is not hammered. */
-		if (now_ms() - started < POLL_MIN_MS)
+		if (duration_now_ms() - started < POLL_MIN_MS)
 			pause_ms(POLL_MIN_MS, deadline);
 	}
 }

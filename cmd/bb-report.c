@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "bg.h"
@@ -74,15 +73,6 @@ catch_signals(void)
 	sa.sa_handler = on_signal;
 	for (i = 0; i < nitems(sigs); i++)
 		(void)sigaction(sigs[i], &sa, NULL);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -169,17 +159,18 @@ take_input(struct report *rep, struct record_reader *rd, struct record *r)
 	if ((n = record_reader_fill(rd, &e)) == -1) {
 		if (errno == EINTR || errno == EAGAIN)
 			return;
-		report_eof(rep, now_ms(), &e);
+		report_eof(rep, duration_now_ms(), &e);
 		return;
 	}
 	while ((got = record_reader_next(rd, r, &line, &len, &e)) == 1)
-		if (report_input(rep, r, line, len, now_ms(), &e) == -1)
+		if (report_input(rep, r, line, len, duration_now_ms(),
+		    &e) == -1)
 			return;
 	if (got == -1) {
 		rd->eof = 1;
-		report_eof(rep, now_ms(), &e);
+		report_eof(rep, duration_now_ms(), &e);
 	} else if (rd->eof)
-		report_eof(rep, now_ms(), NULL);
+		report_eof(rep, duration_now_ms(), NULL);
 }
 
 /*
@@ -200,7 +191,7 @@ drive(struct report *rep, struct bg **bg, int wakefd,
 
 	record_init(&r);
 	for (;;) {
-		now = now_ms();
+		now = duration_now_ms();
 		if (signalled && !report_over(rep))
 			report_abort(rep, EX_TEMPFAIL, "interrupted: what is "
 			    "not delivered stays in the spool");
@@ -343,7 +334,8 @@ resend(const struct opts *o, int basefd, struct bg **bg, int wakefd)
 	for (i = 0; names[i] != NULL && !signalled; i++) {
 		rep = new_report(o, basefd);
 		stop = 0;
-		r = report_resume(rep, names[i], &session, now_ms(), &e);
+		r = report_resume(rep, names[i], &session, duration_now_ms(),
+		    &e);
 		if (r == 1)
 			warnx("%s/%s: in use by another bb-report; left alone",
 			    SPOOL_DIR, names[i]);

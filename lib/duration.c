@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "duration.h"
 
@@ -82,4 +83,13 @@ duration_format(long long secs, char *dst, size_t len)
 		n += (size_t)r;
 		secs %= mult[k];
 	}
+}
+
+long long
+duration_now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

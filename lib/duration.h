@@ -1,6 +1,6 @@
 /*
  * Durations as people write them: 90s, 10m, 2h, 1h30m, 1d, or a bare
- * number of seconds.
+ * number of seconds; and the clock that times them.
  */
 #ifndef BB_DURATION_H
 #define BB_DURATION_H
@@ -18,5 +18,11 @@ int	duration_parse(const char *, long long, long long, long long *,
 
 /* Writes secs as the shortest form duration_parse reads back ("1h30m"). */
 void	duration_format(long long, char *, size_t);
+
+/*
+ * Returns the monotonic clock (CLOCK_MONOTONIC) in milliseconds: for
+ * deadlines and elapsed times, which a change of the date does not move.
+ */
+long long	duration_now_ms(void);
 
 #endif

@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 
 #include "buildinfo.h"
+#include "duration.h"
 #include "http.h"
 
 #define VIS_MSG		(VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL)
@@ -997,13 +998,9 @@ http_sleep_ms(long ms, volatile sig_atomic_t *stop)
 static long long
 retry_left_ms(const struct http_retry *r)
 {
-	struct timespec ts;
-
 	if (r->deadline_ms == 0)
 		return LLONG_MAX;
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return r->deadline_ms - ((long long)ts.tv_sec * 1000 +
-	    ts.tv_nsec / 1000000);
+	return r->deadline_ms - duration_now_ms();
 }
 
 int

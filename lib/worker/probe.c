@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "duration.h"
 #include "probe.h"
 
 static const struct {
@@ -95,15 +95,6 @@ find(struct probe *p, const char *search, struct bb_error *err)
 	return -1;
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The child: never returns. */
 static void __dead
 child(const struct probe *p, const char *search, int out, int null)
@@ -161,11 +152,11 @@ probe_run(struct probe *p, const char *search, long timeout_ms,
 	(void)setpgid(pid, pid);
 	close(fd[1]);
 	fd[1] = -1;
-	deadline = now_ms() + timeout_ms;
+	deadline = duration_now_ms() + timeout_ms;
 	pfd.fd = fd[0];
 	pfd.events = POLLIN;
 	while (len < sizeof(out) - 1) {
-		long long left = deadline - now_ms();
+		long long left = deadline - duration_now_ms();
 
 		if (left <= 0) {
 			late = 1;

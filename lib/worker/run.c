@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "duration.h"
 #include "run.h"
 
 #define READ_MAX	(256 * 1024)	/* one read(2): the pipe's size */
@@ -67,15 +68,6 @@ struct step {
 	pid_t			 seen[TRACK_MAX];
 	size_t			 nseen;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 run_init(struct bb_error *err)
@@ -268,12 +260,12 @@ emit(struct step *st, struct stream *s, size_t n)
 	    st->spec->out(st->spec->arg, s->which, s->pend->data, n,
 	    &s->t) == -1) {
 		st->sink_ok = 0;
-		stop(st, RUN_STOP_OUTPUT, now_ms());
+		stop(st, RUN_STOP_OUTPUT, duration_now_ms());
 	}
 	buf_consume(s->pend, n);
 	s->due = 0;
 	if (st->spec->beat > 0)
-		st->next_beat = now_ms() + st->spec->beat * 1000;
+		st->next_beat = duration_now_ms() + st->spec->beat * 1000;
 }
 
 /* After new bytes: whole lines go out now, a partial line waits. */
@@ -644,7 +636,7 @@ loop(struct step *st)
 	int i, n, r, tmo, wi = -1, oi = -1, pi = -1, si[2], check = 1;
 
 	for (;;) {
-		now = now_ms();
+		now = duration_now_ms();
 		/*
 		 * waitpid(2) only when the shell may have ended (its pidfd,
 		 * a signal, a timeout), not after every read.
@@ -692,7 +684,7 @@ loop(struct step *st)
 				continue;
 			break;	/* cannot be: the set is valid */
 		}
-		now = now_ms();
+		now = duration_now_ms();
 		if (r == 0 || (pi != -1 && pfd[pi].revents != 0))
 			check = 1;
 		if (wi != -1 && (pfd[wi].revents & POLLIN)) {
@@ -734,13 +726,13 @@ run_step(const struct run_spec *spec, struct run_result *res,
 		bb_error_errno(err, EX_OSERR, "running a step");
 		goto out;
 	}
-	st.t0 = st.last_read = now_ms();
+	st.t0 = st.last_read = duration_now_ms();
 	st.next_beat = st.t0 + spec->beat * 1000;
 	if (spawn(&st, err) == -1)
 		goto out;
 	st.alive = 1;
 	loop(&st);
-	res->elapsed_ms = now_ms() - st.t0;
+	res->elapsed_ms = duration_now_ms() - st.t0;
 	rv = 0;
 	/* Every writer has ended with the shell: a message is all there. */
 	if (st.sbfd != -1 && (n = read(st.sbfd, why, sizeof(why) - 1)) > 0) {

@@ -1,5 +1,6 @@
 /* Unit tests of lib/duration.c. */
 #include <string.h>
+#include <time.h>
 
 #include "duration.h"
 #include "tap.h"
@@ -17,8 +18,9 @@ main(void)
 		{ "1h1h", -1 }, { "-5s", -1 }, { "1.5h", -1 }, { "1h 2m", -1 },
 		{ "1m30", -1 }, { "367d", -1 }, { "99999999999999999999s", -1 },
 	};
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
 	struct bb_error err;
-	long long v;
+	long long v, t0, t1;
 	char buf[32];
 	size_t i;
 
@@ -42,5 +44,12 @@ main(void)
 	is_str(buf, "0s", "format 0");
 	duration_format(90061, buf, 4);
 	ok(strlen(buf) < 4, "format truncates safely");
+
+	t0 = duration_now_ms();
+	(void)nanosleep(&pause, NULL);
+	t1 = duration_now_ms();
+	ok(t0 > 0 && t1 - t0 >= 20 && t1 - t0 < 60 * 1000,
+	    "duration_now_ms: milliseconds that go on (%lld after a 20 ms "
+	    "sleep)", t1 - t0);
 	return tap_done();
 }
