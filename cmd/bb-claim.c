@@ -23,6 +23,7 @@
 #include "duration.h"
 #include "file.h"
 #include "http.h"
+#include "netopt.h"
 #include "record.h"
 #include "session.h"
 #include "size.h"
@@ -37,7 +38,7 @@
 #define POLL_MIN_MS	1000		/* a poll that ends at once waits */
 #define ANSWER_MS	2000		/* -t: time left for the answer */
 
-enum { OPT_NET = 256, OPT_MIN_FREE, OPT_MIN_INODES, OPT_ONCE };
+enum { OPT_MIN_FREE = NETOPT_OWN, OPT_MIN_INODES, OPT_ONCE };
 
 struct opts {
 	const char	*basedir;	/* -b */
@@ -45,7 +46,7 @@ struct opts {
 	long long	 wait;		/* -w; -1: the session's */
 	long long	 maxtime;	/* -t, seconds; 0: no limit */
 	int		 once;		/* --once */
-	struct session_net net;		/* --ca, --pin, --max* */
+	struct netopt	 net;		/* --ca, --pin, --max* */
 	long long	 min_free;	/* --min-free */
 	long long	 min_inodes;	/* --min-inodes */
 };
@@ -162,21 +163,19 @@ static void
 parse_args(int argc, char *argv[], struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "ca",		required_argument,	NULL,	OPT_NET },
-		{ "maxdelay",	required_argument,	NULL,	OPT_NET },
-		{ "maxretries",	required_argument,	NULL,	OPT_NET },
+		NETOPT_TLS,
+		NETOPT_RETRY,
 		{ "min-free",	required_argument,	NULL,	OPT_MIN_FREE },
 		{ "min-inodes",	required_argument,	NULL,	OPT_MIN_INODES },
 		{ "once",	no_argument,		NULL,	OPT_ONCE },
-		{ "pin",	required_argument,	NULL,	OPT_NET },
 		{ NULL,		0,			NULL,	0 }
 	};
 	struct bb_error e;
 	const char *errstr;
-	int ch, li;
+	int ch, n;
 
 	while ((ch = getopt_long(argc, argv, "+b:c:t:w:", longopts,
-	    &li)) != -1) {
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			o->basedir = optarg;
@@ -193,12 +192,6 @@ parse_args(int argc, char *argv[], struct opts *o)
 			if (duration_parse(optarg, 0, 86400, &o->wait,
 			    &e) == -1)
 				errx(EX_USAGE, "-w: %s", e.msg);
-			break;
-		case OPT_NET:
-			if (session_net_opt(&o->net, longopts[li].name, optarg,
-			    &e) == -1)
-				errx(e.code, "--%s %s", longopts[li].name,
-				    e.msg);
 			break;
 		case OPT_MIN_FREE:
 			if (strcmp(optarg, "0") == 0)
@@ -218,11 +211,16 @@ parse_args(int argc, char *argv[], struct opts *o)
 			o->once = 1;
 			break;
 		default:
-			usage();
+			if ((n = netopt_set(&o->net, ch, optarg, &e)) == -1)
+				cli_die(&e);
+			if (n == 0)
+				usage();
 		}
 	}
 	if (optind != argc)
 		usage();
+	if (netopt_check(&o->net, &e) == -1)
+		cli_die(&e);
 }
 
 /* Milliseconds left before the deadline (LLONG_MAX: none); 0 when over. */
@@ -289,7 +287,7 @@ main(int argc, char *argv[])
 	(void)signal(SIGPIPE, SIG_IGN);
 	memset(&o, 0, sizeof(o));
 	o.wait = -1;
-	session_net_init(&o.net);
+	netopt_init(&o.net);
 	o.min_free = 1024LL * 1024 * 1024;
 	o.min_inodes = 10000;
 	parse_args(argc, argv, &o);
@@ -301,16 +299,6 @@ main(int argc, char *argv[])
 	if (session_parse(&rec, &s, &e) == -1)
 		errx(EX_DATAERR, "stdin: %s", e.msg);
 	session_record_wipe(&rec);
-	if (o.net.ca != NULL) {
-		free(s.ca);
-		if ((s.ca = strdup(o.net.ca)) == NULL)
-			err(EX_OSERR, NULL);
-	}
-	if (o.net.pin != NULL) {
-		free(s.pin);
-		if ((s.pin = strdup(o.net.pin)) == NULL)
-			err(EX_OSERR, NULL);
-	}
 	caps_init(&caps);
 	if (o.caps != NULL || s.caps == NULL) {
 		if (caps_detect(&caps, &e) == -1)
@@ -342,9 +330,9 @@ main(int argc, char *argv[])
 	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
 	    sigaction(SIGINT, &sa, NULL) == -1)
 		err(EX_OSERR, "sigaction");
-	if ((c = session_client(&s, &stop, &e)) == NULL)
+	if ((c = session_client(&s, &o.net, &stop, &e)) == NULL)
 		cli_die(&e);
-	session_net_retry(&o.net, o.once ? ONCE_RETRIES + 1 : 0, on_retry, &r);
+	netopt_retry(&o.net, o.once ? ONCE_RETRIES + 1 : 0, on_retry, &r);
 	claim_job_init(&job);
 	if (o.maxtime > 0)
 		deadline = duration_now_ms() + o.maxtime * 1000;

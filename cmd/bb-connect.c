@@ -22,11 +22,12 @@
 #include "duration.h"
 #include "file.h"
 #include "http.h"
+#include "netopt.h"
 #include "probe.h"
 #include "record.h"
 #include "session.h"
 
-enum { OPT_NET = 256, OPT_PROBE };
+enum { OPT_PROBE = NETOPT_OWN };
 
 struct opts {
 	const char	*basedir;	/* -b */
@@ -39,7 +40,7 @@ struct opts {
 	long long	 slots;		/* -j */
 	struct caps	 caps;		/* detected and -c */
 	const char	*probe;		/* --probe */
-	struct session_net net;		/* --ca, --pin, --max* */
+	struct netopt	 net;		/* --ca, --pin, --max* */
 };
 
 static __dead void
@@ -153,19 +154,17 @@ static void
 parse_args(int argc, char *argv[], struct opts *o)
 {
 	static const struct option longopts[] = {
-		{ "ca",		required_argument,	NULL,	OPT_NET },
-		{ "maxdelay",	required_argument,	NULL,	OPT_NET },
-		{ "maxretries",	required_argument,	NULL,	OPT_NET },
-		{ "pin",	required_argument,	NULL,	OPT_NET },
+		NETOPT_TLS,
+		NETOPT_RETRY,
 		{ "probe",	required_argument,	NULL,	OPT_PROBE },
 		{ NULL,		0,			NULL,	0 }
 	};
 	struct bb_error e;
 	const char *errstr;
-	int ch, li;
+	int ch, n;
 
 	while ((ch = getopt_long(argc, argv, "+b:c:H:j:k:n:pS:s:", longopts,
-	    &li)) != -1) {
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			o->basedir = optarg;
@@ -204,21 +203,20 @@ parse_args(int argc, char *argv[], struct opts *o)
 		case 's':
 			o->secret_file = optarg;
 			break;
-		case OPT_NET:
-			if (session_net_opt(&o->net, longopts[li].name, optarg,
-			    &e) == -1)
-				errx(e.code, "--%s %s", longopts[li].name,
-				    e.msg);
-			break;
 		case OPT_PROBE:
 			o->probe = optarg;
 			break;
 		default:
-			usage();
+			if ((n = netopt_set(&o->net, ch, optarg, &e)) == -1)
+				cli_die(&e);
+			if (n == 0)
+				usage();
 		}
 	}
 	if (optind != argc)
 		usage();
+	if (netopt_check(&o->net, &e) == -1)
+		cli_die(&e);
 	if (o->secret_file != NULL && o->secret_fd != -1)
 		errx(EX_USAGE, "-s and -S exclude each other");
 	if (o->secret_fd >= 0 && o->secret_fd <= 2)
@@ -250,7 +248,7 @@ main(int argc, char *argv[])
 	caps_init(&o.caps);
 	o.secret_fd = -1;
 	o.slots = 1;
-	session_net_init(&o.net);
+	netopt_init(&o.net);
 	if (caps_detect(&o.caps, &e) == -1)
 		cli_die(&e);
 	parse_args(argc, argv, &o);
@@ -276,13 +274,11 @@ main(int argc, char *argv[])
 	secret = secret_read(&o);
 	body = hello_body(&o);
 
-	memset(&ho, 0, sizeof(ho));
-	ho.ca = o.net.ca;
-	ho.pin = o.net.pin;
+	netopt_http(&o.net, NULL, NULL, NULL, NULL, &ho);
 	ho.allow_http = o.plain;
 	if ((c = http_client_new(base, &ho, &e)) == NULL)
 		cli_die(&e);
-	session_net_retry(&o.net, 0, on_retry, &r);
+	netopt_retry(&o.net, 0, on_retry, &r);
 	record_init(&answer);
 	record_init(&out);
 	if (session_hello(c, o.name, secret->data, body, &r, &answer,
@@ -310,6 +306,6 @@ main(int argc, char *argv[])
 	http_client_free(c);
 	buf_free(body);
 	caps_free(&o.caps);
-	session_net_free(&o.net);
+	netopt_free(&o.net);
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "duration.h"
 #include "file.h"
+#include "netopt.h"
 #include "pretty.h"
 #include "record.h"
 #include "report.h"
@@ -29,14 +30,13 @@
 
 #define MAXTIME_DEFAULT	600	/* -t, seconds */
 
-enum { OPT_CA = 256, OPT_PIN, OPT_RESEND };
+enum { OPT_RESEND = NETOPT_OWN };
 
 struct opts {
 	const char	*basedir;	/* -b */
 	const char	*out;		/* -o */
 	long long	 maxtime;	/* -t, seconds */
-	const char	*ca;		/* --ca */
-	const char	*pin;		/* --pin */
+	struct netopt	 net;		/* --ca, --pin */
 	const char	*died;		/* -r */
 	int		 resend;	/* --resend */
 };
@@ -249,8 +249,7 @@ new_report(const struct opts *o, int basefd)
 	memset(&ro, 0, sizeof(ro));
 	ro.basefd = basefd;
 	ro.basedir = o->basedir;
-	ro.ca = o->ca;
-	ro.pin = o->pin;
+	ro.net = &o->net;
 	ro.maxtime_ms = o->maxtime * 1000;
 	ro.stop = &stop;
 	ro.died = o->died;
@@ -372,15 +371,14 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "ca", required_argument, NULL, OPT_CA },
-		{ "pin", required_argument, NULL, OPT_PIN },
+		NETOPT_TLS,
 		{ "resend", no_argument, NULL, OPT_RESEND },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct bg *bg[REPORT_LANES];
 	struct bb_error e;
 	struct opts o;
-	int ch, basefd, wake[2], code, i;
+	int ch, n, basefd, wake[2], code, i;
 
 	file_sanitise_stdfd();
 	if (buildinfo_asked(argc, argv)) {
@@ -392,6 +390,7 @@ main(int argc, char *argv[])
 	(void)signal(SIGXFSZ, SIG_IGN);
 	memset(&o, 0, sizeof(o));
 	o.maxtime = MAXTIME_DEFAULT;
+	netopt_init(&o.net);
 	while ((ch = getopt_long(argc, argv, "+b:o:r:t:", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
@@ -411,17 +410,14 @@ main(int argc, char *argv[])
 				usage();
 			}
 			break;
-		case OPT_CA:
-			o.ca = optarg;
-			break;
-		case OPT_PIN:
-			o.pin = optarg;
-			break;
 		case OPT_RESEND:
 			o.resend = 1;
 			break;
 		default:
-			usage();
+			if ((n = netopt_set(&o.net, ch, optarg, &e)) == -1)
+				cli_die(&e);
+			if (n == 0)
+				usage();
 		}
 	}
 	argc -= optind;
@@ -429,8 +425,11 @@ main(int argc, char *argv[])
 	if (argc != 0 || (o.out == NULL) == (o.basedir == NULL) ||
 	    (o.out != NULL && o.resend) || (o.died != NULL && !o.resend))
 		usage();
-	if (o.out != NULL)
-		return local_report(o.out);
+	if (o.out != NULL) {
+		code = local_report(o.out);
+		netopt_free(&o.net);
+		return code;
+	}
 
 	if ((basefd = open(o.basedir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
 	    -1)
@@ -450,5 +449,6 @@ main(int argc, char *argv[])
 	close(wake[0]);
 	close(wake[1]);
 	close(basefd);
+	netopt_free(&o.net);
 	return code;
 }

@@ -24,8 +24,8 @@
 #include "disk.h"
 #include "file.h"
 #include "http.h"
+#include "netopt.h"
 #include "record.h"
-#include "session.h"
 #include "size.h"
 #include "unpack.h"
 #include "unveil.h"
@@ -34,14 +34,11 @@
 #define RETRY_FIRST_MS	1000
 #define RETRY_MAX_MS	30000
 
-enum { OPT_CA = 256, OPT_PIN };
-
 struct opts {
 	const char	*workroot;	/* -d */
 	const char	*dir;		/* -C */
 	const char	*file;
-	const char	*ca;		/* --ca */
-	const char	*pin;		/* --pin */
+	struct netopt	 net;		/* --ca, --pin */
 	int		 retries;	/* -r */
 	struct unpack	 u;		/* -m, -n */
 };
@@ -201,15 +198,8 @@ client_new(const struct opts *o, const struct record *session,
 	}
 	if (session != NULL)
 		token = record_get(session, "token");
-	if (session != NULL)
-		session_http_opts(session, o->ca, o->pin, &stop, &ho);
-	else {
-		/* No hub: absolute URLs only, https only. */
-		memset(&ho, 0, sizeof(ho));
-		ho.ca = o->ca;
-		ho.pin = o->pin;
-		ho.stop = &stop;
-	}
+	/* No session, no hub: absolute URLs only, https only. */
+	netopt_http_session(&o->net, session, &stop, &ho);
 	if ((c = http_client_new(hub, &ho, err)) == NULL)
 		return NULL;
 	if (token != NULL && http_client_set_token(c, token, err) == -1) {
@@ -235,7 +225,7 @@ do_job(struct opts *o, struct http_client **cp, const struct record *r,
 	}
 	if (*cp == NULL && (*cp = client_new(o, NULL, &e)) == NULL)
 		fail(1, &e);
-	confine(root, o->ca);
+	confine(root, o->net.ca);
 	memset(&rt, 0, sizeof(rt));
 	rt.tries = o->retries + 1;
 	rt.first_ms = RETRY_FIRST_MS;
@@ -283,7 +273,7 @@ filter(struct opts *o)
 				    rd.lineno);
 				fail(1, &e);
 			}
-			confine(root, o->ca != NULL ? o->ca :
+			confine(root, o->net.ca != NULL ? o->net.ca :
 			    record_get(&r, "ca"));
 			if (heldline != 0) {
 				do_job(o, &c, &held, heldline, root);
@@ -349,14 +339,13 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
-		{ "ca",		required_argument,	NULL,	OPT_CA },
-		{ "pin",	required_argument,	NULL,	OPT_PIN },
+		NETOPT_TLS,
 		{ NULL,		0,			NULL,	0 }
 	};
 	struct opts o;
 	struct bb_error e;
 	const char *errstr;
-	int ch, rv;
+	int ch, n, rv;
 
 	file_sanitise_stdfd();
 	if (buildinfo_asked(argc, argv)) {
@@ -370,6 +359,7 @@ main(int argc, char *argv[])
 
 	memset(&o, 0, sizeof(o));
 	unpack_init(&o.u);
+	netopt_init(&o.net);
 	o.u.stop = &stop;
 	o.u.warn = warn_archive;
 	o.retries = RETRIES;
@@ -403,14 +393,12 @@ main(int argc, char *argv[])
 					errx(EX_USAGE, "-r %s: %s (0 to 100)",
 					    optarg, errstr);
 				break;
-			case OPT_CA:
-				o.ca = optarg;
-				break;
-			case OPT_PIN:
-				o.pin = optarg;
-				break;
 			default:
-				usage();
+				if ((n = netopt_set(&o.net, ch, optarg,
+				    &e)) == -1)
+					cli_die(&e);
+				if (n == 0)
+					usage();
 			}
 		}
 		argc -= optind;
@@ -424,8 +412,8 @@ main(int argc, char *argv[])
 		optind = 0;
 	}
 	if (o.file != NULL) {
-		if (o.dir == NULL || o.workroot != NULL || o.ca != NULL ||
-		    o.pin != NULL)
+		if (o.dir == NULL || o.workroot != NULL || o.net.ca != NULL ||
+		    o.net.pin != NULL)
 			usage();
 		rv = local(&o);
 	} else {
@@ -437,5 +425,6 @@ main(int argc, char *argv[])
 	}
 	if (fflush(stdout) == EOF)
 		err(EX_IOERR, "stdout");
+	netopt_free(&o.net);
 	return rv;
 }

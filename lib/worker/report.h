@@ -29,6 +29,7 @@
 #include "digest.h"
 #include "error.h"
 #include "http.h"
+#include "netopt.h"
 #include "record.h"
 
 #define REPORT_FLUSH_MS		250	/* longest wait of a record */
@@ -53,8 +54,8 @@ enum {
 struct report_opts {
 	int		 basefd;	/* BASEDIR */
 	const char	*basedir;	/* its path, for messages, or NULL */
-	const char	*ca;		/* CA file or directory, or NULL */
-	const char	*pin;		/* public key pin, or NULL */
+	const struct netopt *net;	/* --ca and --pin, or NULL: the
+					   session's */
 	long long	 maxtime_ms;	/* most time to try after the input
 					   ended; 0: no limit */
 	size_t		 batch_max;	/* 0: REPORT_BATCH_MAX */

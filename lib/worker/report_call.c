@@ -78,7 +78,7 @@ report_connect(struct report *rep, const struct record *session, long long now,
 	    record_get_num(session, "max_artifact", 1, LLONG_MAX,
 	    &rep->max_artifact, err) == -1)
 		return -1;
-	session_http_opts(session, rep->o.ca, rep->o.pin, rep->o.stop, &ho);
+	netopt_http_session(rep->o.net, session, rep->o.stop, &ho);
 	for (i = 0; i < REPORT_LANES; i++) {
 		if ((rep->lane[i].c = http_client_new(hub, &ho, err)) ==
 		    NULL ||

@@ -14,7 +14,6 @@
 #include <curl/curl.h>
 
 #include "buildinfo.h"
-#include "duration.h"
 #include "file.h"
 #include "protocol.h"
 #include "recipe.h"
@@ -25,77 +24,6 @@ static const char *const info_files[] = { "admin", "host", "access_uri" };
 /* Keys of the session record that bb-connect sets itself. */
 static const char *const own_keys[] = { "hub", "slots", "caps", "ca",
     "pin" };
-
-void
-session_net_init(struct session_net *n)
-{
-	memset(n, 0, sizeof(*n));
-	n->maxdelay = SESSION_MAXDELAY;
-	n->maxretries = -1;
-}
-
-void
-session_net_free(struct session_net *n)
-{
-	free(n->ca);
-	session_net_init(n);
-}
-
-int
-session_net_opt(struct session_net *n, const char *name, const char *arg,
-    struct bb_error *err)
-{
-	char path[PATH_MAX];
-	const char *errstr;
-	long long v;
-
-	if (strcmp(name, "ca") == 0) {
-		if (realpath(arg, path) == NULL) {
-			bb_error_errno(err, EX_CONFIG, "%s", arg);
-			return -1;
-		}
-		free(n->ca);
-		if ((n->ca = strdup(path)) == NULL) {
-			bb_error_errno(err, EX_OSERR, "%s", arg);
-			return -1;
-		}
-	} else if (strcmp(name, "pin") == 0) {
-		if (strncmp(arg, "sha256//", 8) != 0) {
-			bb_error_set(err, EX_USAGE, "%s: sha256//BASE64 "
-			    "expected", arg);
-			return -1;
-		}
-		n->pin = arg;
-	} else if (strcmp(name, "maxdelay") == 0) {
-		if (duration_parse(arg, 1, 86400, &v, err) == -1) {
-			err->code = EX_USAGE;
-			return -1;
-		}
-		n->maxdelay = v;
-	} else if (strcmp(name, "maxretries") == 0) {
-		v = strtonum(arg, 0, INT_MAX - 1, &errstr);
-		if (errstr != NULL) {
-			bb_error_set(err, EX_USAGE, "%s: %s", arg, errstr);
-			return -1;
-		}
-		n->maxretries = v;
-	} else {
-		bb_error_set(err, EX_SOFTWARE, "no option %s", name);
-		return -1;
-	}
-	return 0;
-}
-
-void
-session_net_retry(const struct session_net *n, int tries,
-    void (*notify)(void *, const struct bb_error *, long),
-    struct http_retry *r)
-{
-	memset(r, 0, sizeof(*r));
-	r->tries = n->maxretries >= 0 ? (int)n->maxretries + 1 : tries;
-	r->max_ms = (long)n->maxdelay * 1000;
-	r->notify = notify;
-}
 
 int
 session_valid_name(const char *s)
@@ -554,31 +482,14 @@ out:
 	return rv;
 }
 
-void
-session_http_opts(const struct record *session, const char *ca,
-    const char *pin, volatile sig_atomic_t *stop, struct http_opts *o)
-{
-	const char *hub = record_get(session, "hub");
-
-	memset(o, 0, sizeof(*o));
-	o->ca = ca != NULL ? ca : record_get(session, "ca");
-	o->pin = pin != NULL ? pin : record_get(session, "pin");
-	o->allow_http = hub != NULL && strncasecmp(hub, "http://", 7) == 0;
-	o->stop = stop;
-}
-
 struct http_client *
-session_client(const struct session *s, volatile sig_atomic_t *stop,
-    struct bb_error *err)
+session_client(const struct session *s, const struct netopt *n,
+    volatile sig_atomic_t *stop, struct bb_error *err)
 {
 	struct http_client *c;
 	struct http_opts o;
 
-	memset(&o, 0, sizeof(o));
-	o.ca = s->ca;
-	o.pin = s->pin;
-	o.allow_http = strncasecmp(s->hub, "http://", 7) == 0;
-	o.stop = stop;
+	netopt_http(n, s->hub, s->ca, s->pin, stop, &o);
 	if ((c = http_client_new(s->hub, &o, err)) == NULL)
 		return NULL;
 	if (http_client_set_token(c, s->token, err) == -1) {

@@ -19,6 +19,7 @@
 #include "caps.h"
 #include "error.h"
 #include "http.h"
+#include "netopt.h"
 #include "probe.h"
 #include "record.h"
 
@@ -54,40 +55,6 @@ struct session {
 	long long	 wait;
 	long long	 slots;
 };
-
-/*
- * The options of the stages that talk to a hub: --ca, --pin,
- * --maxdelay, --maxretries.
- */
-struct session_net {
-	char		*ca;		/* an absolute path, or NULL */
-	const char	*pin;		/* or NULL */
-	long long	 maxdelay;	/* seconds */
-	long long	 maxretries;	/* -1: not given */
-};
-
-#define SESSION_MAXDELAY	300	/* seconds, as Buildbot's worker */
-
-/* Sets n to the defaults; session_net_free frees its ca. */
-void	session_net_init(struct session_net *);
-void	session_net_free(struct session_net *);
-
-/*
- * Reads the value arg of the option name ("ca", "pin", "maxdelay" or
- * "maxretries") into n; a CA's path is made absolute.  Returns 0, or
- * -1 (EX_USAGE; EX_CONFIG for a CA that is not there).
- */
-int	session_net_opt(struct session_net *, const char *name,
-	    const char *arg, struct bb_error *);
-
-/*
- * Sets up r for the tries n allows (tries: the number of tries when
- * --maxretries was not given, 0 for no limit) with notify.  The rest of
- * r is zeroed.
- */
-void	session_net_retry(const struct session_net *, int tries,
-	    void (*notify)(void *, const struct bb_error *, long),
-	    struct http_retry *);
 
 /* Returns 1 if s can be a worker's name (bb-hub(8) add-worker), else 0. */
 int	session_valid_name(const char *);
@@ -171,22 +138,13 @@ int	session_hello(struct http_client *, const char *name,
 	    struct record *answer, struct bb_error *);
 
 /*
- * Fills o (zeroed first) with what a client for the hub of the session
- * record needs: the session's ca and pin (as bb-connect(1) was given
- * them) unless ca or pin, a stage's own --ca and --pin, replace them;
- * plain http only when the hub is an http URL; stop.  The strings point
- * into session and ca and pin; http_client_new copies them.
- */
-void	session_http_opts(const struct record *, const char *ca,
-	    const char *pin, volatile sig_atomic_t *stop, struct http_opts *);
-
-/*
- * Returns a new client for the session's hub, with its CA, pin and
- * token, whose transfers end when *stop is set (stop may be NULL).  A
- * plain http hub is allowed: bb-connect(1) allowed it.  NULL with err
- * set on failure.
+ * Returns a new client for the session's hub, with its CA and pin (or
+ * the --ca and --pin of n, which may be NULL) and token, whose transfers
+ * end when *stop is set (stop may be NULL).  A plain http hub is
+ * allowed: bb-connect(1) allowed it.  NULL with err set on failure.
  */
 struct http_client	*session_client(const struct session *,
-			    volatile sig_atomic_t *stop, struct bb_error *);
+			    const struct netopt *, volatile sig_atomic_t *stop,
+			    struct bb_error *);
 
 #endif

@@ -40,8 +40,6 @@ main(void)
 	struct bb_error err;
 	struct session_opts so;
 	struct session s;
-	struct session_net net;
-	struct http_retry retry;
 	struct record a, out;
 	struct caps caps;
 	struct buf *b, *sec;
@@ -232,31 +230,6 @@ main(void)
 	ok(session_parse(&a, &s, &err) == -1, "not a session");
 
 
-	session_net_init(&net);
-	ok(net.maxdelay == 300 && net.maxretries == -1 && net.ca == NULL,
-	    "net defaults");
-	ok(session_net_opt(&net, "maxdelay", "2m", &err) == 0 &&
-	    net.maxdelay == 120, "--maxdelay 2m");
-	ok(session_net_opt(&net, "maxdelay", "0", &err) == -1 &&
-	    err.code == EX_USAGE, "--maxdelay 0: %s", err.msg);
-	ok(session_net_opt(&net, "maxretries", "3", &err) == 0 &&
-	    net.maxretries == 3, "--maxretries 3");
-	ok(session_net_opt(&net, "maxretries", "-1", &err) == -1 &&
-	    err.code == EX_USAGE, "--maxretries -1: %s", err.msg);
-	ok(session_net_opt(&net, "pin", "sha256//x=", &err) == 0 &&
-	    strcmp(net.pin, "sha256//x=") == 0, "--pin");
-	ok(session_net_opt(&net, "pin", "md5//x", &err) == -1, "--pin md5");
-	ok(session_net_opt(&net, "ca", "/", &err) == 0 &&
-	    strcmp(net.ca, "/") == 0, "--ca /");
-	ok(session_net_opt(&net, "ca", "/nonexistent/ca.pem", &err) == -1 &&
-	    err.code == EX_CONFIG, "--ca missing: %s", err.msg);
-	session_net_retry(&net, 7, NULL, &retry);
-	ok(retry.tries == 4 && retry.max_ms == 120000, "retry from options");
-	net.maxretries = -1;
-	session_net_retry(&net, 7, NULL, &retry);
-	ok(retry.tries == 7, "retry default tries");
-	session_net_free(&net);
-
 	session_record_wipe(&a);
 	session_record_wipe(&out);
 	caps_free(&caps);
@@ -264,30 +237,5 @@ main(void)
 	(void)snprintf(path, sizeof(path), "rm -rf %s", dir);
 	if (system(path) != 0)
 		tap_diag("rm failed");
-	{
-		struct http_opts ho;
-		struct record sr;
-		struct bb_error e2;
-		volatile sig_atomic_t stop = 0;
-
-		record_init(&sr);
-		(void)record_start(&sr, "session", &e2);
-		(void)record_set(&sr, "hub", "http://127.0.0.1:1", &e2);
-		(void)record_set(&sr, "ca", "/etc/bb/ca.pem", &e2);
-		(void)record_set(&sr, "pin", "sha256//AAAA", &e2);
-		session_http_opts(&sr, NULL, NULL, &stop, &ho);
-		ok(ho.ca != NULL && strcmp(ho.ca, "/etc/bb/ca.pem") == 0 &&
-		    ho.pin != NULL && strcmp(ho.pin, "sha256//AAAA") == 0 &&
-		    ho.allow_http && ho.stop == &stop,
-		    "session_http_opts: the session's ca, pin, http");
-		session_http_opts(&sr, "/my/ca", "sha256//BBBB", NULL, &ho);
-		ok(strcmp(ho.ca, "/my/ca") == 0 &&
-		    strcmp(ho.pin, "sha256//BBBB") == 0,
-		    "session_http_opts: a stage's own --ca and --pin win");
-		(void)record_set(&sr, "hub", "https://h", &e2);
-		session_http_opts(&sr, NULL, NULL, NULL, &ho);
-		ok(!ho.allow_http, "session_http_opts: https hub, no plain http");
-		record_free(&sr);
-	}
 	return tap_done();
 }
