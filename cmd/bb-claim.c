@@ -76,10 +76,8 @@ on_signal(int sig)
 static void
 on_retry(void *arg, const struct bb_error *e, long ms)
 {
-	(void)arg;
-	if (stop)
-		return;
-	warnx("%s; trying again in %ld s", e->msg, (ms + 999) / 1000);
+	if (!stop)
+		cli_warn_retry(arg, e, ms);
 }
 
 /* Ends the process by the signal that stopped it, printing nothing. */

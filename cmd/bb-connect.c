@@ -55,13 +55,6 @@ usage(void)
 	exit(EX_USAGE);
 }
 
-static void
-on_retry(void *arg, const struct bb_error *e, long ms)
-{
-	(void)arg;
-	warnx("%s; trying again in %ld s", e->msg, (ms + 999) / 1000);
-}
-
 /* The secret from -s, -S or BB_SECRET, which is removed in any case. */
 static struct buf *
 secret_read(const struct opts *o)
@@ -278,7 +271,7 @@ main(int argc, char *argv[])
 	ho.allow_http = o.plain;
 	if ((c = http_client_new(base, &ho, &e)) == NULL)
 		cli_die(&e);
-	netopt_retry(&o.net, 0, on_retry, &r);
+	netopt_retry(&o.net, 0, cli_warn_retry, &r);
 	record_init(&answer);
 	record_init(&out);
 	if (session_hello(c, o.name, secret->data, body, &r, &answer,

@@ -94,13 +94,6 @@ warn_archive(void *arg, const char *msg)
 	warnx("%s", msg);
 }
 
-static void
-warn_retry(void *arg, const struct bb_error *err, long ms)
-{
-	(void)arg;
-	warnx("%s; trying again in %.1f s", err->msg, (double)ms / 1000);
-}
-
 /*
  * Says what failed: an error record for the stages below (filter mode),
  * then the message and the exit status.
@@ -230,7 +223,7 @@ do_job(struct opts *o, struct http_client **cp, const struct record *r,
 	rt.tries = o->retries + 1;
 	rt.first_ms = RETRY_FIRST_MS;
 	rt.max_ms = RETRY_MAX_MS;
-	rt.notify = warn_retry;
+	rt.notify = cli_warn_retry;
 	catch_signals(1);
 	if (unpack_job(&o->u, *cp, &rt, &job, root, path, sizeof(path),
 	    &e) == -1) {

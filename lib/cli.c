@@ -1,4 +1,5 @@
 #include <err.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
 #include <vis.h>
@@ -17,6 +18,17 @@ cli_warn(const char *msg)
 	else
 		warnx("%s", v);
 	free(v);
+}
+
+void
+cli_warn_retry(void *arg, const struct bb_error *err, long ms)
+{
+	char msg[BB_ERROR_MAX + 64];
+
+	(void)arg;
+	(void)snprintf(msg, sizeof(msg), "%s; trying again in %ld s",
+	    err->msg, (ms + 999) / 1000);
+	cli_warn(msg);
 }
 
 void

@@ -20,6 +20,12 @@
 void	cli_warn(const char *);
 
 /*
+ * Says that a try failed and when the next comes: "MSG; trying again in
+ * N s", N rounded up (the notify of an http_retry; arg is not used).
+ */
+void	cli_warn_retry(void *, const struct bb_error *, long ms);
+
+/*
  * Prints err's message as cli_warn does and exits with its code
  * (EX_SOFTWARE when it has none).
  */

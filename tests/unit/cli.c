@@ -13,7 +13,8 @@
 #include "tap.h"
 
 /*
- * Runs cli_warn (code -1) or cli_die (else) on msg in a child whose
+ * Runs cli_warn (code -1), cli_warn_retry (-2, 1001 ms) or cli_die
+ * (else) on msg in a child whose
  * standard error goes to a file; puts what it wrote in out and returns
  * its exit status (-1 if it did not exit).
  */
@@ -36,6 +37,11 @@ child(const char *msg, int code, char *out, size_t size)
 		(void)dup2(fd, STDERR_FILENO);
 		if (code == -1) {
 			cli_warn(msg);
+			_exit(0);
+		}
+		bb_error_set(&e, EX_TEMPFAIL, "%s", msg);
+		if (code == -2) {
+			cli_warn_retry(NULL, &e, 1001);
 			_exit(0);
 		}
 		bb_error_set(&e, EX_DATAERR, "%s", msg);
@@ -78,6 +84,12 @@ main(void)
 	(void)snprintf(want, sizeof(want), "%s: a\\nforged line\n",
 	    getprogname());
 	is_str(out, want, "cli_die: a newline cannot forge a line");
+
+	rc = child("GET /x: status 503", -2, out, sizeof(out));
+	(void)snprintf(want, sizeof(want), "%s: GET /x: status 503; trying "
+	    "again in 2 s\n", getprogname());
+	is_str(out, want, "cli_warn_retry: the message and the delay, "
+	    "rounded up");
 
 	rc = child("no code", 0, out, sizeof(out));
 	is_int(rc, EX_SOFTWARE, "cli_die: an error without a code is "
