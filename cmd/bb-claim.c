@@ -15,13 +15,11 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "buildinfo.h"
 #include "caps.h"
 #include "cli.h"
 #include "claim.h"
 #include "disk.h"
 #include "duration.h"
-#include "file.h"
 #include "http.h"
 #include "netopt.h"
 #include "record.h"
@@ -277,11 +275,7 @@ main(int argc, char *argv[])
 	long long started, deadline = 0;
 	int n;
 
-	file_sanitise_stdfd();
-	if (buildinfo_asked(argc, argv)) {
-		printf("bb-claim %s\n", buildinfo());
-		return fflush(stdout) == EOF ? EX_IOERR : 0;
-	}
+	cli_start(argc, argv, "bb-claim");
 	(void)signal(SIGPIPE, SIG_IGN);
 	memset(&o, 0, sizeof(o));
 	o.wait = -1;

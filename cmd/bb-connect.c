@@ -16,7 +16,6 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "buildinfo.h"
 #include "caps.h"
 #include "cli.h"
 #include "duration.h"
@@ -231,11 +230,7 @@ main(int argc, char *argv[])
 	struct opts o;
 	char base[HTTP_URL_MAX];
 
-	file_sanitise_stdfd();
-	if (buildinfo_asked(argc, argv)) {
-		printf("bb-connect %s\n", buildinfo());
-		return fflush(stdout) == EOF ? EX_IOERR : 0;
-	}
+	cli_start(argc, argv, "bb-connect");
 	(void)signal(SIGPIPE, SIG_IGN);
 	memset(&o, 0, sizeof(o));
 	caps_init(&o.caps);

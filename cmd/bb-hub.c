@@ -21,7 +21,6 @@
 #include <unistd.h>
 #include <vis.h>
 
-#include "buildinfo.h"
 #include "cli.h"
 #include "duration.h"
 #include "file.h"
@@ -1026,11 +1025,7 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch;
 
-	file_sanitise_stdfd();
-	if (buildinfo_asked(argc, argv)) {
-		printf("bb-hub %s\n", buildinfo());
-		return fflush(stdout) == EOF ? EX_IOERR : 0;
-	}
+	cli_start(argc, argv, "bb-hub");
 	(void)setvbuf(stdout, NULL, _IOLBF, 0);
 	(void)signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {

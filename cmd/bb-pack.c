@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "artifact.h"
-#include "buildinfo.h"
 #include "cli.h"
 #include "file.h"
 #include "meter.h"
@@ -359,11 +358,7 @@ main(int argc, char *argv[])
 	const char *s, *errstr;
 	int ch, rv;
 
-	file_sanitise_stdfd();
-	if (buildinfo_asked(argc, argv)) {
-		printf("bb-pack %s\n", buildinfo());
-		return fflush(stdout) == EOF ? EX_IOERR : 0;
-	}
+	cli_start(argc, argv, "bb-pack");
 	(void)signal(SIGPIPE, SIG_IGN);
 	/* zip stores local time: UTC, so that TZ changes no byte. */
 	if (setenv("TZ", "UTC0", 1) == -1)

@@ -18,10 +18,8 @@
 #include <unistd.h>
 
 #include "bg.h"
-#include "buildinfo.h"
 #include "cli.h"
 #include "duration.h"
-#include "file.h"
 #include "netopt.h"
 #include "pretty.h"
 #include "record.h"
@@ -380,11 +378,7 @@ main(int argc, char *argv[])
 	struct opts o;
 	int ch, n, basefd, wake[2], code, i;
 
-	file_sanitise_stdfd();
-	if (buildinfo_asked(argc, argv)) {
-		printf("bb-report %s\n", buildinfo());
-		return fflush(stdout) == EOF ? EX_IOERR : 0;
-	}
+	cli_start(argc, argv, "bb-report");
 	(void)signal(SIGPIPE, SIG_IGN);
 	/* A file size limit fails a write (EFBIG) rather than kill us. */
 	(void)signal(SIGXFSZ, SIG_IGN);

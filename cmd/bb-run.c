@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "buildinfo.h"
 #include "cache.h"
 #include "cli.h"
 #include "disk.h"
@@ -548,11 +547,7 @@ main(int argc, char *argv[])
 	time_t started = time(NULL);
 	int ch, wakefd, rv;
 
-	file_sanitise_stdfd();
-	if (buildinfo_asked(argc, argv)) {
-		printf("bb-run %s\n", buildinfo());
-		return fflush(stdout) == EOF ? EX_IOERR : 0;
-	}
+	cli_start(argc, argv, "bb-run");
 	memset(&o, 0, sizeof(o));
 	memset(&j, 0, sizeof(j));
 	memset(&in, 0, sizeof(in));

@@ -18,9 +18,7 @@
 #include <unistd.h>
 #include <vis.h>
 
-#include "buildinfo.h"
 #include "cli.h"
-#include "file.h"
 #include "passphrase.h"
 #include "record.h"
 #include "sign.h"
@@ -488,11 +486,7 @@ main(int argc, char *argv[])
 	const char *errstr;
 	int ch, status;
 
-	file_sanitise_stdfd();
-	if (buildinfo_asked(argc, argv)) {
-		printf("bb-sign %s\n", buildinfo());
-		return fflush(stdout) == EOF ? EX_IOERR : 0;
-	}
+	cli_start(argc, argv, "bb-sign");
 	memset(&o, 0, sizeof(o));
 	passphrase_init(&o.pp);
 	o.style = SUMLIST_BSD;

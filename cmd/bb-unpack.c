@@ -19,7 +19,6 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include "buildinfo.h"
 #include "cli.h"
 #include "disk.h"
 #include "file.h"
@@ -340,11 +339,7 @@ main(int argc, char *argv[])
 	const char *errstr;
 	int ch, n, rv;
 
-	file_sanitise_stdfd();
-	if (buildinfo_asked(argc, argv)) {
-		printf("bb-unpack %s\n", buildinfo());
-		return fflush(stdout) == EOF ? EX_IOERR : 0;
-	}
+	cli_start(argc, argv, "bb-unpack");
 	/* Names in archives are UTF-8 (pax): write them as they are. */
 	(void)setlocale(LC_CTYPE, "C.UTF-8");
 	setvbuf(stdout, NULL, _IOLBF, 0);

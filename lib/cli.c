@@ -4,9 +4,21 @@
 #include <sysexits.h>
 #include <vis.h>
 
+#include "buildinfo.h"
 #include "cli.h"
+#include "file.h"
 
 #define CLI_VIS		(VIS_TAB | VIS_NL | VIS_CSTYLE | VIS_OCTAL)
+
+void
+cli_start(int argc, char *argv[], const char *name)
+{
+	file_sanitise_stdfd();
+	if (buildinfo_asked(argc, argv)) {
+		printf("%s %s\n", name, buildinfo());
+		exit(fflush(stdout) == EOF ? EX_IOERR : 0);
+	}
+}
 
 void
 cli_warn(const char *msg)

@@ -14,6 +14,14 @@
 #include "error.h"
 
 /*
+ * What every command does first: opens /dev/null on any of fd 0-2 that
+ * is closed, and answers --version, when it is the only argument, with
+ * "NAME VERSION (commit C, built D)" and exit 0 (EX_IOERR when standard
+ * output fails).
+ */
+void	cli_start(int, char *[], const char *name);
+
+/*
  * Prints "PROGNAME: msg" on standard error as warnx(3) does, with tabs,
  * newlines and other control bytes written as \t, \n and \ooo.
  */

@@ -9,6 +9,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "buildinfo.h"
 #include "cli.h"
 #include "tap.h"
 
@@ -57,11 +58,54 @@ child(const char *msg, int code, char *out, size_t size)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/*
+ * Runs cli_start with the arguments in a child whose standard output
+ * goes to a file, then (if it returns) exits 42; puts what it printed
+ * in out and returns its exit status.
+ */
+static int
+start(int argc, char *argv[], char *out, size_t size)
+{
+	char path[] = "/tmp/bb-cli-XXXXXX";
+	ssize_t n;
+	pid_t pid;
+	int fd, st;
+
+	if ((fd = mkstemp(path)) == -1)
+		tap_bail("mkstemp: %s", strerror(errno));
+	(void)unlink(path);
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		tap_bail("fork: %s", strerror(errno));
+	if (pid == 0) {
+		(void)dup2(fd, STDOUT_FILENO);
+		cli_start(argc, argv, "bb-test");
+		_exit(42);
+	}
+	if (waitpid(pid, &st, 0) == -1)
+		tap_bail("waitpid: %s", strerror(errno));
+	if ((n = pread(fd, out, size - 1, 0)) == -1)
+		tap_bail("read: %s", strerror(errno));
+	out[n] = '\0';
+	close(fd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 int
 main(void)
 {
+	char *version[] = { "bb-test", "--version", NULL };
+	char *other[] = { "bb-test", "--version", "x", NULL };
 	char out[1024], want[1024];
 	int rc;
+
+	rc = start(2, version, out, sizeof(out));
+	(void)snprintf(want, sizeof(want), "bb-test %s\n", buildinfo());
+	is_int(rc, 0, "cli_start --version: exit 0");
+	is_str(out, want, "cli_start --version: the name and the build");
+	rc = start(3, other, out, sizeof(out));
+	ok(rc == 42 && out[0] == '\0', "cli_start: other arguments are the "
+	    "command's");
 
 	rc = child("plain words", -1, out, sizeof(out));
 	(void)snprintf(want, sizeof(want), "%s: plain words\n",
