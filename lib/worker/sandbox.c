@@ -325,30 +325,36 @@ make_view(const struct sandbox *sb, struct bb_error *err)
 	return 0;
 }
 
+/* Maps id to itself in /proc/self/ (file: uid_map or gid_map). */
+static int
+write_map(const char *file, unsigned long id, struct bb_error *err)
+{
+	char path[64], line[64];
+	int fd, n, rv;
+
+	(void)snprintf(path, sizeof(path), "/proc/self/%s", file);
+	n = snprintf(line, sizeof(line), "%lu %lu 1\n", id, id);
+	TRY(file, (fd = open(path, O_WRONLY | O_CLOEXEC)));
+	rv = write(fd, line, (size_t)n) == n ? 0 : -1;
+	close(fd);
+	TRY(file, rv);
+	return 0;
+}
+
 /* The user namespace of an unprivileged caller: itself, mapped. */
 static int
 map_user(uid_t uid, gid_t gid, struct bb_error *err)
 {
-	char line[64];
-	int fd, n;
+	int fd;
 
 	TRY("unshare user", unshare(CLONE_NEWUSER));
 	if ((fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC)) != -1) {
 		TRY("setgroups deny", write(fd, "deny", 4) == 4 ? 0 : -1);
 		close(fd);
 	}
-	n = snprintf(line, sizeof(line), "%lu %lu 1\n", (unsigned long)uid,
-	    (unsigned long)uid);
-	TRY("uid_map", (fd = open("/proc/self/uid_map", O_WRONLY |
-	    O_CLOEXEC)));
-	TRY("uid_map", write(fd, line, (size_t)n) == n ? 0 : -1);
-	close(fd);
-	n = snprintf(line, sizeof(line), "%lu %lu 1\n", (unsigned long)gid,
-	    (unsigned long)gid);
-	TRY("gid_map", (fd = open("/proc/self/gid_map", O_WRONLY |
-	    O_CLOEXEC)));
-	TRY("gid_map", write(fd, line, (size_t)n) == n ? 0 : -1);
-	close(fd);
+	if (write_map("uid_map", uid, err) == -1 ||
+	    write_map("gid_map", gid, err) == -1)
+		return -1;
 	return 0;
 }
 
