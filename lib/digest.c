@@ -80,6 +80,22 @@ digest_tohex(const void *p, size_t len, char *dst)
 }
 
 int
+digest_unhex(const char *s, size_t len, unsigned char *out)
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if ((hi = OPENSSL_hexchar2int((unsigned char)s[2 * i])) == -1 ||
+		    (lo = OPENSSL_hexchar2int((unsigned char)s[2 * i + 1])) ==
+		    -1)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+int
 digest_final(struct digest *d, unsigned char *md)
 {
 	if (EVP_DigestFinal_ex(d->ctx, md, NULL) != 1 ||
@@ -200,12 +216,9 @@ int
 digest_b64(const char *hex, char *b64)
 {
 	unsigned char raw[DIGEST_LEN];
-	size_t n;
 
 	b64[0] = '\0';
-	/* Valid hex has no ':' that OPENSSL_hexstr2buf_ex would skip. */
-	if (!digest_valid_hex(hex) || OPENSSL_hexstr2buf_ex(raw, sizeof(raw),
-	    &n, hex, '\0') != 1 || n != DIGEST_LEN)
+	if (!digest_valid_hex(hex) || digest_unhex(hex, DIGEST_LEN, raw) == -1)
 		return -1;
 	if (EVP_EncodeBlock((unsigned char *)b64, raw, DIGEST_LEN) !=
 	    DIGEST_B64LEN) {

@@ -65,6 +65,13 @@ int	digest_file(int, const char *, char *, off_t *, struct bb_error *);
 /* Hex-encodes len bytes of p into dst (2 * len + 1 bytes). */
 void	digest_tohex(const void *, size_t, char *);
 
+/*
+ * Decodes the 2 * len hex digits at s (either case) into len bytes at
+ * out: bb's one hex decoder (digests, secrets' salts, %XX escapes).
+ * Returns 0, or -1 when one of them is not a hex digit.
+ */
+int	digest_unhex(const char *, size_t, unsigned char *);
+
 /* Returns 1 if s is a well-formed lower-case sha256 hex digest. */
 int	digest_valid_hex(const char *);
 

@@ -16,6 +16,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "digest.h"
 #include "record.h"
 
 /* Keys and values of one record, NULs included; old values pile up here. */
@@ -131,18 +132,6 @@ name_char(unsigned char c, int first)
 	if (first)
 		return 0;
 	return (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-}
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 /* A short, safe rendering of untrusted bytes for a message. */
@@ -446,7 +435,6 @@ parse_raw(struct record *r, struct record_field *f, const char *line,
 {
 	const unsigned char *s = (const unsigned char *)p;
 	size_t len = (size_t)(end - p), i = 0, n, off;
-	int hi, lo;
 	char *d;
 
 	off = r->mem->len;
@@ -467,13 +455,13 @@ parse_raw(struct record *r, struct record_field *f, const char *line,
 			    (size_t)(p - line) + i + 1);
 			return -1;
 		}
-		if (len - i < 3 || (hi = hexval(s[i + 1])) == -1 ||
-		    (lo = hexval(s[i + 2])) == -1) {
+		if (len - i < 3 || digest_unhex(p + i + 1, 1,
+		    (unsigned char *)d) == -1) {
 			bb_error_set(err, EX_DATAERR, "bad %%-escape at byte %zu",
 			    (size_t)(p - line) + i + 1);
 			return -1;
 		}
-		*d++ = (char)(hi << 4 | lo);
+		d++;
 		i += 3;
 	}
 	*d = '\0';
@@ -492,7 +480,6 @@ record_parse(struct record *r, const char *line, size_t len,
 	const char *p = line, *end = line + len;
 	size_t n, off, i;
 	char *d;
-	int hi, lo;
 
 	record_clear(r);
 	if (len == 0) {
@@ -555,15 +542,14 @@ record_parse(struct record *r, const char *line, size_t len,
 			unsigned char c = (unsigned char)*p;
 
 			if (c == '%') {
-				if (end - p < 3 ||
-				    (hi = hexval((unsigned char)p[1])) == -1 ||
-				    (lo = hexval((unsigned char)p[2])) == -1) {
+				if (end - p < 3 || digest_unhex(p + 1, 1,
+				    (unsigned char *)d) == -1) {
 					bb_error_set(err, EX_DATAERR,
 					    "bad %%-escape at byte %zu",
 					    (size_t)(p - line) + 1);
 					return -1;
 				}
-				*d++ = (char)(hi << 4 | lo);
+				d++;
 				p += 2;
 			} else if (c < 0x20 || c == 0x7f) {
 				bb_error_set(err, EX_DATAERR,

@@ -73,23 +73,6 @@ hubauth_secret_hash(const void *secret, size_t len, char *out,
 	return 0;
 }
 
-static int
-unhex(const char *s, size_t n, unsigned char *out)
-{
-	size_t i;
-	int hi, lo;
-
-	for (i = 0; i < n; i++) {
-		hi = OPENSSL_hexchar2int((unsigned char)s[2 * i]);
-		lo = hi == -1 ? -1 :
-		    OPENSSL_hexchar2int((unsigned char)s[2 * i + 1]);
-		if (lo == -1)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 int
 hubauth_secret_check(const void *secret, size_t len, const char *stored)
 {
@@ -122,8 +105,8 @@ hubauth_secret_check(const void *secret, size_t len, const char *stored)
 		}
 	}
 	if (ok && (strlen(p) != 2 * SALT_LEN + 1 + DIGEST_HEXLEN ||
-	    p[2 * SALT_LEN] != '$' || unhex(p, SALT_LEN, salt) == -1 ||
-	    unhex(p + 2 * SALT_LEN + 1, DIGEST_LEN, want) == -1))
+	    p[2 * SALT_LEN] != '$' || digest_unhex(p, SALT_LEN, salt) == -1 ||
+	    digest_unhex(p + 2 * SALT_LEN + 1, DIGEST_LEN, want) == -1))
 		ok = 0;
 	if (!ok) {
 		memcpy(salt, nosalt, sizeof(salt));

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "artifact.h"
@@ -113,7 +112,6 @@ hubwire_pct_decode(const char *s, size_t len, size_t *outlen)
 {
 	char *out;
 	size_t i, n = 0;
-	int hi, lo;
 
 	if ((out = malloc(len + 1)) == NULL)
 		return NULL;
@@ -126,14 +124,12 @@ hubwire_pct_decode(const char *s, size_t len, size_t *outlen)
 			free(out);
 			return NULL;
 		}
-		hi = OPENSSL_hexchar2int((unsigned char)s[i + 1]);
-		lo = hi == -1 ? -1 :
-		    OPENSSL_hexchar2int((unsigned char)s[i + 2]);
-		if (lo == -1) {
+		if (digest_unhex(s + i + 1, 1, (unsigned char *)out + n) ==
+		    -1) {
 			free(out);
 			return NULL;
 		}
-		out[n++] = (char)(hi << 4 | lo);
+		n++;
 		i += 2;
 	}
 	out[n] = '\0';

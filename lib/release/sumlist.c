@@ -152,14 +152,12 @@ sumlist_format(const struct sumlist *l, enum sumlist_style style,
 static int
 take_hex(const char *s, size_t len, char *hex)
 {
-	size_t i;
+	unsigned char md[DIGEST_LEN];
 
-	if (len != DIGEST_HEXLEN)
+	if (len != DIGEST_HEXLEN || digest_unhex(s, DIGEST_LEN, md) == -1)
 		return -1;
-	for (i = 0; i < len; i++)
-		hex[i] = (s[i] >= 'A' && s[i] <= 'F') ? s[i] - 'A' + 'a' : s[i];
-	hex[len] = '\0';
-	return digest_valid_hex(hex) ? 0 : -1;
+	digest_tohex(md, DIGEST_LEN, hex);
+	return 0;
 }
 
 static int

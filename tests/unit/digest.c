@@ -14,6 +14,29 @@
 #define ABC	"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 #define ABC64	"ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
 
+/* digest_unhex: the one hex decoder. */
+static void
+unhex(void)
+{
+	unsigned char b[DIGEST_LEN], back[DIGEST_LEN];
+	char hex[DIGEST_HEXLEN + 1];
+
+	ok(digest_unhex("00ff7F", 3, b) == 0 && b[0] == 0x00 &&
+	    b[1] == 0xff && b[2] == 0x7f, "digest_unhex: either case");
+	ok(digest_unhex(ABC, DIGEST_LEN, b) == 0, "digest_unhex: a digest");
+	digest_tohex(b, DIGEST_LEN, hex);
+	is_str(hex, ABC, "digest_unhex, then digest_tohex: the same hex");
+	memset(back, 0xaa, sizeof(back));
+	ok(digest_unhex("0g", 1, back) == -1, "digest_unhex: g refused");
+	ok(digest_unhex("g0", 1, back) == -1, "digest_unhex: g first "
+	    "refused");
+	ok(digest_unhex("2", 1, back) == -1, "digest_unhex: a lone digit "
+	    "(the string ends) refused");
+	ok(digest_unhex(" 1", 1, back) == -1 && digest_unhex("1:", 1,
+	    back) == -1, "digest_unhex: a space, a ':' refused");
+	ok(digest_unhex("", 0, back) == 0, "digest_unhex: nothing is fine");
+}
+
 /* digest_b64 and digest_header: Content-Digest (RFC 9530). */
 static void
 content_digest(void)
@@ -115,5 +138,6 @@ main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ok(system(cmd) == 0, "clean up");
 	content_digest();
+	unhex();
 	return tap_done();
 }
