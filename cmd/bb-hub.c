@@ -189,15 +189,17 @@ finish_stdout(void)
 		stdout_failed();
 }
 
+/* The one operand of a command on a job: its number. */
 static long long
-job_number(const char *cmd, const char *s)
+job_operand(const struct opts *o, int argc, char **argv)
 {
 	const char *errstr;
 	long long id;
 
-	id = strtonum(s, 1, LLONG_MAX, &errstr);
+	operands(o->cmd, argc, argv, 1, "job");
+	id = strtonum(argv[0], 1, LLONG_MAX, &errstr);
 	if (errstr != NULL)
-		usage_err(cmd, "'%s' is not a job number", s);
+		usage_err(o->cmd, "'%s' is not a job number", argv[0]);
 	return id;
 }
 
@@ -214,6 +216,15 @@ open_dir(const struct opts *o)
 	if (hubdb_opened(hd->db) != NULL)
 		warnx("%s", hubdb_opened(hd->db));
 	return hd;
+}
+
+/* A command's end: the hub directory closed, standard output flushed. */
+static int
+done(struct hub_dir *hd)
+{
+	hub_dir_close(hd);
+	finish_stdout();
+	return 0;
 }
 
 static long long
@@ -387,9 +398,7 @@ cmd_add_worker(const struct opts *o, int argc, char **argv)
 		fail(&e);
 	printf("%s\n", secret);
 	explicit_bzero(secret, sizeof(secret));
-	hub_dir_close(hd);
-	finish_stdout();
-	return 0;
+	return done(hd);
 }
 
 static int
@@ -404,8 +413,7 @@ cmd_remove_worker(const struct opts *o, int argc, char **argv)
 	check(hubdb_worker_remove(hd->db, argv[0], hub_now(), &n, &e), &e);
 	if (n > 0)
 		warnx("%lld jobs of %s back in the queue", n, argv[0]);
-	hub_dir_close(hd);
-	return 0;
+	return done(hd);
 }
 
 /*
@@ -525,8 +533,7 @@ cmd_submit(const struct opts *o, int argc, char **argv)
 	}
 	hub_submitted_free(v, n);
 	recipe_free(rc);
-	hub_dir_close(hd);
-	finish_stdout();
+	(void)done(hd);
 	if (queued == 0)
 		errx(EX_DATAERR, "%s: nothing queued: built already",
 		    argv[0]);
@@ -600,9 +607,7 @@ cmd_jobs(const struct opts *o, int argc, char **argv)
 		    "WORKER", "NAME");
 	check(hubdb_jobs(hd->db, o->state, o->limit, o->records ? print_rec :
 	    print_job_line, NULL, &e), &e);
-	hub_dir_close(hd);
-	finish_stdout();
-	return 0;
+	return done(hd);
 }
 
 /* Prints "    key value" when r has key. */
@@ -654,9 +659,7 @@ cmd_workers(const struct opts *o, int argc, char **argv)
 	/* Connected: seen within the default wait and lease. */
 	check(hubdb_workers(hd->db, hub_now(), (60 + 90 + 10) * 1000,
 	    o->records ? print_rec : print_worker_line, NULL, &e), &e);
-	hub_dir_close(hd);
-	finish_stdout();
-	return 0;
+	return done(hd);
 }
 
 static int
@@ -718,14 +721,11 @@ cmd_show(const struct opts *o, int argc, char **argv)
 	struct bb_error e;
 	long long id;
 
-	operands(o->cmd, argc, argv, 1, "job");
-	id = job_number(o->cmd, argv[0]);
+	id = job_operand(o, argc, argv);
 	hd = open_dir(o);
 	check(hubdb_job(hd->db, id, o->records ? print_rec : print_show, NULL,
 	    &e), &e);
-	hub_dir_close(hd);
-	finish_stdout();
-	return 0;
+	return done(hd);
 }
 
 struct logout {
@@ -826,8 +826,7 @@ cmd_log(const struct opts *o, int argc, char **argv)
 	struct bb_error e;
 	long long id, n = o->attempt;
 
-	operands(o->cmd, argc, argv, 1, "job");
-	id = job_number(o->cmd, argv[0]);
+	id = job_operand(o, argc, argv);
 	memset(&lo, 0, sizeof(lo));
 	lo.raw = o->records;
 	lo.tty = isatty(STDOUT_FILENO);
@@ -853,9 +852,7 @@ cmd_log(const struct opts *o, int argc, char **argv)
 		}
 		free(le.reason);
 	}
-	hub_dir_close(hd);
-	finish_stdout();
-	return 0;
+	return done(hd);
 }
 
 /* cancel, pin and unpin: a change of one job. */
@@ -866,16 +863,14 @@ cmd_cancel(const struct opts *o, int argc, char **argv)
 	struct bb_error e;
 	long long id;
 
-	operands(o->cmd, argc, argv, 1, "job");
-	id = job_number(o->cmd, argv[0]);
+	id = job_operand(o, argc, argv);
 	hd = open_dir(o);
 	if (strcmp(o->cmd, "cancel") == 0)
 		check(hubdb_cancel(hd->db, id, hub_now(), &e), &e);
 	else
 		check(hubdb_pin(hd->db, id, strcmp(o->cmd, "pin") == 0, &e),
 		    &e);
-	hub_dir_close(hd);
-	return 0;
+	return done(hd);
 }
 
 static int
@@ -904,9 +899,7 @@ cmd_gc(const struct opts *o, int argc, char **argv)
 	    res.bytes, p.keep_builds, p.keep_days);
 	if (rv == -1)
 		fail(&e);
-	hub_dir_close(hd);
-	finish_stdout();
-	return 0;
+	return done(hd);
 }
 
 static void
@@ -955,8 +948,7 @@ cmd_fetch(const struct opts *o, int argc, char **argv)
 	long long id;
 	int rv;
 
-	operands(o->cmd, argc, argv, 1, "job");
-	id = job_number(o->cmd, argv[0]);
+	id = job_operand(o, argc, argv);
 	if (o->url != NULL && o->dir_set)
 		usage_err(o->cmd, "-d and -H exclude each other");
 	memset(&f, 0, sizeof(f));
@@ -993,9 +985,7 @@ cmd_fetch(const struct opts *o, int argc, char **argv)
 	if (rv == -1)
 		fail(&e);
 	http_client_free(c);
-	hub_dir_close(hd);
-	finish_stdout();
-	return 0;
+	return done(hd);
 }
 
 static const struct {
