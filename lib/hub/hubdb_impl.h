@@ -177,12 +177,17 @@ int		 hubdb_requeue(struct hubdb *, long long, const char *,
 		    long long, struct bb_error *);
 
 /*
- * Tells whether the attempt of job id under lease is the worker's and
- * ended in the way how: 1 or 0, -1 on failure.  When result is not NULL
- * (16 bytes) and it did, puts the attempt's result there and returns the
- * attempt's number instead of 1.
+ * hubdb_check_lease for a call that ends the attempt in the way how
+ * ("declined", "finished", "abandoned"), which leaves the lease over:
+ * over is the set of answers that say so (HUBDB_OVER(HUB_STALE) |
+ * HUBDB_OVER(HUB_FINISHED)).  When it is over because this worker ended
+ * the attempt of this lease in that way already, the call is a repeat:
+ * HUB_OK with *repeat set, *n that attempt's number and (when result is
+ * not NULL, 16 bytes) its result.  Else as hubdb_check_lease, *repeat 0.
  */
-int		 hubdb_attempt_how(struct hubdb *, long long, const char *,
-		    const char *, const char *, char *, struct bb_error *);
+#define HUBDB_OVER(rv)	(1U << (rv))
+int		 hubdb_check_end(struct hubdb *, long long, const char *,
+		    const char *, const char *how, unsigned int over,
+		    char *result, long long *n, int *repeat, struct bb_error *);
 
 #endif

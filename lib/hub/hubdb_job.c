@@ -309,8 +309,14 @@ out:
 	return hubdb_end(h, rv, err);
 }
 
-int
-hubdb_attempt_how(struct hubdb *h, long long id, const char *lease,
+/*
+ * Tells whether the attempt of job id under lease is the worker's and
+ * ended in the way how: 1 or 0, -1 on failure.  When result is not NULL
+ * (16 bytes) and it did, puts the attempt's result there and returns the
+ * attempt's number instead of 1.
+ */
+static int
+attempt_how(struct hubdb *h, long long id, const char *lease,
     const char *worker, const char *how, char *result, struct bb_error *err)
 {
 	sqlite3_stmt *st;
@@ -336,25 +342,37 @@ hubdb_attempt_how(struct hubdb *h, long long id, const char *lease,
 }
 
 int
+hubdb_check_end(struct hubdb *h, long long id, const char *lease,
+    const char *worker, const char *how, unsigned int over, char *result,
+    long long *n, int *repeat, struct bb_error *err)
+{
+	int rv, r;
+
+	*repeat = 0;
+	rv = hubdb_check_lease(h, id, lease, worker, n, err);
+	if (rv <= HUB_OK || (over & HUBDB_OVER(rv)) == 0)
+		return rv;
+	if ((r = attempt_how(h, id, lease, worker, how, result, err)) <= 0)
+		return r == -1 ? -1 : rv;
+	if (result != NULL)
+		*n = r;
+	*repeat = 1;
+	return HUB_OK;
+}
+
+int
 hubdb_decline(struct hubdb *h, long long id, const char *lease,
     const char *worker, const char *reason, long long now,
     struct bb_error *err)
 {
 	long long n;
-	int rv = -1, r;
+	int rv = -1, repeat;
 
 	if (hubdb_begin(h, err) == -1)
 		return -1;
-	rv = hubdb_check_lease(h, id, lease, worker, &n, err);
-	if (rv == HUB_STALE) {
-		if ((r = hubdb_attempt_how(h, id, lease, worker, "declined",
-		    NULL, err)) == -1)
-			rv = -1;
-		else if (r == 1)
-			rv = HUB_OK;
-		goto out;
-	}
-	if (rv != HUB_OK)
+	rv = hubdb_check_end(h, id, lease, worker, "declined",
+	    HUBDB_OVER(HUB_STALE), NULL, &n, &repeat, err);
+	if (rv != HUB_OK || repeat)
 		goto out;
 	rv = -1;
 	if (hubdb_requeue(h, id, "declined", now, err) == -1)
@@ -377,23 +395,18 @@ hubdb_abandon(struct hubdb *h, long long id, const char *lease,
 {
 	sqlite3_stmt *st;
 	long long n, max;
-	int rv = -1, r;
+	int rv = -1, r, repeat;
 
 	if (reason == NULL || reason[0] == '\0')
 		reason = "abandoned by its worker";
 	memset(out, 0, sizeof(*out));
 	if (hubdb_begin(h, err) == -1)
 		return -1;
-	rv = hubdb_check_lease(h, id, lease, worker, &n, err);
-	if (rv == HUB_STALE || rv == HUB_FINISHED) {
-		/* The same call again: the same answer; else it stands. */
-		if ((r = hubdb_attempt_how(h, id, lease, worker, "abandoned",
-		    NULL, err)) == -1) {
-			rv = -1;
-			goto out;
-		}
-		if (r == 0)
-			goto out;
+	rv = hubdb_check_end(h, id, lease, worker, "abandoned",
+	    HUBDB_OVER(HUB_STALE) | HUBDB_OVER(HUB_FINISHED), NULL, &n, &repeat,
+	    err);
+	if (repeat) {
+		/* The same call again: the same answer. */
 		out->again = 1;
 		if ((st = hubdb_stmtf(h, err, "SELECT a.n, j.state FROM "
 		    "attempts a JOIN jobs j ON j.id=a.job WHERE a.job=? AND "

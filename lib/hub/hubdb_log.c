@@ -230,23 +230,14 @@ hubdb_finish(struct hubdb *h, long long id, const char *lease,
 	struct ranges rh = { have, 0, 0, 0, 0 }, rm = { missing, 0, 0, 0, 0 };
 	char hex[DIGEST_HEXLEN + 1];
 	long long n;
-	int rv = -1, r;
+	int rv = -1, repeat;
 
 	if (hubdb_begin(h, err) == -1)
 		return -1;
-	rv = hubdb_check_lease(h, id, lease, worker, &n, err);
+	rv = hubdb_check_end(h, id, lease, worker, "finished",
+	    HUBDB_OVER(HUB_FINISHED), res, &n, &repeat, err);
 	*attempt = (int)n;
-	if (rv == HUB_FINISHED) {
-		if ((r = hubdb_attempt_how(h, id, lease, worker, "finished",
-		    res, err)) == -1)
-			rv = -1;
-		else if (r > 0) {
-			*attempt = r;
-			rv = HUB_OK;
-		}
-		goto out;
-	}
-	if (rv != HUB_OK)
+	if (rv != HUB_OK || repeat)
 		goto out;
 	rv = -1;
 	if (log_file(h, id, n, &f, err) == -1)
