@@ -113,7 +113,6 @@ pack_level_check(enum pack_format f, int level, struct bb_error *err)
 	return 0;
 }
 
-
 /* The number of threads the options ask for. */
 static int
 nthreads(const struct pack_opts *o)
