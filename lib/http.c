@@ -1,8 +1,14 @@
+/*
+ * The HTTP client (lib/http.h) and one exchange: a client per hub on one
+ * reused libcurl handle, its CA, pin and credentials (sent to the hub's
+ * origin only, wiped when freed); a request's URL resolved, its headers
+ * and body (bytes or a file); the answer capped or streamed to a file,
+ * its status, Retry-After and records; refusals and transport failures
+ * as sysexits(3) codes with messages that hold no secret.  URLs are in
+ * http_url.c, retries in http_retry.c.
+ */
 #include <sys/stat.h>
 #include <sys/types.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,37 +16,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 #include <vis.h>
 
 #include <curl/curl.h>
 
 #include "buildinfo.h"
-#include "duration.h"
-#include "http.h"
+#include "http_impl.h"
 
 #define VIS_MSG		(VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL)
-#define RETRY_FIRST_MS	1000
-#define RETRY_MAX_MS	300000
 #define RETRY_AFTER_MAX	86400	/* seconds: a Retry-After is cut to it */
-
-struct http_client {
-	CURL		*curl;
-	char		 base[HTTP_URL_MAX];	/* empty: no hub */
-	struct http_opts opts;			/* ca and pin point below */
-	char		*ca;
-	int		 ca_dir;
-	char		*pin;
-	char		*auth;		/* "Authorization: Bearer ..." (a
-					   secret) */
-	char		*user;		/* Basic credentials, which */
-	char		*secret;	/* libcurl sends (a secret) */
-	char		*lease;		/* "Bb-Lease: ..." */
-	char		 errbuf[CURL_ERROR_SIZE];
-};
 
 /* One exchange: what the callbacks need. */
 struct xfer {
@@ -56,249 +42,6 @@ struct xfer {
 	off_t			 in_start;	/* in_fd's first byte, or -1 */
 	int			 stopped;
 };
-
-/* URL parts, from libcurl's parser. */
-struct url {
-	CURLU	*u;
-	char	*scheme;
-	char	*host;
-	char	*port;		/* NULL when none is written */
-	char	*path;
-	int	 userinfo;	/* a user name or password is written */
-	int	 query;		/* a query or fragment is written */
-};
-
-static void
-url_free(struct url *p)
-{
-	curl_free(p->scheme);
-	curl_free(p->host);
-	curl_free(p->port);
-	curl_free(p->path);
-	curl_url_cleanup(p->u);
-	memset(p, 0, sizeof(*p));
-}
-
-#define SHOW_MAX	256	/* a URL in a message */
-
-/*
- * s as messages show it: without a user name or password, query or
- * fragment (they may hold secrets), cut to fit dst (SHOW_MAX bytes).
- */
-static const char *
-url_show(const char *s, char *dst)
-{
-	char tmp[HTTP_URL_MAX];
-	const char *p, *at = NULL;
-	size_t n = strcspn(s, "?#");
-
-	if (n >= sizeof(tmp))
-		n = sizeof(tmp) - 1;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	if ((p = strstr(tmp, "://")) != NULL)
-		at = memrchr(p + 3, '@', strcspn(p + 3, "/"));
-	if (at != NULL)
-		(void)snprintf(dst, SHOW_MAX, "%.*s...%s", (int)(p + 3 - tmp),
-		    tmp, at);
-	else
-		(void)strlcpy(dst, tmp, SHOW_MAX);
-	if (strlen(dst) == SHOW_MAX - 1)
-		memcpy(dst + SHOW_MAX - 4, "...", 3);
-	return dst;
-}
-
-/* Returns 1 if s is printable ASCII without spaces and not too long. */
-static int
-url_chars_ok(const char *s)
-{
-	size_t n;
-
-	for (n = 0; s[n] != '\0'; n++)
-		if ((unsigned char)s[n] <= 0x20 || (unsigned char)s[n] >= 0x7f)
-			return 0;
-	return n > 0 && n < HTTP_URL_MAX;
-}
-
-/*
- * Parses an absolute URL (default_port: fill in the scheme's port) and
- * checks what every URL of ours must be.  Return 0 or -1 (EX_DATAERR).
- */
-static int
-url_parse(const char *s, int allow_http, int default_port, struct url *p,
-    struct bb_error *err)
-{
-	char show[SHOW_MAX];
-	char *x = NULL;
-	size_t i;
-
-	memset(p, 0, sizeof(*p));
-	if (!url_chars_ok(s)) {
-		bb_error_set(err, EX_DATAERR, "URL with spaces, controls or "
-		    "non-ASCII bytes, or empty or too long");
-		return -1;
-	}
-	if ((p->u = curl_url()) == NULL) {
-		bb_error_set(err, EX_OSERR, "%s: out of memory",
-		    url_show(s, show));
-		return -1;
-	}
-	if (curl_url_set(p->u, CURLUPART_URL, s, 0) != CURLUE_OK ||
-	    curl_url_get(p->u, CURLUPART_SCHEME, &p->scheme, 0) != CURLUE_OK ||
-	    curl_url_get(p->u, CURLUPART_HOST, &p->host, 0) != CURLUE_OK ||
-	    curl_url_get(p->u, CURLUPART_PATH, &p->path, 0) != CURLUE_OK ||
-	    p->host[0] == '\0') {
-		bb_error_set(err, EX_DATAERR, "%s: not a URL",
-		    url_show(s, show));
-		goto fail;
-	}
-	if (curl_url_get(p->u, CURLUPART_PORT, &p->port,
-	    default_port ? CURLU_DEFAULT_PORT : 0) != CURLUE_OK)
-		p->port = NULL;
-	if (curl_url_get(p->u, CURLUPART_USER, &x, 0) == CURLUE_OK ||
-	    curl_url_get(p->u, CURLUPART_PASSWORD, &x, 0) == CURLUE_OK)
-		p->userinfo = 1;
-	curl_free(x);
-	x = NULL;
-	if (curl_url_get(p->u, CURLUPART_QUERY, &x, 0) == CURLUE_OK ||
-	    curl_url_get(p->u, CURLUPART_FRAGMENT, &x, 0) == CURLUE_OK)
-		p->query = 1;
-	curl_free(x);
-	for (i = 0; p->scheme[i] != '\0'; i++)
-		p->scheme[i] = tolower((unsigned char)p->scheme[i]);
-	for (i = 0; p->host[i] != '\0'; i++)
-		p->host[i] = tolower((unsigned char)p->host[i]);
-	(void)curl_url_set(p->u, CURLUPART_SCHEME, p->scheme, 0);
-	(void)curl_url_set(p->u, CURLUPART_HOST, p->host, 0);
-	/* libcurl decodes %XX in a host name: only a plain name will do. */
-	if (strspn(p->host, "abcdefghijklmnopqrstuvwxyz0123456789.-_:[]") !=
-	    strlen(p->host)) {
-		bb_error_set(err, EX_DATAERR, "%s: bad host name",
-		    url_show(s, show));
-		goto fail;
-	}
-	if (strcmp(p->scheme, "https") != 0 &&
-	    strcmp(p->scheme, "http") != 0) {
-		bb_error_set(err, EX_DATAERR, "%s: not an http or https URL",
-		    url_show(s, show));
-		goto fail;
-	}
-	if (strcmp(p->scheme, "http") == 0 && !allow_http) {
-		bb_error_set(err, EX_DATAERR,
-		    "%s: plain http is not allowed here", url_show(s, show));
-		goto fail;
-	}
-	if (p->userinfo) {
-		/* Do not repeat s: it holds a credential. */
-		bb_error_set(err, EX_DATAERR, "URL of %s holds a user name or "
-		    "password", p->host);
-		goto fail;
-	}
-	return 0;
-fail:
-	url_free(p);
-	return -1;
-}
-
-int
-http_url_normalise(const char *in, int allow_http, char *out,
-    struct bb_error *err)
-{
-	char show[SHOW_MAX];
-	struct url p;
-	size_t n;
-	int r;
-
-	if (url_parse(in, allow_http, 0, &p, err) == -1)
-		return -1;
-	if (p.query) {
-		bb_error_set(err, EX_DATAERR, "%s: a hub URL has no query or "
-		    "fragment", url_show(in, show));
-		url_free(&p);
-		return -1;
-	}
-	n = strlen(p.path);
-	while (n > 0 && p.path[n - 1] == '/')
-		p.path[--n] = '\0';
-	r = snprintf(out, HTTP_URL_MAX, "%s://%s%s%s%s", p.scheme, p.host,
-	    p.port != NULL ? ":" : "", p.port != NULL ? p.port : "", p.path);
-	url_free(&p);
-	if (r < 0 || r >= HTTP_URL_MAX) {
-		bb_error_set(err, EX_DATAERR, "%s: URL too long",
-		    url_show(in, show));
-		return -1;
-	}
-	return 0;
-}
-
-int
-http_same_origin(const char *a, const char *b)
-{
-	struct url pa, pb;
-	int same;
-
-	if (url_parse(a, 1, 1, &pa, NULL) == -1)
-		return 0;
-	if (url_parse(b, 1, 1, &pb, NULL) == -1) {
-		url_free(&pa);
-		return 0;
-	}
-	same = strcmp(pa.scheme, pb.scheme) == 0 &&
-	    strcmp(pa.host, pb.host) == 0 && pa.port != NULL &&
-	    pb.port != NULL && strcmp(pa.port, pb.port) == 0;
-	url_free(&pa);
-	url_free(&pb);
-	return same;
-}
-
-int
-http_url_resolve(const char *base, const char *ref, int allow_http,
-    char *out, int *same, struct bb_error *err)
-{
-	char show[SHOW_MAX];
-	struct url p;
-	char *full = NULL;
-	int r;
-
-	if (same != NULL)
-		*same = 0;
-	if (ref[0] == '/' && ref[1] != '/') {
-		if (base == NULL) {
-			bb_error_set(err, EX_DATAERR,
-			    "%s: a path, and there is no hub to resolve it "
-			    "against", url_show(ref, show));
-			return -1;
-		}
-		if (!url_chars_ok(ref)) {
-			bb_error_set(err, EX_DATAERR, "path with spaces, "
-			    "controls or non-ASCII bytes, or too long");
-			return -1;
-		}
-		r = snprintf(out, HTTP_URL_MAX, "%s%s", base, ref);
-		if (r < 0 || r >= HTTP_URL_MAX) {
-			bb_error_set(err, EX_DATAERR, "%s: URL too long",
-			    url_show(ref, show));
-			return -1;
-		}
-		if (same != NULL)
-			*same = 1;
-		return 0;
-	}
-	if (url_parse(ref, allow_http, 0, &p, err) == -1)
-		return -1;
-	r = curl_url_get(p.u, CURLUPART_URL, &full, 0) == CURLUE_OK &&
-	    strlcpy(out, full, HTTP_URL_MAX) < HTTP_URL_MAX;
-	curl_free(full);
-	url_free(&p);
-	if (!r) {
-		bb_error_set(err, EX_DATAERR, "%s: URL too long",
-		    url_show(ref, show));
-		return -1;
-	}
-	if (same != NULL && base != NULL)
-		*same = http_same_origin(base, out);
-	return 0;
-}
 
 int
 http_status_exit(long status)
@@ -695,9 +438,9 @@ transport_error(struct xfer *x, CURLcode rc, const char *what,
 	char host[256] = "the hub";
 	struct url p;
 
-	if (url_parse(url, 1, 0, &p, NULL) == 0) {
+	if (http_url_parse(url, 1, 0, &p, NULL) == 0) {
 		(void)strlcpy(host, p.host, sizeof(host));
-		url_free(&p);
+		http_url_free(&p);
 	}
 	if (x->werr != 0) {
 		errno = x->werr;
@@ -866,7 +609,8 @@ int
 http_do(struct http_client *c, const struct http_req *req,
     struct http_resp *resp, struct bb_error *err)
 {
-	char url[HTTP_URL_MAX], what[SHOW_MAX + 16], show[SHOW_MAX], ct[256];
+	char url[HTTP_URL_MAX], what[HTTP_SHOW_MAX + 16], show[HTTP_SHOW_MAX];
+	char ct[256];
 	struct curl_slist *h = NULL;
 	const char *method;
 	curl_off_t ra = 0;
@@ -897,7 +641,7 @@ http_do(struct http_client *c, const struct http_req *req,
 	}
 	/* Messages never show a query: it may hold a signature. */
 	(void)snprintf(what, sizeof(what), "%s %s", method,
-	    url_show(url, show));
+	    http_url_show(url, show));
 	if (req->in_fd != -1)
 		x.in_start = lseek(req->in_fd, 0, SEEK_CUR);
 	if (snprintf(ct, sizeof(ct), "Content-Type: %s", req->type != NULL ?
@@ -952,103 +696,6 @@ out:
 	return rv;
 }
 
-long
-http_retry_next(struct http_retry *r, long retry_after)
-{
-	long first = r->first_ms > 0 ? r->first_ms : RETRY_FIRST_MS;
-	long max = r->max_ms > 0 ? r->max_ms : RETRY_MAX_MS;
-	long d;
-	int k;
-
-	r->n++;
-	if (r->tries > 0 && r->n >= r->tries)
-		return -1;
-	if (max > (long)UINT32_MAX)
-		max = (long)UINT32_MAX;
-	if (first > max)
-		first = max;
-	d = first;
-	for (k = 1; k < r->n && d < max; k++)
-		d = d > max / 2 ? max : d * 2;
-	d = d / 2 + (long)arc4random_uniform((uint32_t)(d - d / 2) + 1);
-	if (retry_after > 0 && retry_after > d / 1000)
-		d = retry_after > max / 1000 ? max : retry_after * 1000;
-	return d;
-}
-
-int
-http_sleep_ms(long ms, volatile sig_atomic_t *stop)
-{
-	struct timespec ts, rem;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	for (;;) {
-		if (stop != NULL && *stop)
-			return -1;
-		if (nanosleep(&ts, &rem) == 0)
-			return 0;
-		if (errno != EINTR)
-			return 0;
-		ts = rem;
-	}
-}
-
-/* Milliseconds left before r's deadline; LLONG_MAX when it has none. */
-static long long
-retry_left_ms(const struct http_retry *r)
-{
-	if (r->deadline_ms == 0)
-		return LLONG_MAX;
-	return r->deadline_ms - duration_now_ms();
-}
-
-int
-http_do_retry(struct http_client *c, const struct http_req *req,
-    struct http_resp *resp, struct http_retry *r, struct bb_error *err)
-{
-	struct http_req try;
-	off_t in0 = -1, out0 = -1;
-	long long left;
-	long ms;
-
-	if (req->in_fd != -1)
-		in0 = lseek(req->in_fd, 0, SEEK_CUR);
-	if (req->out_fd != -1)
-		out0 = lseek(req->out_fd, 0, SEEK_CUR);
-	for (;;) {
-		try = *req;
-		if ((left = retry_left_ms(r)) <= 0) {
-			bb_error_set(err, EX_TEMPFAIL, "no time left to try");
-			return -1;
-		}
-		if (left < LLONG_MAX && (try.timeout <= 0 ||
-		    try.timeout > (left + 999) / 1000))
-			try.timeout = (long)((left + 999) / 1000);
-		if (http_do(c, &try, resp, err) == 0)
-			return 0;
-		if ((err != NULL && err->code != EX_TEMPFAIL) ||
-		    (c->opts.stop != NULL && *c->opts.stop))
-			return -1;
-		if ((req->in_fd != -1 && in0 == -1) ||
-		    (resp->written > 0 && out0 == -1))
-			return -1;
-		if ((ms = http_retry_next(r, resp->retry_after)) == -1 ||
-		    ms >= retry_left_ms(r))
-			return -1;
-		if (r->notify != NULL)
-			r->notify(r->arg, err, ms);
-		if (http_sleep_ms(ms, c->opts.stop) == -1)
-			return -1;
-		if ((in0 != -1 && lseek(req->in_fd, in0, SEEK_SET) == -1) ||
-		    (out0 != -1 && (ftruncate(req->out_fd, out0) == -1 ||
-		    lseek(req->out_fd, out0, SEEK_SET) == -1))) {
-			bb_error_errno(err, EX_IOERR, "rewinding for a retry");
-			return -1;
-		}
-	}
-}
-
 int
 http_resp_record(const struct http_resp *resp, size_t *pos,
     struct record *r, struct bb_error *err)
@@ -1072,34 +719,4 @@ http_resp_record(const struct http_resp *resp, size_t *pos,
 		line++;
 	bb_error_prefix(err, "answer line %zu", line);
 	return -1;
-}
-
-int
-http_url_loopback(const char *url)
-{
-	struct in6_addr a6;
-	struct in_addr a4;
-	CURLU *u;
-	char *host = NULL;
-	size_t n;
-	int rv = 0;
-
-	if ((u = curl_url()) == NULL)
-		return 0;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-		goto out;
-	n = strlen(host);
-	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
-		host[n - 1] = '\0';
-		rv = inet_pton(AF_INET6, host + 1, &a6) == 1 &&
-		    IN6_IS_ADDR_LOOPBACK(&a6);
-	} else if (inet_pton(AF_INET, host, &a4) == 1)
-		rv = (ntohl(a4.s_addr) >> 24) == 127;
-	else
-		rv = strcasecmp(host, "localhost") == 0;
-out:
-	curl_free(host);
-	curl_url_cleanup(u);
-	return rv;
 }

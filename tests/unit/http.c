@@ -1,8 +1,7 @@
 /*
- * Unit tests of lib/worker/http.c: URL normalisation and resolution, origins,
- * status codes, backoff, credentials checks, and exchanges with a one-shot
- * server on the loopback that answers what the test says and keeps the
- * request it got.
+ * Unit tests of lib/http.c: status codes, credentials checks, and
+ * exchanges with a one-shot server on the loopback that answers what the
+ * test says and keeps the request it got.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -19,81 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http.h"
-#include "tap.h"
-
-static char tmpdir[] = "/tmp/bb-http-test.XXXXXX";
-
-static void
-norm(const char *in, int allow, const char *want)
-{
-	char out[HTTP_URL_MAX];
-	struct bb_error err;
-
-	bb_error_clear(&err);
-	if (want == NULL) {
-		ok(http_url_normalise(in, allow, out, &err) == -1 &&
-		    err.code == EX_DATAERR, "normalise refuses %s", in);
-		return;
-	}
-	if (http_url_normalise(in, allow, out, &err) == -1) {
-		ok(0, "normalise %s", in);
-		printf("#   %s\n", err.msg);
-		return;
-	}
-	is_str(out, want, "normalise %s", in);
-}
-
-static void
-resolve(const char *base, const char *ref, int allow, const char *want,
-    int wsame)
-{
-	char out[HTTP_URL_MAX];
-	struct bb_error err;
-	int same = -1;
-
-	bb_error_clear(&err);
-	if (want == NULL) {
-		ok(http_url_resolve(base, ref, allow, out, &same, &err) == -1 &&
-		    err.code == EX_DATAERR, "resolve refuses %s", ref);
-		return;
-	}
-	if (http_url_resolve(base, ref, allow, out, &same, &err) == -1) {
-		ok(0, "resolve %s", ref);
-		printf("#   %s\n", err.msg);
-		return;
-	}
-	is_str(out, want, "resolve %s against %s", ref, base ? base : "none");
-	is_int(same, wsame, "  same origin: %d", wsame);
-}
-
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A port on 127.0.0.1 bound and not listening: connections are refused. */
-static int
-closed_port(int *sp)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	int s;
-
-	s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s == -1 || bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(s, (struct sockaddr *)&sin, &len) == -1)
-		return -1;
-	*sp = s;
-	return ntohs(sin.sin_port);
-}
+#include "http_test.h"
 
 /*
  * Serves one connection on a fresh port: reads the request head, keeps
@@ -483,67 +408,6 @@ test_exchanges(void)
 	ok(strstr(err.msg, "127.0.0.1") != NULL && strstr(err.msg, "SECRET")
 	    == NULL, "message: %s", err.msg);
 
-	/* Retries: 3 tries, then the last error. */
-	{
-		struct http_retry rt;
-
-		memset(&rt, 0, sizeof(rt));
-		rt.tries = 3;
-		rt.first_ms = 1;
-		rv = http_do_retry(c, &req, &resp, &rt, &err);
-		ok(rv == -1 && rt.n == 3 && err.code == EX_TEMPFAIL,
-		    "http_do_retry made 3 tries");
-	}
-
-	/* A deadline ends tries that have no limit of their own. */
-	{
-		struct http_retry rt;
-		long long t0;
-
-		memset(&rt, 0, sizeof(rt));
-		rt.first_ms = 100;
-		t0 = mono_ms();
-		rt.deadline_ms = t0 + 700;
-		rv = http_do_retry(c, &req, &resp, &rt, &err);
-		/*
-		 * No try and no wait starts after the deadline: on a loaded
-		 * machine the last try may end a little after it, never a
-		 * whole backoff (with no deadline these tries go on forever).
-		 */
-		ok(rv == -1 && err.code == EX_TEMPFAIL && rt.n >= 2 &&
-		    mono_ms() - t0 < 700 + 500, "a deadline ends the tries "
-		    "when it comes: %d tries, %lld ms", rt.n, mono_ms() - t0);
-		rt.deadline_ms = mono_ms() - 1;
-		rv = http_do_retry(c, &req, &resp, &rt, &err);
-		ok(rv == -1 && err.code == EX_TEMPFAIL && strstr(err.msg,
-		    "no time left") != NULL, "past the deadline, no try: %s",
-		    err.msg);
-	}
-	close(s);
-
-	/* A server that never answers: the deadline cuts the try. */
-	port = closed_port(&s);
-	ok(port != -1 && listen(s, 1) == 0, "a server that never answers");
-	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
-	http_client_free(c);
-	c = http_client_new(url, &o, &err);
-	http_req_init(&req);
-	req.url = "/v1/claim?wait=60";
-	req.timeout = 90;
-	req.no_idle = 1;
-	{
-		struct http_retry rt;
-		long long t0;
-
-		memset(&rt, 0, sizeof(rt));
-		t0 = mono_ms();
-		rt.deadline_ms = t0 + 1500;
-		rv = http_do_retry(c, &req, &resp, &rt, &err);
-		ok(rv == -1 && err.code == EX_TEMPFAIL && rt.n == 1 &&
-		    mono_ms() - t0 >= 1400 && mono_ms() - t0 < 5000,
-		    "a try is cut at the deadline: %lld ms, %s",
-		    mono_ms() - t0, err.msg);
-	}
 	close(s);
 
 	/* https to a plain server: a TLS failure, EX_TEMPFAIL. */
@@ -574,73 +438,10 @@ main(void)
 {
 	struct http_client *c;
 	struct http_opts o;
-	struct http_retry rt;
 	struct bb_error err;
-	long d;
-	int i, inrange;
 
 	if (mkdtemp(tmpdir) == NULL)
 		return 1;
-
-	norm("https://Hub.Example.ORG:8443/", 0,
-	    "https://hub.example.org:8443");
-	norm("https://h/bb///", 0, "https://h/bb");
-	norm("https://h", 0, "https://h");
-	norm("https://[::1]:8443/", 0, "https://[::1]:8443");
-	norm("HTTP://127.0.0.1:80/", 1, "http://127.0.0.1:80");
-	norm("http://127.0.0.1:80/", 0, NULL);
-	norm("ftp://h/", 1, NULL);
-	norm("file:///etc/passwd", 1, NULL);
-	norm("hub.example.org", 1, NULL);
-	norm("", 1, NULL);
-	norm("https://h/a b", 1, NULL);
-	norm("https://h/?q=1", 1, NULL);
-	norm("https://h/#f", 1, NULL);
-	norm("https://h:99999/", 1, NULL);
-	norm("http://127.01%8080", 1, NULL);
-	norm("http://h%41st/", 1, "http://hast");
-	bb_error_clear(&err);
-	{
-		char out[HTTP_URL_MAX];
-
-		(void)http_url_normalise("https://w:SECRET@h/", 0, out, &err);
-		ok(err.code == EX_DATAERR && tap_lacks(err.msg, "SECRET"),
-		    "user:password refused without repeating it: %s", err.msg);
-		(void)http_url_normalise("https://w:SECRET@h:99999/", 0, out,
-		    &err);
-		ok(err.code == EX_DATAERR && strstr(err.msg, "SECRET") == NULL
-		    && strstr(err.msg, "https://...@h:99999") != NULL,
-		    "bad URL with a password not repeated: %s", err.msg);
-		(void)http_url_resolve("https://h", "ftp://h/x?sig=SECRET", 0,
-		    out, NULL, &err);
-		ok(err.code == EX_DATAERR && tap_lacks(err.msg, "SECRET"),
-		    "bad URL with a query not repeated: %s", err.msg);
-	}
-
-	resolve("https://h:8443/bb", "/v1/jobs/1/source", 0,
-	    "https://h:8443/bb/v1/jobs/1/source", 1);
-	resolve("https://h:8443", "https://H:8443/x?sig=1", 0,
-	    "https://h:8443/x?sig=1", 1);
-	resolve("https://h:8443", "https://h/x", 0, "https://h/x", 0);
-	resolve("https://h", "https://h:443/x", 0, "https://h:443/x", 1);
-	resolve("https://h", "https://g/x", 0, "https://g/x", 0);
-	resolve("https://h:8443", "http://h:8443/x", 1, "http://h:8443/x", 0);
-	resolve("https://h:8443", "http://h:8443/x", 0, NULL, 0);
-	resolve("https://h", "//evil/x", 1, NULL, 0);
-	resolve("https://h", "/a b", 1, NULL, 0);
-	resolve("https://h", "v1/x", 1, NULL, 0);
-	resolve(NULL, "/v1/x", 1, NULL, 0);
-	resolve(NULL, "https://g/x", 0, "https://g/x", 0);
-	resolve("https://h", "https://u:p@h/x", 0, NULL, 0);
-
-	ok(http_same_origin("https://a:1/x", "https://A:1/y"), "origin: case");
-	ok(!http_same_origin("https://a:1/x", "http://a:1/x"),
-	    "origin: scheme");
-	ok(!http_same_origin("https://a:1/x", "https://a:2/x"), "origin: port");
-	ok(http_same_origin("http://a/x", "http://a:80/"), "origin: port 80");
-	ok(!http_same_origin("https://a.b/", "https://a.b.evil/"),
-	    "origin: host suffix");
-	ok(!http_same_origin("junk", "junk"), "origin: junk");
 
 	is_int(http_status_exit(401), EX_NOPERM, "401");
 	is_int(http_status_exit(403), EX_NOPERM, "403");
@@ -650,34 +451,6 @@ main(void)
 	is_int(http_status_exit(404), EX_PROTOCOL, "404");
 	is_int(http_status_exit(409), EX_PROTOCOL, "409");
 	is_int(http_status_exit(410), EX_PROTOCOL, "410");
-
-	memset(&rt, 0, sizeof(rt));
-	rt.tries = 4;
-	inrange = 1;
-	for (i = 1; i <= 3; i++) {
-		d = http_retry_next(&rt, 0);
-		if (d < (1000L << (i - 1)) / 2 || d > 1000L << (i - 1))
-			inrange = 0;
-	}
-	ok(inrange, "delays within half and all of 1, 2, 4 s");
-	ok(http_retry_next(&rt, 0) == -1 && rt.n == 4, "4 tries, then no more");
-	memset(&rt, 0, sizeof(rt));
-	rt.max_ms = 4000;
-	inrange = 1;
-	for (i = 0; i < 40; i++) {
-		d = http_retry_next(&rt, 0);
-		if (i > 4 && (d < 2000 || d > 4000))
-			inrange = 0;
-	}
-	ok(inrange && rt.n == 40, "no limit on tries; delay capped at max");
-	ok(http_retry_next(&rt, 3) >= 3000, "Retry-After is honoured");
-	ok(http_retry_next(&rt, 3600) == 4000, "Retry-After is capped");
-	ok(http_sleep_ms(1, NULL) == 0, "sleep");
-	{
-		volatile sig_atomic_t stop = 1;
-
-		ok(http_sleep_ms(100000, &stop) == -1, "sleep stopped");
-	}
 
 	memset(&o, 0, sizeof(o));
 	o.pin = "sha256//short";
@@ -714,15 +487,5 @@ main(void)
 
 	test_exchanges();
 	(void)rmdir(tmpdir);
-	ok(http_url_loopback("http://127.0.0.1:8080"), "127.0.0.1");
-	ok(http_url_loopback("http://127.1.2.3/x"), "127.1.2.3");
-	ok(http_url_loopback("http://[::1]:80"), "[::1]");
-	ok(http_url_loopback("http://LocalHost:1/"), "localhost");
-	ok(!http_url_loopback("http://0.0.0.0:1"), "0.0.0.0 is not");
-	ok(!http_url_loopback("http://128.0.0.1"), "128.0.0.1 is not");
-	ok(!http_url_loopback("http://localhost.example.org"),
-	    "localhost.example.org is not");
-	ok(!http_url_loopback("http://[::2]"), "[::2] is not");
-	ok(!http_url_loopback("not a url"), "garbage is not");
 	return tap_done();
 }
