@@ -1,12 +1,10 @@
 #include <sys/queue.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
 #include <netinet/in.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
@@ -20,7 +18,6 @@
 
 #include <microhttpd.h>
 
-#include "file.h"
 #include "hubclaim.h"
 #include "hubconn.h"
 #include "hubgate.h"
@@ -590,153 +587,7 @@ due(struct hub_server *s, long long now)
 		tick(s, now);
 }
 
-/* Start and stop */
-
-static int
-parse_listen(const char *spec, int *tls, char *host, size_t hostlen,
-    char *port, size_t portlen, struct bb_error *err)
-{
-	const char *p = spec, *colon;
-	size_t n;
-
-	*tls = 1;
-	if (strncmp(p, "http://", 7) == 0) {
-		*tls = 0;
-		p += 7;
-	} else if (strncmp(p, "https://", 8) == 0)
-		p += 8;
-	if (*p == '[') {
-		if ((colon = strchr(p, ']')) == NULL || colon[1] != ':')
-			goto bad;
-		n = (size_t)(colon - p - 1);
-		p++;
-		colon++;
-	} else {
-		if ((colon = strrchr(p, ':')) == NULL)
-			goto bad;
-		n = (size_t)(colon - p);
-	}
-	if (n >= hostlen || strlen(colon + 1) >= portlen ||
-	    colon[1] == '\0')
-		goto bad;
-	memcpy(host, p, n);
-	host[n] = '\0';
-	(void)strlcpy(port, colon + 1, portlen);
-	if (port[strspn(port, "0123456789")] != '\0')
-		goto bad;
-	if (host[0] == '\0' || strcmp(host, "*") == 0)
-		(void)strlcpy(host, "0.0.0.0", hostlen);
-	return 0;
-bad:
-	bb_error_set(err, EX_USAGE, "bad listen address \"%s\": expected "
-	    "[http://|https://]HOST:PORT", spec);
-	return -1;
-}
-
-static unsigned int
-raise_nofile(unsigned int want)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-		return want > 900 ? 900 : want;
-	if (rl.rlim_cur < (rlim_t)want + 64) {
-		rl.rlim_cur = (rlim_t)want + 64;
-		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max)
-			rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-		(void)getrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)want + 64)
-		want = rl.rlim_cur > 128 ? (unsigned int)rl.rlim_cur - 64 : 64;
-	return want;
-}
-
-/* Connections taken over the cap, to be answered (lib/hub/hubconn.h). */
-static unsigned int
-reserve(unsigned int cap)
-{
-	return cap / 8 + 16;
-}
-
-/*
- * Sets the connection limits in s->conf (lowering the cap to what
- * RLIMIT_NOFILE allows) and makes s->conns.  Returns 0 or -1.
- */
-static int
-limits(struct hub_server *s, struct bb_error *err)
-{
-	struct hubconns_conf cc;
-	unsigned int cap = s->conf.connections, want, have;
-
-	want = cap + reserve(cap) + HUBLISTEN_LINGER;
-	if ((have = raise_nofile(want)) < want) {
-		have = have > HUBLISTEN_LINGER + 32 ? have - HUBLISTEN_LINGER :
-		    32;
-		cap = (have - 16) * 8 / 9;
-		if (cap < 16)
-			cap = 16;
-	}
-	s->conf.connections = cap;
-	if (s->conf.peraddr == 0)
-		s->conf.peraddr = HUBCONN_PERADDR;
-	if (s->conf.headtime <= 0)
-		s->conf.headtime = HUBCONN_HEAD_MS;
-	memset(&cc, 0, sizeof(cc));
-	cc.cap = cap;
-	cc.reserve = reserve(cap);
-	cc.peraddr = s->conf.peraddr;
-	cc.head_ms = s->conf.headtime;
-	cc.over_ms = HUBCONN_OVER_MS < cc.head_ms ? HUBCONN_OVER_MS :
-	    cc.head_ms;
-	cc.body_ms = HUBCONN_BODY_MS;
-	if ((s->conns = hubconns_new(&cc)) == NULL) {
-		bb_error_errno(err, EX_OSERR, "hub");
-		return -1;
-	}
-	return 0;
-}
-
-/* Reads the certificate and key of an https address. */
-static int
-load_tls(struct hub_server *s, const struct hub_conf *conf, int tls,
-    struct bb_error *err)
-{
-	if (tls && (conf->cert == NULL || conf->key == NULL)) {
-		bb_error_set(err, EX_USAGE, "%s: https needs a certificate "
-		    "and a key (or listen on http:// explicitly)",
-		    conf->listen);
-		return -1;
-	}
-	if (!tls && (conf->cert != NULL || conf->key != NULL)) {
-		bb_error_set(err, EX_USAGE, "%s: a certificate and a key are "
-		    "for https", conf->listen ? conf->listen : "no address");
-		return -1;
-	}
-	if (tls && (file_read(AT_FDCWD, conf->cert, 1024 * 1024, &s->cert,
-	    err) == -1 || file_read_secret(AT_FDCWD, conf->key, 1024 * 1024,
-	    &s->key, err) == -1))
-		return -1;
-	return 0;
-}
-
-/* Writes the URL the server listens on to conf->addr_file. */
-static int
-write_url(struct hub_server *s, const struct addrinfo *ai, const char *host,
-    int tls, struct bb_error *err)
-{
-	char line[sizeof(s->url) + 1];
-	int n;
-
-	(void)snprintf(s->url, sizeof(s->url), "%s://%s%s%s:%u", tls ?
-	    "https" : "http", ai->ai_family == AF_INET6 ? "[" : "", host,
-	    ai->ai_family == AF_INET6 ? "]" : "", hublisten_port(s->listen));
-	if (s->conf.addr_file == NULL)
-		return 0;
-	n = snprintf(line, sizeof(line), "%s\n", s->url);
-	return file_write_atomic(AT_FDCWD, s->conf.addr_file, line,
-	    (size_t)n, 0644, err);
-}
+/* Start and stop (the server's set-up: lib/hub/hubstart.c) */
 
 int
 hub_server_start(const struct hub_conf *conf, struct hub_server **out,
@@ -764,10 +615,10 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 		bb_error_errno(err, EX_OSERR, "hub");
 		goto fail;
 	}
-	if (conf->listen != NULL && parse_listen(conf->listen, &tls, host,
+	if (conf->listen != NULL && hubsrv_parse_listen(conf->listen, &tls, host,
 	    sizeof(host), port, sizeof(port), err) == -1)
 		goto fail;
-	if (load_tls(s, conf, tls, err) == -1)
+	if (hubsrv_load_tls(s, conf, tls, err) == -1)
 		goto fail;
 	if (hub_dir_open(conf->dir, &s->hd, err) == -1 ||
 	    hub_admin_token(s->hd, &s->admin, err) == -1 ||
@@ -785,7 +636,7 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 	if ((s->wakefd = hubwake_open(conf->dir, &e2)) == -1)
 		hubsrv_log(s, "%s: jobs from bb-hub submit are seen within "
 		    "%d ms", e2.msg, TICK_MS);
-	if (limits(s, err) == -1)
+	if (hubsrv_limits(s, err) == -1)
 		goto fail;
 	flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
 	    MHD_USE_NO_LISTEN_SOCKET;
@@ -808,7 +659,7 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 	}
 	/* Never reached: the hub sheds before (hubconns_room). */
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
-	    s->conf.connections + reserve(s->conf.connections) + 1, NULL };
+	    s->conf.connections + hubsrv_reserve(s->conf.connections) + 1, NULL };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
 	    (intptr_t)notify_connection, s };
 	opts[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
@@ -838,7 +689,7 @@ hub_server_start(const struct hub_conf *conf, struct hub_server **out,
 		    conf->listen ? conf->listen : "no address");
 		goto fail;
 	}
-	if (ai != NULL && write_url(s, ai, host, tls, err) == -1)
+	if (ai != NULL && hubsrv_write_url(s, ai, host, tls, err) == -1)
 		goto fail;
 	if (ai != NULL)
 		freeaddrinfo(ai);

@@ -5,6 +5,7 @@
  * includes it; it uses lib/hub/hubhttp.h.
  *
  *	hubhttp.c	the core: libmicrohttpd, a request's life, the loop
+ *	hubstart.c	the set-up: address, TLS, connection limits
  *	hublisten.c	the listening socket: accepting, shedding
  *	hubconn.c	connections: limits per address and in all,
  *			deadlines
@@ -34,6 +35,7 @@
 #include "hubmetrics.h"
 #include "hubroute.h"
 
+struct addrinfo;
 struct hubconn;
 struct hubconns;
 struct hubgate;
@@ -145,5 +147,38 @@ void	hubsrv_stages(struct hub_server *);
 
 /* How long ago (ms) a worker may have been seen to count as connected. */
 long long	hubsrv_connected_window(const struct hub_server *);
+
+/* The set-up of the server (hubstart.c). */
+
+/*
+ * Reads a listening address, [http://|https://]HOST:PORT (HOST may be
+ * [IPv6], empty or * for 0.0.0.0; https when no scheme is given).
+ * Returns 0, or -1 (EX_USAGE).
+ */
+int	hubsrv_parse_listen(const char *, int *tls, char *host,
+	    size_t hostlen, char *port, size_t portlen, struct bb_error *);
+
+/* Connections taken over the cap, to be answered (lib/hub/hubconn.h). */
+unsigned int	hubsrv_reserve(unsigned int);
+
+/*
+ * Sets the connection limits in s->conf (lowering the cap to what
+ * RLIMIT_NOFILE allows) and makes s->conns.  Returns 0 or -1.
+ */
+int	hubsrv_limits(struct hub_server *, struct bb_error *);
+
+/*
+ * Reads the certificate and key of an https address into s (tls), or
+ * refuses them for http.  Returns 0, or -1 (EX_USAGE, or the file's).
+ */
+int	hubsrv_load_tls(struct hub_server *, const struct hub_conf *, int tls,
+	    struct bb_error *);
+
+/*
+ * Makes s->url, the URL the server listens on at ai and host, and
+ * writes it to conf.addr_file if it names one.  Returns 0 or -1.
+ */
+int	hubsrv_write_url(struct hub_server *, const struct addrinfo *,
+	    const char *host, int tls, struct bb_error *);
 
 #endif
