@@ -19,7 +19,6 @@
 #include <strings.h>
 #include <sysexits.h>
 #include <unistd.h>
-#include <vis.h>
 
 #include "cli.h"
 #include "duration.h"
@@ -29,7 +28,7 @@
 #include "hubfetch.h"
 #include "hubgc.h"
 #include "hubhttp.h"
-#include "hubpage.h"
+#include "hubtext.h"
 #include "hubwake.h"
 #include "profile.h"
 
@@ -551,47 +550,6 @@ print_rec(void *arg, const struct record *r)
 	return 0;
 }
 
-/* Prints value safely for a terminal or a pipe. */
-static void
-put_vis(const char *v, size_t len)
-{
-	char *out;
-
-	if ((out = calloc(len + 1, 4)) == NULL)
-		err(EX_OSERR, NULL);
-	(void)strvisx(out, v, len, VIS_SAFE | VIS_OCTAL |
-	    VIS_NOSLASH);
-	fputs(out, stdout);
-	free(out);
-}
-
-static const char *
-get(const struct record *r, const char *key)
-{
-	const char *v = record_get(r, key);
-
-	return v != NULL && *v != '\0' ? v : "-";
-}
-
-static int
-print_job_line(void *arg, const struct record *r)
-{
-	(void)arg;
-	printf("%-6s %-9s %-2s %-16s ", get(r, "id"), get(r, "state"),
-	    get(r, "attempt"), get(r, "worker"));
-	put_vis(get(r, "name"), strlen(get(r, "name")));
-	if (record_get(r, "config") != NULL) {
-		putchar(' ');
-		put_vis(get(r, "config"), strlen(get(r, "config")));
-	}
-	/* A stage of a chain: which, of which. */
-	if (record_get(r, "stage") != NULL)
-		printf(" (stage %s of %s, pipeline %s)", get(r, "stage"),
-		    get(r, "stages"), get(r, "pipeline"));
-	putchar('\n');
-	return ferror(stdout) ? -1 : 0;
-}
-
 static int
 cmd_jobs(const struct opts *o, int argc, char **argv)
 {
@@ -602,47 +560,11 @@ cmd_jobs(const struct opts *o, int argc, char **argv)
 	if (o->state != NULL && !hubdb_valid_state(o->state))
 		usage_err(o->cmd, "-s %s: not a job state", o->state);
 	hd = open_dir(o);
-	if (!o->records)
-		printf("%-6s %-9s %-2s %-16s %s\n", "ID", "STATE", "AT",
-		    "WORKER", "NAME");
+	if (!o->records && hubtext_jobs_head(stdout) == -1)
+		stdout_failed();
 	check(hubdb_jobs(hd->db, o->state, o->limit, o->records ? print_rec :
-	    print_job_line, NULL, &e), &e);
+	    hubtext_job_line, stdout, &e), &e);
 	return done(hd);
-}
-
-/* Prints "    key value" when r has key. */
-static void
-print_also(const struct record *r, const char *key, const char *label)
-{
-	const char *v;
-	size_t len;
-
-	if ((v = record_getn(r, key, &len)) == NULL || len == 0)
-		return;
-	printf("    %-10s ", label);
-	put_vis(v, len);
-	putchar('\n');
-}
-
-static int
-print_worker_line(void *arg, const struct record *r)
-{
-	char t[32];
-
-	(void)arg;
-	if (strcmp(get(r, "last_seen"), "0") == 0 ||
-	    hubpage_time(get(r, "last_seen"), t, sizeof(t)) == -1)
-		(void)strlcpy(t, "-", sizeof(t));
-	printf("%-16s %-4s %-5s %-8s %-20s %-12s ", get(r, "name"),
-	    strcmp(get(r, "connected"), "1") == 0 ? "yes" : "no",
-	    get(r, "slots"), get(r, "version"), t, get(r, "running"));
-	put_vis(get(r, "caps"), strlen(get(r, "caps")));
-	putchar('\n');
-	print_also(r, "info.access_uri", "access_uri");
-	print_also(r, "info.host", "host");
-	print_also(r, "info.admin", "admin");
-	print_also(r, "tools", "tools");
-	return ferror(stdout) ? -1 : 0;
 }
 
 static int
@@ -653,65 +575,12 @@ cmd_workers(const struct opts *o, int argc, char **argv)
 
 	operands(o->cmd, argc, argv, 0, "");
 	hd = open_dir(o);
-	if (!o->records)
-		printf("%-16s %-4s %-5s %-8s %-20s %-12s %s\n", "NAME",
-		    "CONN", "SLOTS", "VERSION", "LAST SEEN", "RUNNING", "CAPS");
+	if (!o->records && hubtext_workers_head(stdout) == -1)
+		stdout_failed();
 	/* Connected: seen within the default wait and lease. */
 	check(hubdb_workers(hd->db, hub_now(), (60 + 90 + 10) * 1000,
-	    o->records ? print_rec : print_worker_line, NULL, &e), &e);
+	    o->records ? print_rec : hubtext_worker_line, stdout, &e), &e);
 	return done(hd);
-}
-
-static int
-print_show(void *arg, const struct record *r)
-{
-	const char *v;
-	size_t i, len;
-
-	(void)arg;
-	if (record_is(r, "job")) {
-		for (i = 0; i < r->nf; i++) {
-			const char *k = record_key(r, i);
-			char t[32];
-
-			printf("%-10s ", k);
-			v = record_val(r, i, &len);
-			if (hubpage_time_key(k) &&
-			    hubpage_time(v, t, sizeof(t)) == 0)
-				fputs(t, stdout);
-			else
-				put_vis(v, len);
-			putchar('\n');
-		}
-	} else if (record_is(r, "step")) {
-		printf("step       %s: ", get(r, "name"));
-		v = record_getn(r, "cmd", &len);
-		put_vis(v ? v : "", v ? len : 0);
-		putchar('\n');
-	} else if (record_is(r, "pipeline")) {
-		/* A stage of the job's chain: "stage 2 job 13 sign: ...". */
-		printf("stage      %s job %s ", get(r, "stage"), get(r, "id"));
-		put_vis(get(r, "name"), strlen(get(r, "name")));
-		printf(": %s", get(r, "state"));
-		if (record_get(r, "worker") != NULL)
-			printf(" on %s", get(r, "worker"));
-		printf(", %s artifacts", get(r, "artifacts"));
-		if (record_get(r, "reason") != NULL) {
-			fputs(" (", stdout);
-			put_vis(get(r, "reason"), strlen(get(r, "reason")));
-			putchar(')');
-		}
-		putchar('\n');
-	} else if (record_is(r, "attempt"))
-		printf("attempt    %s by %s: %s %s\n", get(r, "n"),
-		    get(r, "worker"), get(r, "end"), get(r, "result"));
-	else if (record_is(r, "artifact")) {
-		printf("artifact   %s %s %s ", get(r, "attempt"),
-		    get(r, "size"), get(r, "sha256"));
-		put_vis(get(r, "name"), strlen(get(r, "name")));
-		putchar('\n');
-	}
-	return ferror(stdout) ? -1 : 0;
 }
 
 static int
@@ -723,74 +592,9 @@ cmd_show(const struct opts *o, int argc, char **argv)
 
 	id = job_operand(o, argc, argv);
 	hd = open_dir(o);
-	check(hubdb_job(hd->db, id, o->records ? print_rec : print_show, NULL,
-	    &e), &e);
+	check(hubdb_job(hd->db, id, o->records ? print_rec : hubtext_show,
+	    stdout, &e), &e);
 	return done(hd);
-}
-
-struct logout {
-	int	raw;		/* -r */
-	int	tty;
-	char	done[32];	/* the result of the last done record */
-};
-
-static int
-print_log(void *arg, long long seq, const char *line, size_t len)
-{
-	struct logout *lo = arg;
-	struct record r;
-	const char *v;
-	size_t vlen;
-	int rv = 0;
-
-	(void)seq;
-	if (lo->raw) {
-		if (fwrite(line, 1, len, stdout) != len || putchar('\n') == EOF)
-			return -1;
-		return 0;
-	}
-	record_init(&r);
-	if (record_parse(&r, line, len, NULL) == -1)
-		goto out;
-	if (record_is(&r, "log") &&
-	    (v = record_getn(&r, "data", &vlen)) != NULL) {
-		if (lo->tty)
-			put_vis(v, vlen);
-		else if (fwrite(v, 1, vlen, stdout) != vlen)
-			rv = -1;
-	} else if (record_is(&r, "status")) {
-		printf("== %s %s", get(&r, "step"), get(&r, "state"));
-		if (record_get(&r, "result") != NULL)
-			printf(" %s", get(&r, "result"));
-		if (record_get(&r, "rc") != NULL)
-			printf(" rc=%s", get(&r, "rc"));
-		if (record_get(&r, "signal") != NULL)
-			printf(" signal=%s", get(&r, "signal"));
-		if (record_get(&r, "elapsed") != NULL)
-			printf(" %ss", get(&r, "elapsed"));
-		putchar('\n');
-	} else if (record_is(&r, "done")) {
-		(void)strlcpy(lo->done, get(&r, "result"), sizeof(lo->done));
-		printf("== done %s", get(&r, "result"));
-		if (record_get(&r, "reason") != NULL) {
-			putchar(' ');
-			put_vis(get(&r, "reason"), strlen(get(&r, "reason")));
-		}
-		putchar('\n');
-	} else if (record_is(&r, "error")) {
-		/* A stage that failed: which one, and why. */
-		printf("== error %s: ", get(&r, "tool"));
-		if ((v = record_get(&r, "artifact")) != NULL) {
-			fputs("artifact ", stdout);
-			put_vis(v, strlen(v));
-			fputs(": ", stdout);
-		}
-		put_vis(get(&r, "msg"), strlen(get(&r, "msg")));
-		putchar('\n');
-	}
-out:
-	record_free(&r);
-	return rv == 0 && ferror(stdout) ? -1 : rv;
 }
 
 /* The job's record, for the line that ends its log. */
@@ -810,7 +614,8 @@ keep_job(void *arg, const struct record *r)
 		return 0;
 	le->attempt = (v = record_get(r, "attempt")) != NULL ?
 	    strtoll(v, NULL, 10) : 0;
-	(void)strlcpy(le->state, get(r, "state"), sizeof(le->state));
+	(void)strlcpy(le->state, (v = record_get(r, "state")) != NULL &&
+	    *v != '\0' ? v : "-", sizeof(le->state));
 	if ((v = record_get(r, "reason")) != NULL &&
 	    (le->reason = strdup(v)) == NULL)
 		return -1;
@@ -821,17 +626,18 @@ static int
 cmd_log(const struct opts *o, int argc, char **argv)
 {
 	struct hub_dir *hd;
-	struct logout lo;
+	struct hubtext_log lo;
 	struct logend le;
 	struct bb_error e;
 	long long id, n = o->attempt;
 
 	id = job_operand(o, argc, argv);
 	memset(&lo, 0, sizeof(lo));
+	lo.fp = stdout;
 	lo.raw = o->records;
 	lo.tty = isatty(STDOUT_FILENO);
 	hd = open_dir(o);
-	check(hubdb_log(hd->db, id, &n, 0, 0, print_log, &lo, &e), &e);
+	check(hubdb_log(hd->db, id, &n, 0, 0, hubtext_log, &lo, &e), &e);
 	/*
 	 * The job's result last where its done record did not say it: a
 	 * stage after the build (a sign, pack or upload error) made it
@@ -840,16 +646,8 @@ cmd_log(const struct opts *o, int argc, char **argv)
 	memset(&le, 0, sizeof(le));
 	if (!lo.raw) {
 		check(hubdb_job(hd->db, id, keep_job, &le, &e), &e);
-		if (le.attempt == n && strcmp(le.state, "queued") != 0 &&
-		    strcmp(le.state, "running") != 0 &&
-		    strcmp(le.state, lo.done) != 0) {
-			printf("== job %s", le.state);
-			if (le.reason != NULL) {
-				putchar(' ');
-				put_vis(le.reason, strlen(le.reason));
-			}
-			putchar('\n');
-		}
+		if (le.attempt == n)
+			(void)hubtext_log_end(&lo, le.state, le.reason);
 		free(le.reason);
 	}
 	return done(hd);
@@ -909,10 +707,7 @@ fetched(void *arg, const char *name, off_t size, int there)
 
 	(void)size;
 	(void)there;
-	if (out != NULL)
-		printf("%s%s", out, out[strlen(out) - 1] == '/' ? "" : "/");
-	put_vis(name, strlen(name));
-	putchar('\n');
+	(void)hubtext_fetched(stdout, out, name);
 }
 
 /* The token of fetch -H: -t file, else BB_HUB_TOKEN; never argv. */
