@@ -53,14 +53,15 @@ else
 	fi
 	dir=releases/dev
 fi
-for _f in SIGN_KEY SIGN_PASSPHRASE_FILE; do
-	_v=
-	eval "_v=\$$_f"
-	case $_v in
-	''|/*) ;;
-	*) eval "$_f=\$top/\$_v" ;;
+# A file named relative to the top of the tree, made absolute.
+absolute() {
+	case $1 in
+	''|/*) printf '%s\n' "$1" ;;
+	*) printf '%s\n' "$top/$1" ;;
 	esac
-done
+}
+SIGN_KEY=$(absolute "$SIGN_KEY")
+SIGN_PASSPHRASE_FILE=$(absolute "$SIGN_PASSPHRASE_FILE")
 
 # The commands, built for this version.
 cmds=$(ls cmd | sed -n 's/^\(bb-[a-z]*\)\.\(c\|sh\)$/\1/p')
