@@ -115,7 +115,8 @@ SBIN_CMDS =	bb-hub
 .SECONDARY:
 
 .PHONY: all check check-plain check-full check-asan check-slow check-clang \
-	test deps demo bench fuzz fuzz-build install install-files uninstall \
+	test deps demo bench fuzz fuzz-build install install-files \
+	install-contrib uninstall \
 	clean lint release FORCE
 
 all: $(CMDS) $(UNITS) $(TOOLS)
@@ -280,8 +281,9 @@ install: all
 	@$(MAKE) --no-print-directory install-files
 
 # install-files copies what is built and builds nothing: the contrib tests
-# install a tree with it (DESTDIR).
-install-files:
+# install a tree with it (DESTDIR).  install-contrib is its contrib part,
+# which make release puts in its archive too.
+install-files: install-contrib
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -d $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(MANDIR)/man8
@@ -295,16 +297,18 @@ install-files:
 		$(SUBST) $$c > $$n.tmp && chmod 755 $$n.tmp && \
 		    mv $$n.tmp $$n || exit 1; \
 	done
+	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1)
+	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5)
+	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7)
+	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8)
+
+install-contrib:
 	for f in $(CONTRIB); do \
 		n=$(DESTDIR)$(CONTRIBDIR)/$${f#contrib/}; m=644; \
 		[ ! -x $$f ] || m=755; \
 		install -d $${n%/*} && $(SUBST) $$f > $$n.tmp && \
 		    chmod $$m $$n.tmp && mv $$n.tmp $$n || exit 1; \
 	done
-	$(if $(MAN1),install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1)
-	$(if $(MAN5),install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5)
-	$(if $(MAN7),install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7)
-	$(if $(MAN8),install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8)
 
 uninstall:
 	for c in $(CMDS); do n=$${c##*/}; \

@@ -2,8 +2,9 @@
 # make release [PROFILE=dev] [VERSION=v] [SIGN_KEY=key]
 #     [SIGN_PASSPHRASE_FILE=file]
 #
-# bb releases itself with its own tools: its commands and man pages, built
-# in build-release/ and packed by the bb-pack just built as
+# bb releases itself with its own tools: its commands, man pages and the
+# contrib service files (as make install puts them), built in
+# build-release/ and packed by the bb-pack just built as
 # releases/bb-VERSION-OS-ARCH.tar.gz with its .sha256; with SIGN_KEY, a
 # signify signature of it (.sig) and a signed checksum list
 # (bb-VERSION-OS-ARCH.SHA256.sig) made by bb-sign.  A release is made from
@@ -85,6 +86,9 @@ for m in man/*.[1-9]; do
 	install -m 644 "$m" "$stage/share/man/man${m##*.}/"
 done
 install -m 644 README "$stage/share/doc/bb/README"
+# The service files for runit, systemd and cron, as make install puts them.
+$MAKE --no-print-directory O="$O" VERSION="$VERSION" DESTDIR= \
+    CONTRIBDIR="$stage/share/bb/contrib" install-contrib >/dev/null
 
 mkdir -p "$dir"
 cd "$dir"

@@ -80,6 +80,17 @@ is "$(cd "$P" && find . -type f | sort | sed -n '1,3p;/sbin/p;/man8/p')" \
 ./sbin/bb-hub
 ./share/man/man8/bb-hub.8
 ./share/man/man8/bb-worker.8" "commands in bin/ and sbin/, man pages in share/man/"
+is "$(cd "$P" && find share/bb -type f | sort)" \
+    "share/bb/contrib/cron/crontab
+share/bb/contrib/runit/log/run
+share/bb/contrib/runit/run
+share/bb/contrib/systemd/bb-hub.service
+share/bb/contrib/systemd/bb-worker@.service" \
+    "the contrib service files in share/bb/contrib/, as make install puts them"
+like "$(cat "$P/share/bb/contrib/systemd/bb-worker@.service")" \
+    "^ExecStart=/usr/local/bin/bb-worker run " "  their paths filled in"
+ok "$(test -x "$P/share/bb/contrib/runit/run"; echo $?)" \
+    "  a runit run script executable"
 is "$("$P/bin/bb-run" --version)" \
     "bb-run 0.1.0 (commit $head, built 2023-11-14)" \
     "the commit it was made from, built at the commit's time"
