@@ -17,7 +17,12 @@ struct bb_error {
 	char	msg[BB_ERROR_MAX];	/* lower case, names the object */
 };
 
-/* Sets err (which may be NULL) to code and the formatted message. */
+/*
+ * Sets err (which may be NULL) to code and the formatted message.  A
+ * message longer than BB_ERROR_MAX - 1 bytes loses its middle ("..."),
+ * so that its start (what failed) and its end (why) are kept.  errno is
+ * kept, here and below.
+ */
 void	bb_error_set(struct bb_error *, int, const char *, ...)
 	    __printflike(3, 4);
 void	bb_error_vset(struct bb_error *, int, const char *, va_list)
