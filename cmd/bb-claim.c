@@ -136,7 +136,7 @@ read_input(struct buf *pass, struct record *session)
 	if (!found)
 		errx(EX_DATAERR, "stdin: no session record (bb-connect(1) "
 		    "prints one)");
-	session_record_wipe(&r);
+	record_freezero(&r);
 	record_reader_free(&rd);
 }
 
@@ -290,7 +290,7 @@ main(int argc, char *argv[])
 	read_input(pass, &rec);
 	if (session_parse(&rec, &s, &e) == -1)
 		errx(EX_DATAERR, "stdin: %s", e.msg);
-	session_record_wipe(&rec);
+	record_freezero(&rec);
 	caps_init(&caps);
 	if (o.caps != NULL || s.caps == NULL) {
 		if (caps_detect(&caps, &e) == -1)

@@ -289,8 +289,8 @@ main(int argc, char *argv[])
 		errx(e.code, "POST %s/v1/hello: %s", base, e.msg);
 	if (record_write(stdout, &out, &e) == -1 || fflush(stdout) == EOF)
 		err(EX_IOERR, "stdout");
-	session_record_wipe(&answer);
-	session_record_wipe(&out);
+	record_freezero(&answer);
+	record_freezero(&out);
 	http_client_free(c);
 	buf_free(body);
 	caps_free(&o.caps);

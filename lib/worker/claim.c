@@ -18,9 +18,7 @@ claim_job_init(struct claim_job *j)
 void
 claim_job_free(struct claim_job *j)
 {
-	if (j->job.mem != NULL)
-		explicit_bzero(j->job.mem->data, j->job.mem->size);
-	record_free(&j->job);
+	record_freezero(&j->job);
 	buf_free(j->recipe);
 	buf_free(j->require);
 	explicit_bzero(j->lease, sizeof(j->lease));

@@ -420,14 +420,6 @@ session_free(struct session *s)
 	memset(s, 0, sizeof(*s));
 }
 
-void
-session_record_wipe(struct record *r)
-{
-	if (r->mem != NULL)
-		explicit_bzero(r->mem->data, r->mem->size);
-	record_free(r);
-}
-
 
 int
 session_hello(struct http_client *c, const char *name, const char *secret,
@@ -478,7 +470,7 @@ out:
 	if (resp.body != NULL)
 		explicit_bzero(resp.body->data, resp.body->size);
 	http_resp_free(&resp);
-	session_record_wipe(&extra);
+	record_freezero(&extra);
 	return rv;
 }
 

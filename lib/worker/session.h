@@ -123,8 +123,6 @@ int	session_parse(const struct record *, struct session *,
 /* Frees what s holds and wipes its token (s may be empty). */
 void	session_free(struct session *);
 
-/* Wipes every value r holds (a record that held a token), then frees it. */
-void	session_record_wipe(struct record *);
 
 /*
  * Says hello to the hub of c as name with secret and body (the hello

@@ -230,8 +230,8 @@ main(void)
 	ok(session_parse(&a, &s, &err) == -1, "not a session");
 
 
-	session_record_wipe(&a);
-	session_record_wipe(&out);
+	record_freezero(&a);
+	record_freezero(&out);
 	caps_free(&caps);
 	buf_free(b);
 	(void)snprintf(path, sizeof(path), "rm -rf %s", dir);
