@@ -184,12 +184,26 @@ escapes(const char *t)
 	return t == NULL || t[0] == '\0' || t[0] == '/' || has_dotdot(t);
 }
 
+/* Sets err to "NAME: MEMBER: why" (member may be NULL), names made safe. */
+static void
+member_error(struct bb_error *err, int code, const char *name,
+    const char *member, const char *why)
+{
+	char sn[SAFE_MAX], sm[SAFE_MAX];
+
+	if (member != NULL)
+		bb_error_set(err, code, "%s: %s: %s", safe(sn, name),
+		    safe(sm, member), why);
+	else
+		bb_error_set(err, code, "%s: %s", safe(sn, name), why);
+}
+
 /* The message of a libarchive failure; member may be NULL. */
 static void
 archive_fail(struct archive *a, const char *name, const char *member,
     struct bb_error *err)
 {
-	char sn[SAFE_MAX], sm[SAFE_MAX], sa[SAFE_MAX];
+	char sa[SAFE_MAX];
 	const char *msg;
 	int e = archive_errno(a), code = EX_DATAERR;
 
@@ -211,12 +225,7 @@ archive_fail(struct archive *a, const char *name, const char *member,
 	if (strcmp(msg, "Unrecognized archive format") == 0)
 		msg = "not a tar or zip archive, uncompressed or compressed "
 		    "with gzip, bzip2, xz, zstd or lz4";
-	(void)safe(sa, msg);
-	if (member != NULL)
-		bb_error_set(err, code, "%s: %s: %s", safe(sn, name),
-		    safe(sm, member), sa);
-	else
-		bb_error_set(err, code, "%s: %s", safe(sn, name), sa);
+	member_error(err, code, name, member, safe(sa, msg));
 }
 
 static void
@@ -239,7 +248,7 @@ static void
 write_fail(struct unpack *u, struct archive *w, const char *name,
     const char *member, struct bb_error *err)
 {
-	char sn[SAFE_MAX], sm[SAFE_MAX], cause[PATH_MAX + 64];
+	char cause[PATH_MAX + 64];
 	int e = archive_errno(w);
 
 	if (!file_disk_error(e)) {
@@ -248,11 +257,7 @@ write_fail(struct unpack *u, struct archive *w, const char *name,
 	}
 	file_disk_cause(e, u->dir != NULL ? u->dir : ".", cause,
 	    sizeof(cause));
-	if (member != NULL)
-		bb_error_set(err, EX_IOERR, "%s: %s: %s", safe(sn, name),
-		    safe(sm, member), cause);
-	else
-		bb_error_set(err, EX_IOERR, "%s: %s", safe(sn, name), cause);
+	member_error(err, EX_IOERR, name, member, cause);
 }
 
 /* A warning of a write: one from the disk is a failure (-1). */
