@@ -68,9 +68,9 @@ static const char *const synopsis[] = {
 	"[-w file] dir",
 	"add-worker [-d dir] name",
 	"remove-worker [-d dir] name",
-	"submit [-ef] [-a attempts] [-d dir] [-m name=values] "
+	("submit [-ef] [-a attempts] [-d dir] [-m name=values] "
 	"[-P profile]\n"
-	"                     [-S recipe] [-V version] recipe source",
+	"                     [-S recipe] [-V version] recipe source"),
 	"jobs [-r] [-d dir] [-n limit] [-s state]",
 	"show [-r] [-d dir] job",
 	"log [-r] [-a attempt] [-d dir] job",
@@ -78,8 +78,8 @@ static const char *const synopsis[] = {
 	"pin [-d dir] job",
 	"unpin [-d dir] job",
 	"gc [-D days] [-d dir] [-N builds]",
-	"fetch [-a attempt] [-C ca] [-d dir | -H url] [-o outdir]\n"
-	"                    [-t tokenfile] job",
+	("fetch [-a attempt] [-C ca] [-d dir | -H url] [-o outdir]\n"
+	"                    [-t tokenfile] job"),
 	"workers [-r] [-d dir]",
 };
 
