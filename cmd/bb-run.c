@@ -239,17 +239,14 @@ env_home(char **env)
 }
 
 /*
- * Sets up the sandbox of -S for j (its scratch directory to *scratch), or
- * says why there is none.  Returns 0 or -1 (err set).
+ * Starts the sandbox of -S for j in sb, or says why there is none.
+ * Returns 0 or -1 (err set).
  */
 static int
 setup_sandbox(const struct opts *o, struct job *j, const struct recipe *r,
-    char *const *share, size_t nshare, struct sandbox *sb, char **scratch,
+    char *const *share, size_t nshare, struct sandbox *sb,
     struct bb_error *e)
 {
-	const char *tmpdir = getenv("TMPDIR");
-
-	*scratch = NULL;
 	/* No step: nothing runs that a sandbox would hold. */
 	if (r->nsteps == 0)
 		return 0;
@@ -259,14 +256,8 @@ setup_sandbox(const struct opts *o, struct job *j, const struct recipe *r,
 			    "(-S none)");
 		return 0;
 	}
-	if (tmpdir == NULL || tmpdir[0] != '/')
-		tmpdir = "/tmp";
-	if (sandbox_scratch(tmpdir, j->setuser, j->uid, j->gid, scratch,
-	    e) == -1)
-		return -1;
 	memset(sb, 0, sizeof(*sb));
 	sb->workdir = j->workdir;
-	sb->scratch = *scratch;
 	sb->home = env_home(j->env);
 	sb->hide = o->hide;
 	sb->nhide = o->nhide;
@@ -279,22 +270,13 @@ setup_sandbox(const struct opts *o, struct job *j, const struct recipe *r,
 	sb->groups = j->groups;
 	sb->ngroups = j->ngroups;
 	/*
-	 * -S on needs no probe: a step whose sandbox cannot be made ends
-	 * the job with the same error (run_step, EX_UNAVAILABLE) before its
-	 * shell runs, and the first step does not wait for a sandbox made
-	 * and torn down for nothing.
+	 * -S on: a sandbox that cannot be made ends the job with its error
+	 * at the first step (run_step, EX_UNAVAILABLE), before its shell
+	 * runs, as sandbox_enter fails then.
 	 */
-	if (o->sandbox == SANDBOX_ON || sandbox_probe(sb, e) == 0) {
+	if (sandbox_start(sb, e) == 0 || o->sandbox == SANDBOX_ON) {
 		j->sandbox = sb;
 		return 0;
-	}
-	(void)sandbox_scratch_remove(*scratch, NULL);
-	free(*scratch);
-	*scratch = NULL;
-	if (o->sandbox == SANDBOX_ON) {
-		bb_error_prefix(e, "no sandbox (-S none runs the steps "
-		    "without one)");
-		return -1;
 	}
 	warnx("no sandbox, the steps run without one: %s", e->msg);
 	if (r->nonet)
@@ -535,13 +517,13 @@ main(int argc, char *argv[])
 	struct opts o;
 	struct job j;
 	struct job_input in;
-	struct bb_error e, e2;
+	struct bb_error e;
 	struct emit *out;
 	struct passwd *pw;
 	struct sandbox sb;
 	struct caches caches;
 	char *share[PATHS_MAX + RECIPE_NCACHE];
-	char cdir[PATH_MAX], wdir[PATH_MAX], kdir[PATH_MAX], *scratch = NULL;
+	char cdir[PATH_MAX], wdir[PATH_MAX], kdir[PATH_MAX];
 	size_t i, nshare;
 	const char *home;
 	time_t started = time(NULL);
@@ -734,23 +716,20 @@ main(int argc, char *argv[])
 		share[nshare++] = o.share[i];
 	for (i = 0; i < caches.n; i++)
 		share[nshare++] = caches.data[i];
-	if (setup_sandbox(&o, &j, in.recipe, share, nshare, &sb, &scratch,
-	    &e) == -1)
+	if (setup_sandbox(&o, &j, in.recipe, share, nshare, &sb, &e) == -1)
 		fatal(out, &e, started);
 	if (o.track != NULL) {
 		sweep(o.track);
-		if ((j.track = track_start(o.track, wdir, scratch, &e)) ==
-		    NULL)
+		if ((j.track = track_start(o.track, wdir, NULL, &e)) == NULL)
 			fatal(out, &e, started);
 	}
 	rv = job_run(&j, &e);
+	if (j.sandbox != NULL)
+		sandbox_stop(&sb);
 	track_end(j.track);
 	close_caches(in.recipe, &caches);
 	if (rv == -1 && e.code == EX_UNAVAILABLE && j.sandbox != NULL)
 		warnx("no sandbox (-S none runs the steps without one)");
-	if (scratch != NULL && sandbox_scratch_remove(scratch, &e2) == -1)
-		warnx("%s", e2.msg);
-	free(scratch);
 	if (rv == -1)
 		cli_die(&e);
 

@@ -230,14 +230,28 @@ stream_free(struct stream *s)
 	s->pend = NULL;
 }
 
-/* Sends the signal to the step's group and to all that came of it. */
+/*
+ * Sends the signal to the step's group and to all that came of it.  In
+ * the sandbox, the first process of the job's namespace signals them
+ * all while the step runs, and the step's own process outside stays to
+ * say how it ended.
+ */
 static void
 signal_all(struct step *st, int sig)
 {
-	(void)kill(-st->pid, sig);
-	if (sig != SIGKILL)
-		(void)kill(-st->pid, SIGCONT);
-	(void)run_signal_tree(getpid(), sig, NULL, 0);
+	const struct sandbox *sb = st->spec->sandbox;
+
+	if (sb != NULL && !st->alive)
+		return;
+	if (sb == NULL || sig != SIGKILL) {
+		(void)kill(-st->pid, sig);
+		if (sig != SIGKILL)
+			(void)kill(-st->pid, SIGCONT);
+	}
+	if (sb != NULL)
+		(void)sandbox_signal(sb, sig);
+	else
+		(void)run_signal_tree(getpid(), sig, NULL, 0);
 }
 
 static void
@@ -506,8 +520,9 @@ sweep(struct step *st, long long now)
 		return st->left == 0 && st->s[0].fd == -1 && st->s[1].fd == -1;
 	}
 	st->last_scan = now;
-	n = run_signal_tree(getpid(), st->killed ? SIGKILL : 0, pids,
-	    nitems(pids));
+	/* A sandboxed step leaves nothing: its end killed the rest. */
+	n = st->spec->sandbox != NULL ? 0 : run_signal_tree(getpid(),
+	    st->killed ? SIGKILL : 0, pids, nitems(pids));
 	st->left = n;
 	for (i = 0; i < n && i < nitems(pids); i++) {
 		if (seen(st, pids[i]) || st->nseen == TRACK_MAX)

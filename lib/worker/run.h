@@ -99,8 +99,8 @@ int	run_init(struct bb_error *);
  * descendant get SIGTERM, then SIGKILL after the grace period.  Once the
  * shell has ended, remaining descendants get SIGHUP, then SIGKILL after
  * the grace period; the call returns when none is left.  With
- * spec->sandbox, the shell runs in it (sandbox_enter), and what it
- * leaves ends with it.  The shell gets SIGKILL if the caller dies
+ * spec->sandbox (started by sandbox_start), the shell runs in it
+ * (sandbox_enter), and what it leaves ends with it.  The shell gets SIGKILL if the caller dies
  * (PR_SET_PDEATHSIG).  Returns 0, or -1 if the step could not be started
  * (EX_OSERR) or its sandbox could not be made (EX_UNAVAILABLE, saying
  * why; the shell never ran, and the step is over).

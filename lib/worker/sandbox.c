@@ -2,6 +2,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -9,14 +10,17 @@
 #include <sys/wait.h>
 
 #include <linux/capability.h>
+#include <linux/sched.h>
 #include <net/if.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +28,6 @@
 #include <unistd.h>
 
 #include "sandbox.h"
-#include "file.h"
 
 /* The system, read-only: what a build runs and reads. */
 static const char *const system_dirs[] = {
@@ -41,6 +44,19 @@ static const char *const devices[] = {
 static const int forwarded[] = {
 	SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT,
 };
+
+/*
+ * Where the view is built: a tmpfs mounted for a moment on the first of
+ * these directories that the host has (in the new mount namespace only,
+ * and moved away by pivot_root at once), holding the view in NEW and the
+ * host's root in OLD.
+ */
+static const char *const bases[] = { "/tmp", "/mnt", "/dev" };
+#define NEW	"/new"
+#define OLD	"/old"
+
+/* A request to the namespace's first process: kill what a step left. */
+#define SWEEP	0
 
 static volatile sig_atomic_t fwd_pid;
 
@@ -118,7 +134,7 @@ set_ro(const char *path, int recursive)
 	    sizeof(a));
 }
 
-/* Binds the host's src at dst (a mount point made for it). */
+/* Binds src (a path under OLD) at dst (a mount point made for it). */
 static int
 bind_at(const char *src, const char *dst, int ro)
 {
@@ -138,6 +154,17 @@ bind_at(const char *src, const char *dst, int ro)
 	return ro ? set_ro(dst, 1) : 0;
 }
 
+/* Binds the host's path at the same path in the view. */
+static int
+bind_host(const char *path, int ro)
+{
+	char src[PATH_MAX], dst[PATH_MAX];
+
+	if (join(src, OLD, path) == -1 || join(dst, NEW, path) == -1)
+		return -1;
+	return bind_at(src, dst, ro);
+}
+
 static int
 tmpfs(const char *dst, const char *opts)
 {
@@ -154,40 +181,35 @@ tmpfs(const char *dst, const char *opts)
 	}								\
 } while (0)
 
-/* The /dev of the step: a few devices, its own pts and shm. */
+/* The /dev of the job: a few devices, its own pts and shm. */
 static int
-make_dev(const char *root, struct bb_error *err)
+make_dev(struct bb_error *err)
 {
 	static const char *const links[][2] = {
 		{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
 		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
 		{ "pts/ptmx", "ptmx" },
 	};
-	char dev[PATH_MAX], p[PATH_MAX], h[PATH_MAX];
+	char p[PATH_MAX], h[PATH_MAX];
 	size_t i;
 
-	TRY("/dev", join(dev, root, "/dev"));
-	TRY("mount tmpfs /dev", tmpfs(dev, "mode=0755,size=64k"));
+	TRY("mount tmpfs /dev", tmpfs(NEW "/dev", "mode=0755,size=64k"));
 	for (i = 0; i < nitems(devices); i++) {
-		TRY(devices[i], join(h, "/dev/", devices[i]));
-		TRY(devices[i], join(p, dev, h + 4));
+		TRY(devices[i], join(h, OLD "/dev/", devices[i]));
+		TRY(devices[i], join(p, NEW "/dev/", devices[i]));
 		if (access(h, F_OK) == 0)
-			TRY(h, bind_at(h, p, 0));
+			TRY(h + strlen(OLD), bind_at(h, p, 0));
 	}
 	for (i = 0; i < nitems(links); i++) {
-		TRY("/dev", join(p, dev, "/"));
-		TRY("/dev", strlcat(p, links[i][1], sizeof(p)) >= sizeof(p) ?
-		    -1 : 0);
+		TRY("/dev", join(p, NEW "/dev/", links[i][1]));
 		TRY(p, symlink(links[i][0], p));
 	}
-	TRY("/dev/shm", join(p, dev, "/shm"));
-	TRY("mount tmpfs /dev/shm", tmpfs(p, "mode=1777"));
-	TRY("/dev/pts", join(p, dev, "/pts"));
-	TRY("/dev/pts", mkdirs(p));
+	TRY("mount tmpfs /dev/shm", tmpfs(NEW "/dev/shm", "mode=1777"));
+	TRY("/dev/pts", mkdirs(NEW "/dev/pts"));
 	/* Terminals are a nicety: a kernel that refuses them is no error. */
-	(void)mount("devpts", p, "devpts", MS_NOSUID | MS_NOEXEC,
+	(void)mount("devpts", NEW "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
 	    "newinstance,ptmxmode=0666,mode=0620");
-	TRY("/dev read-only", set_ro(dev, 0));
+	TRY("/dev read-only", set_ro(NEW "/dev", 0));
 	return 0;
 }
 
@@ -228,19 +250,19 @@ in_share(const struct sandbox *sb, const char *path)
 }
 
 /*
- * Makes the absolute path (as seen under root) empty: a directory gets a
- * tmpfs, a file /dev/null.  A path the view does not hold, or a symbolic
- * link, is left.  Returns 0, or -1 with errno set.
+ * Makes the absolute path (as seen in the view) empty: a directory gets
+ * a tmpfs, a file /dev/null.  A path the view does not hold, or a
+ * symbolic link, is left.  Returns 0, or -1 with errno set.
  */
 static int
-hide(const char *root, const char *path)
+hide(const char *path)
 {
 	char p[PATH_MAX];
 	struct stat st;
 
 	if (path[0] != '/')
 		return 0;
-	if (join(p, root, path) == -1)
+	if (join(p, NEW, path) == -1)
 		return -1;
 	if (lstat(p, &st) == -1)
 		return 0;
@@ -248,75 +270,101 @@ hide(const char *root, const char *path)
 		return mount("tmpfs", p, "tmpfs", MS_NOSUID | MS_NODEV,
 		    "mode=0755,size=64k");
 	if (!S_ISLNK(st.st_mode))
-		return mount("/dev/null", p, NULL, MS_BIND, NULL);
+		return mount(NEW "/dev/null", p, NULL, MS_BIND, NULL);
 	return 0;
 }
 
-/* Builds the view in root (a new tmpfs) and moves into it. */
+/* The private /tmp and HOME of the job, and /var/tmp. */
+static int
+make_scratch(const struct sandbox *sb, struct bb_error *err)
+{
+	char p[PATH_MAX], opts[64];
+	struct stat st;
+
+	TRY("mount tmpfs /tmp", tmpfs(NEW "/tmp", "mode=1777"));
+	if (stat(NEW "/var/tmp", &st) == 0 && S_ISDIR(st.st_mode))
+		TRY("/var/tmp", mount(NEW "/tmp", NEW "/var/tmp", NULL, MS_BIND,
+		    NULL));
+	if (sb->home == NULL || sb->home[0] != '/' || sb->home[1] == '\0')
+		return 0;
+	(void)snprintf(opts, sizeof(opts), "mode=0700,uid=%lu,gid=%lu",
+	    (unsigned long)(sb->dropuser ? sb->uid : getuid()),
+	    (unsigned long)(sb->dropuser ? sb->gid : getgid()));
+	TRY("HOME", join(p, NEW, sb->home));
+	TRY(sb->home, tmpfs(p, opts));
+	return 0;
+}
+
+/*
+ * Builds the view and moves into it: a tmpfs is the root for a moment,
+ * with the host's root below it (bubblewrap's way, which needs no
+ * directory made on the host), the view is bound together in NEW from
+ * OLD, and NEW becomes the root.
+ */
 static int
 make_view(const struct sandbox *sb, struct bb_error *err)
 {
-	char root[PATH_MAX], p[PATH_MAX], q[PATH_MAX], link[PATH_MAX];
+	char p[PATH_MAX], q[PATH_MAX], link[PATH_MAX];
+	const char *base = NULL;
 	struct stat st;
 	ssize_t n;
 	size_t i;
 
 	TRY("make / private", mount(NULL, "/", NULL, MS_REC | MS_PRIVATE,
 	    NULL));
-	TRY("root", join(root, sb->scratch, "/root"));
-	TRY("mount tmpfs /", tmpfs(root, "mode=0755,size=1m"));
+	for (i = 0; i < nitems(bases) && base == NULL; i++)
+		if (lstat(bases[i], &st) == 0 && S_ISDIR(st.st_mode))
+			base = bases[i];
+	if (base == NULL) {
+		bb_error_set(err, EX_OSERR, "sandbox: no /tmp to build it in");
+		return -1;
+	}
+	TRY("mount tmpfs", mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV,
+	    "mode=0755,size=64k"));
+	TRY(base, chdir(base));
+	TRY("mkdir", mkdir(NEW + 1, 0755));
+	TRY("mkdir", mkdir(OLD + 1, 0755));
+	TRY("pivot_root", (int)syscall(SYS_pivot_root, ".", OLD + 1));
+	TRY("chdir /", chdir("/"));
+	TRY("mount tmpfs /", mount("tmpfs", NEW, "tmpfs", MS_NOSUID | MS_NODEV,
+	    "mode=0755,size=1m"));
 	for (i = 0; i < nitems(system_dirs); i++) {
-		if (lstat(system_dirs[i], &st) == -1)
+		TRY(system_dirs[i], join(q, OLD, system_dirs[i]));
+		if (lstat(q, &st) == -1)
 			continue;
-		TRY(system_dirs[i], join(p, root, system_dirs[i]));
+		TRY(system_dirs[i], join(p, NEW, system_dirs[i]));
 		if (S_ISLNK(st.st_mode)) {
-			n = readlink(system_dirs[i], link, sizeof(link) - 1);
+			n = readlink(q, link, sizeof(link) - 1);
 			TRY(system_dirs[i], n == -1 ? -1 : 0);
 			link[n] = '\0';
 			TRY(system_dirs[i], symlink(link, p));
 		} else if (S_ISDIR(st.st_mode))
-			TRY(system_dirs[i], bind_at(system_dirs[i], p, 1));
+			TRY(system_dirs[i], bind_at(q, p, 1));
 	}
-	TRY("/dev", make_dev(root, err));
-	TRY("/proc", join(p, root, "/proc"));
-	TRY("/proc", mkdirs(p));
-	TRY("mount /proc", mount("proc", p, "proc", MS_NOSUID | MS_NODEV |
-	    MS_NOEXEC, NULL));
-	TRY("/tmp", join(p, root, "/tmp"));
-	TRY("/tmp", join(q, sb->scratch, "/tmp"));
-	TRY("/tmp", bind_at(q, p, 0));
-	TRY("/var/tmp", join(p, root, "/var/tmp"));
-	if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
-		TRY("/var/tmp", mount(q, p, NULL, MS_BIND, NULL));
-	if (stat("/run/systemd/resolve", &st) == -1) {
-		TRY("/run", join(p, root, "/run"));
-		TRY("/run", mkdirs(p));
-	}
+	TRY("/dev", make_dev(err));
+	TRY("/proc", mkdirs(NEW "/proc"));
+	TRY("mount /proc", mount("proc", NEW "/proc", "proc", MS_NOSUID |
+	    MS_NODEV | MS_NOEXEC, NULL));
+	TRY("/tmp", make_scratch(sb, err));
+	if (stat(OLD "/run/systemd/resolve", &st) == -1)
+		TRY("/run", mkdirs(NEW "/run"));
 	/* Hidden paths, but those in a shared directory: these after it. */
 	for (i = 0; i < sb->nhide; i++)
 		if (!in_share(sb, sb->hide[i]))
-			TRY(sb->hide[i], hide(root, sb->hide[i]));
-	if (sb->home != NULL && sb->home[0] == '/' && sb->home[1] != '\0') {
-		TRY("HOME", join(p, root, sb->home));
-		TRY("HOME", join(q, sb->scratch, "/home"));
-		TRY(sb->home, bind_at(q, p, 0));
-	}
-	for (i = 0; i < sb->nshare; i++) {
-		TRY(sb->share[i], join(p, root, sb->share[i]));
-		TRY(sb->share[i], bind_at(sb->share[i], p, 0));
-	}
+			TRY(sb->hide[i], hide(sb->hide[i]));
+	for (i = 0; i < sb->nshare; i++)
+		TRY(sb->share[i], bind_host(sb->share[i], 0));
 	for (i = 0; i < sb->nhide; i++)
 		if (in_share(sb, sb->hide[i]))
-			TRY(sb->hide[i], hide(root, sb->hide[i]));
-	TRY(sb->workdir, join(p, root, sb->workdir));
-	TRY(sb->workdir, bind_at(sb->workdir, p, 0));
+			TRY(sb->hide[i], hide(sb->hide[i]));
+	TRY(sb->workdir, bind_host(sb->workdir, 0));
 	/* The mount points are made: nothing new at the top. */
 	for (i = 0; i < sb->nhide; i++)
-		if (join(p, root, sb->hide[i]) == 0 && lstat(p, &st) == 0 &&
+		if (join(p, NEW, sb->hide[i]) == 0 && lstat(p, &st) == 0 &&
 		    S_ISDIR(st.st_mode))
 			(void)set_ro(p, 0);
-	TRY("/ read-only", set_ro(root, 0));
-	TRY("chdir /", chdir(root));
+	TRY("/ read-only", set_ro(NEW, 0));
+	TRY("chdir /", chdir(NEW));
 	TRY("pivot_root", (int)syscall(SYS_pivot_root, ".", "."));
 	TRY("umount the old /", umount2(".", MNT_DETACH));
 	TRY("chdir /", chdir("/"));
@@ -347,7 +395,6 @@ map_user(uid_t uid, gid_t gid, struct bb_error *err)
 {
 	int fd;
 
-	TRY("unshare user", unshare(CLONE_NEWUSER));
 	if ((fd = open("/proc/self/setgroups", O_WRONLY | O_CLOEXEC)) != -1) {
 		TRY("setgroups deny", write(fd, "deny", 4) == 4 ? 0 : -1);
 		close(fd);
@@ -395,40 +442,275 @@ end_as(int status)
 	_exit(128 + sig);
 }
 
-/* Waits for pid, reaping any other child meanwhile (pid 1's duty). */
+/* The namespaces the job gets, and a step joins. */
 static int
-wait_for(pid_t pid)
+ns_flags(const struct sandbox *sb)
 {
-	pid_t p;
-	int status;
+	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
 
-	for (;;) {
-		p = waitpid(-1, &status, 0);
-		if (p == pid)
-			return status;
-		if (p == -1 && errno != EINTR)
-			return -1;
-	}
+	if (!sb->network)
+		flags |= CLONE_NEWNET;
+	if (sb->userns)
+		flags |= CLONE_NEWUSER;
+	return flags;
 }
 
-/* The namespace's first process: makes the view, runs the step. */
-static int
-first(const struct sandbox *sb, const char *cwd, int statusfd,
+/*
+ * Kills every process of the namespace but the calling one, its first,
+ * and reaps them: kill(-1) there reaches them all, whatever session or
+ * group they made; what a dying parent leaves comes to the first
+ * process, whose children they then are.
+ */
+static void
+kill_all(void)
+{
+	(void)kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, 0) != -1 || errno == EINTR)
+		(void)kill(-1, SIGKILL);
+}
+
+/* Closes every descriptor from 3 on but a and b. */
+static void
+close_but(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo > 3)
+		(void)close_range(3, (unsigned)lo - 1, 0);
+	if (hi > lo + 1)
+		(void)close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+	(void)close_range((unsigned)hi + 1, ~0U, 0);
+}
+
+/*
+ * The first process of the job's PID namespace: makes the view, says
+ * so on statusfd (closing it, or writing why it failed), then serves
+ * the requests of ctl: a signal for every process of the namespace, or
+ * SWEEP, answered once nothing but itself is left.  It ends when ctl
+ * ends (bb-run closed it or died), and with it the namespace.
+ */
+static void __dead
+holder(const struct sandbox *sb, uid_t uid, gid_t gid, int ctl,
+    int statusfd)
+{
+	struct signalfd_siginfo si;
+	struct pollfd pfd[2];
+	struct bb_error e, *err = &e;
+	sigset_t all, chld;
+	ssize_t n;
+	int sig, fd;
+
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	for (sig = 1; sig < NSIG; sig++)
+		(void)signal(sig, SIG_DFL);
+	close_but(ctl, statusfd);
+	if ((sb->userns && map_user(uid, gid, &e) == -1) ||
+	    make_view(sb, &e) == -1)
+		goto fail;
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		(void)dup2(fd, 0);
+		(void)dup2(fd, 1);
+		(void)dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if ((pfd[1].fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK)) ==
+	    -1) {
+		bb_error_errno(err, EX_OSERR, "sandbox: signalfd");
+		goto fail;
+	}
+	close(statusfd);
+	sigfillset(&all);
+	sigdelset(&all, SIGCHLD);
+	(void)sigprocmask(SIG_UNBLOCK, &all, NULL);
+	pfd[0].fd = ctl;
+	pfd[0].events = pfd[1].events = POLLIN;
+	for (;;) {
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		/* Orphans of the step come here: reap them. */
+		if (pfd[1].revents != 0) {
+			while (read(pfd[1].fd, &si, sizeof(si)) > 0)
+				;
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				;
+		}
+		if (pfd[0].revents == 0)
+			continue;
+		n = recv(ctl, &sig, sizeof(sig), 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != sizeof(sig))
+			_exit(0);	/* the end: the kernel kills the rest */
+		if (sig == SWEEP) {
+			kill_all();
+			(void)send(ctl, &sig, sizeof(sig), MSG_NOSIGNAL);
+		} else if (sig > 0 && sig < NSIG) {
+			(void)kill(-1, sig);
+			if (sig != SIGKILL)
+				(void)kill(-1, SIGCONT);
+		}
+	}
+fail:
+	if (write(statusfd, e.msg, strlen(e.msg)) == -1)
+		_exit(127);
+	_exit(126);
+}
+
+int
+sandbox_start(struct sandbox *sb, struct bb_error *err)
+{
+	struct clone_args ca;
+	char msg[BB_ERROR_MAX];
+	sigset_t all, old;
+	siginfo_t si;
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+	size_t len = 0;
+	ssize_t n;
+	int sp[2], st[2], pidfd = -1;
+	pid_t pid;
+
+	sb->pid = 0;
+	sb->pidfd = sb->ctl = -1;
+	sb->userns = uid != 0;
+	bb_error_clear(&sb->why);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
+		bb_error_errno(&sb->why, EX_UNAVAILABLE, "sandbox: socketpair");
+		goto fail;
+	}
+	if (pipe2(st, O_CLOEXEC) == -1) {
+		bb_error_errno(&sb->why, EX_UNAVAILABLE, "sandbox: pipe");
+		close(sp[0]);
+		close(sp[1]);
+		goto fail;
+	}
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = (uint64_t)ns_flags(sb) | CLONE_PIDFD;
+	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	ca.exit_signal = SIGCHLD;
+	/* No handler of bb-run's may run in the child. */
+	sigfillset(&all);
+	(void)sigprocmask(SIG_SETMASK, &all, &old);
+	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0) {
+		close(sp[0]);
+		close(st[0]);
+		holder(sb, uid, gid, sp[1], st[1]);
+	}
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	close(sp[1]);
+	close(st[1]);
+	if (pid == -1) {
+		bb_error_errno(&sb->why, EX_UNAVAILABLE, "sandbox: new "
+		    "namespaces");
+		close(sp[0]);
+		close(st[0]);
+		goto fail;
+	}
+	/* The first process says why it failed, or just closes. */
+	while (len < sizeof(msg) - 1 &&
+	    ((n = read(st[0], msg + len, sizeof(msg) - 1 - len)) > 0 ||
+	    (n == -1 && errno == EINTR)))
+		if (n > 0)
+			len += (size_t)n;
+	msg[len] = '\0';
+	close(st[0]);
+	sb->pid = pid;
+	sb->pidfd = pidfd;
+	sb->ctl = sp[0];
+	if (len == 0) {
+		memset(&si, 0, sizeof(si));
+		/* It must be alive: else it died before saying anything. */
+		if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED | WNOHANG) ==
+		    0 && si.si_pid == 0)
+			return 0;
+		(void)strlcpy(msg, "sandbox: its first process died",
+		    sizeof(msg));
+	}
+	sandbox_stop(sb);
+	bb_error_set(&sb->why, EX_UNAVAILABLE, "%s", msg);
+fail:
+	if (err != NULL)
+		*err = sb->why;
+	return -1;
+}
+
+void
+sandbox_stop(struct sandbox *sb)
+{
+	siginfo_t si;
+
+	if (sb->ctl != -1)
+		close(sb->ctl);
+	sb->ctl = -1;
+	if (sb->pidfd == -1)
+		return;
+	/* Its end takes every process of the namespace with it. */
+	(void)syscall(SYS_pidfd_send_signal, sb->pidfd, SIGKILL, NULL, 0);
+	while (waitid(P_PIDFD, (id_t)sb->pidfd, &si, WEXITED) == -1 &&
+	    errno == EINTR)
+		;
+	close(sb->pidfd);
+	sb->pidfd = -1;
+	sb->pid = 0;
+}
+
+int
+sandbox_signal(const struct sandbox *sb, int sig)
+{
+	if (sb->ctl == -1 || sig <= 0)
+		return -1;
+	return send(sb->ctl, &sig, sizeof(sig), MSG_NOSIGNAL |
+	    MSG_DONTWAIT) == sizeof(sig) ? 0 : -1;
+}
+
+/*
+ * Asks the namespace's first process to kill every process there but
+ * itself, and waits until it did.  Before a step, it is also the bar
+ * past which no signal asked for an earlier step reaches a process.
+ */
+static void
+sweep(const struct sandbox *sb)
+{
+	int req = SWEEP, ack;
+	ssize_t n;
+
+	if (send(sb->ctl, &req, sizeof(req), MSG_NOSIGNAL) != sizeof(req))
+		return;
+	do
+		n = recv(sb->ctl, &ack, sizeof(ack), 0);
+	while (n == -1 && errno == EINTR);
+}
+
+int
+sandbox_enter(const struct sandbox *sb, const char *cwd,
     struct bb_error *err)
 {
 	sigset_t all, none;
-	pid_t pid;
+	pid_t parent = getppid(), pid;
 	int status;
 
-	/* make_view's own message names the mount or path at fault. */
-	if (make_view(sb, err) == -1)
+	if (sb->pidfd == -1) {
+		*err = sb->why;
 		return -1;
+	}
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
+	    getppid() != parent)
+		_exit(126);
+	TRY("setns", setns(sb->pidfd, ns_flags(sb)));
+	sweep(sb);
 	sigfillset(&all);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &all, NULL);
 	TRY("fork", (pid = fork()));
 	if (pid == 0) {
-		close(statusfd);
+		/* The step: its parent is outside, its first process is not. */
 		(void)setsid();
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		(void)sigprocmask(SIG_SETMASK, &none, NULL);
@@ -441,138 +723,14 @@ first(const struct sandbox *sb, const char *cwd, int statusfd,
 		TRY("drop capabilities", drop_caps());
 		return 0;
 	}
-	TRY("signals", on_forward(pid, 1));
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	status = wait_for(pid);
-	if (write(statusfd, &status, sizeof(status)) != sizeof(status))
-		_exit(126);
-	/* The end of pid 1: the kernel kills what the step left. */
-	_exit(0);
-}
-
-int
-sandbox_enter(const struct sandbox *sb, const char *cwd,
-    struct bb_error *err)
-{
-	sigset_t all, none;
-	pid_t parent = getppid(), pid;
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	ssize_t n;
-	int p[2], status, flags;
-
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1 ||
-	    getppid() != parent)
-		_exit(126);
-	if (uid != 0 && map_user(uid, gid, err) == -1)
-		return -1;
-	flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
-	if (!sb->network)
-		flags |= CLONE_NEWNET;
-	TRY("unshare", unshare(flags));
-	TRY("pipe", pipe2(p, O_CLOEXEC));
-	sigfillset(&all);
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &all, NULL);
-	TRY("fork", (pid = fork()));
-	if (pid == 0) {
-		close(p[0]);
-		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		(void)sigprocmask(SIG_SETMASK, &none, NULL);
-		return first(sb, cwd, p[1], err);
-	}
-	close(p[1]);
-	if (on_forward(pid, 0) == -1)
+	if (on_forward(pid, 1) == -1)
 		_exit(126);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	status = wait_for(pid);
-	do
-		n = read(p[0], &status, sizeof(status));
-	while (n == -1 && errno == EINTR);
-	/* No word from the first process: it ended as status says. */
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			_exit(126);
+	/* The step is over: so is all it left, before it is said to be. */
+	fwd_pid = 0;
+	sweep(sb);
 	end_as(status);
-}
-
-int
-sandbox_scratch(const char *tmpdir, int own, uid_t uid, gid_t gid,
-    char **out, struct bb_error *err)
-{
-	static const char *const subs[] = { "root", "tmp", "home" };
-	static const mode_t modes[] = { 0755, 01777, 0700 };
-	char *dir = NULL, p[PATH_MAX];
-	size_t i;
-
-	if (asprintf(&dir, "%s/bb-run.XXXXXX", tmpdir) == -1) {
-		bb_error_errno(err, EX_OSERR, "scratch directory");
-		return -1;
-	}
-	if (mkdtemp(dir) == NULL) {
-		bb_error_errno(err, EX_CANTCREAT, "%s", dir);
-		free(dir);
-		return -1;
-	}
-	for (i = 0; i < nitems(subs); i++) {
-		(void)snprintf(p, sizeof(p), "%s/%s", dir, subs[i]);
-		if (mkdir(p, modes[i]) == -1 || chmod(p, modes[i]) == -1 ||
-		    (own && i > 0 && chown(p, uid, gid) == -1)) {
-			bb_error_errno(err, EX_CANTCREAT, "%s", p);
-			(void)file_rmtree(dir, 0, NULL);
-			free(dir);
-			return -1;
-		}
-	}
-	*out = dir;
-	return 0;
-}
-
-int
-sandbox_scratch_remove(const char *dir, struct bb_error *err)
-{
-	return file_rmtree(dir, 0, err);
-}
-
-int
-sandbox_probe(const struct sandbox *sb, struct bb_error *err)
-{
-	struct bb_error e;
-	char msg[BB_ERROR_MAX];
-	pid_t pid;
-	ssize_t n;
-	size_t len = 0;
-	int p[2], status;
-
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		bb_error_errno(err, EX_OSERR, "sandbox: pipe");
-		return -1;
-	}
-	if ((pid = fork()) == -1) {
-		bb_error_errno(err, EX_OSERR, "sandbox: fork");
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		(void)setsid();
-		if (sandbox_enter(sb, "/", &e) == 0)
-			_exit(0);
-		if (write(p[1], e.msg, strlen(e.msg)) == -1)
-			_exit(127);
-		_exit(126);
-	}
-	close(p[1]);
-	while (len < sizeof(msg) - 1 &&
-	    ((n = read(p[0], msg + len, sizeof(msg) - 1 - len)) > 0 ||
-	    (n == -1 && errno == EINTR)))
-		if (n > 0)
-			len += (size_t)n;
-	msg[len] = '\0';
-	close(p[0]);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	bb_error_set(err, EX_UNAVAILABLE, "%s", len > 0 ? msg :
-	    "sandbox: cannot be made");
-	return -1;
 }

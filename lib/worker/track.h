@@ -8,7 +8,7 @@
  *
  * where TICKS is a process's start time since boot (/proc/PID/stat), so
  * that a pid used again is never taken for the old one.  A sandboxed
- * step needs none of it (its PID namespace ends with it); a step run
+ * step needs none of it (its PID namespace ends with bb-run); a step run
  * without one leaves processes that only this finds.
  */
 #ifndef BB_TRACK_H

@@ -30,8 +30,7 @@ step tmp: echo mine > /tmp/t && cat /tmp/t && ls /tmp | grep -c bb-test
 step sys: touch /usr/bb-x 2>/dev/null && echo LEAK || echo read-only; test -r /etc/passwd && echo etc
 step ps: ps -e -o pid= | wc -l
 EOF
-# Its scratch directory in a TMPDIR of this test's: other tests make
-# theirs in /tmp at the same moment.
+# A TMPDIR of this test's, where nothing may appear.
 mkdir "$T/scratch"
 RUN_ENV="TMPDIR=$T/scratch" run bb-run -S on -H "$B" -f "$T/probe.recipe" -C "$W"
 is "$rc" 0 "the probing steps ran in the sandbox"
@@ -50,7 +49,24 @@ is "$(step sys)" "read-only
 etc" "the system is read-only, and readable"
 is "$(step ps)" 4 "a PID namespace of its own: its first process, its \
 shell, ps and wc alone"
-is "$(ls -A "$T/scratch")" "" "the scratch directory is gone after the job"
+is "$(ls -A "$T/scratch")" "" "nothing of the job in TMPDIR"
+
+# /tmp and HOME are the job's: kept from one step to the next, private,
+# fresh for the next job, and nowhere on the host.
+cat > "$T/keep.recipe" <<'EOF'
+step first: ls -A "$HOME"; ls -A /tmp | grep -v '^bb-test'; echo kept > /tmp/k; echo mine > "$HOME/h"
+step later: cat /tmp/k "$HOME/h"; stat -c %a "$HOME"
+EOF
+for n in 1 2; do
+	RUN_ENV="TMPDIR=$T/scratch HOME=$T/home" run bb-run -S on \
+	    -f "$T/keep.recipe" -C "$W"
+	is "$rc:$(step first)" "0:" "job $n: HOME and /tmp empty at its start"
+	is "$(step later)" "kept
+mine
+700" "job $n: what a step put in /tmp and HOME is there for the next one"
+done
+ok "$([ ! -e "$T/home" ] && [ -z "$(ls -A "$T/scratch")" ]; echo $?)" \
+    "none of it on the host"
 
 # A shared directory (-B) that holds what -H hides: hidden all the same,
 # and the work tree inside the hidden directory is still there.
@@ -146,7 +162,7 @@ like "$out" '^done result=error .*step=first ' "the job ends error"
 ok "$([ ! -e "$W/ran.txt" ] && echo 0 || echo 1)" "no step's command ran"
 like "$err" "no sandbox (-S none runs the steps without one)" \
     "standard error says how to go without"
-is "$(ls -A "$T/scratch")" "" "the scratch directory is gone"
+is "$(ls -A "$T/scratch")" "" "nothing of it in TMPDIR"
 RUN_ENV="TMPDIR=$T/scratch" run bb-run -S auto -B "$T/missing" \
     -f "$T/nosb.recipe" -C "$W"
 is "$rc:$(cat "$W/ran.txt")" "0:ran
