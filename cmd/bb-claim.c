@@ -25,6 +25,7 @@
 #include "record.h"
 #include "session.h"
 #include "size.h"
+#include "stamp.h"
 
 #define INPUT_MAX	(1024 * 1024)	/* records passed on */
 #define ONCE_RETRIES	3		/* --once: tries after the first */
@@ -322,6 +323,9 @@ main(int argc, char *argv[])
 	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
 	    sigaction(SIGINT, &sa, NULL) == -1)
 		err(EX_OSERR, "sigaction");
+	/* The worker's shutdown stamp ends the wait as SIGTERM does. */
+	if (o.basedir != NULL && stamp_watch(o.basedir, STAMP_EVERY, &e) == -1)
+		errx(e.code, "-b %s", e.msg);
 	if ((c = session_client(&s, &o.net, &stop, &e)) == NULL)
 		cli_die(&e);
 	netopt_retry(&o.net, o.once ? ONCE_RETRIES + 1 : 0, on_retry, &r);

@@ -25,6 +25,7 @@
 #include "probe.h"
 #include "record.h"
 #include "session.h"
+#include "stamp.h"
 
 enum { OPT_PROBE = NETOPT_OWN };
 
@@ -259,6 +260,9 @@ main(int argc, char *argv[])
 		errx(EX_USAGE, "bad worker name \"%s\": letters, digits and "
 		    "._- expected, at most %d bytes", o.name, SESSION_NAMEMAX);
 
+	/* The worker's shutdown stamp ends the wait as SIGTERM does. */
+	if (o.basedir != NULL && stamp_watch(o.basedir, STAMP_EVERY, &e) == -1)
+		errx(e.code, "-b %s", e.msg);
 	secret = secret_read(&o);
 	body = hello_body(&o);
 

@@ -381,8 +381,16 @@ run_job() {
 		bb-report -o - < "$D/view" >&2 &
 		_view=$!
 	fi
-	unpack_stage | run_stage | sign_stage
+	# In the background: a signal cuts the wait short and its trap runs
+	# (cancel, stop) while the job goes on.
+	unpack_stage | run_stage | sign_stage &
+	_p=$!
+	wait "$_p"
 	_rc=$?
+	while kill -0 "$_p" 2>/dev/null; do
+		wait "$_p"
+		_rc=$?
+	done
 	[ -z "$_view" ] || wait "$_view"
 	: > "$D/job"	# the lease and the recipe's secrets
 	# How it ended is what the hub took: bb-report's finish record.
@@ -466,6 +474,16 @@ slot() {
 	return 0
 }
 
+# slot_end STATUS: ends a slot of several; one that ended on an error
+# stops the others gracefully (the supervisor waits for them all).
+slot_end() {
+	if [ "$1" != 0 ] && [ ! -s "$RUNDIR/stop" ]; then
+		log "a slot ended with status $1: stopping the others"
+		drain
+	fi
+	exit "$1"
+}
+
 # resend: delivers what an earlier run left in the spool, and tells the
 # hub that the attempts it was running died: those of its spool without
 # a done record, and those of the jobs its slots had claimed
@@ -515,24 +533,31 @@ drain() {
 	signal_all wait.pid TERM
 }
 
+# The traps say what they do as the supervisor, not as its slot (one
+# slot runs in the supervisor's own shell).
 on_term() {
 	_terms=$((_terms + 1))
 	if [ "$_terms" -gt 1 ]; then
 		on_int
 		return
 	fi
+	_trap_slot=${SLOT-}
+	SLOT=
 	log "stopping: no new jobs; waiting for the running ones to finish"
+	SLOT=$_trap_slot
 	drain
 }
 
 on_int() {
+	_trap_slot=${SLOT-}
+	SLOT=
 	log "cancelling the running jobs"
+	SLOT=$_trap_slot
 	drain
 	signal_all run.pid TERM
 }
 
-# reap: collects the slots that ended, and is true while one runs.  A
-# slot that ended on an error stops the others gracefully.
+# reap: collects the slots that ended, and is true while one runs.
 reap() {
 	_left=
 	for _p in $_pids; do
@@ -542,21 +567,22 @@ reap() {
 		fi
 		wait "$_p"
 		_rc=$?
-		[ "$_rc" = 0 ] && continue
-		_status=$_rc
-		[ -s "$RUNDIR/stop" ] && continue
-		log "a slot ended with status $_rc: stopping the others"
-		drain
+		[ "$_rc" = 0 ] || _status=$_rc
 	done
 	_pids=$_left
 	[ -n "$_pids" ]
 }
 
+# stamped: the shutdown stamp was seen (by the stages that wait, which
+# end as by SIGTERM: bb-claim and bb-connect -b): stop as SIGTERM does.
+stamped() {
+	[ ! -e "$BASEDIR/shutdown.stamp" ] || [ "$_terms" -gt 0 ] || on_term
+}
+
 # cleanup: on any exit, no child outlives the supervisor, and no token
 # or lease stays on disk.
 cleanup() {
-	[ -z "$_pids" ] || on_int
-	[ -z "$_tick" ] || kill "$_tick" 2>/dev/null
+	[ -z "$_pids$_inline" ] || on_int
 	wait
 	for _f in "$RUNDIR"/slot*/session "$RUNDIR"/slot*/job "$RUNDIR/pid"; do
 		[ ! -s "$_f" ] || : > "$_f"
@@ -603,7 +629,7 @@ cmd_run() {
 	echo $$ > "$RUNDIR/pid"
 	: > "$RUNDIR/stop"
 	[ ! -e "$BASEDIR/shutdown.stamp" ] || rm -f "$BASEDIR/shutdown.stamp"
-	_pids='' _tick='' _terms=0 _status=0
+	_pids='' _inline='' _terms=0 _status=0
 	trap cleanup EXIT
 	trap on_term TERM HUP
 	trap on_int INT
@@ -643,22 +669,29 @@ cmd_run() {
 	while [ "$_i" -le "$_slots" ]; do
 		[ ! -p "$RUNDIR/slot$_i/view" ] && [ "$VERBOSE" = 1 ] &&
 		    mkfifo "$RUNDIR/slot$_i/view"
-		(trap - TERM HUP EXIT; slot "$_i") &
-		_pids="$_pids $!"
 		_i=$((_i + 1))
 	done
-	# Signals cut a wait short: wait again while a slot runs.  With run,
-	# look at the shutdown stamp every 2 seconds meanwhile.
-	while reap; do
-		if [ "$ONCE" = 1 ]; then
+	if [ "$_slots" = 1 ]; then
+		# One slot runs in this shell: no second shell.  Each of its
+		# waits is one that a signal cuts short, for the traps.
+		_inline=1
+		slot 1
+		_status=$?
+		SLOT='' _inline=''
+		stamped
+	else
+		_i=1
+		while [ "$_i" -le "$_slots" ]; do
+			(trap - TERM HUP EXIT; slot "$_i"; slot_end $?) &
+			_pids="$_pids $!"
+			_i=$((_i + 1))
+		done
+		# Signals cut a wait short: wait again while a slot runs.
+		while reap; do
 			wait
-			continue
-		fi
-		kill -0 "$_tick" 2>/dev/null || { sleep 2 9>&- & _tick=$!; }
-		wait "$_tick"
-		[ ! -e "$BASEDIR/shutdown.stamp" ] || [ "$_terms" -gt 0 ] ||
-		    on_term
-	done
+			stamped
+		done
+	fi
 	log "stopped"
 	exit "$_status"
 }

@@ -123,6 +123,30 @@ t1=$(now_ms)
 is "$rc" 143 "TERM while parked: killed by TERM"
 ok "$([ $((t1 - t0)) -lt 5000 ]; echo $?)" "TERM while parked: at once ($((t1 - t0)) ms)"
 is "$(cat "$T/bg.out" "$T/bg.err")" "" "TERM while parked: no output"
+# The worker's shutdown stamp in -b ends the parked claim as TERM does.
+mkdir "$T/home"
+bb-claim -b "$T/home" --min-free 1 < "$T/w2.s" > "$T/bg.out" 2> "$T/bg.err" &
+pid=$!
+hub_wait_parked 1
+ok $? "a claim with -b is parked on the hub"
+t0=$(now_ms)
+touch "$T/home/shutdown.stamp"
+wait "$pid" 2>/dev/null && rc=0 || rc=$?
+t1=$(now_ms)
+is "$rc" 143 "the shutdown stamp: ended as by TERM"
+ok "$([ $((t1 - t0)) -lt 5000 ]; echo $?)" \
+    "the shutdown stamp: within seconds ($((t1 - t0)) ms)"
+is "$(cat "$T/bg.out" "$T/bg.err")" "" "the shutdown stamp: no output"
+# And bb-connect that waits for an absent hub.
+bb-connect -p -H "http://127.0.0.1:$("$BB_BUILD/tests/tools/freeport")" \
+    -n w1 -s "$T/w1.secret" -b "$T/home" --maxdelay 60 \
+    > "$T/bg.out" 2> "$T/bg.err" &
+pid=$!
+wait_for 10 grep -q 'trying again' "$T/bg.err"
+ok $? "bb-connect waits for an absent hub"
+wait "$pid" 2>/dev/null && rc=0 || rc=$?
+is "$rc:$(cat "$T/bg.out")" "143:" "the shutdown stamp ends it as TERM does"
+rm -f "$T/home/shutdown.stamp"
 hub_submit 'job after
 step build: true'
 J4=$JOB
