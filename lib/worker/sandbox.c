@@ -322,9 +322,9 @@ make_view(const struct sandbox *sb, struct bb_error *err)
 	TRY("mount tmpfs", mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV,
 	    "mode=0755,size=64k"));
 	TRY(base, chdir(base));
-	TRY("mkdir", mkdir(NEW + 1, 0755));
-	TRY("mkdir", mkdir(OLD + 1, 0755));
-	TRY("pivot_root", (int)syscall(SYS_pivot_root, ".", OLD + 1));
+	TRY("mkdir", mkdir(&NEW[1], 0755));
+	TRY("mkdir", mkdir(&OLD[1], 0755));
+	TRY("pivot_root", (int)syscall(SYS_pivot_root, ".", &OLD[1]));
 	TRY("chdir /", chdir("/"));
 	TRY("mount tmpfs /", mount("tmpfs", NEW, "tmpfs", MS_NOSUID | MS_NODEV,
 	    "mode=0755,size=1m"));
