@@ -182,8 +182,10 @@ waiting() {
 	# (dash says "Terminated" of a stage that a stop ended: not here.)
 	wait "$_p" 2>/dev/null
 	_rc=$?
-	# A trap cut the wait short: wait for the stage itself.
+	# A trap cut the wait short: wait for the stage itself, asked once
+	# more to stop if a stop was asked for.
 	while kill -0 "$_p" 2>/dev/null; do
+		! stopping || kill -TERM "$_p" 2>/dev/null
 		wait "$_p" 2>/dev/null
 		_rc=$?
 	done
@@ -527,9 +529,13 @@ signal_all() {
 	done
 }
 
-# drain: no new claims; a slot waiting for the hub stops waiting.
+# drain: no new claims; a slot waiting for the hub stops waiting.  The
+# stamp too: a stage that a TERM missed (sent between its fork and its
+# exec, when the forked shell drops what it caught) sees it within 2
+# seconds and ends as by TERM.
 drain() {
 	echo stop > "$RUNDIR/stop"
+	[ -e "$BASEDIR/shutdown.stamp" ] || : > "$BASEDIR/shutdown.stamp"
 	signal_all wait.pid TERM
 }
 
