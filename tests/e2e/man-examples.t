@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2154  # ex_total is set by tests/ex.sh
 # The EXAMPLES of the man pages that are meant to run, run: each literal
 # block after a `.\" test` comment (tests/manex.pl says how they are
 # marked and read), in a directory of its page's own, against a real hub
