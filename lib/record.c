@@ -53,28 +53,14 @@ static const unsigned char width[256] = {
 };
 
 /*
- * The same for the value of a raw field: 3 for '%' and the control bytes
- * but tab (0x00-0x08, 0x0A-0x1F, 0x7F), which break a line or reach a
- * terminal; else 1.
+ * Whether a raw field's value writes byte c as %XX: as width[] says, but
+ * tab and space stand as they are (a raw value is the rest of its line).
  */
-static const unsigned char rwidth[256] = {
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 1, 3, 3, 3, 3, 3, 3,
-	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-	1, 1, 1, 1, 1, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-};
+static inline int
+raw_escaped(unsigned char c)
+{
+	return width[c] != 1 && c != '\t' && c != ' ';
+}
 
 #define ONES	0x0101010101010101ULL
 #define HIGHS	0x8080808080808080ULL
@@ -121,7 +107,7 @@ raw_span(const unsigned char *s, size_t len)
 		}
 		end = i + 8 < len ? i + 8 : len;
 		for (; i < end; i++)
-			if (rwidth[s[i]] != 1)
+			if (raw_escaped(s[i]))
 				return i;
 		if (i >= len)
 			return len;
