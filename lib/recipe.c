@@ -353,6 +353,31 @@ recipe_has(char **v, size_t n, const char *s)
 	return 0;
 }
 
+/* Adds a copy of s to v unless v has it: NULL, or why it could not. */
+static const char *
+add_once(char ***v, size_t *n, const char *s)
+{
+	if (recipe_has(*v, *n, s))
+		return NULL;
+	if (push_str(v, n, s) == -1)
+		return strerror(errno);
+	return NULL;
+}
+
+/* Why name cannot be a new variable (env, secret or axis), or NULL. */
+static const char *
+new_var(const struct recipe *r, const char *name)
+{
+	if (!recipe_valid_var(name))
+		return "bad variable name (letters, digits, '_')";
+	if (strncmp(name, "BB_", 3) == 0)
+		return "variables named BB_* are bb-run's own";
+	if (find_env(r, name) != NULL || recipe_has(r->secret, r->nsecret, name) ||
+	    recipe_find_axis(r, name) != NULL)
+		return "variable set twice";
+	return NULL;
+}
+
 const char *
 recipe_add_name(struct recipe *r, const char *name)
 {
@@ -370,25 +395,17 @@ recipe_add_require(struct recipe *r, const char *cap)
 {
 	if (!recipe_valid_cap(cap))
 		return "bad capability (letters, digits, '._:+=/-')";
-	if (recipe_has(r->require, r->nrequire, cap))
-		return NULL;
-	if (push_str(&r->require, &r->nrequire, cap) == -1)
-		return strerror(errno);
-	return NULL;
+	return add_once(&r->require, &r->nrequire, cap);
 }
 
 const char *
 recipe_add_env(struct recipe *r, const char *name, const char *value)
 {
 	struct recipe_env *e;
+	const char *why;
 
-	if (!recipe_valid_var(name))
-		return "bad variable name (letters, digits, '_')";
-	if (strncmp(name, "BB_", 3) == 0)
-		return "variables named BB_* are bb-run's own";
-	if (find_env(r, name) != NULL || recipe_has(r->secret, r->nsecret, name) ||
-	    recipe_find_axis(r, name) != NULL)
-		return "variable set twice";
+	if ((why = new_var(r, name)) != NULL)
+		return why;
 	if (!valid_value(value))
 		return "control character or trailing blank in value";
 	if (ends_backslash(value))
@@ -439,13 +456,10 @@ recipe_setenv(struct recipe *r, const char *name, const char *value,
 const char *
 recipe_add_secret(struct recipe *r, const char *name)
 {
-	if (!recipe_valid_var(name))
-		return "bad variable name (letters, digits, '_')";
-	if (strncmp(name, "BB_", 3) == 0)
-		return "variables named BB_* are bb-run's own";
-	if (find_env(r, name) != NULL || recipe_has(r->secret, r->nsecret, name) ||
-	    recipe_find_axis(r, name) != NULL)
-		return "variable set twice";
+	const char *why;
+
+	if ((why = new_var(r, name)) != NULL)
+		return why;
 	if (push_str(&r->secret, &r->nsecret, name) == -1)
 		return strerror(errno);
 	return NULL;
@@ -458,11 +472,7 @@ recipe_add_mask(struct recipe *r, const char *glob)
 		return "bad mask pattern";
 	if (ends_backslash(glob))
 		return "mask pattern ends with a backslash";
-	if (recipe_has(r->mask, r->nmask, glob))
-		return NULL;
-	if (push_str(&r->mask, &r->nmask, glob) == -1)
-		return strerror(errno);
-	return NULL;
+	return add_once(&r->mask, &r->nmask, glob);
 }
 
 const char *
@@ -473,11 +483,7 @@ recipe_add_collect(struct recipe *r, const char *glob)
 		    "work tree (no \"..\", no leading \"/\")";
 	if (ends_backslash(glob))
 		return "artifact glob ends with a backslash";
-	if (recipe_has(r->collect, r->ncollect, glob))
-		return NULL;
-	if (push_str(&r->collect, &r->ncollect, glob) == -1)
-		return strerror(errno);
-	return NULL;
+	return add_once(&r->collect, &r->ncollect, glob);
 }
 
 const char *

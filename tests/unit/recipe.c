@@ -174,6 +174,9 @@ test_bad(void)
 		{ "env BB_JOB=a\n", ":1: env BB_JOB: variables named BB_*" },
 		{ "env A=1\nenv A=2\n", ":2: env A: variable set twice" },
 		{ "env A=1\nsecret A\n", ":2: secret: variable set twice" },
+		{ "secret A\nsecret A\n", ":2: secret: variable set twice" },
+		{ "secret BB_JOB\n", ":1: secret: variables named BB_*" },
+		{ "secret 1X\n", ":1: secret: bad variable name" },
 		{ "step\n", ":1: expected \"step NAME" },
 		{ "step: x\n", ":1: step without a name" },
 		{ "step a\n", ":1: expected \"step NAME" },
@@ -235,6 +238,24 @@ test_bad(void)
 }
 
 /* network off: parsed, carried in the recipe record, formatted back. */
+/* require, mask and collect keep each word once. */
+static void
+test_once(void)
+{
+	struct bb_error err;
+	struct recipe *r;
+
+	r = parse("job a\nrequire cc cc\nmask K* K* T*\nstep a: x\n"
+	    "collect out/* out/*\n", &err);
+	ok(r != NULL, "a recipe that gives words twice parses");
+	if (r == NULL)
+		return;
+	is_int(r->nrequire, 1, "  a capability required twice is kept once");
+	is_int(r->nmask, 2, "  a mask pattern given twice is kept once");
+	is_int(r->ncollect, 1, "  an artifact glob given twice is kept once");
+	recipe_free(r);
+}
+
 static void
 test_network(void)
 {
@@ -484,5 +505,6 @@ main(void)
 	test_roundtrip();
 	test_network();
 	test_bad();
+	test_once();
 	return tap_done();
 }
