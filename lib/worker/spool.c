@@ -152,6 +152,21 @@ open_top(int basefd, int create)
 	    O_NOFOLLOW | O_CLOEXEC);
 }
 
+/*
+ * Opens sp's folder in top and its records file there, with extra flags
+ * (O_CREAT | O_EXCL for a new one); -1 with errno.
+ */
+static int
+open_records(struct spool *sp, int top, int extra)
+{
+	if ((sp->dirfd = openat(top, sp->name, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	sp->fd = openat(sp->dirfd, "records", O_RDWR | O_APPEND | O_NOFOLLOW |
+	    O_CLOEXEC | extra, 0600);
+	return sp->fd == -1 ? -1 : 0;
+}
+
 /* Takes the lock of sp; 1 if someone else holds it. */
 static int
 lock(struct spool *sp, struct bb_error *err)
@@ -193,10 +208,7 @@ spool_create(int basefd, const char *name, struct spool **out,
 			    name);
 		goto out;
 	}
-	if ((sp->dirfd = openat(top, name, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC)) == -1 ||
-	    (sp->fd = openat(sp->dirfd, "records", O_RDWR | O_APPEND |
-	    O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) == -1) {
+	if (open_records(sp, top, O_CREAT | O_EXCL) == -1) {
 		bb_error_errno(err, EX_CANTCREAT, "%s/%s", SPOOL_DIR, name);
 		goto out;
 	}
@@ -334,10 +346,7 @@ spool_open(int basefd, const char *name, struct spool **out,
 		return -1;
 	}
 	if ((top = open_top(basefd, 0)) == -1 ||
-	    (sp->dirfd = openat(top, name, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC)) == -1 ||
-	    (sp->fd = openat(sp->dirfd, "records", O_RDWR | O_APPEND |
-	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+	    open_records(sp, top, 0) == -1) {
 		bb_error_errno(err, errno == ENOENT ? EX_NOINPUT : EX_IOERR,
 		    "%s/%s", SPOOL_DIR, name);
 		goto out;
