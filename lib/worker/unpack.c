@@ -274,6 +274,23 @@ write_warn(struct unpack *u, struct archive *w, const char *name,
 }
 
 /*
+ * Takes r, what a call on w returned: 0 for ARCHIVE_OK, a warning as
+ * write_warn takes it, else -1 with err set.
+ */
+static int
+write_result(struct unpack *u, struct archive *w, int r, const char *name,
+    const char *member, struct bb_error *err)
+{
+	if (r == ARCHIVE_WARN)
+		return write_warn(u, w, name, member, err);
+	if (r != ARCHIVE_OK) {
+		write_fail(u, w, name, member, err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Checks one member before anything of it is written, and masks its
  * mode.  dirlen: length of the extraction directory's path.
  */
@@ -526,32 +543,18 @@ pass(struct unpack *u, int fd, const char *name, size_t dirlen,
 			}
 			continue;
 		}
-		if (w != NULL && (r = archive_write_header(w, e)) ==
-		    ARCHIVE_WARN) {
-			if (write_warn(u, w, name, member, err) == -1)
-				goto out;
-		} else if (w != NULL && r != ARCHIVE_OK) {
-			write_fail(u, w, name, member, err);
+		if (w != NULL && write_result(u, w, archive_write_header(w, e), name,
+		    member, err) == -1)
 			goto out;
-		}
 		if (copy_data(u, a, w, name, member, err) == -1)
 			goto out;
-		if (w != NULL && (r = archive_write_finish_entry(w)) ==
-		    ARCHIVE_WARN) {
-			if (write_warn(u, w, name, member, err) == -1)
-				goto out;
-		} else if (w != NULL && r != ARCHIVE_OK) {
-			write_fail(u, w, name, member, err);
+		if (w != NULL && write_result(u, w, archive_write_finish_entry(w), name,
+		    member, err) == -1)
 			goto out;
-		}
 	}
-	if (w != NULL && (r = archive_write_close(w)) == ARCHIVE_WARN) {
-		if (write_warn(u, w, name, NULL, err) == -1)
-			goto out;
-	} else if (w != NULL && r != ARCHIVE_OK) {
-		write_fail(u, w, name, NULL, err);
+	if (w != NULL && write_result(u, w, archive_write_close(w), name,
+	    NULL, err) == -1)
 		goto out;
-	}
 	rv = 0;
 out:
 	dirset_free(&ds);
