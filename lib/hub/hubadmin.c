@@ -94,9 +94,8 @@ hubadmin_submit(struct hubreq *r)
 		hubreq_fail(r, 500, "internal", "out of memory");
 		goto out;
 	}
-	while ((rv = hubreq_next_line(r, &pos, &lineno, &line, &len)) == 1) {
-		if (hubreq_parse_line(r, &rec, line, len, lineno) == -1)
-			goto out;
+	while ((rv = hubreq_next_record(r, &pos, &lineno, &rec, &line,
+	    &len)) == 1) {
 		if (lineno == 1) {
 			if (!record_is(&rec, "submit") ||
 			    (src = record_get(&rec, "source")) == NULL ||

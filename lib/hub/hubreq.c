@@ -232,16 +232,28 @@ hubreq_parse_line(struct hubreq *r, struct record *rec, const char *line,
 }
 
 int
+hubreq_next_record(struct hubreq *r, size_t *pos, size_t *lineno,
+    struct record *rec, const char **line, size_t *len)
+{
+	int rv;
+
+	if ((rv = hubreq_next_line(r, pos, lineno, line, len)) != 1)
+		return rv;
+	if (hubreq_parse_line(r, rec, *line, *len, *lineno) == -1)
+		return -1;
+	return 1;
+}
+
+int
 hubreq_first_record(struct hubreq *r, struct record *rec, size_t *posp)
 {
 	const char *line;
 	size_t pos = 0, lineno = 0, len;
 	int rv;
 
-	if ((rv = hubreq_next_line(r, &pos, &lineno, &line, &len)) != 1)
+	if ((rv = hubreq_next_record(r, &pos, &lineno, rec, &line,
+	    &len)) != 1)
 		return rv;
-	if (hubreq_parse_line(r, rec, line, len, lineno) == -1)
-		return -1;
 	if (posp != NULL)
 		*posp = pos;
 	return 1;

@@ -103,6 +103,14 @@ int	hubreq_parse_line(struct hubreq *, struct record *, const char *,
 	    size_t, size_t);
 
 /*
+ * hubreq_next_line, then hubreq_parse_line of that line into rec.
+ * Returns 1 with the record (and its line), 0 at the end, or -1 with
+ * the refusal (400) queued.
+ */
+int	hubreq_next_record(struct hubreq *, size_t *, size_t *,
+	    struct record *, const char **, size_t *);
+
+/*
  * Parses the first line of r's record body into rec and puts where the
  * next line starts in *pos (pos may be NULL).  Returns 1, 0 when the
  * body is empty, or -1 with the refusal queued.

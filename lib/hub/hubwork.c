@@ -127,9 +127,8 @@ hubwork_hello(struct hubreq *r)
 		hubreq_fail(r, 500, "internal", "out of memory");
 		goto out;
 	}
-	while ((rv = hubreq_next_line(r, &pos, &lineno, &line, &len)) == 1) {
-		if (hubreq_parse_line(r, &rec, line, len, lineno) == -1)
-			goto out;
+	while ((rv = hubreq_next_record(r, &pos, &lineno, &rec, &line,
+	    &len)) == 1) {
 		if (lineno == 1) {
 			if (hello_first(r, &rec, &h, &proto) == -1)
 				goto out;
@@ -328,9 +327,8 @@ hubwork_events(struct hubreq *r)
 		hubreq_fail(r, 500, "internal", "out of memory");
 		goto out;
 	}
-	while ((rv = hubreq_next_line(r, &pos, &lineno, &line, &len)) == 1) {
-		if (hubreq_parse_line(r, &rec, line, len, lineno) == -1)
-			goto out;
+	while ((rv = hubreq_next_record(r, &pos, &lineno, &rec, &line,
+	    &len)) == 1) {
 		if (record_is(&rec, "session") || record_is(&rec, "job")) {
 			hubreq_fail(r, 400, "malformed", "line %zu: %s records "
 			    "are not reported (they hold a token or a lease)",
