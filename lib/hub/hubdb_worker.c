@@ -14,23 +14,41 @@
 #include "hubdb.h"
 #include "hubdb_impl.h"
 
+/*
+ * Looks worker name up: HUB_OK when it is there as known says (1, or 0
+ * for not), else HUB_EXISTS or HUB_NOTFOUND with err set, or -1.
+ */
+static int
+worker_known(struct hubdb *h, const char *name, int known,
+    struct bb_error *err)
+{
+	int r;
+
+	if ((r = hubdb_exists(h, err, "SELECT 1 FROM workers WHERE name=?",
+	    "t", name)) == -1)
+		return -1;
+	if (r == known)
+		return HUB_OK;
+	if (r == 1) {
+		bb_error_set(err, EX_DATAERR, "worker %s exists already",
+		    name);
+		return HUB_EXISTS;
+	}
+	bb_error_set(err, EX_DATAERR, "no worker %s", name);
+	return HUB_NOTFOUND;
+}
+
 int
 hubdb_worker_add(struct hubdb *h, const char *name, const char *secret,
     long long now, struct bb_error *err)
 {
-	int rv = -1, r;
+	int rv = -1;
 
 	if (hubdb_begin(h, err) == -1)
 		return -1;
-	if ((r = hubdb_exists(h, err, "SELECT 1 FROM workers WHERE name=?",
-	    "t", name)) == -1)
+	if ((rv = worker_known(h, name, 0, err)) != HUB_OK)
 		goto out;
-	if (r == 1) {
-		bb_error_set(err, EX_DATAERR, "worker %s exists already",
-		    name);
-		rv = HUB_EXISTS;
-		goto out;
-	}
+	rv = -1;
 	if (hubdb_runf(h, err, "INSERT INTO workers(name, secret, created) "
 	    "VALUES(?, ?, ?)", "tti", name, secret, now) == -1)
 		goto out;
@@ -56,14 +74,9 @@ hubdb_worker_remove(struct hubdb *h, const char *name, long long now,
 	*requeued = 0;
 	if (hubdb_begin(h, err) == -1)
 		return -1;
-	if ((r = hubdb_exists(h, err, "SELECT 1 FROM workers WHERE name=?",
-	    "t", name)) == -1)
+	if ((rv = worker_known(h, name, 1, err)) != HUB_OK)
 		goto out;
-	if (r == 0) {
-		bb_error_set(err, EX_DATAERR, "no worker %s", name);
-		rv = HUB_NOTFOUND;
-		goto out;
-	}
+	rv = -1;
 	if ((st = hubdb_stmtf(h, err, "SELECT id FROM jobs WHERE "
 	    "state='running' AND worker=?", "t", name)) == NULL)
 		goto out;
