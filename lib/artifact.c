@@ -1,5 +1,6 @@
 #include <sys/tree.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -171,6 +172,27 @@ artifact_set_add(struct artifact_set *s, const char *name, const char *what,
 		return -1;
 	}
 	return 0;
+}
+
+int
+artifact_set_add_with(struct artifact_set *s, const char *name,
+    const char *what, const char *ext, const char *extwhat,
+    struct bb_error *err)
+{
+	char *beside;
+	int rv;
+
+	if (artifact_set_add(s, name, what, err) == -1)
+		return -1;
+	if (ext == NULL)
+		return 0;
+	if (asprintf(&beside, "%s%s", name, ext) == -1) {
+		bb_error_errno(err, EX_OSERR, "artifact %s", name);
+		return -1;
+	}
+	rv = artifact_set_add(s, beside, extwhat, err);
+	free(beside);
+	return rv;
 }
 
 int

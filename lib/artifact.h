@@ -61,6 +61,14 @@ int	artifact_set_add(struct artifact_set *, const char *, const char *,
 	    struct bb_error *);
 
 /*
+ * artifact_set_add of name (what) and, when ext is not NULL, of name with
+ * ext after it (extwhat): an artifact and the file made beside it (its
+ * signature, its checksum file).  Returns 0, or -1 as artifact_set_add.
+ */
+int	artifact_set_add_with(struct artifact_set *, const char *,
+	    const char *, const char *, const char *, struct bb_error *);
+
+/*
  * A stage refused a job's artifacts (tool names the stage, msg says why):
  * the done record r of a job that would have succeeded becomes
  * result=error with the reason "TOOL: MSG", without a step; a job that

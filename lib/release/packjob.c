@@ -316,10 +316,8 @@ check_names(const struct packjob *j, const char *name, int sum,
 			goto out;
 		}
 	}
-	(void)snprintf(n, sizeof(n), "%s.sha256", name);
-	if (artifact_set_add(set, name, "the archive", err) == -1 ||
-	    (sum && artifact_set_add(set, n, "the archive's checksum file",
-	    err) == -1)) {
+	if (artifact_set_add_with(set, name, "the archive", sum ? ".sha256" :
+	    NULL, "the archive's checksum file", err) == -1) {
 		rv = PACKJOB_REFUSED;
 		goto out;
 	}

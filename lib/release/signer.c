@@ -351,8 +351,7 @@ check_names(struct signer_job *j, struct bb_error *err)
 {
 	struct artifact_set *set;
 	char name[ARTIFACT_NAME_MAX + 1], what[ARTIFACT_NAME_MAX + 32];
-	char sig[ARTIFACT_NAME_MAX + 16];
-	const char *ext = j->s != NULL ? sign_format_ext(j->s->fmt) : "";
+	const char *ext = j->s != NULL ? sign_format_ext(j->s->fmt) : NULL;
 	size_t i, listed = 0;
 	int rv = -1;
 
@@ -361,28 +360,19 @@ check_names(struct signer_job *j, struct bb_error *err)
 	for (i = 0; i < j->held.n; i++) {
 		if (held_name(&j->held, i, name, sizeof(name), err) == -1)
 			continue;	/* its own failure, at its turn */
-		if (artifact_set_add(set, name, name, err) == -1)
-			goto out;
-		if (!wanted(j, name))
-			continue;
-		listed++;
-		(void)snprintf(sig, sizeof(sig), "%s%s", name, ext);
 		(void)snprintf(what, sizeof(what), "the signature of %s",
 		    name);
-		if (j->s != NULL && artifact_set_add(set, sig, what,
-		    err) == -1)
+		if (wanted(j, name))
+			listed++;
+		if (artifact_set_add_with(set, name, name, wanted(j, name) ?
+		    ext : NULL, what, err) == -1)
 			goto out;
 	}
-	if (j->list != NULL && listed > 0) {
-		if (artifact_name(j->list, name, sizeof(name), err) == -1 ||
-		    artifact_set_add(set, name, "the checksum list",
-		    err) == -1)
-			goto out;
-		(void)snprintf(sig, sizeof(sig), "%s%s", name, ext);
-		if (j->s != NULL && artifact_set_add(set, sig,
-		    "the checksum list's signature", err) == -1)
-			goto out;
-	}
+	if (j->list != NULL && listed > 0 &&
+	    (artifact_name(j->list, name, sizeof(name), err) == -1 ||
+	    artifact_set_add_with(set, name, "the checksum list", ext,
+	    "the checksum list's signature", err) == -1))
+		goto out;
 	rv = 0;
 out:
 	artifact_set_free(set);

@@ -117,6 +117,27 @@ test_set(void)
 	    "x.sig", "naming both");
 	artifact_set_free(s);
 	artifact_set_free(NULL);
+
+	/* An artifact and the file beside it. */
+	s = artifact_set_new(&e);
+	ok(artifact_set_add_with(s, "y", "y", ".sig", "the signature of y",
+	    &e) == 0 && artifact_set_add_with(s, "z", "z", NULL, "unused",
+	    &e) == 0, "an artifact with its signature, one without");
+	ok(artifact_set_add(s, "z.sig", "z.sig", &e) == 0,
+	    "  no ext: nothing added beside it");
+	ok(artifact_set_add_with(s, "y.sig", "y.sig", NULL, "", &e) == -1,
+	    "  the one beside it is in the set");
+	is_str(e.msg, "two artifacts named y.sig: the signature of y and "
+	    "y.sig", "  named as extwhat says");
+	ok(artifact_set_add_with(s, "list", "the list", ".sig", "its "
+	    "signature", &e) == 0 && artifact_set_add_with(s, "list.sig",
+	    "list.sig", NULL, "", &e) == -1, "a new pair, then its second");
+	ok(artifact_set_add_with(s, "w.sha256", "w.sha256", NULL, "", &e) ==
+	    0 && artifact_set_add_with(s, "w", "the archive", ".sha256",
+	    "its checksum file", &e) == -1 && strcmp(e.msg, "two artifacts "
+	    "named w.sha256: w.sha256 and its checksum file") == 0,
+	    "the second name's clash is reported");
+	artifact_set_free(s);
 }
 
 static void
