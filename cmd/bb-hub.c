@@ -56,6 +56,13 @@ struct opts {
 	size_t			 nstages;
 };
 
+/* What a command on the hub directory works on (on_dir opens it). */
+struct target {
+	struct hub_dir		*hd;
+	long long		 id;		/* the job operand */
+	const char		*name;		/* the worker operand */
+};
+
 static volatile sig_atomic_t stop;
 
 static const char *const synopsis[] = {
@@ -380,39 +387,34 @@ cmd_init(int argc, char **argv)
 	return 0;
 }
 
-static int
-cmd_add_worker(const struct opts *o, int argc, char **argv)
+static void
+cmd_add_worker(const struct opts *o, const struct target *t)
 {
-	struct hub_dir *hd;
 	struct bb_error e;
 	char secret[HUBAUTH_TOKEN_LEN + 1];
 	int rv;
 
-	operands(o->cmd, argc, argv, 1, "worker name");
-	hd = open_dir(o);
-	rv = hub_add_worker(hd, argv[0], secret, &e);
+	(void)o;
+	rv = hub_add_worker(t->hd, t->name, secret, &e);
 	if (rv == HUB_EXISTS)
 		errx(EX_DATAERR, "%s", e.msg);
 	if (rv != HUB_OK)
 		fail(&e);
 	printf("%s\n", secret);
 	explicit_bzero(secret, sizeof(secret));
-	return done(hd);
 }
 
-static int
-cmd_remove_worker(const struct opts *o, int argc, char **argv)
+static void
+cmd_remove_worker(const struct opts *o, const struct target *t)
 {
-	struct hub_dir *hd;
 	struct bb_error e;
 	long long n;
 
-	operands(o->cmd, argc, argv, 1, "worker name");
-	hd = open_dir(o);
-	check(hubdb_worker_remove(hd->db, argv[0], hub_now(), &n, &e), &e);
+	(void)o;
+	check(hubdb_worker_remove(t->hd->db, t->name, hub_now(), &n, &e),
+	    &e);
 	if (n > 0)
-		warnx("%lld jobs of %s back in the queue", n, argv[0]);
-	return done(hd);
+		warnx("%lld jobs of %s back in the queue", n, t->name);
 }
 
 /*
@@ -550,51 +552,36 @@ print_rec(void *arg, const struct record *r)
 	return 0;
 }
 
-static int
-cmd_jobs(const struct opts *o, int argc, char **argv)
+static void
+cmd_jobs(const struct opts *o, const struct target *t)
 {
-	struct hub_dir *hd;
 	struct bb_error e;
 
-	operands(o->cmd, argc, argv, 0, "");
-	if (o->state != NULL && !hubdb_valid_state(o->state))
-		usage_err(o->cmd, "-s %s: not a job state", o->state);
-	hd = open_dir(o);
 	if (!o->records && hubtext_jobs_head(stdout) == -1)
 		stdout_failed();
-	check(hubdb_jobs(hd->db, o->state, o->limit, o->records ? print_rec :
-	    hubtext_job_line, stdout, &e), &e);
-	return done(hd);
+	check(hubdb_jobs(t->hd->db, o->state, o->limit, o->records ?
+	    print_rec : hubtext_job_line, stdout, &e), &e);
 }
 
-static int
-cmd_workers(const struct opts *o, int argc, char **argv)
+static void
+cmd_workers(const struct opts *o, const struct target *t)
 {
-	struct hub_dir *hd;
 	struct bb_error e;
 
-	operands(o->cmd, argc, argv, 0, "");
-	hd = open_dir(o);
 	if (!o->records && hubtext_workers_head(stdout) == -1)
 		stdout_failed();
 	/* Connected: seen within the default wait and lease. */
-	check(hubdb_workers(hd->db, hub_now(), (60 + 90 + 10) * 1000,
+	check(hubdb_workers(t->hd->db, hub_now(), (60 + 90 + 10) * 1000,
 	    o->records ? print_rec : hubtext_worker_line, stdout, &e), &e);
-	return done(hd);
 }
 
-static int
-cmd_show(const struct opts *o, int argc, char **argv)
+static void
+cmd_show(const struct opts *o, const struct target *t)
 {
-	struct hub_dir *hd;
 	struct bb_error e;
-	long long id;
 
-	id = job_operand(o, argc, argv);
-	hd = open_dir(o);
-	check(hubdb_job(hd->db, id, o->records ? print_rec : hubtext_show,
-	    stdout, &e), &e);
-	return done(hd);
+	check(hubdb_job(t->hd->db, t->id, o->records ? print_rec :
+	    hubtext_show, stdout, &e), &e);
 }
 
 /* The job's record, for the line that ends its log. */
@@ -622,22 +609,20 @@ keep_job(void *arg, const struct record *r)
 	return 0;
 }
 
-static int
-cmd_log(const struct opts *o, int argc, char **argv)
+static void
+cmd_log(const struct opts *o, const struct target *t)
 {
-	struct hub_dir *hd;
 	struct hubtext_log lo;
 	struct logend le;
 	struct bb_error e;
-	long long id, n = o->attempt;
+	long long n = o->attempt;
 
-	id = job_operand(o, argc, argv);
 	memset(&lo, 0, sizeof(lo));
 	lo.fp = stdout;
 	lo.raw = o->records;
 	lo.tty = isatty(STDOUT_FILENO);
-	hd = open_dir(o);
-	check(hubdb_log(hd->db, id, &n, 0, 0, hubtext_log, &lo, &e), &e);
+	check(hubdb_log(t->hd->db, t->id, &n, 0, 0, hubtext_log, &lo, &e),
+	    &e);
 	/*
 	 * The job's result last where its done record did not say it: a
 	 * stage after the build (a sign, pack or upload error) made it
@@ -645,59 +630,49 @@ cmd_log(const struct opts *o, int argc, char **argv)
 	 */
 	memset(&le, 0, sizeof(le));
 	if (!lo.raw) {
-		check(hubdb_job(hd->db, id, keep_job, &le, &e), &e);
+		check(hubdb_job(t->hd->db, t->id, keep_job, &le, &e), &e);
 		if (le.attempt == n)
 			(void)hubtext_log_end(&lo, le.state, le.reason);
 		free(le.reason);
 	}
-	return done(hd);
 }
 
 /* cancel, pin and unpin: a change of one job. */
-static int
-cmd_cancel(const struct opts *o, int argc, char **argv)
+static void
+cmd_cancel(const struct opts *o, const struct target *t)
 {
-	struct hub_dir *hd;
 	struct bb_error e;
-	long long id;
 
-	id = job_operand(o, argc, argv);
-	hd = open_dir(o);
 	if (strcmp(o->cmd, "cancel") == 0)
-		check(hubdb_cancel(hd->db, id, hub_now(), &e), &e);
+		check(hubdb_cancel(t->hd->db, t->id, hub_now(), &e), &e);
 	else
-		check(hubdb_pin(hd->db, id, strcmp(o->cmd, "pin") == 0, &e),
-		    &e);
-	return done(hd);
+		check(hubdb_pin(t->hd->db, t->id, strcmp(o->cmd, "pin") == 0,
+		    &e), &e);
 }
 
-static int
-cmd_gc(const struct opts *o, int argc, char **argv)
+static void
+cmd_gc(const struct opts *o, const struct target *t)
 {
-	struct hub_dir *hd;
 	struct hubdb_policy p;
 	struct hubgc_result res;
 	struct bb_error e;
 	int rv;
 
-	operands(o->cmd, argc, argv, 0, "");
-	hd = open_dir(o);
 	/* The server's policy, unless told otherwise. */
 	p.keep_builds = HUBDB_KEEP_BUILDS;
 	p.keep_days = HUBDB_KEEP_DAYS;
-	if (hubdb_policy_get(hd->db, &p, &e) == -1)
+	if (hubdb_policy_get(t->hd->db, &p, &e) == -1)
 		fail(&e);
 	if (o->policy_set & 1)
 		p.keep_days = o->policy.keep_days;
 	if (o->policy_set & 2)
 		p.keep_builds = o->policy.keep_builds;
-	rv = hubgc_run(hd, &p, hub_now(), &res, &e);
+	rv = hubgc_run(t->hd, &p, hub_now(), &res, &e);
 	printf("removed %lld jobs and %lld blobs, %lld bytes (kept: the "
 	    "last %lld builds of each name, %lld days)\n", res.jobs, res.blobs,
 	    res.bytes, p.keep_builds, p.keep_days);
 	if (rv == -1)
 		fail(&e);
-	return done(hd);
 }
 
 static void
@@ -783,24 +758,46 @@ cmd_fetch(const struct opts *o, int argc, char **argv)
 	return done(hd);
 }
 
-static const struct {
+/* fn takes its operands; on gets its operand ("", "job", "worker name"). */
+static const struct hubcmd {
 	const char	*name;
 	const char	*opts;		/* for getopt */
 	int		(*fn)(const struct opts *, int, char **);
+	void		(*on)(const struct opts *, const struct target *);
+	const char	*operand;
 } cmds[] = {
-	{ "add-worker",		"+:d:",		cmd_add_worker },
-	{ "remove-worker",	"+:d:",		cmd_remove_worker },
-	{ "submit",		"+:P:S:V:a:d:efm:", cmd_submit },
-	{ "jobs",		"+:d:n:rs:",	cmd_jobs },
-	{ "show",		"+:d:r",	cmd_show },
-	{ "log",		"+:a:d:r",	cmd_log },
-	{ "cancel",		"+:d:",		cmd_cancel },
-	{ "pin",		"+:d:",		cmd_cancel },
-	{ "unpin",		"+:d:",		cmd_cancel },
-	{ "gc",			"+:D:d:N:",	cmd_gc },
-	{ "fetch",		"+:a:C:d:H:o:t:", cmd_fetch },
-	{ "workers",		"+:d:r",	cmd_workers },
+	{ "add-worker",	"+:d:",		NULL, cmd_add_worker, "worker name" },
+	{ "remove-worker", "+:d:", NULL, cmd_remove_worker, "worker name" },
+	{ "submit",	"+:P:S:V:a:d:efm:", cmd_submit, NULL, NULL },
+	{ "jobs",	"+:d:n:rs:",	NULL, cmd_jobs, "" },
+	{ "show",	"+:d:r",	NULL, cmd_show, "job" },
+	{ "log",	"+:a:d:r",	NULL, cmd_log, "job" },
+	{ "cancel",	"+:d:",		NULL, cmd_cancel, "job" },
+	{ "pin",	"+:d:",		NULL, cmd_cancel, "job" },
+	{ "unpin",	"+:d:",		NULL, cmd_cancel, "job" },
+	{ "gc",		"+:D:d:N:",	NULL, cmd_gc, "" },
+	{ "fetch",	"+:a:C:d:H:o:t:", cmd_fetch, NULL, NULL },
+	{ "workers",	"+:d:r",	NULL, cmd_workers, "" },
 };
+
+/* A command on the hub directory: its operand checked, the directory open. */
+static int
+on_dir(const struct opts *o, const struct hubcmd *c, int argc, char **argv)
+{
+	struct target t = { NULL, 0, NULL };
+
+	if (strcmp(c->operand, "job") == 0)
+		t.id = job_operand(o, argc, argv);
+	else
+		operands(o->cmd, argc, argv, c->operand[0] != '\0',
+		    c->operand);
+	t.name = argv[0];
+	if (o->state != NULL && !hubdb_valid_state(o->state))
+		usage_err(o->cmd, "-s %s: not a job state", o->state);
+	t.hd = open_dir(o);
+	c->on(o, &t);
+	return done(t.hd);
+}
 
 int
 main(int argc, char *argv[])
@@ -907,5 +904,7 @@ main(int argc, char *argv[])
 			bad_option(o.cmd, ch);
 		}
 	}
-	return cmds[i].fn(&o, argc - optind, argv + optind);
+	if (cmds[i].fn != NULL)
+		return cmds[i].fn(&o, argc - optind, argv + optind);
+	return on_dir(&o, &cmds[i], argc - optind, argv + optind);
 }
