@@ -46,6 +46,20 @@ log() {
 	printf '%s%s: %s\n' "$PROG" "${SLOT:+[$SLOT]}" "$*" >&2
 }
 
+# flag_opt L ARGS...: _flag=1 if ARGS start with the option -L, else 0;
+# OPTIND as getopts leaves it.  Any other option is a usage error.
+flag_opt() {
+	_flag=0 _l=$1
+	shift
+	OPTIND=1
+	while getopts ":$_l" _o; do
+		case $_o in
+		"$_l") _flag=1 ;;
+		*) usage "-$OPTARG: unknown option" ;;
+		esac
+	done
+}
+
 die() {
 	_code=$1
 	shift
@@ -703,14 +717,9 @@ cmd_run() {
 }
 
 cmd_create() {
-	_force=0
-	while getopts :f _o; do
-		case $_o in
-		f) _force=1 ;;
-		*) usage "-$OPTARG: unknown option" ;;
-		esac
-	done
+	flag_opt f "$@"
 	shift $((OPTIND - 1))
+	_force=$_flag
 	[ $# -eq 3 ] || usage "create-worker takes a basedir, a hub and a name"
 	BASEDIR=$1 HUB=$2 NAME=$3
 	case $HUB in
@@ -817,14 +826,9 @@ EOF
 # jobs, or removes them (-x: all, or those named NAME, RECIPE/NAME or
 # RECIPE/); a cache a job uses is kept.
 cmd_cache() {
-	_clear=0
-	while getopts :x _o; do
-		case $_o in
-		x) _clear=1 ;;
-		*) usage "-$OPTARG: unknown option" ;;
-		esac
-	done
+	flag_opt x "$@"
 	shift $((OPTIND - 1))
+	_clear=$_flag
 	[ $# -ge 1 ] || usage "cache takes a basedir"
 	BASEDIR=$1
 	shift
@@ -860,13 +864,9 @@ create-worker)
 	cmd_create "$@" ;;
 run|once)
 	[ "$_cmd" = run ] || ONCE=1
-	while getopts :v _o; do
-		case $_o in
-		v) VERBOSE=1 ;;
-		*) usage "-$OPTARG: unknown option" ;;
-		esac
-	done
+	flag_opt v "$@"
 	shift $((OPTIND - 1))
+	VERBOSE=$_flag
 	[ $# -eq 1 ] || usage "$_cmd takes one basedir"
 	BASEDIR=$1
 	cmd_run ;;
