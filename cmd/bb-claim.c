@@ -169,10 +169,10 @@ parse_args(int argc, char *argv[], struct opts *o)
 	};
 	struct bb_error e;
 	const char *errstr;
-	int ch, n;
+	int ch;
 
-	while ((ch = getopt_long(argc, argv, "+b:c:t:w:", longopts,
-	    NULL)) != -1) {
+	while ((ch = netopt_getopt(&o->net, argc, argv, "+b:c:t:w:",
+	    longopts, &e)) != -1) {
 		switch (ch) {
 		case 'b':
 			o->basedir = optarg;
@@ -207,11 +207,10 @@ parse_args(int argc, char *argv[], struct opts *o)
 		case OPT_ONCE:
 			o->once = 1;
 			break;
+		case NETOPT_BAD:
+			cli_die(&e);
 		default:
-			if ((n = netopt_set(&o->net, ch, optarg, &e)) == -1)
-				cli_die(&e);
-			if (n == 0)
-				usage();
+			usage();
 		}
 	}
 	if (optind != argc)

@@ -154,10 +154,10 @@ parse_args(int argc, char *argv[], struct opts *o)
 	};
 	struct bb_error e;
 	const char *errstr;
-	int ch, n;
+	int ch;
 
-	while ((ch = getopt_long(argc, argv, "+b:c:H:j:k:n:pS:s:", longopts,
-	    NULL)) != -1) {
+	while ((ch = netopt_getopt(&o->net, argc, argv, "+b:c:H:j:k:n:pS:s:",
+	    longopts, &e)) != -1) {
 		switch (ch) {
 		case 'b':
 			o->basedir = optarg;
@@ -199,11 +199,10 @@ parse_args(int argc, char *argv[], struct opts *o)
 		case OPT_PROBE:
 			o->probe = optarg;
 			break;
+		case NETOPT_BAD:
+			cli_die(&e);
 		default:
-			if ((n = netopt_set(&o->net, ch, optarg, &e)) == -1)
-				cli_die(&e);
-			if (n == 0)
-				usage();
+			usage();
 		}
 	}
 	if (optind != argc)

@@ -376,7 +376,7 @@ main(int argc, char *argv[])
 	struct bg *bg[REPORT_LANES];
 	struct bb_error e;
 	struct opts o;
-	int ch, n, basefd, wake[2], code, i;
+	int ch, basefd, wake[2], code, i;
 
 	cli_start(argc, argv, "bb-report");
 	(void)signal(SIGPIPE, SIG_IGN);
@@ -385,8 +385,8 @@ main(int argc, char *argv[])
 	memset(&o, 0, sizeof(o));
 	o.maxtime = MAXTIME_DEFAULT;
 	netopt_init(&o.net);
-	while ((ch = getopt_long(argc, argv, "+b:o:r:t:", longopts, NULL)) !=
-	    -1) {
+	while ((ch = netopt_getopt(&o.net, argc, argv, "+b:o:r:t:", longopts,
+	    &e)) != -1) {
 		switch (ch) {
 		case 'b':
 			o.basedir = optarg;
@@ -407,11 +407,10 @@ main(int argc, char *argv[])
 		case OPT_RESEND:
 			o.resend = 1;
 			break;
+		case NETOPT_BAD:
+			cli_die(&e);
 		default:
-			if ((n = netopt_set(&o.net, ch, optarg, &e)) == -1)
-				cli_die(&e);
-			if (n == 0)
-				usage();
+			usage();
 		}
 	}
 	argc -= optind;

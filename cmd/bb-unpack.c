@@ -337,7 +337,7 @@ main(int argc, char *argv[])
 	struct opts o;
 	struct bb_error e;
 	const char *errstr;
-	int ch, n, rv;
+	int ch, rv;
 
 	cli_start(argc, argv, "bb-unpack");
 	/* Names in archives are UTF-8 (pax): write them as they are. */
@@ -353,8 +353,8 @@ main(int argc, char *argv[])
 	o.retries = RETRIES;
 	/* Options may also follow the file, as tar's -C does. */
 	for (;;) {
-		while ((ch = getopt_long(argc, argv, "+C:d:m:n:r:", longopts,
-		    NULL)) != -1) {
+		while ((ch = netopt_getopt(&o.net, argc, argv, "+C:d:m:n:r:",
+		    longopts, &e)) != -1) {
 			switch (ch) {
 			case 'C':
 				o.dir = optarg;
@@ -381,12 +381,10 @@ main(int argc, char *argv[])
 					errx(EX_USAGE, "-r %s: %s (0 to 100)",
 					    optarg, errstr);
 				break;
+			case NETOPT_BAD:
+				cli_die(&e);
 			default:
-				if ((n = netopt_set(&o.net, ch, optarg,
-				    &e)) == -1)
-					cli_die(&e);
-				if (n == 0)
-					usage();
+				usage();
 			}
 		}
 		argc -= optind;

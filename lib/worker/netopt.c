@@ -72,6 +72,22 @@ netopt_set(struct netopt *n, int ch, const char *arg, struct bb_error *err)
 }
 
 int
+netopt_getopt(struct netopt *n, int argc, char **argv, const char *optstring,
+    const struct option *longopts, struct bb_error *err)
+{
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, optstring, longopts, NULL)) !=
+	    -1) {
+		if ((r = netopt_set(n, ch, optarg, err)) == -1)
+			return NETOPT_BAD;
+		if (r == 0)
+			return ch;
+	}
+	return -1;
+}
+
+int
 netopt_check(struct netopt *n, struct bb_error *err)
 {
 	char path[PATH_MAX], *abs;

@@ -61,6 +61,16 @@ int	netopt_set(struct netopt *, int ch, const char *arg,
 	    struct bb_error *);
 
 /*
+ * getopt_long(3) over argv with optstring and longopts, taking the
+ * options of the table above into n as netopt_set does.  Returns the
+ * next option that is not one of them (the command's own, or '?'), -1
+ * at the end, or NETOPT_BAD for a bad value of one of them (err set).
+ */
+#define NETOPT_BAD	(-2)
+int	netopt_getopt(struct netopt *, int, char **, const char *,
+	    const struct option *, struct bb_error *);
+
+/*
  * Checks --ca and --pin now, for a command that passes them on (in the
  * session record, to stages that run in other directories): the CA
  * must exist and is made absolute (else EX_CONFIG), the pin must start

@@ -9,6 +9,49 @@
 #include "netopt.h"
 #include "tap.h"
 
+/* netopt_getopt: the command sees its own options only. */
+static void
+test_getopt(void)
+{
+	static const struct option table[] = {
+		NETOPT_TLS, NETOPT_RETRY,
+		{ "once",	no_argument,	NULL,	NETOPT_OWN },
+		{ NULL, 0, NULL, 0 }
+	};
+	char *argv[] = { "cmd", "--maxdelay", "1m", "-b", "dir", "--once",
+	    "--pin", "sha256//x=", "-q", "file", NULL };
+	char *bad[] = { "cmd", "--maxretries", "x", "-b", "dir", NULL };
+	struct bb_error err;
+	struct netopt net;
+	int argc = (int)nitems(argv) - 1;
+
+	netopt_init(&net);
+	optind = 0;
+	opterr = 0;
+	is_int(netopt_getopt(&net, argc, argv, "+b:", table, &err), 'b',
+	    "netopt_getopt: -b, after --maxdelay taken");
+	ok(net.maxdelay == 60 && strcmp(optarg, "dir") == 0,
+	    "  --maxdelay 1m set, -b's value given");
+	is_int(netopt_getopt(&net, argc, argv, "+b:", table, &err),
+	    NETOPT_OWN, "  then the command's own --once");
+	is_int(netopt_getopt(&net, argc, argv, "+b:", table, &err), '?',
+	    "  --pin taken, then -q: not an option");
+	ok(net.pin != NULL && strcmp(net.pin, "sha256//x=") == 0,
+	    "  --pin set");
+	is_int(netopt_getopt(&net, argc, argv, "+b:", table, &err), -1,
+	    "  the end at the operand");
+	is_str(argv[optind], "file", "  which optind names");
+	netopt_free(&net);
+
+	netopt_init(&net);
+	optind = 0;
+	is_int(netopt_getopt(&net, (int)nitems(bad) - 1, bad, "+b:", table,
+	    &err), NETOPT_BAD, "a bad --maxretries: NETOPT_BAD");
+	ok(err.code == EX_USAGE && strcmp(err.msg, "--maxretries x: invalid")
+	    == 0, "  err names it: %s", err.msg);
+	netopt_free(&net);
+}
+
 int
 main(void)
 {
@@ -115,5 +158,6 @@ main(void)
 	    "netopt_http: an http hub");
 	record_free(&sr);
 	netopt_free(&net);
+	test_getopt();
 	return tap_done();
 }
