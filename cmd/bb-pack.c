@@ -25,6 +25,7 @@
 #include "pack.h"
 #include "packjob.h"
 #include "record.h"
+#include "strv.h"
 #include "unveil.h"
 
 #define MTIME_MAX	253402300799LL	/* 9999-12-31T23:59:59Z */
@@ -333,7 +334,7 @@ standalone(struct opts *o, int argc, char **argv)
 		if (pack_paths(rootfd, argv, (size_t)argc, &v, &nv, &e) == 0)
 			for (i = 0; i < nv; i++)
 				(void)pack_measure(rootfd, v[i], &m.total);
-		pack_paths_free(v, nv);
+		strv_free(v, nv);
 		po->progress = progress;
 	}
 	po->arg = &m;

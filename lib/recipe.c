@@ -16,6 +16,7 @@
 
 #include "recipe_impl.h"
 #include "size.h"
+#include "strv.h"
 
 #define CACHE_NAMELEN	32
 
@@ -23,16 +24,6 @@ struct recipe *
 recipe_new(void)
 {
 	return calloc(1, sizeof(struct recipe));
-}
-
-static void
-free_list(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 void
@@ -54,7 +45,7 @@ recipe_free_axes(struct recipe *r)
 
 	for (i = 0; i < r->naxes; i++) {
 		free(r->axes[i].name);
-		free_list(r->axes[i].values, r->axes[i].nvalues);
+		strv_free(r->axes[i].values, r->axes[i].nvalues);
 	}
 	free(r->axes);
 	r->axes = NULL;
@@ -80,10 +71,10 @@ free_stage(struct recipe *r)
 	size_t i;
 
 	free(r->name);
-	free_list(r->require, r->nrequire);
-	free_list(r->secret, r->nsecret);
-	free_list(r->mask, r->nmask);
-	free_list(r->collect, r->ncollect);
+	strv_free(r->require, r->nrequire);
+	strv_free(r->secret, r->nsecret);
+	strv_free(r->mask, r->nmask);
+	strv_free(r->collect, r->ncollect);
 	recipe_free_pairs(r->env, r->nenv);
 	recipe_free_axes(r);
 	recipe_free_excludes(r);
@@ -549,10 +540,10 @@ recipe_add_axis(struct recipe *r, const char *name, const char *list, int replac
 			why = strerror(errno);
 	}
 	if (why != NULL) {
-		free_list(tmp.values, tmp.nvalues);
+		strv_free(tmp.values, tmp.nvalues);
 		return why;
 	}
-	free_list(a->values, a->nvalues);
+	strv_free(a->values, a->nvalues);
 	a->values = tmp.values;
 	a->nvalues = tmp.nvalues;
 	return NULL;

@@ -22,6 +22,7 @@
 
 #include "file.h"
 #include "pack_impl.h"
+#include "strv.h"
 
 static const struct {
 	const char	*name;
@@ -413,6 +414,6 @@ out:
 	if (rv == -1 && out != NULL)
 		pack_file_abort(&f);
 	pack_free(p);
-	pack_paths_free(v, n);
+	strv_free(v, n);
 	return rv;
 }

@@ -75,11 +75,10 @@ int	pack_level_check(enum pack_format, int, struct bb_error *);
  * path or a ".." component is refused (EX_DATAERR: it would escape the
  * root).  Duplicates and paths inside another operand that is a
  * directory below rootfd are dropped.  *out is a new array of new strings in
- * the order pack_add wants them; free it with pack_paths_free.
+ * the order pack_add wants them; free it with strv_free (strv.h).
  */
 int	pack_paths(int, char *const *, size_t, char ***, size_t *,
 	    struct bb_error *);
-void	pack_paths_free(char **, size_t);
 
 /*
  * Starts an archive written to fd.  opts is copied.  Returns a new handle,

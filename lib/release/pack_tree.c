@@ -28,6 +28,7 @@
 
 #include "file.h"
 #include "pack_impl.h"
+#include "strv.h"
 
 struct operand {
 	char	*key;
@@ -85,18 +86,6 @@ operand_cmp(const void *a, const void *b)
 	const struct operand *x = a, *y = b;
 
 	return strcmp(x->key, y->key);
-}
-
-void
-pack_paths_free(char **v, size_t n)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 int
@@ -159,7 +148,7 @@ out:
 	for (i = 0; ops != NULL && i < nops; i++)
 		free(ops[i].key);
 	free(ops);
-	pack_paths_free(out, nout);
+	strv_free(out, nout);
 	return rv;
 }
 

@@ -14,6 +14,7 @@
 #include "artifact.h"
 #include "digest.h"
 #include "packjob.h"
+#include "strv.h"
 #include "template.h"
 
 void
@@ -27,7 +28,7 @@ void
 packjob_clear(struct packjob *j)
 {
 	held_clear(&j->held);
-	pack_paths_free(j->paths, j->npaths);
+	strv_free(j->paths, j->npaths);
 	j->paths = NULL;
 	j->npaths = 0;
 }

@@ -18,6 +18,7 @@
 #include "digest.h"
 #include "file.h"
 #include "record.h"
+#include "strv.h"
 
 #define GONE_PREFIX	".gone-"
 #define INFO_MAX	(4 * 1024)
@@ -376,16 +377,6 @@ subdirs(const char *path, char ***names, size_t *n, struct bb_error *err)
 	return 0;
 }
 
-static void
-free_names(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static int
 by_use(const void *a, const void *b)
 {
@@ -475,11 +466,11 @@ cache_list(const char *root, struct cache_entry **out, size_t *n,
 				    hubs[h], recipes[r], names[k], out, n,
 				    err) == -1)
 					goto out;
-			free_names(names, nn);
+			strv_free(names, nn);
 			names = NULL;
 			nn = 0;
 		}
-		free_names(recipes, nr);
+		strv_free(recipes, nr);
 		recipes = NULL;
 		nr = 0;
 		free(p);
@@ -494,9 +485,9 @@ nomem:
 	bb_error_errno(err, EX_OSERR, "%s", root);
 out:
 	free(p);
-	free_names(hubs, nh);
-	free_names(recipes, nr);
-	free_names(names, nn);
+	strv_free(hubs, nh);
+	strv_free(recipes, nr);
+	strv_free(names, nn);
 	if (rv == -1) {
 		cache_list_free(*out, *n);
 		*out = NULL;

@@ -5,6 +5,7 @@
  * changes or is special, and pack_measure.
  */
 #include "pack_test.h"
+#include "strv.h"
 
 /* Grows the file "big" once its first block is packed. */
 static void
@@ -57,11 +58,11 @@ main(void)
 	ok(n == 3 && strcmp(v[0], "a-c") == 0 && strcmp(v[1], "a.txt") == 0 &&
 	    strcmp(v[2], "a") == 0, "strcmp order with a slash after a "
 	    "directory; repeats and inner paths once");
-	pack_paths_free(v, n);
+	strv_free(v, n);
 	in[0] = "a"; in[1] = "."; in[2] = "link";
 	ok(pack_paths(dfd, in, 3, &v, &n, &err) == 0 && n == 1 &&
 	    strcmp(v[0], ".") == 0, "\".\" holds everything");
-	pack_paths_free(v, n);
+	strv_free(v, n);
 	in[0] = "a/../../x";
 	ok(pack_paths(dfd, in, 1, &v, &n, &err) == -1 &&
 	    err.code == EX_DATAERR, "\"..\" refused");
