@@ -133,21 +133,6 @@ grow(void *vp, size_t *np, size_t sz)
 	return p + (*np)++ * sz;
 }
 
-static int
-push_str(char ***v, size_t *n, const char *s)
-{
-	char **slot, *d;
-
-	if ((d = strdup(s)) == NULL)
-		return -1;
-	if ((slot = grow(v, n, sizeof(**v))) == NULL) {
-		free(d);
-		return -1;
-	}
-	*slot = d;
-	return 0;
-}
-
 /*
  * A name of at most 128 bytes: its first byte passes first(), the others
  * are letters, digits or in extra.
@@ -333,24 +318,13 @@ recipe_find_axis(const struct recipe *r, const char *name)
 	return NULL;
 }
 
-int
-recipe_has(char **v, size_t n, const char *s)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
 /* Adds a copy of s to v unless v has it: NULL, or why it could not. */
 static const char *
 add_once(char ***v, size_t *n, const char *s)
 {
-	if (recipe_has(*v, *n, s))
+	if (strv_has(*v, *n, s))
 		return NULL;
-	if (push_str(v, n, s) == -1)
+	if (strv_add(v, n, s) == -1)
 		return strerror(errno);
 	return NULL;
 }
@@ -363,7 +337,7 @@ new_var(const struct recipe *r, const char *name)
 		return "bad variable name (letters, digits, '_')";
 	if (strncmp(name, "BB_", 3) == 0)
 		return "variables named BB_* are bb-run's own";
-	if (find_env(r, name) != NULL || recipe_has(r->secret, r->nsecret, name) ||
+	if (find_env(r, name) != NULL || strv_has(r->secret, r->nsecret, name) ||
 	    recipe_find_axis(r, name) != NULL)
 		return "variable set twice";
 	return NULL;
@@ -451,7 +425,7 @@ recipe_add_secret(struct recipe *r, const char *name)
 
 	if ((why = new_var(r, name)) != NULL)
 		return why;
-	if (push_str(&r->secret, &r->nsecret, name) == -1)
+	if (strv_add(&r->secret, &r->nsecret, name) == -1)
 		return strerror(errno);
 	return NULL;
 }
@@ -514,7 +488,7 @@ recipe_add_axis(struct recipe *r, const char *name, const char *list, int replac
 	if (strcmp(name, "name") == 0 || strcmp(name, "version") == 0 ||
 	    strcmp(name, "job") == 0)
 		return "name, version and job are the archive name's own";
-	if (find_env(r, name) != NULL || recipe_has(r->secret, r->nsecret, name))
+	if (find_env(r, name) != NULL || strv_has(r->secret, r->nsecret, name))
 		return "a variable of the recipe already";
 	if ((a = recipe_find_axis(r, name)) != NULL && !replace)
 		return "axis named twice";
@@ -526,11 +500,11 @@ recipe_add_axis(struct recipe *r, const char *name, const char *list, int replac
 	for (p = copy; why == NULL && (v = strsep(&p, ",")) != NULL; ) {
 		if (!recipe_valid_value(v))
 			why = "bad value (letters, digits, '._+-', at most 64)";
-		else if (recipe_has(tmp.values, tmp.nvalues, v))
+		else if (strv_has(tmp.values, tmp.nvalues, v))
 			why = "value given twice";
 		else if (tmp.nvalues >= RECIPE_NVALUES)
 			why = "more than 32 values";
-		else if (push_str(&tmp.values, &tmp.nvalues, v) == -1)
+		else if (strv_add(&tmp.values, &tmp.nvalues, v) == -1)
 			why = strerror(errno);
 	}
 	free(copy);
@@ -658,7 +632,7 @@ recipe_check(const struct recipe *r, struct bb_error *err)
 			}
 			for (k = 0; k < x->npairs; k++)
 				if ((a = recipe_find_axis(s, x->pairs[k].name)) ==
-				    NULL || !recipe_has(a->values, a->nvalues,
+				    NULL || !strv_has(a->values, a->nvalues,
 				    x->pairs[k].value)) {
 					bb_error_set(err, EX_DATAERR, "exclude "
 					    "%s=%s: not an axis and a value of "

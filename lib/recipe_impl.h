@@ -55,9 +55,6 @@ struct recipe	*recipe_last_stage(struct recipe *);
 /* The axis of r named name, or NULL. */
 struct recipe_axis	*recipe_find_axis(const struct recipe *, const char *);
 
-/* 1 if s is one of the n strings of v, else 0. */
-int	recipe_has(char **, size_t, const char *);
-
 /* Free what they name: pairs (n of them), r's axes, r's excludes. */
 void	recipe_free_pairs(struct recipe_env *, size_t);
 void	recipe_free_axes(struct recipe *);

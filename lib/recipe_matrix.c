@@ -13,6 +13,7 @@
 #include <sysexits.h>
 
 #include "recipe_impl.h"
+#include "strv.h"
 
 int
 recipe_set_axis(struct recipe *r, const char *name, const char *values,
@@ -34,7 +35,7 @@ recipe_set_axis(struct recipe *r, const char *name, const char *values,
 		x = &r->excludes[i];
 		for (k = 0; k < x->npairs; k++)
 			if (strcmp(x->pairs[k].name, name) == 0 &&
-			    !recipe_has(a->values, a->nvalues, x->pairs[k].value))
+			    !strv_has(a->values, a->nvalues, x->pairs[k].value))
 				break;
 		if (k == x->npairs) {
 			i++;

@@ -7,6 +7,7 @@
 
 #include "caps.h"
 #include "recipe.h"
+#include "strv.h"
 
 void
 caps_init(struct caps *c)
@@ -18,30 +19,19 @@ caps_init(struct caps *c)
 void
 caps_free(struct caps *c)
 {
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		free(c->v[i]);
-	free(c->v);
+	strv_free(c->v, c->n);
 	caps_init(c);
 }
 
 int
 caps_has(const struct caps *c, const char *cap)
 {
-	size_t i;
-
-	for (i = 0; i < c->n; i++)
-		if (strcmp(c->v[i], cap) == 0)
-			return 1;
-	return 0;
+	return strv_has(c->v, c->n, cap);
 }
 
 int
 caps_add(struct caps *c, const char *cap, struct bb_error *err)
 {
-	char **v;
-
 	if (strlen(cap) > CAPS_NAMEMAX || !recipe_valid_cap(cap)) {
 		bb_error_set(err, EX_USAGE, "bad capability \"%.*s\": letters, "
 		    "digits and ._:+=/- expected", CAPS_NAMEMAX, cap);
@@ -54,16 +44,10 @@ caps_add(struct caps *c, const char *cap, struct bb_error *err)
 		    CAPS_MAX);
 		return -1;
 	}
-	if ((v = reallocarray(c->v, c->n + 1, sizeof(*v))) == NULL) {
+	if (strv_add(&c->v, &c->n, cap) == -1) {
 		bb_error_errno(err, EX_OSERR, "capabilities");
 		return -1;
 	}
-	c->v = v;
-	if ((c->v[c->n] = strdup(cap)) == NULL) {
-		bb_error_errno(err, EX_OSERR, "capabilities");
-		return -1;
-	}
-	c->n++;
 	return 0;
 }
 

@@ -12,7 +12,7 @@ int
 main(void)
 {
 	char **v;
-	size_t i;
+	size_t i, n;
 
 	strv_free(NULL, 0);
 	ok(1, "NULL is fine");
@@ -34,5 +34,17 @@ main(void)
 		tap_bail("alloc");
 	strv_free(v, 2);
 	ok(1, "a NULL string among them (free(NULL))");
+
+	v = NULL;
+	n = 0;
+	ok(strv_add(&v, &n, "one") == 0 && strv_add(&v, &n, "two") == 0 &&
+	    n == 2 && strcmp(v[0], "one") == 0 && strcmp(v[1], "two") == 0,
+	    "strv_add appends copies");
+	ok(strv_has(v, n, "two") && strv_has(v, n, "one"), "strv_has finds "
+	    "each");
+	ok(!strv_has(v, n, "tw") && !strv_has(v, n, "three") &&
+	    !strv_has(v, n, ""), "  and nothing else");
+	ok(!strv_has(NULL, 0, "one"), "an empty array has nothing");
+	strv_free(v, n);
 	return tap_done();
 }
