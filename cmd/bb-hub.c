@@ -738,6 +738,8 @@ cmd_fetch(const struct opts *o, int argc, char **argv)
 		memset(&ho, 0, sizeof(ho));
 		ho.ca = o->ca;
 		ho.allow_http = 1;
+		ho.tls_hint = "trust it with -C FILE, FILE the hub's CA "
+		    "certificate, or its own certificate if self-signed";
 		if (strncasecmp(o->url, "http://", 7) == 0 &&
 		    !http_url_loopback(o->url))
 			warnx("warning: %s is plain http: the token travels "

@@ -458,7 +458,9 @@ transport_error(struct xfer *x, CURLcode rc, const char *what,
 	else switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 		bb_error_set(err, EX_TEMPFAIL, "%s: the TLS certificate of %s "
-		    "cannot be verified: %s", what, host, detail);
+		    "cannot be verified: %s%s%s", what, host, detail,
+		    c->opts.tls_hint != NULL ? "; " : "",
+		    c->opts.tls_hint != NULL ? c->opts.tls_hint : "");
 		break;
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 		bb_error_set(err, EX_TEMPFAIL, "%s: the public key of %s is "
@@ -469,6 +471,11 @@ transport_error(struct xfer *x, CURLcode rc, const char *what,
 		    "failed: %s", what, host, detail);
 		break;
 	case CURLE_SSL_CACERT_BADFILE:
+		bb_error_set(err, EX_CONFIG, "%s: CA %s: not a CA file or "
+		    "directory libcurl can use for %s: %s", what,
+		    c->opts.ca != NULL ? c->opts.ca : "(the system's)", host,
+		    detail);
+		break;
 	case CURLE_SSL_CRL_BADFILE:
 	case CURLE_SSL_CERTPROBLEM:
 		bb_error_set(err, EX_CONFIG, "%s: %s", what, detail);

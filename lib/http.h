@@ -13,7 +13,8 @@
  * Exit codes in struct bb_error (see bb-protocol(7)):
  *	EX_TEMPFAIL	cannot connect or resolve, timeout, connection cut,
  *			5xx, 408, 429; TLS handshake or certificate
- *			verification failure (the message names the host);
+ *			verification failure (the message names the host
+ *			and says what to do: opts->tls_hint);
  *			interrupted by opts->stop
  *	EX_NOPERM	401 or 403: the token or secret was refused
  *	EX_PROTOCOL	any other status that is not 2xx, a redirect, an
@@ -21,6 +22,7 @@
  *			HTTP or not records where records are expected
  *	EX_DATAERR	a URL, token or lease that cannot be used
  *	EX_CONFIG	a CA file or directory or a pin that cannot be used
+ *			(the message names the file)
  *	EX_IOERR	reading the upload or writing the download failed
  *	EX_OSERR	out of memory
  */
@@ -54,6 +56,12 @@ struct http_opts {
 	volatile sig_atomic_t *stop;	/* when set non-zero, transfers
 					   and retry waits end (EX_TEMPFAIL,
 					   "interrupted") */
+	const char	*tls_hint;	/* what to do when the hub's
+					   certificate cannot be verified
+					   ("trust it with --ca FILE"),
+					   added to that message; a string
+					   that outlives the client, or
+					   NULL */
 };
 
 /* One request.  Set it up with http_req_init. */

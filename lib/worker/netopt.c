@@ -132,6 +132,7 @@ netopt_http(const struct netopt *n, const char *hub, const char *ca,
 	o->pin = n != NULL && n->pin != NULL ? n->pin : pin;
 	o->allow_http = hub != NULL && strncasecmp(hub, "http://", 7) == 0;
 	o->stop = stop;
+	o->tls_hint = NETOPT_TLS_HINT;
 }
 
 void

@@ -36,6 +36,16 @@ enum {
 	{ "maxdelay",	required_argument,	NULL,	NETOPT_MAXDELAY }, \
 	{ "maxretries",	required_argument,	NULL,	NETOPT_MAXRETRIES }
 
+/*
+ * What a stage's message says to do when the hub's certificate cannot
+ * be verified (http_opts tls_hint): --ca, and the setting of worker.conf
+ * that bb-worker(8) turns into it.  A pin alone does not help: libcurl
+ * checks it after the certificate is verified.
+ */
+#define NETOPT_TLS_HINT	"trust it with --ca FILE (CA= in worker.conf), " \
+	"FILE the hub's CA certificate, or its own certificate if " \
+	"self-signed (a --pin or PIN= is checked as well, not instead)"
+
 #define NETOPT_MAXDELAY_DEFAULT	300	/* seconds, as Buildbot's worker */
 
 struct netopt {
@@ -91,9 +101,9 @@ void	netopt_retry(const struct netopt *, int tries,
  * Fills o (zeroed first) with what a client for hub needs: the ca and
  * pin of its session (as bb-connect(1) was given them) unless n (which
  * may be NULL) has its own --ca and --pin; plain http only when hub is
- * an http URL; stop.  Any of hub, ca and pin may be NULL (no hub:
- * https and absolute URLs only).  The strings point into n and the
- * arguments; http_client_new copies them.
+ * an http URL; stop; NETOPT_TLS_HINT as the tls_hint.  Any of hub, ca
+ * and pin may be NULL (no hub: https and absolute URLs only).  The
+ * strings point into n and the arguments; http_client_new copies them.
  */
 void	netopt_http(const struct netopt *, const char *hub, const char *ca,
 	    const char *pin, volatile sig_atomic_t *stop, struct http_opts *);

@@ -34,6 +34,34 @@ rc=0
 curl -sS -o /dev/null --cacert "$T/other.pem" "$HUB_URL/healthz" \
     2>/dev/null || rc=$?
 is "$rc" 60 "and with another CA"
+
+# A stage refused by the hub's certificate names the hub and says what
+# to do; a CA file that is not one is named.
+run bb-connect --maxretries 0 -H "$HUB_URL" -n w1 -s "$T/w1.secret"
+is "$rc" 75 "bb-connect without the CA: exit 75"
+like "$err" "TLS certificate of 127\.0\.0\.1 cannot be verified" \
+    "the message names the hub"
+like "$err" "trust it with --ca FILE (CA= in worker\.conf), FILE the hub's CA certificate, or its own certificate if self-signed" \
+    "and says how to trust it"
+PIN=sha256//$(openssl x509 -in "$T/srv.pem" -pubkey -noout |
+    openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
+run bb-connect --maxretries 0 --pin "$PIN" -H "$HUB_URL" -n w1 \
+    -s "$T/w1.secret"
+is "$rc:$(echo "$err" | grep -c 'trust it with --ca')" 75:1 \
+    "the right pin alone does not do: exit 75, the same advice"
+run bb-connect --maxretries 0 --ca "$T/srv.pem" -H "$HUB_URL" -n w1 \
+    -s "$T/w1.secret"
+is "$rc" 0 "the hub's own certificate as --ca, as the advice says: exit 0"
+printf 'not a certificate\n' >"$T/junk.pem"
+run bb-connect --maxretries 0 --ca "$T/junk.pem" -H "$HUB_URL" -n w1 \
+    -s "$T/w1.secret"
+is "$rc" 78 "bb-connect with a CA file that is not one: exit 78"
+like "$err" "CA $T/junk\.pem: not a CA file" "the message names the file"
+printf '%s\n' "$HUB_ADMIN" >"$T/admin.token"
+chmod 600 "$T/admin.token"
+run bb-hub fetch -H "$HUB_URL" -t "$T/admin.token" -o "$T/f" 1
+like "$err" "TLS certificate of 127\.0\.0\.1 cannot be verified.*trust it with -C FILE" \
+    "bb-hub fetch without the CA says to give -C"
 rc=0
 curl -sS -o /dev/null -m 10 "http://${HUB_URL#https://}/healthz" \
     2>/dev/null || rc=$?

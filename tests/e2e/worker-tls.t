@@ -18,6 +18,8 @@ run bb-worker once "$T/w1"
 is "$rc" 75 "a hub with a certificate from an untrusted CA: exit 75"
 like "$err" "TLS certificate of 127.0.0.1 cannot be verified" \
     "the message names the host and what is wrong"
+like "$err" "trust it with --ca FILE (CA= in worker\.conf)" \
+    "and what to set in worker.conf"
 is "$(job_state "$JOB")" queued "the job was not touched"
 worker_set w1 "CA=$T/other.pem"
 run bb-worker once "$T/w1"
