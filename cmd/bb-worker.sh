@@ -31,7 +31,7 @@ PATH=$STAGES:$PATH
 usage() {
 	[ $# = 0 ] || log "$*"
 	cat >&2 <<EOF
-usage: bb-worker create-worker [-f] basedir hub name
+usage: bb-worker create-worker [-f] [-C cafile] [-P pin] basedir hub name
        bb-worker run [-v] basedir
        bb-worker once [-v] basedir
        bb-worker stop basedir
@@ -716,12 +716,56 @@ cmd_run() {
 	exit "$_status"
 }
 
+# pin_check PIN: true if PIN is sha256// and 44 characters of base64,
+# ';' between several, as bb-connect(1) --pin takes it.
+pin_check() {
+	_rest=$1
+	while :; do
+		_p=${_rest%%;*}
+		case ${_p#sha256//} in
+		"$_p"|*[!A-Za-z0-9+/=]*) return 1 ;;
+		esac
+		[ ${#_p} -eq 52 ] || return 1
+		[ "$_rest" != "$_p" ] || return 0
+		_rest=${_rest#*;}
+	done
+}
+
 cmd_create() {
-	flag_opt f "$@"
+	_force=0 _ca='' _pin=''
+	while getopts :C:P:f _o; do
+		case $_o in
+		C) _ca=$OPTARG ;;
+		P) _pin=$OPTARG ;;
+		f) _force=1 ;;
+		:) usage "-$OPTARG needs a value" ;;
+		*) usage "-$OPTARG: unknown option" ;;
+		esac
+	done
 	shift $((OPTIND - 1))
-	_force=$_flag
 	[ $# -eq 3 ] || usage "create-worker takes a basedir, a hub and a name"
 	BASEDIR=$1 HUB=$2 NAME=$3
+	# The CA is written as its absolute path, not copied: a file or a
+	# directory, renewed where it lies.
+	if [ -n "$_ca" ]; then
+		case $_ca in
+		*'
+'*) die $EX_USAGE "-C: a CA path holds no newline" ;;
+		esac
+		if ! [ -r "$_ca" ] || ! { [ -f "$_ca" ] || [ -d "$_ca" ]; }; then
+			die $EX_NOINPUT "-C $_ca: no such CA file or directory"
+		fi
+		if [ -d "$_ca" ]; then
+			_abs=$(cd -- "$_ca" && pwd)
+		else
+			_abs=$(cd -- "$(dirname -- "$_ca")" && pwd) &&
+			    _abs=${_abs%/}/$(basename -- "$_ca")
+		fi || die $EX_NOINPUT "-C $_ca: cannot find its directory"
+		_ca=$_abs
+	fi
+	if [ -n "$_pin" ] && ! pin_check "$_pin"; then
+		die $EX_USAGE "-P $_pin: not sha256// and a base64 SHA-256 (bb-connect(1) --pin)"
+	fi
 	case $HUB in
 	http://*|https://*) ;;
 	*) die $EX_USAGE "$HUB: the hub's URL starts with https:// (or http://)" ;;
@@ -770,9 +814,9 @@ SLOTS=2
 # Capabilities added to the detected os and arch, comma-separated.
 CAPS=
 # CA file or directory for the hub's certificate (default: the system's).
-CA=
+CA=$_ca
 # The hub's public key pin, sha256//BASE64.
-PIN=
+PIN=$_pin
 # 1 allows a plain http:// hub.
 ALLOW_HTTP=0
 # Tools whose versions the hub is told.

@@ -25,6 +25,33 @@ like "$err" "worker.conf exists" "and says so"
 run sh -c "bb-worker create-worker -f '$W' https://h2 b1 < '$T/secret.in'"
 is "$rc" 0 "-f replaces the settings"
 like "$(cat "$W/worker.conf")" '^HUB=https://h2$' "with the new hub"
+like "$(cat "$W/worker.conf")" '^CA=$' "no -C: CA= is empty"
+
+# The hub's CA and pin, given at creation (a relative CA made absolute).
+PIN1=sha256//$(printf '%044d' 0 | tr 0 A)
+PIN2=sha256//$(printf '%043d=' 0 | tr 0 b)
+mkdir "$T/certs"
+printf 'pem\n' > "$T/certs/hub-ca.pem"
+run sh -c "cd '$T' && bb-worker create-worker -C certs/hub-ca.pem -P '$PIN1;$PIN2' w4 https://h b1 < '$T/secret.in'"
+is "$rc" 0 "create-worker -C cafile -P pin exits 0"
+like "$(cat "$T/w4/worker.conf")" "^CA=$T/certs/hub-ca\.pem\$" \
+    "-C: CA= is the file's absolute path"
+like "$(cat "$T/w4/worker.conf")" "^PIN=$PIN1;$PIN2\$" "-P: PIN= is the pin"
+run sh -c "bb-worker create-worker -C '$T/certs' '$T/w5' https://h b1 < '$T/secret.in'"
+like "$(cat "$T/w5/worker.conf")" "^CA=$T/certs\$" "-C a directory: its path"
+run sh -c "bb-worker create-worker -C '$T/nope.pem' '$T/w6' https://h b1 < '$T/secret.in'"
+is "$rc" 66 "-C a missing file: 66"
+like "$err" "^bb-worker: -C $T/nope\.pem: no such CA file or directory" \
+    "naming it"
+[ ! -e "$T/w6" ]
+ok $? "and no home is made"
+run sh -c "bb-worker create-worker -P sha256//short '$T/w6' https://h b1 < '$T/secret.in'"
+is "$rc" 64 "-P a bad pin: 64"
+like "$err" "^bb-worker: -P sha256//short: not sha256// and a base64 SHA-256" \
+    "naming it"
+run bb-worker create-worker -C
+is "$rc" 64 "-C with no value: 64"
+like "$err" "^bb-worker: -C needs a value" "saying so"
 
 run sh -c "bb-worker create-worker '$T/w2' https://h b1 < /dev/null"
 is "$rc" 65 "no secret on stdin: 65"

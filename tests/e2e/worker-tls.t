@@ -29,4 +29,16 @@ run bb-worker once "$T/w1"
 is "$rc" 0 "with the hub's CA: exit 0"
 is "$(job_state "$JOB")" success "the job is built over TLS"
 like "$(bb-hub log -d "$HUB_DIR" "$JOB")" "over tls" "and its log is on the hub"
+
+# A worker made with the hub's CA: no worker.conf edited by hand.
+hub_add_worker w2
+run sh -c 'bb-worker create-worker -C "$1" "$2" "$3" w2 < "$4"' sh \
+    "$T/ca.pem" "$T/w2" "$HUB_URL" "$T/w2.secret"
+is "$rc" 0 "create-worker -C the hub's CA"
+worker_set w2 PROBE= MIN_FREE=1M WAIT=2 MAXDELAY=2 GRACE=2s SLOTS=1
+hub_submit 'job tls2
+step a: echo made with -C'
+run bb-worker once "$T/w2"
+is "$rc" 0 "that worker builds over TLS: exit 0"
+is "$(job_state "$JOB")" success "the job is built"
 done_testing
