@@ -5,8 +5,11 @@
 
 #include "digest.h"
 #include "hubgate.h"
+#include "hubpage.h"
 #include "hubreq.h"
 #include "hubsrv.h"
+
+#define PAGE_SIGNIN_MAX	4096	/* the page a browser gets with a 401 */
 
 struct authok {
 	RB_ENTRY(authok)	entry;
@@ -119,6 +122,7 @@ viewer_token(struct hubreq *r, const char *t, int metrics)
 static int
 check_viewer(struct hubreq *r, int metrics)
 {
+	struct buf *page = NULL;
 	char *user, *pass = NULL;
 	int ok;
 
@@ -137,6 +141,16 @@ check_viewer(struct hubreq *r, int metrics)
 	if (!ok && !metrics)
 		ok = viewer_token(r, MHD_lookup_connection_value(r->c,
 		    MHD_COOKIE_KIND, HUBGATE_COOKIE), 0);
+	if (!ok && hubreq_wants_html(r)) {
+		/* A person: a page that says what to do, not a record. */
+		if ((page = buf_new(PAGE_SIGNIN_MAX)) == NULL ||
+		    hubpage_signin(page, metrics) == -1)
+			hubreq_fail(r, 500, "internal", "out of memory");
+		else
+			hubreq_fail_page(r, 401, page);
+		buf_free(page);
+		return -1;
+	}
 	if (!ok) {
 		hubreq_fail(r, 401, "unauthorized", metrics ? "/metrics needs "
 		    "the metrics or the admin token (Bearer, or a Basic "

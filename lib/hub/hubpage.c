@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "buildinfo.h"
+#include "hubgate.h"
 #include "hubpage.h"
 #include "hubpage_impl.h"
 #include "hubreq.h"
@@ -202,6 +203,30 @@ hubpage_foot(struct buf *b, const char *base)
 	    "<a href=\"%smetrics\">metrics</a> &middot; "
 	    "<a href=\"%shealthz\">health</a></footer>\n",
 	    buildinfo_version(), base, base);
+	return buf_adds(b, "</body></html>\n");
+}
+
+int
+hubpage_signin(struct buf *b, int metrics)
+{
+	(void)buf_adds(b, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+	    "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\">\n"
+	    "<title>bb-hub: a token is needed</title>\n</head>\n<body>\n");
+	if (metrics)
+		(void)buf_adds(b, "<h1>The metrics need a token</h1>\n"
+		    "<p>Sign in with any user name and, as the password, the "
+		    "hub's metrics token (the file <code>metrics.token</code> "
+		    "in its directory) or its admin token "
+		    "(<code>admin.token</code>).</p>\n");
+	else
+		(void)buf_adds(b, "<h1>This page needs the admin token</h1>\n"
+		    "<p>Sign in with any user name and, as the password, the "
+		    "hub's admin token: the file <code>admin.token</code> in "
+		    "its directory.  Or set the cookie <code>"
+		    HUBGATE_COOKIE "</code> to the token.</p>\n");
+	(void)buf_adds(b, "<p>The hub's administrator can make the pages "
+	    "public with <code>bb-hub serve -P</code> (see bb-hub(8)).</p>\n");
 	return buf_adds(b, "</body></html>\n");
 }
 

@@ -67,6 +67,13 @@ int	hubpage_why(struct buf *, const char *,
 	    const struct hubpage_worker *, size_t, long long);
 
 /*
+ * Appends to b the page a browser gets instead of a page that needs a
+ * token (metrics: /metrics): what token it needs and how to give it.
+ * It loads nothing, so it looks the same at any path.  Returns 0 or -1.
+ */
+int	hubpage_signin(struct buf *, int);
+
+/*
  * Appends len bytes of s to b with &, <, >, " and ' escaped, and control
  * bytes (but tab and newline) shown as \xNN.  Returns 0 or -1.
  */

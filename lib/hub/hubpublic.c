@@ -203,7 +203,7 @@ send_page(struct hubreq *r, int rv, struct buf *b,
 {
 	if (rv == 0)
 		hubreq_send(r, 200, hubreq_response(b->data, b->len,
-		    "text/html; charset=utf-8"));
+		    HUBREQ_HTML));
 	else
 		hubreq_fail_outcome(r, rv, err);
 	buf_free(b);

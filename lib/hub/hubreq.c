@@ -99,19 +99,12 @@ hubreq_error_resp(unsigned int status, const char *reason, const char *msg,
 	return resp;
 }
 
-void
-hubreq_fail(struct hubreq *r, unsigned int status, const char *reason,
-    const char *fmt, ...)
+/* Sends the refusal resp with the headers its status needs; msg: the log's. */
+static void
+refuse(struct hubreq *r, unsigned int status, struct MHD_Response *resp,
+    const char *msg)
 {
-	struct MHD_Response *resp;
-	char msg[BB_ERROR_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if ((resp = hubreq_error_resp(status, reason, msg, NULL, NULL)) ==
-	    NULL) {
+	if (resp == NULL) {
 		hubreq_send(r, status, NULL);
 		return;
 	}
@@ -128,6 +121,36 @@ hubreq_fail(struct hubreq *r, unsigned int status, const char *reason,
 	if (status >= 500)
 		hubsrv_log(r->s, "%u: %s", status, msg);
 	hubreq_send(r, status, resp);
+}
+
+void
+hubreq_fail(struct hubreq *r, unsigned int status, const char *reason,
+    const char *fmt, ...)
+{
+	char msg[BB_ERROR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	refuse(r, status, hubreq_error_resp(status, reason, msg, NULL, NULL),
+	    msg);
+}
+
+void
+hubreq_fail_page(struct hubreq *r, unsigned int status,
+    const struct buf *page)
+{
+	refuse(r, status, hubreq_response(page->data, page->len,
+	    HUBREQ_HTML), "a page for people");
+}
+
+int
+hubreq_wants_html(struct hubreq *r)
+{
+	const char *v = hubreq_header(r, "Accept");
+
+	return v != NULL && strcasestr(v, "text/html") != NULL;
 }
 
 void

@@ -25,6 +25,7 @@
 struct hubreq;
 
 #define HUBREQ_TEXT	"text/plain; charset=utf-8"
+#define HUBREQ_HTML	"text/html; charset=utf-8"
 #define HUBREQ_RETRY_AFTER	"5"	/* seconds, in every 503 */
 
 /*
@@ -70,6 +71,15 @@ void	hubreq_reply_rec(struct hubreq *, unsigned int, const struct record *);
  */
 void	hubreq_fail(struct hubreq *, unsigned int, const char *, const char *,
 	    ...) __printflike(4, 5);
+
+/*
+ * Refuses r as hubreq_fail does (the same headers), with the HTML page in
+ * page instead of an error record: for a person's browser.
+ */
+void	hubreq_fail_page(struct hubreq *, unsigned int, const struct buf *);
+
+/* Returns 1 if r's Accept header names text/html (a browser), else 0. */
+int	hubreq_wants_html(struct hubreq *);
 
 /* Refuses with 500 and err's message: the database failed, or memory. */
 void	hubreq_fail_internal(struct hubreq *, const struct bb_error *);

@@ -47,6 +47,38 @@ for p in / "/jobs/$J"; do
 	code=$(curl -sS -I -o /dev/null -w '%{http_code}' "$HUB_URL$p")
 	is "$code" 401 "HEAD $p without a token: 401"
 done
+
+# A browser (Accept: text/html) gets a page for a person, not a record;
+# other clients keep the record.
+BROWSER='Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
+for p in / "/jobs/$J"; do
+	hub_req GET "$p" -H "$BROWSER"
+	is "$code" 401 "GET $p from a browser without a token: 401"
+	like "$body" "^<!DOCTYPE html>" "GET $p from a browser: an HTML page"
+	like "$body" "<h1>This page needs the admin token</h1>" \
+	    "GET $p from a browser: saying what it needs"
+	like "$body" "any user name and, as the password, the hub's admin token" \
+	    "GET $p from a browser: how to give it (Basic)"
+	like "$body" "cookie <code>bb_admin</code>" \
+	    "GET $p from a browser: or the cookie"
+	unlike "$body" "%20\|^error \|access" \
+	    "GET $p from a browser: no record, nothing of the job"
+	headers "$p" -H "$BROWSER"
+	like "$(cat "$T/h.txt")" '^Content-Type: text/html; charset=utf-8' \
+	    "GET $p from a browser: as text/html"
+	like "$(cat "$T/h.txt")" '^WWW-Authenticate: Basic realm="bb-hub"' \
+	    "GET $p from a browser: still the Basic challenge"
+	hub_req GET "$p" -H 'Accept: text/plain'
+	like "$code:$body" "^401:error status=401 reason=unauthorized msg=." \
+	    "GET $p with Accept: text/plain: the error record"
+done
+hub_req GET /metrics -H "$BROWSER"
+is "$code" 401 "/metrics from a browser without a token: 401"
+like "$body" "<h1>The metrics need a token</h1>" \
+    "/metrics from a browser: a page naming the tokens it takes"
+hub_req GET / -H "$BROWSER" -u "admin:$HUB_ADMIN"
+is "$code" 200 "a browser with the token: the page"
+
 hub_req GET / -u "admin:$HUB_ADMIN"
 is "$code" 200 "a Basic password: the admin token (curl -u, a browser)"
 like "$body" ">access</td>" "shows the status page"

@@ -89,6 +89,21 @@ main(void)
 	    strcmp(b->data, "caf\xc3\xa9") == 0, "UTF-8 as it is");
 	test_why();
 
+	/* The page a browser gets with a 401. */
+	buf_reset(b);
+	ok(hubpage_signin(b, 0) == 0, "the sign-in page");
+	ok(strncmp(b->data, "<!DOCTYPE html>", 15) == 0 &&
+	    strstr(b->data, "needs the admin token") != NULL &&
+	    strstr(b->data, "<code>bb_admin</code>") != NULL &&
+	    strstr(b->data, "<script") == NULL &&
+	    strstr(b->data, "</body></html>\n") != NULL,
+	    "says it needs the admin token, the cookie too; loads nothing");
+	buf_reset(b);
+	ok(hubpage_signin(b, 1) == 0 &&
+	    strstr(b->data, "metrics.token") != NULL &&
+	    strstr(b->data, "bb_admin") == NULL,
+	    "for /metrics: the metrics token, no cookie");
+
 	db_setup();
 	hello.infolen = strlen(hello.info);
 	(void)hubdb_worker_add(h, "w<1>", "x", 1000, &err);
