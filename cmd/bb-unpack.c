@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +54,27 @@ usage(void)
 	    "                 [--pin sha256//hash]\n"
 	    "       bb-unpack [-m bytes] [-n entries] -C dir file\n");
 	exit(EX_USAGE);
+}
+
+/*
+ * getopt's answer ch ('?' or ':') named by what the command line says:
+ * getopt's own message would name argv[0], which is the file once the
+ * options after it are read.
+ */
+static __dead void
+bad_option(int ch, char *argv[])
+{
+	char opt[64], msg[128];
+
+	if (optopt > 0 && optopt <= UCHAR_MAX && isprint(optopt))
+		(void)snprintf(opt, sizeof(opt), "-%c", optopt);
+	else
+		(void)snprintf(opt, sizeof(opt), "%s", optind > 0 ?
+		    argv[optind - 1] : "?");
+	(void)snprintf(msg, sizeof(msg), ch == ':' ? "%s needs an argument" :
+	    "%s: unknown option", opt);
+	cli_warn(msg);
+	usage();
 }
 
 static void
@@ -353,7 +375,8 @@ main(int argc, char *argv[])
 	o.retries = RETRIES;
 	/* Options may also follow the file, as tar's -C does. */
 	for (;;) {
-		while ((ch = netopt_getopt(&o.net, argc, argv, "+C:d:m:n:r:",
+		opterr = 0;
+		while ((ch = netopt_getopt(&o.net, argc, argv, "+:C:d:m:n:r:",
 		    longopts, &e)) != -1) {
 			switch (ch) {
 			case 'C':
@@ -384,7 +407,7 @@ main(int argc, char *argv[])
 			case NETOPT_BAD:
 				cli_die(&e);
 			default:
-				usage();
+				bad_option(ch, argv);
 			}
 		}
 		argc -= optind;

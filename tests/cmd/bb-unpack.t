@@ -323,4 +323,22 @@ else
 	ok 0 "# SKIP cannot mount a tmpfs in a user namespace here"
 fi
 
+
+# A stray option, after the file too (where -C may follow it): a usage
+# error that names the option, never the file as if it were the program.
+for a in "$T/late.tar -x" "-x" "$T/late.tar -C $W/out -x"; do
+	# shellcheck disable=SC2086 # split on purpose
+	run bb-unpack $a
+	is "$rc" 64 "bb-unpack $a: exit 64"
+	is "$(printf '%s\n' "$err" | sed 1q)" "bb-unpack: -x: unknown option" \
+	    "bb-unpack $a: names the stray option"
+	like "$err" "^usage: bb-unpack" "bb-unpack $a: and shows the usage"
+done
+run bb-unpack "$T/late.tar" --frob
+is "$rc:$(printf '%s\n' "$err" | sed 1q)" "64:bb-unpack: --frob: unknown option" \
+    "a stray long option after the file: 64, named"
+run bb-unpack "$T/late.tar" -C
+is "$rc:$(printf '%s\n' "$err" | sed 1q)" "64:bb-unpack: -C needs an argument" \
+    "-C without its directory after the file: 64, named"
+
 done_testing
