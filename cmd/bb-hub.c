@@ -671,6 +671,9 @@ cmd_gc(const struct opts *o, const struct target *t)
 	printf("removed %lld jobs and %lld blobs, %lld bytes (kept: the "
 	    "last %lld builds of each name, %lld days)\n", res.jobs, res.blobs,
 	    res.bytes, p.keep_builds, p.keep_days);
+	if (res.logs > 0)
+		printf("removed %lld log files that no job attempt owned\n",
+		    res.logs);
 	if (rv == -1)
 		fail(&e);
 }

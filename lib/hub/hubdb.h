@@ -468,6 +468,16 @@ int	hubdb_expire_jobs(struct hubdb *, long long,
 	    struct bb_error *);
 
 /*
+ * Removes the log file of attempt n of job (lib/hub/hublog.h) when the
+ * database holds no such attempt (a crash between removing a job and its
+ * files leaves one), checked under the write lock, and adds size to the
+ * counter gc_bytes.  Returns 1 when it was removed, 0 when an attempt owns
+ * it (or the database has no log store), -1.
+ */
+int	hubdb_log_drop(struct hubdb *, long long, long long, off_t,
+	    struct bb_error *);
+
+/*
  * When no job and no artifact refers to the blob hex, calls fn(arg, hex,
  * err) while holding the write lock, so that nothing can come to refer
  * to it meanwhile; fn removes it (1), keeps it (0) or fails (-1).

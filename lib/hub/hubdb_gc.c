@@ -2,8 +2,9 @@
  * Retention in the hub's database (lib/hub/hubdb.h): pinning a job,
  * removing the jobs the policy lets go with everything the database
  * holds of them (attempts, records, artifacts, declines) and their
- * attempts' log files (lib/hub/hublog.h), telling
- * whether anything still refers to a blob, and gc's counters.  The
+ * attempts' log files (lib/hub/hublog.h), the log files that no attempt
+ * owns, telling whether anything still refers to a blob, and gc's
+ * counters.  The
  * blobs themselves are removed by lib/hub/hubgc.c.
  */
 #include <stdio.h>
@@ -105,6 +106,35 @@ out:
 				(void)hublog_remove(h->logs, ids[i][0], k, &e);
 	free(ids);
 	return rv;
+}
+
+int
+hubdb_log_drop(struct hubdb *h, long long job, long long n, off_t size,
+    struct bb_error *err)
+{
+	static const char owned[] = "SELECT 1 FROM attempts WHERE job=? AND "
+	    "n=?";
+	int rv = -1, r;
+
+	if (h->logs == NULL)
+		return 0;
+	/* Nearly every file is owned: a read tells, without the lock. */
+	if ((r = hubdb_exists(h, err, owned, "ii", job, n)) != 0)
+		return r == 1 ? 0 : -1;
+	if (hubdb_begin(h, err) == -1)
+		return -1;
+	if ((r = hubdb_exists(h, err, owned, "ii", job, n)) == -1)
+		goto out;
+	if (r == 1) {
+		rv = 0;
+		goto out;
+	}
+	if (hublog_remove(h->logs, job, n, err) == -1 ||
+	    hubdb_stat_add(h, "gc_bytes", (long long)size, err) == -1)
+		goto out;
+	rv = 1;
+out:
+	return hubdb_end(h, rv, err);
 }
 
 int

@@ -9,8 +9,10 @@
 				   removal counts as 20 */
 #define PHASE_JOBS	0
 #define PHASE_BLOBS	1	/* to 256: the store's directories */
+#define LOGS_STEP	1000	/* log files looked at in one step */
 #define PHASE_TMP	257
-#define PHASE_DONE	258
+#define PHASE_LOGS	258
+#define PHASE_DONE	259
 
 struct hubgc {
 	struct hub_dir		*hd;
@@ -21,6 +23,7 @@ struct hubgc {
 	struct bb_error		*err;	/* of the step under way */
 	int			 failed;
 	long long		 seen;	/* blobs looked at in this step */
+	struct hublog_walk	*walk;	/* PHASE_LOGS: the logs looked at */
 };
 
 struct hubgc *
@@ -42,6 +45,9 @@ hubgc_new(struct hub_dir *hd, const struct hubdb_policy *p, long long now,
 void
 hubgc_free(struct hubgc *g)
 {
+	if (g == NULL)
+		return;
+	hublog_walk_close(g->walk);
 	free(g);
 }
 
@@ -93,6 +99,50 @@ blob(void *arg, const char *hex, long long mtime, off_t size)
 	return 0;
 }
 
+/*
+ * Looks at the next LOGS_STEP log files: one that no attempt owns (a crash
+ * between removing a job and its files leaves one) goes once it is as old
+ * as an orphan blob must be.  At the end of the walk, or when it cannot
+ * go on, the phase is over.  Returns as hubgc_step.
+ */
+static int
+logs_step(struct hubgc *g, struct bb_error *err)
+{
+	long long job, n, mtime, i;
+	off_t size;
+	int r = 0, failed = 0;
+
+	if (g->hd->logs == NULL)
+		goto over;
+	if (g->walk == NULL && hublog_walk_open(g->hd->logs, &g->walk,
+	    err) == -1) {
+		r = -1;
+		goto over;
+	}
+	for (i = 0; i < LOGS_STEP; i++) {
+		if ((r = hublog_walk_next(g->walk, &job, &n, &mtime, &size,
+		    err)) != 1)
+			goto over;
+		if (mtime >= g->now - BLOB_GRACE_MS)
+			continue;
+		switch (hubdb_log_drop(g->hd->db, job, n, size, err)) {
+		case -1:
+			failed = 1;	/* go on with the others */
+			break;
+		case 1:
+			g->res.logs++;
+			g->res.bytes += (long long)size;
+			break;
+		}
+	}
+	return failed ? -1 : 1;
+over:
+	hublog_walk_close(g->walk);
+	g->walk = NULL;
+	g->phase++;
+	return failed || r == -1 ? -1 : 0;
+}
+
 int
 hubgc_step(struct hubgc *g, struct bb_error *err)
 {
@@ -113,7 +163,9 @@ hubgc_step(struct hubgc *g, struct bb_error *err)
 	case PHASE_TMP:
 		(void)blob_clean_tmp(g->hd->blobs, g->now - BLOB_GRACE_MS);
 		g->phase++;
-		return 0;
+		return 1;
+	case PHASE_LOGS:
+		return logs_step(g, err);
 	case PHASE_DONE:
 		return 0;
 	default:

@@ -6,7 +6,9 @@
  * store's tmp/.  It is safe while the hub serves: a blob is removed under
  * the database's write lock, after checking that no job or artifact
  * refers to it, and one that is written or touched again meanwhile is
- * kept (lib/hub/blob.h blob_remove_old).
+ * kept (lib/hub/blob.h blob_remove_old).  Last, the log files that no
+ * job attempt owns and that are as old (a crash between removing a job
+ * and its files leaves them), checked under the lock too.
  *
  * A run goes in steps of bounded work (a batch of jobs, the store's
  * directories until about a thousand blobs are looked at), so that a
@@ -22,6 +24,7 @@
 struct hubgc_result {
 	long long	jobs;		/* jobs removed */
 	long long	blobs;		/* blobs removed */
+	long long	logs;		/* log files no attempt owned */
 	long long	bytes;		/* their bytes, and the jobs' records' */
 };
 

@@ -509,9 +509,12 @@ gc_tick(struct hub_server *s, long long now)
 	if (r != 0)
 		return;
 	res = hubgc_result(s->gc);
-	if (res->jobs > 0 || res->blobs > 0)
+	if (res->jobs > 0 || res->blobs > 0 || res->logs > 0)
 		hubsrv_log(s, "gc: removed %lld jobs and %lld blobs, %lld "
 		    "bytes", res->jobs, res->blobs, res->bytes);
+	if (res->logs > 0)
+		hubsrv_log(s, "gc: removed %lld log files that no job attempt "
+		    "owned", res->logs);
 	hubgc_free(s->gc);
 	s->gc = NULL;
 }

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -398,6 +399,93 @@ hublog_remove(struct hublog *s, long long job, long long n,
 		return -1;
 	}
 	return 0;
+}
+
+struct hublog_walk {
+	DIR		*dp;
+	const char	*path;
+};
+
+int
+hublog_walk_open(struct hublog *s, struct hublog_walk **out,
+    struct bb_error *err)
+{
+	struct hublog_walk *w;
+	int fd;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL) {
+		bb_error_errno(err, EX_OSERR, "%s", s->path);
+		return -1;
+	}
+	w->path = s->path;
+	/* Its own descriptor: the walk's offset is its own. */
+	if ((fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || (w->dp = fdopendir(fd)) == NULL) {
+		bb_error_errno(err, EX_IOERR, "%s", s->path);
+		if (fd != -1)
+			close(fd);
+		free(w);
+		return -1;
+	}
+	*out = w;
+	return 0;
+}
+
+/* Parses "JOB.N" as name_of writes it.  0, or -1 for any other name. */
+static int
+name_parse(const char *name, long long *job, long long *n)
+{
+	char buf[NAMELEN], *dot, check[NAMELEN];
+	const char *errstr;
+
+	if (strlcpy(buf, name, sizeof(buf)) >= sizeof(buf) ||
+	    (dot = strchr(buf, '.')) == NULL)
+		return -1;
+	*dot = '\0';
+	*job = strtonum(buf, 1, LLONG_MAX, &errstr);
+	if (errstr != NULL)
+		return -1;
+	*n = strtonum(dot + 1, 1, LLONG_MAX, &errstr);
+	if (errstr != NULL)
+		return -1;
+	/* No leading zeros or signs: the one name of (job, n). */
+	name_of(*job, *n, check);
+	return strcmp(check, name) == 0 ? 0 : -1;
+}
+
+int
+hublog_walk_next(struct hublog_walk *w, long long *job, long long *n,
+    long long *mtime, off_t *size, struct bb_error *err)
+{
+	struct dirent *de;
+	struct stat st;
+
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(w->dp)) == NULL) {
+			if (errno == 0)
+				return 0;
+			bb_error_errno(err, EX_IOERR, "%s", w->path);
+			return -1;
+		}
+		if (name_parse(de->d_name, job, n) == -1 ||
+		    fstatat(dirfd(w->dp), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		*mtime = (long long)st.st_mtim.tv_sec * 1000 +
+		    st.st_mtim.tv_nsec / 1000000;
+		*size = st.st_size;
+		return 1;
+	}
+}
+
+void
+hublog_walk_close(struct hublog_walk *w)
+{
+	if (w == NULL)
+		return;
+	closedir(w->dp);
+	free(w);
 }
 
 int

@@ -111,6 +111,21 @@ int	hublog_remove(struct hublog *, long long, long long,
 	    struct bb_error *);
 
 /*
+ * A walk over the store's log files, for retention to find those that no
+ * attempt owns.  hublog_walk_open starts one: 0 and *out, or -1.  Each
+ * hublog_walk_next gives the next file named JOB.N (nothing else is
+ * looked at) with its job, attempt, mtime (ms since the epoch) and size:
+ * 1; 0 at the end; -1 (EX_IOERR).  A file removed during the walk is
+ * fine.  hublog_walk_close ends it (NULL is fine).
+ */
+struct hublog_walk;
+int	hublog_walk_open(struct hublog *, struct hublog_walk **,
+	    struct bb_error *);
+int	hublog_walk_next(struct hublog_walk *, long long *, long long *,
+	    long long *, off_t *, struct bb_error *);
+void	hublog_walk_close(struct hublog_walk *);
+
+/*
  * Opens the log of attempt n of job for reading: the fd, and in *size
  * the bytes of its whole lines (a line being written, or cut by a crash,
  * is left out).  Returns the fd, or -1: errno ENOENT when there is no

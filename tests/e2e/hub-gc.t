@@ -99,6 +99,32 @@ like "$m" "^bb_hub_gc_blobs_removed_total 5$" "  and the blobs"
 like "$m" "^bb_hub_gc_removed_bytes_total [1-9][0-9]*$" "  and the bytes"
 run bb-hub gc -d "$HUB_DIR" -D 0 -N 1
 like "$out" "^removed 0 jobs and 0 blobs" "gc again: nothing more"
+unlike "$out" "log files" "  and no log file"
+
+# Log files that no job attempt owns (the hub crashed between removing a
+# job and its files, or an old log of a removed attempt) go once they are
+# an hour old; a young one, those of the jobs that stay and other files
+# in logs/ stay.
+ls "$HUB_DIR/logs" >"$T/logs.before"
+cp "$HUB_DIR/logs/$A1.1" "$HUB_DIR/logs/$A2.1"
+cp "$HUB_DIR/logs/$A1.1" "$HUB_DIR/logs/$A1.7"
+cp "$HUB_DIR/logs/$A1.1" "$HUB_DIR/logs/$A3.1"
+echo notes >"$HUB_DIR/logs/README"
+touch -d '2 hours ago' "$HUB_DIR/logs/$A2.1" "$HUB_DIR/logs/$A1.7" \
+    "$HUB_DIR/logs/$A1.1" "$HUB_DIR/logs/README"
+run bb-hub gc -d "$HUB_DIR" -D 0 -N 1
+is "$rc" 0 "gc with log files no attempt owns: exit 0"
+like "$out" "^removed 0 jobs and 0 blobs, [1-9][0-9]* bytes" \
+    "  counting their bytes"
+like "$out" "^removed 2 log files that no job attempt owned$" "  and saying so"
+ok "$([ ! -e "$HUB_DIR/logs/$A2.1" ] && [ ! -e "$HUB_DIR/logs/$A1.7" ]; \
+    echo $?)" "  an old log of a removed job, and of no attempt, are gone"
+ok "$([ -e "$HUB_DIR/logs/$A3.1" ]; echo $?)" "  a young one stays"
+ok "$([ -e "$HUB_DIR/logs/README" ]; echo $?)" "  a file not named as a log stays"
+rm "$HUB_DIR/logs/$A3.1" "$HUB_DIR/logs/README"
+is "$(ls "$HUB_DIR/logs")" "$(cat "$T/logs.before")" \
+    "  the logs of the jobs that stay stay"
+like "$(bb-hub log -d "$HUB_DIR" "$A1")" "copy" "  and read as before"
 
 # The server runs it at start, with its -D and -N: all that is not pinned
 # or queued goes.  bb-hub gc then keeps to the server's policy.

@@ -1,7 +1,8 @@
 /*
  * Unit tests of lib/hub/hubdb_gc.c: the jobs that retention lets go (by
  * name, age and pin; never queued or running ones), everything of them
- * removed, what still refers to a blob, the counters and the policy kept.
+ * removed, what still refers to a blob, the counters and the policy kept;
+ * the log files that no attempt owns, found and removed.
  */
 #include <stdio.h>
 #include <string.h>
@@ -73,6 +74,44 @@ has_log(long long id)
 	return access(path, F_OK) == 0;
 }
 
+/* Writes s to the file name in the log store.  0 or -1. */
+static int
+put_log(const char *name, const char *s)
+{
+	char path[512];
+	FILE *fp;
+
+	(void)snprintf(path, sizeof(path), "%s/logs/%s", tdir, name);
+	if ((fp = fopen(path, "w")) == NULL)
+		return -1;
+	(void)fputs(s, fp);
+	return fclose(fp) == 0 ? 0 : -1;
+}
+
+/*
+ * The log files a walk of the store finds, as "JOB.N" in any order, and
+ * whether job.n is among them.
+ */
+static int
+walk_finds(long long job, long long n, int *count)
+{
+	struct hublog_walk *w;
+	long long j, k, mtime;
+	off_t size;
+	int r, found = 0;
+
+	*count = 0;
+	if (hublog_walk_open(logs, &w, &err) == -1)
+		return -1;
+	while ((r = hublog_walk_next(w, &j, &k, &mtime, &size, &err)) == 1) {
+		(*count)++;
+		if (j == job && k == n && mtime > 0 && size == 7)
+			found = 1;
+	}
+	hublog_walk_close(w);
+	return r == -1 ? -1 : found;
+}
+
 static int
 stat_line(void *arg, const char *name, long long n)
 {
@@ -100,7 +139,8 @@ main(void)
 	char seen[DIGEST_HEXLEN + 1];
 	struct buf *b = buf_new(4096);
 	long long a1, a2, a3, a4, b1, u1, u2, queued, running, n, bytes;
-	char lease[64];
+	char lease[64], name[64];
+	int count;
 
 	db_setup();
 	ok(worker("w1", "", "T1", 1000) == HUB_OK, "a worker");
@@ -177,6 +217,32 @@ main(void)
 	ok(hubdb_stats(h, stat_line, b, &err) == 0 &&
 	    strcmp(b->data, "gc_bytes=126 gc_jobs=7 ") == 0,
 	    "the counters: %s", b->data);
+
+	/*
+	 * A crash between removing a job and its log files leaves them: a
+	 * walk finds the files named as logs (no others), and the one no
+	 * attempt owns is removed, its bytes counted; one that an attempt
+	 * owns stays.
+	 */
+	(void)snprintf(name, sizeof(name), "%lld.1", a2);
+	ok(put_log(name, "orphan\n") == 0 && has_log(a2),
+	    "a log file left of a removed job");
+	(void)snprintf(name, sizeof(name), "%lld.1", running);
+	ok(put_log(name, "log\n") == 0 && put_log("notes", "x\n") == 0 &&
+	    put_log("07.1", "x\n") == 0 && put_log("3.1.tmp", "x\n") == 0,
+	    "the running job's log, and files not named as logs");
+	is_int(walk_finds(a2, 1, &count), 1, "a walk finds the left one");
+	is_int(count, 2, "  and the running job's, nothing else");
+	is_int(hubdb_log_drop(h, a2, 1, 7, &err), 1,
+	    "hubdb_log_drop: the one no attempt owns is removed");
+	ok(!has_log(a2), "  its file is gone");
+	is_int(hubdb_log_drop(h, running, 1, 4, &err), 0,
+	    "hubdb_log_drop: the one an attempt owns is kept");
+	ok(has_log(running), "  its file stays");
+	buf_reset(b);
+	ok(hubdb_stats(h, stat_line, b, &err) == 0 &&
+	    strcmp(b->data, "gc_bytes=133 gc_jobs=7 ") == 0,
+	    "gc_bytes counts the removed file: %s", b->data);
 
 	q.keep_builds = q.keep_days = -1;
 	ok(hubdb_policy_get(h, &q, &err) == 0 && q.keep_builds == -1 &&
