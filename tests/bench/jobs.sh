@@ -134,10 +134,11 @@ bb_watch() {
 	tail_pid=$!
 }
 
-# bb_submit NAME STEP-RECORD...: queues a job; sets $job.
+# bb_submit NAME STEP-RECORD...: queues a job (force=1: the hub refuses
+# to build again what it built from the same source); sets $job.
 bb_submit() {
 	{
-		printf 'submit source=%s\nrecipe name=%s\n' "$SRC" "$1"
+		printf 'submit source=%s force=1\nrecipe name=%s\n' "$SRC" "$1"
 		shift
 		printf '%s\n' "$@"
 	} | curl -sS -H "Authorization: Bearer $A" --data-binary @- \
@@ -331,7 +332,7 @@ bb_cli() {
 	deadline 30 "the bb worker to claim" bb_idle
 	bb_watch
 	_t0=$(now_ns)
-	job=$(bb-hub submit -d "$D/hub" "$D/true.recipe" "$D/src")
+	job=$(bb-hub submit -f -d "$D/hub" "$D/true.recipe" "$D/src")
 	bb_wait
 	_t1=$(now_ns)
 	sample bb.trivial-cli "$(ns_s $((_t1 - _t0)))"
