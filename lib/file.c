@@ -48,9 +48,13 @@ file_write_all(int fd, const void *p, size_t len)
 	return 0;
 }
 
-int
-file_write_atomic(int dirfd, const char *name, const void *p, size_t len,
-    mode_t mode, struct bb_error *err)
+/*
+ * name.tmp written (and with sync, on disk), then renamed over name: a
+ * reader sees the old content or the new, never a part.
+ */
+static int
+write_rename(int dirfd, const char *name, const void *p, size_t len,
+    mode_t mode, int sync, struct bb_error *err)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX], *slash;
 	int fd;
@@ -66,7 +70,7 @@ file_write_atomic(int dirfd, const char *name, const void *p, size_t len,
 		bb_error_errno(err, EX_CANTCREAT, "%s", tmp);
 		return -1;
 	}
-	if (file_write_all(fd, p, len) == -1 || fsync(fd) == -1)
+	if (file_write_all(fd, p, len) == -1 || (sync && fsync(fd) == -1))
 		goto fail;
 	if (close(fd) == -1) {
 		fd = -1;
@@ -75,6 +79,8 @@ file_write_atomic(int dirfd, const char *name, const void *p, size_t len,
 	fd = -1;
 	if (renameat(dirfd, tmp, dirfd, name) == -1)
 		goto fail;
+	if (!sync)
+		return 0;
 	(void)strlcpy(dir, name, sizeof(dir));
 	if ((slash = strrchr(dir, '/')) != NULL) {
 		if (slash == dir)
@@ -90,6 +96,20 @@ fail:
 		close(fd);
 	(void)unlinkat(dirfd, tmp, 0);
 	return -1;
+}
+
+int
+file_write_atomic(int dirfd, const char *name, const void *p, size_t len,
+    mode_t mode, struct bb_error *err)
+{
+	return write_rename(dirfd, name, p, len, mode, 1, err);
+}
+
+int
+file_write_replace(int dirfd, const char *name, const void *p, size_t len,
+    mode_t mode, struct bb_error *err)
+{
+	return write_rename(dirfd, name, p, len, mode, 0, err);
 }
 
 int

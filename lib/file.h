@@ -24,6 +24,15 @@ int	file_write_atomic(int, const char *, const void *, size_t, mode_t,
 	    struct bb_error *);
 
 /*
+ * As file_write_atomic, but without the fsyncs: for a file that must
+ * outlive its writer (kill -9 leaves it whole in the page cache), not the
+ * machine, such as a note of running processes, which a reboot ends too.
+ * Returns 0 or -1.
+ */
+int	file_write_replace(int, const char *, const void *, size_t, mode_t,
+	    struct bb_error *);
+
+/*
  * Returns 1 if errno e says that the disk failed a write, not its
  * caller: no space left, a quota, an I/O error or a read-only file
  * system.  Else 0.
