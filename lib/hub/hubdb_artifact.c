@@ -62,7 +62,7 @@ hubdb_artifact(struct hubdb *h, long long id, const char *lease,
 		goto out;
 	rv = HUB_OK;
 renew:
-	if (hubdb_renew(h, id, now + ttl, err) == -1)
+	if (hubdb_renew(h, id, now, ttl, err) == -1)
 		rv = -1;
 out:
 	return hubdb_end(h, rv, err);

@@ -165,8 +165,13 @@ int		 hubdb_emit_rows(struct hubdb *, sqlite3_stmt *, const char *,
 int		 hubdb_check_lease(struct hubdb *, long long, const char *,
 		    const char *, long long *, struct bb_error *);
 
-/* Moves the lease end of running job id to until.  0 or -1. */
-int		 hubdb_renew(struct hubdb *, long long, long long,
+/*
+ * Moves the lease end of running job id to now + ttl, unless that would
+ * move it by less than a tenth of ttl or RENEW_MIN_MS, whichever is less.
+ * 0 or -1.
+ */
+#define RENEW_MIN_MS	1000
+int		 hubdb_renew(struct hubdb *, long long, long long, long long,
 		    struct bb_error *);
 
 /*

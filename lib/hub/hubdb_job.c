@@ -194,11 +194,20 @@ hubdb_check_lease(struct hubdb *h, long long id, const char *lease,
 }
 
 int
-hubdb_renew(struct hubdb *h, long long id, long long until,
+hubdb_renew(struct hubdb *h, long long id, long long now, long long ttl,
     struct bb_error *err)
 {
+	long long slack = ttl / 10 < RENEW_MIN_MS ? ttl / 10 : RENEW_MIN_MS;
+
+	/*
+	 * A lease that this would move by less than the slack stays as it
+	 * is: a worker's calls in quick succession (the source fetched just
+	 * after the claim, then its end) cost no write, and so no flush to
+	 * disk, for a few milliseconds of lease.
+	 */
 	return hubdb_runf(h, err, "UPDATE jobs SET lease_until=? WHERE id=? "
-	    "AND state='running'", "ii", until, id);
+	    "AND state='running' AND lease_until<=?", "iii", now + ttl, id,
+	    now + ttl - slack);
 }
 
 int
@@ -289,7 +298,7 @@ hubdb_lease(struct hubdb *h, long long id, const char *lease,
 	if ((rv = hubdb_check_lease(h, id, lease, worker, &n, err)) != HUB_OK)
 		goto out;
 	rv = -1;
-	if (ttl > 0 && hubdb_renew(h, id, now + ttl, err) == -1)
+	if (ttl > 0 && hubdb_renew(h, id, now, ttl, err) == -1)
 		goto out;
 	if (hex != NULL || size != NULL) {
 		if ((st = hubdb_stmtf(h, err, "SELECT source, size FROM jobs "

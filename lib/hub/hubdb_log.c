@@ -142,7 +142,7 @@ hubdb_events(struct hubdb *h, long long id, const char *lease,
 	ack->upto = f->lines;
 	if (hubdb_runf(h, err, "UPDATE attempts SET bytes=?, upto=? WHERE "
 	    "job=? AND n=?", "iiii", (long long)f->size, f->lines, id,
-	    n) == -1 || hubdb_renew(h, id, now + ttl, err) == -1)
+	    n) == -1 || hubdb_renew(h, id, now, ttl, err) == -1)
 		goto out;
 	rv = HUB_OK;
 out:
