@@ -125,7 +125,12 @@ record_copy(struct record *dst, const struct record *src,
 	return 0;
 }
 
-/* Writes the session and job records to the spool's context. */
+/*
+ * Writes the session and job records to the spool's context.  Without the
+ * session yet (bb-claim prints it after the job and its recipe), the
+ * context goes to disk with the first records, if the session has not
+ * replaced it by then: two flushes less a job.
+ */
 static int
 write_context(struct report *rep, struct bb_error *err)
 {
@@ -139,7 +144,8 @@ write_context(struct report *rep, struct bb_error *err)
 	if ((rep->have_session && record_encode(&rep->session, b, err) ==
 	    -1) || record_encode(&rep->job, b, err) == -1)
 		goto out;
-	rv = spool_set_context(rep->sp, b->data, b->len, err);
+	rv = rep->have_session ? spool_set_context(rep->sp, b->data, b->len,
+	    err) : spool_set_context_lazy(rep->sp, b->data, b->len, err);
 out:
 	buf_freezero(b);
 	return rv;

@@ -448,6 +448,45 @@ spool_set_context(struct spool *sp, const void *p, size_t len,
 		bb_error_prefix(err, "%s/%s", SPOOL_DIR, sp->name);
 		return -1;
 	}
+	sp->context_dirty = 0;
+	return 0;
+}
+
+int
+spool_set_context_lazy(struct spool *sp, const void *p, size_t len,
+    struct bb_error *err)
+{
+	if (sp->memory)
+		return 0;
+	if (file_write_replace(sp->dirfd, "context", p, len, 0600,
+	    err) == -1) {
+		bb_error_prefix(err, "%s/%s", SPOOL_DIR, sp->name);
+		return -1;
+	}
+	sp->context_dirty = 1;
+	return 0;
+}
+
+/* The context and its name in the spool's directory, on disk. */
+static int
+sync_context(struct spool *sp, struct bb_error *err)
+{
+	int fd;
+
+	if ((fd = openat(sp->dirfd, "context", O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || fsync(fd) == -1) {
+		bb_error_errno(err, EX_IOERR, "sync %s/%s/context", SPOOL_DIR,
+		    sp->name);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	if (file_sync_dir(sp->dirfd, ".", err) == -1) {
+		bb_error_prefix(err, "%s/%s", SPOOL_DIR, sp->name);
+		return -1;
+	}
+	sp->context_dirty = 0;
 	return 0;
 }
 
@@ -545,6 +584,8 @@ write_ack(struct spool *sp, struct bb_error *err)
 int
 spool_sync(struct spool *sp, struct bb_error *err)
 {
+	if (sp->context_dirty && !sp->memory && sync_context(sp, err) == -1)
+		return -1;
 	if (sp->dirty && !sp->memory) {
 		if (fdatasync(sp->fd) == -1) {
 			bb_error_errno(err, EX_IOERR, "sync %s/%s/records",

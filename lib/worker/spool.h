@@ -55,6 +55,7 @@ struct spool {
 	int		 broken;	/* a failed write left a cut line */
 	int		 memory;	/* held in memory: the disk failed */
 	int		 diskfd;	/* records on disk, after the move */
+	int		 context_dirty;	/* context not yet flushed */
 };
 
 /* Returns 1 if name is a spool's name: digits, a dot, digits. */
@@ -106,6 +107,14 @@ void	spool_names_free(char **);
 
 /* Writes the context (session and job lines) atomically, mode 0600. */
 int	spool_set_context(struct spool *, const void *, size_t,
+	    struct bb_error *);
+
+/*
+ * As spool_set_context, but on disk only at the next spool_sync, with
+ * the records: for a context that a later one (the session's) replaces
+ * within milliseconds.  A crash of the process still finds it whole.
+ */
+int	spool_set_context_lazy(struct spool *, const void *, size_t,
 	    struct bb_error *);
 
 /* Reads the context into a new buffer *out (buf_freezero it). */
