@@ -347,9 +347,12 @@ sign_stage() {
 }
 
 # A job that feeds a later stage of its pipeline (next= in its job
-# record) is not packed: its files go on as they are, for that stage.
+# record) is not packed: its files go on as they are, for that stage.  A
+# job whose recipe collects nothing has no artifact to pack: bb-pack would
+# pass its records on unchanged, and is not started.
 pack_stage() {
-	[ "$PACK" = 1 ] && [ -z "$_next" ] || { view_stage; return; }
+	[ "$PACK" = 1 ] && [ -z "$_next" ] && [ -n "$_collect" ] ||
+	    { view_stage; return; }
 	set --
 	[ -z "$PACK_TEMPLATE" ] || set -- -n "$PACK_TEMPLATE"
 	{ bb-pack "$@"; echo "pack $?" >> "$D/status"; } | view_stage
@@ -389,6 +392,13 @@ run_job() {
 	_next=$_v
 	rec_key "$_job" name
 	log "job $_id ($_v), attempt $_att: started"
+	# Artifacts come only from the recipe's collect records.
+	_collect=
+	while IFS= read -r _l; do
+		case $_l in
+		'collect '*) _collect=1; break ;;
+		esac
+	done < "$D/job"
 	: > "$D/status"
 	: > "$D/run.pid"
 	: > "$D/finish"
