@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "hubadmin.h"
+#include "hubclaim.h"
 #include "hubreq.h"
 #include "hubsrv.h"
 #include "recipe.h"
@@ -70,6 +71,38 @@ submitted_rec(struct record *rec, const struct hub_submitted *v)
 		(void)record_set(rec, "config", v->config, NULL);
 	if (v->platform != NULL)
 		(void)record_set(rec, "platform", v->platform, NULL);
+}
+
+/*
+ * hub_submit_many, and with claims parked, the jobs handed to them in
+ * the same transaction: one flush to disk for the submit and its claims.
+ */
+static int
+submit_give(struct hub_server *s, const struct hub_submit_req *q,
+    struct hub_submitted **v, size_t *n, struct bb_error *err)
+{
+	struct hubclaim_given g;
+	struct bb_error e2;
+	int rv, batch = 0, ok;
+
+	if (!TAILQ_EMPTY(&s->waiters) && !s->stopping)
+		batch = hubdb_batch(s->hd->db, 1, &e2) == 0;
+	rv = hub_submit_many(s->hd, q, v, n, err);
+	if (!batch)
+		return rv;
+	memset(&g, 0, sizeof(g));
+	if (rv == HUB_OK)
+		hubclaim_give(s, &g, 0);
+	ok = hubdb_batch(s->hd->db, 0, &e2) == 0;
+	hubclaim_settle(s, &g, ok);
+	if (!ok && rv == HUB_OK) {
+		hub_submitted_free(*v, *n);
+		*v = NULL;
+		*n = 0;
+		*err = e2;
+		return -1;
+	}
+	return rv;
 }
 
 void
@@ -141,7 +174,7 @@ hubadmin_submit(struct hubreq *r)
 	q.recipe = rc;
 	q.source = hex;
 	q.attempts = (int)attempts;
-	if (hub_submit_many(s->hd, &q, &v, &n, &err) != HUB_OK) {
+	if (submit_give(s, &q, &v, &n, &err) != HUB_OK) {
 		if (err.code == EX_DATAERR)
 			hubreq_fail(r, 400, "malformed", "%s", err.msg);
 		else

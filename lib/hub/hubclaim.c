@@ -174,40 +174,37 @@ add_queued(void *arg, long long id, const char *require)
 	return 0;
 }
 
-/*
- * Hands queued jobs to the parked claims that can take them, oldest job
- * first, claims in the order they came, all in one batch; then answers
- * the claims whose wait is over with nothing.
- */
 void
-hubclaim_wake(struct hub_server *s)
+hubclaim_give(struct hub_server *s, struct hubclaim_given *g, int own)
 {
 	struct queue q = { NULL, 0 };
 	struct capsview *views = NULL, *nv, *v;
-	struct hubreq *w, *t, **given = NULL;
+	struct hubreq *w, *t;
 	struct bb_error err;
 	char *taken = NULL;
-	size_t i, k, nviews = 0, ngiven = 0;
-	long long now = hub_now();
-	int batch = 0, rv;
+	size_t i, k, nviews = 0;
+	int rv;
 
+	memset(g, 0, sizeof(*g));
 	s->wake = 0;
 	if (TAILQ_EMPTY(&s->waiters))
 		return;
 	if (hubdb_queued(s->hd->db, add_queued, &q, &err) == -1) {
 		hubsrv_log(s, "queue: %s", err.msg);
-		goto late;
+		goto out;
 	}
 	if (q.n == 0)
-		goto late;
+		goto out;
 	if ((taken = calloc(q.n, 1)) == NULL ||
-	    (given = calloc(s->nwaiters, sizeof(*given))) == NULL)
-		goto late;
-	if (hubdb_batch(s->hd->db, 1, &err) == -1) {
-		hubsrv_log(s, "claims: %s", err.msg);
-		goto late;
+	    (g->v = calloc(s->nwaiters, sizeof(*g->v))) == NULL)
+		goto out;
+	if (own) {
+		if (hubdb_batch(s->hd->db, 1, &err) == -1) {
+			hubsrv_log(s, "claims: %s", err.msg);
+			goto out;
+		}
+		g->batch = 1;
 	}
-	batch = 1;
 	TAILQ_FOREACH_SAFE(w, &s->waiters, entry, t) {
 		if (w->resp != NULL)
 			continue;
@@ -243,36 +240,60 @@ hubclaim_wake(struct hub_server *s)
 		rv = try_claim(w, q.v[i].id);
 		taken[i] = 1;
 		if (rv == HUB_OK)
-			given[ngiven++] = w;
+			g->v[g->n++] = w;
 		else if (rv == HUB_NONE)
 			s->wake = 1;	/* the queue changed: look again */
 	}
-late:
-	if (batch && hubdb_batch(s->hd->db, 0, &err) == -1) {
-		/* Nothing was claimed after all. */
-		hubsrv_log(s, "claims: %s", err.msg);
-		for (k = 0; k < ngiven; k++) {
-			MHD_destroy_response(given[k]->resp);
-			given[k]->resp = NULL;
-			given[k]->claimed = 0;
-			s->m.claims--;
-			unpark(given[k], hubreq_error_resp(503, "unavailable",
-			    "the hub could not record the claim", NULL, NULL),
-			    503);
-		}
-		ngiven = 0;
-	}
-	for (k = 0; k < ngiven; k++)
-		unpark(given[k], NULL, 0);
-	TAILQ_FOREACH_SAFE(w, &s->waiters, entry, t)
-		if (w->until <= now && w->resp == NULL)
-			answer_nothing(w);
+out:
 	for (i = 0; i < q.n; i++)
 		free(q.v[i].require);
 	free(q.v);
 	free(views);
 	free(taken);
-	free(given);
+}
+
+void
+hubclaim_settle(struct hub_server *s, struct hubclaim_given *g,
+    int committed)
+{
+	struct hubreq *w, *t;
+	struct bb_error err;
+	long long now = hub_now();
+	size_t k;
+
+	if (g->batch && hubdb_batch(s->hd->db, 0, &err) == -1) {
+		hubsrv_log(s, "claims: %s", err.msg);
+		committed = 0;
+	}
+	if (!committed) {
+		/* Nothing was claimed after all. */
+		for (k = 0; k < g->n; k++) {
+			MHD_destroy_response(g->v[k]->resp);
+			g->v[k]->resp = NULL;
+			g->v[k]->claimed = 0;
+			s->m.claims--;
+			unpark(g->v[k], hubreq_error_resp(503, "unavailable",
+			    "the hub could not record the claim", NULL, NULL),
+			    503);
+		}
+		g->n = 0;
+	}
+	for (k = 0; k < g->n; k++)
+		unpark(g->v[k], NULL, 0);
+	TAILQ_FOREACH_SAFE(w, &s->waiters, entry, t)
+		if (w->until <= now && w->resp == NULL)
+			answer_nothing(w);
+	free(g->v);
+	memset(g, 0, sizeof(*g));
+}
+
+void
+hubclaim_wake(struct hub_server *s)
+{
+	struct hubclaim_given g;
+
+	hubclaim_give(s, &g, 1);
+	hubclaim_settle(s, &g, 1);
 }
 
 /* Answers the parked claims whose client went away. */

@@ -12,6 +12,8 @@
 #ifndef BB_HUBCLAIM_H
 #define BB_HUBCLAIM_H
 
+#include <stddef.h>
+
 struct hub_server;
 struct hubreq;
 
@@ -24,6 +26,25 @@ void	hubclaim_claim(struct hubreq *);
  * answers 204 to the claims whose wait is over.
  */
 void	hubclaim_wake(struct hub_server *);
+
+/*
+ * hubclaim_wake in two halves, for a caller whose own change (a submit)
+ * goes in the same transaction as the claims it makes possible: one
+ * flush to disk for both.  hubclaim_give hands out the jobs in the batch
+ * the caller opened (hubdb_batch), or in one it opens itself when own;
+ * hubclaim_settle commits that one, then answers the claims handed a job
+ * if the batch was committed (committed, the caller's outcome), 503 if
+ * not, and 204 to those whose wait is over.  A claim is answered only
+ * once what it claimed is on disk.
+ */
+struct hubclaim_given {
+	struct hubreq	**v;		/* the claims handed a job */
+	size_t		  n;
+	int		  batch;	/* hubclaim_give opened the batch */
+};
+
+void	hubclaim_give(struct hub_server *, struct hubclaim_given *, int);
+void	hubclaim_settle(struct hub_server *, struct hubclaim_given *, int);
 
 /* Answers 204 to the parked claims whose wait ended by now (ms). */
 void	hubclaim_expire(struct hub_server *, long long);

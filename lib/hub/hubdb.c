@@ -64,6 +64,30 @@ hubdb_stmt(struct hubdb *h, const char *sql, struct bb_error *err)
 	return c->st;
 }
 
+/*
+ * Counts a commit that wrote rows, when it is flushed to disk: after a
+ * statement that leaves no transaction open (a COMMIT, or a change on
+ * its own), with synchronous=FULL.
+ */
+static void
+counted(struct hubdb *h)
+{
+	long long n;
+
+	if (!sqlite3_get_autocommit(h->db))
+		return;
+	n = sqlite3_total_changes64(h->db);
+	if (n != h->changes && !h->lazy)
+		h->flushes++;
+	h->changes = n;
+}
+
+unsigned long long
+hubdb_flushes(const struct hubdb *h)
+{
+	return h->flushes;
+}
+
 int
 hubdb_run(struct hubdb *h, sqlite3_stmt *st, struct bb_error *err)
 {
@@ -73,6 +97,7 @@ hubdb_run(struct hubdb *h, sqlite3_stmt *st, struct bb_error *err)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return dberr(h, err, "step");
+	counted(h);
 	return 0;
 }
 
@@ -230,6 +255,9 @@ hubdb_rollback(struct hubdb *h)
 		    NULL, NULL);
 	else
 		(void)sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	/* What was rolled back is not counted. */
+	if (sqlite3_get_autocommit(h->db) != 0)
+		h->changes = sqlite3_total_changes64(h->db);
 }
 
 int

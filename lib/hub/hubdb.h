@@ -85,6 +85,9 @@ int	hubdb_batch(struct hubdb *, int, struct bb_error *);
  */
 int	hubdb_lazy(struct hubdb *, int, struct bb_error *);
 
+/* Commits that wrote rows and were flushed to disk, since h was opened. */
+unsigned long long hubdb_flushes(const struct hubdb *);
+
 /* Gives h the store of the attempts' logs (the caller's to close). */
 void	hubdb_set_logs(struct hubdb *, struct hublog *);
 

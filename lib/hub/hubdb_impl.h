@@ -40,6 +40,9 @@ struct hubdb {
 	struct hublog		*logs;		/* the attempts' logs */
 	long long		 version;	/* PRAGMA data_version */
 	int			 batch;		/* in hubdb_batch */
+	int			 lazy;		/* in hubdb_lazy */
+	long long		 changes;	/* counted by hubdb_run */
+	unsigned long long	 flushes;	/* commits flushed to disk */
 	struct hubdb_stmt_cache	*stmts;		/* grows as needed */
 	size_t			 nstmts;
 	size_t			 maxstmts;

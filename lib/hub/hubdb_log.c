@@ -37,6 +37,7 @@ hubdb_set_logs(struct hubdb *h, struct hublog *logs)
 int
 hubdb_lazy(struct hubdb *h, int on, struct bb_error *err)
 {
+	h->lazy = on;
 	if (on)
 		return hubdb_runf(h, err, "PRAGMA synchronous=NORMAL", "");
 	return hubdb_runf(h, err, "PRAGMA synchronous=FULL", "");

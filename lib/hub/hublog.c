@@ -178,6 +178,7 @@ hublog_get(struct hublog *s, long long job, long long n,
 	}
 	f->job = job;
 	f->n = n;
+	f->flushes = &s->flushes;
 	if ((f->fd = openat(s->dirfd, name, O_RDWR | O_APPEND | O_CREAT |
 	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1 || fstat(f->fd, &st) == -1) {
 		bb_error_errno(err, EX_IOERR, "%s/%s", s->path, name);
@@ -288,6 +289,7 @@ hublog_sync_file(struct hublog_file *f, struct bb_error *err)
 		    f->n);
 		return -1;
 	}
+	(*f->flushes)++;
 	f->dirty = 0;
 	return 0;
 }

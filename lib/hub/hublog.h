@@ -42,6 +42,7 @@ struct hublog_file {
 	int		 want;		/* to be flushed before answering */
 	int		 broken;	/* a failed write left a cut line */
 	off_t		 started;	/* writeback started up to here */
+	unsigned long long *flushes;	/* the store's count */
 };
 TAILQ_HEAD(hublog_files, hublog_file);
 
@@ -51,6 +52,7 @@ struct hublog {
 	struct hublog_files	 files;		/* most recently used first */
 	size_t			 nfiles;
 	int			 want;		/* a file wants a flush */
+	unsigned long long	 flushes;	/* fdatasync(2)s of the files */
 };
 
 /* Opens (makes, mode 0700) the store in dir/logs.  0 and *out, or -1. */

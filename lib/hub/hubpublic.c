@@ -147,6 +147,12 @@ hubpublic_metrics(struct hubreq *r)
 	one(b, "bb_hub_log_stored_bytes", "gauge",
 	    "Bytes of the records the hub holds, of every attempt.",
 	    (unsigned long long)st.log_bytes);
+	(void)hubmetrics_family(b, "bb_hub_flushes_total", "counter",
+	    "Flushes to disk: database commits, log files.");
+	(void)hubmetrics_sample(b, "bb_hub_flushes_total", "file", "database",
+	    hubdb_flushes(s->hd->db));
+	(void)hubmetrics_sample(b, "bb_hub_flushes_total", "file", "log",
+	    s->hd->logs->flushes);
 	one(b, "bb_hub_received_bytes_total", "counter",
 	    "Request body bytes.", s->m.bytes);
 	one(b, "bb_hub_workers", "gauge", "Workers the hub knows.",

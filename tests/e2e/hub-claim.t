@@ -137,6 +137,38 @@ hub_req POST "/v1/claim?wait=5" -H "$A1"
 is "$code" 200 "the next claim gets the job"
 like "$body" "^job id=$J3 .*attempt=1 " "as its first attempt"
 
+# A submit through the admin API with a claim parked: the job is handed
+# out in the submit's own transaction, so one flush to disk serves both,
+# and both answers come after it.
+flushes() {
+	curl -sS -H "Authorization: Bearer $HUB_METRICS" "$HUB_URL/metrics" |
+	    awk '$1 == "bb_hub_flushes_total{file=\"database\"}" { print $2 }'
+}
+hub_add_worker w3
+hub_hello w3 linux,api
+A3="Authorization: Bearer $TOKEN"
+tar -czf "$T/src.tar.gz" -C "$T/src" .
+hub_req POST /v1/admin/sources -H "Authorization: Bearer $HUB_ADMIN" \
+    --data-binary @"$T/src.tar.gz"
+SRC=$(printf '%s\n' "$body" | rec_get sha256)
+curl -sS -o "$T/poll" -w '%{http_code}' -X POST -H "$A3" \
+    "$HUB_URL/v1/claim?wait=10" >"$T/poll.code" &
+P=$!
+hub_wait_parked 1 && r=0 || r=1
+ok $r "a claim is parked"
+f0=$(flushes)
+hub_req POST /v1/admin/jobs -H "Authorization: Bearer $HUB_ADMIN" \
+    --data-binary "submit source=$SRC force=1
+recipe name=api require=api
+step name=build cmd=true
+"
+is "$code" 201 "a submit through the admin API"
+J4=$(printf '%s\n' "$body" | rec_get id)
+wait $P
+is "$(cat "$T/poll.code")" 200 "  the parked claim gets its job"
+like "$(head -1 "$T/poll")" "^job id=$J4 " "  the job just submitted"
+is "$(($(flushes) - f0))" 1 "  one flush to disk for the submit and the claim"
+
 # What a worker said at hello, for people: bb-hub workers.
 hub_req POST /v1/hello -u "w2:$(cat "$T/w2.secret")" --data-binary \
     'hello version=9.8.7 os=Linux arch=x86_64 slots=4 caps=linux,x86_64,docker
