@@ -15,6 +15,9 @@
  *		died (POST /v1/jobs/ID/abandon)
  *	3	records may end with a raw field (bb-record(5)); a worker
  *		sends a hub of 2 or less every field key=value
+ *	4	an events batch may end with a finish record: the job's
+ *		last records and its end in one call; a worker sends a hub
+ *		of 3 or less its finish alone
  */
 #ifndef BB_PROTOCOL_H
 #define BB_PROTOCOL_H
@@ -22,7 +25,7 @@
 #include "error.h"
 #include "record.h"
 
-#define PROTOCOL_VERSION	3	/* the newest this code speaks */
+#define PROTOCOL_VERSION	4	/* the newest this code speaks */
 #define PROTOCOL_MIN		1	/* the oldest it still speaks */
 #define PROTOCOL_MAX		1000000	/* the largest number taken */
 

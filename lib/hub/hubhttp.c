@@ -28,6 +28,7 @@
 #include "hubroute.h"
 #include "hubsrv.h"
 #include "hubwake.h"
+#include "hubwork.h"
 #include "hubstage.h"
 
 #define TICK_MS		200	/* timer: waits, leases, other writers */
@@ -443,7 +444,8 @@ flush(struct hub_server *s)
 	s->flush = 0;
 	TAILQ_INIT(&done);
 	TAILQ_FOREACH(r, &s->pending, entry)
-		if (!(r->route->flags & HUBROUTE_LAZY))
+		if (!(r->route->flags & HUBROUTE_LAZY) ||
+		    hubwork_finishing(r))
 			lazy = 0;
 	if (lazy && hubdb_lazy(s->hd->db, 1, &err) == -1)
 		lazy = 0;

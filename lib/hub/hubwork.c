@@ -13,6 +13,11 @@
 #define HUB_HELLO_FIELD_MAX	256	/* a hello's version, os, arch */
 #define HUB_REASON_MAX		1024	/* a reason kept: the first bytes */
 
+static int	finish_check(struct hubreq *, const struct record *, size_t,
+		    long long *);
+static void	finish(struct hubreq *, struct record *, long long,
+		    const struct record *);
+
 /*
  * Returns reason cut to HUB_REASON_MAX bytes (at a UTF-8 character's
  * start) in cut, or reason itself when it is short or NULL.
@@ -312,13 +317,15 @@ hubwork_events(struct hubreq *r)
 	struct hub_server *s = r->s;
 	struct hubdb_event *ev = NULL;
 	struct hubdb_ack ack;
-	struct record rec;
+	struct record rec, out;
 	struct bb_error err;
 	const char *line, *p, *end;
 	size_t pos = 0, lineno = 0, len, n = 0, cap;
-	int rv;
+	long long last = 0;
+	int rv, fin = 0;
 
 	record_init(&rec);
+	record_init(&out);
 	end = r->body->data + r->body->len;
 	for (cap = 1, p = r->body->data; (p = memchr(p, '\n',
 	    (size_t)(end - p))) != NULL; p++)
@@ -329,6 +336,18 @@ hubwork_events(struct hubreq *r)
 	}
 	while ((rv = hubreq_next_record(r, &pos, &lineno, &rec, &line,
 	    &len)) == 1) {
+		if (record_is(&rec, "finish")) {
+			/* Since bb-protocol 4: the finish ends the batch. */
+			if (pos != r->body->len) {
+				hubreq_fail(r, 400, "malformed", "line %zu: a "
+				    "finish record ends the batch", lineno);
+				goto out;
+			}
+			if (finish_check(r, &rec, lineno, &last) == -1)
+				goto out;
+			fin = 1;
+			break;
+		}
 		if (record_is(&rec, "session") || record_is(&rec, "job")) {
 			hubreq_fail(r, 400, "malformed", "line %zu: %s records "
 			    "are not reported (they hold a token or a lease)",
@@ -358,16 +377,34 @@ hubwork_events(struct hubreq *r)
 	}
 	s->m.events += (unsigned long long)ack.stored;
 	s->m.log_bytes += (unsigned long long)ack.bytes;
-	(void)record_start(&rec, "ack", NULL);
-	(void)record_setf(&rec, NULL, "stored", "%lld", ack.stored);
-	(void)record_setf(&rec, NULL, "dup", "%lld", ack.dup);
-	(void)record_setf(&rec, NULL, "upto", "%lld", ack.upto);
-	(void)record_setf(&rec, NULL, "ttl", "%lld", s->conf.ttl / 1000);
-	(void)record_set(&rec, "state", "running", NULL);
-	hubreq_reply_rec(r, 200, &rec);
+	(void)record_start(&out, "ack", NULL);
+	(void)record_setf(&out, NULL, "stored", "%lld", ack.stored);
+	(void)record_setf(&out, NULL, "dup", "%lld", ack.dup);
+	(void)record_setf(&out, NULL, "upto", "%lld", ack.upto);
+	(void)record_setf(&out, NULL, "ttl", "%lld", s->conf.ttl / 1000);
+	(void)record_set(&out, "state", "running", NULL);
+	if (fin)
+		finish(r, &rec, last, &out);
+	else
+		hubreq_reply_rec(r, 200, &out);
 out:
 	free(ev);
 	record_free(&rec);
+	record_free(&out);
+}
+
+int
+hubwork_finishing(const struct hubreq *r)
+{
+	const char *p, *end;
+
+	if (r->body == NULL || r->body->len < 7)
+		return 0;
+	end = r->body->data + r->body->len - 1;
+	for (p = end; p > r->body->data && p[-1] != '\n'; p--)
+		;
+	return end - p >= 6 && memcmp(p, "finish", 6) == 0 &&
+	    (p[6] == ' ' || p[6] == '\n');
 }
 
 void
@@ -422,49 +459,54 @@ hubwork_artifact(struct hubreq *r)
 	record_free(&rec);
 }
 
-void
-hubwork_finish(struct hubreq *r)
+/* A finish record's result, last and sha256; 0, or -1 with the refusal. */
+static int
+finish_check(struct hubreq *r, const struct record *rec, size_t lineno,
+    long long *last)
 {
-	struct hub_server *s = r->s;
-	struct record rec;
-	struct buf *have = NULL, *missing = NULL;
 	struct bb_error err;
 	const char *result, *sha;
+
+	if ((result = record_get(rec, "result")) == NULL ||
+	    !hubdb_valid_result(result)) {
+		hubreq_fail(r, 400, "malformed", "line %zu: result is one of "
+		    "success, failure, timeout, cancelled, error", lineno);
+		return -1;
+	}
+	if (record_get_num(rec, "last", 0, HUBDB_SEQ_MAX, last, &err) == -1) {
+		hubreq_fail(r, 400, "malformed", "line %zu: %s", lineno,
+		    err.msg);
+		return -1;
+	}
+	if ((sha = record_get(rec, "sha256")) == NULL ||
+	    !digest_valid_hex(sha)) {
+		hubreq_fail(r, 400, "malformed", "line %zu: sha256 is the "
+		    "records' digest, 64 lower-case hex digits", lineno);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Ends the attempt as a checked finish record says; answers 200 with
+ * before (an events batch's ack, or NULL) and the finished record, or
+ * the refusal.
+ */
+static void
+finish(struct hubreq *r, struct record *rec, long long last,
+    const struct record *before)
+{
+	struct hub_server *s = r->s;
+	struct buf *have = NULL, *missing = NULL, *b = NULL;
+	struct bb_error err;
 	char res[16], cut[HUB_REASON_MAX + 1];
-	size_t i, pos = 0;
-	long long last, now, started = 0, ended = -1;
+	size_t i;
+	long long now, started = 0, ended = -1;
 	int rv, attempt;
 
-	record_init(&rec);
-	if ((rv = hubreq_first_record(r, &rec, &pos)) != 1) {
-		if (rv == 0)
-			hubreq_fail(r, 400, "malformed", "line 1: expected a "
-			    "finish record");
-		goto out;
-	}
-	if (!record_is(&rec, "finish") || pos != r->body->len) {
-		hubreq_fail(r, 400, "malformed", "expected one finish record");
-		goto out;
-	}
-	if ((result = record_get(&rec, "result")) == NULL ||
-	    !hubdb_valid_result(result)) {
-		hubreq_fail(r, 400, "malformed", "line 1: result is one of "
-		    "success, failure, timeout, cancelled, error");
-		goto out;
-	}
-	if (record_get_num(&rec, "last", 0, HUBDB_SEQ_MAX, &last, &err) ==
-	    -1) {
-		hubreq_fail(r, 400, "malformed", "line 1: %s", err.msg);
-		goto out;
-	}
-	if ((sha = record_get(&rec, "sha256")) == NULL ||
-	    !digest_valid_hex(sha)) {
-		hubreq_fail(r, 400, "malformed", "line 1: sha256 is the "
-		    "records' digest, 64 lower-case hex digits");
-		goto out;
-	}
 	if ((have = buf_new(HUBDB_RANGES_MAX + 64)) == NULL ||
-	    (missing = buf_new(HUBDB_RANGES_MAX + 64)) == NULL) {
+	    (missing = buf_new(HUBDB_RANGES_MAX + 64)) == NULL ||
+	    (b = buf_new(2 * RECORD_MAX)) == NULL) {
 		hubreq_fail(r, 500, "internal", "out of memory");
 		goto out;
 	}
@@ -473,9 +515,9 @@ hubwork_finish(struct hubreq *r)
 	    &err) != HUB_OK)
 		ended = -1;
 	now = hub_now();
-	rv = hubdb_finish(s->hd->db, r->id, r->lease, r->worker, result,
-	    short_reason(record_get(&rec, "reason"), cut), last, sha, now,
-	    &attempt, res,
+	rv = hubdb_finish(s->hd->db, r->id, r->lease, r->worker,
+	    record_get(rec, "result"), short_reason(record_get(rec, "reason"),
+	    cut), last, record_get(rec, "sha256"), now, &attempt, res,
 	    have, missing, &err);
 	if (rv == HUB_INCOMPLETE) {
 		struct MHD_Response *resp;
@@ -496,13 +538,42 @@ hubwork_finish(struct hubreq *r)
 			hubmetrics_observe(&s->m.durations[i],
 			    (double)(now - started) / 1000);
 	hubsrv_stages(s);
-	(void)record_start(&rec, "finished", NULL);
-	(void)record_setf(&rec, NULL, "id", "%lld", r->id);
-	(void)record_setf(&rec, NULL, "attempt", "%d", attempt);
-	(void)record_set(&rec, "result", res, NULL);
-	hubreq_reply_rec(r, 200, &rec);
+	if (before != NULL)
+		(void)hubreq_add_rec(b, before);
+	(void)record_start(rec, "finished", NULL);
+	(void)record_setf(rec, NULL, "id", "%lld", r->id);
+	(void)record_setf(rec, NULL, "attempt", "%d", attempt);
+	(void)record_set(rec, "result", res, NULL);
+	(void)hubreq_add_rec(b, rec);
+	hubreq_reply(r, 200, b);
 out:
 	buf_free(have);
 	buf_free(missing);
+	buf_free(b);
+}
+
+void
+hubwork_finish(struct hubreq *r)
+{
+	struct record rec;
+	size_t pos = 0;
+	long long last;
+	int rv;
+
+	record_init(&rec);
+	if ((rv = hubreq_first_record(r, &rec, &pos)) != 1) {
+		if (rv == 0)
+			hubreq_fail(r, 400, "malformed", "line 1: expected a "
+			    "finish record");
+		goto out;
+	}
+	if (!record_is(&rec, "finish") || pos != r->body->len) {
+		hubreq_fail(r, 400, "malformed", "expected one finish record");
+		goto out;
+	}
+	if (finish_check(r, &rec, 1, &last) == -1)
+		goto out;
+	finish(r, &rec, last, NULL);
+out:
 	record_free(&rec);
 }

@@ -28,8 +28,19 @@ void	hubwork_abandon(struct hubreq *);
 /* GET /v1/jobs/ID/source: the job's source tarball. */
 void	hubwork_source(struct hubreq *);
 
-/* POST /v1/jobs/ID/events: stores numbered records; answers an ack. */
+/*
+ * POST /v1/jobs/ID/events: stores numbered records; answers an ack.
+ * Since bb-protocol 4 a finish record may end the batch: the attempt is
+ * then finished too, as by hubwork_finish, and the answer is the ack and
+ * the finished record.
+ */
 void	hubwork_events(struct hubreq *);
+
+/*
+ * 1 if the body of r (an events batch) ends with a finish record, which
+ * must be on disk before the answer, as the batch need not be.
+ */
+int	hubwork_finishing(const struct hubreq *);
 
 /*
  * PUT /v1/jobs/ID/artifacts/NAME: hubwork_artifact_start (at the first

@@ -305,6 +305,19 @@ check_end(struct report *rep, long long now, long long *wake)
 	}
 }
 
+/*
+ * The most bytes a finish record can take: its keys, a number, a digest
+ * and the reason, every byte of it percent-encoded.
+ */
+static size_t
+finish_room(const struct report *rep)
+{
+	const char *why = rep->cut_reason != NULL ? rep->cut_reason :
+	    rep->fail_reason != NULL ? rep->fail_reason : rep->reason;
+
+	return 128 + DIGEST_HEXLEN + (why != NULL ? 3 * strlen(why) : 0);
+}
+
 /* The next call of the events lane, if one is due now. */
 static struct report_call *
 next_event(struct report *rep, long long now, long long *wake)
@@ -326,6 +339,14 @@ next_event(struct report *rep, long long now, long long *wake)
 		rep->repairing = 0;
 	}
 	unsent = rep->sp->end - rep->next_off;
+	/*
+	 * The job's end: with a hub of bb-protocol 4, its last records and
+	 * the finish go in one call when they fit in one batch.
+	 */
+	if (unsent > 0 && rep->done && rep->proto >= 4 &&
+	    TAILQ_EMPTY(&rep->uploads) && !up->busy && !up->retrying &&
+	    unsent + (off_t)finish_room(rep) <= (off_t)rep->batch_max)
+		return report_last_call(rep, now);
 	if (unsent > 0) {
 		if (unsent >= (off_t)rep->batch_max || rep->done ||
 		    rep->eof || now >= rep->unsent_since + rep->o.flush_ms)
@@ -451,15 +472,18 @@ success(struct report *rep, struct lane *l, struct report_call *call,
 	l->retry.n = 0;
 	switch (call->kind) {
 	case REPORT_CALL_EVENTS:
-		if (call->repair || call->last == 0)
+		if (!call->repair && call->last > 0) {
+			rep->sent += call->last - call->first + 1;
+			if (spool_ack(rep->sp, call->last, call->end, &err) ==
+			    -1 && (report_spool_failed(rep, errno, now,
+			    &err) == -1 || spool_ack(rep->sp, call->last,
+			    call->end, &err) == -1))
+				report_stop(rep, err.code, 1, "%s: %s",
+				    rep->what, err.msg);
+		}
+		if (!call->finish || rep->over)
 			break;
-		rep->sent += call->last - call->first + 1;
-		if (spool_ack(rep->sp, call->last, call->end, &err) == -1 &&
-		    (report_spool_failed(rep, errno, now, &err) == -1 ||
-		    spool_ack(rep->sp, call->last, call->end, &err) == -1))
-			report_stop(rep, err.code, 1, "%s: %s", rep->what,
-			    err.msg);
-		break;
+		/* FALLTHROUGH */
 	case REPORT_CALL_FINISH:
 		if (rep->halted)
 			report_stop(rep, EX_IOERR, 0, "%s: %s: the job is "
@@ -621,6 +645,10 @@ report_done(struct report *rep, struct report_call *call, long long now)
 		}
 		break;
 	case REPORT_CALL_EVENTS:
+		if (status == 412 && call->finish) {
+			incomplete(rep, call);
+			return;
+		}
 		if (status == 413 && !call->repair && rep->cut_reason == NULL) {
 			log_cut(rep, call);
 			return;

@@ -88,7 +88,9 @@ struct report_call {
 	long long	 first, last;	/* seq of an events batch (0 0) */
 	off_t		 end;		/* where it ends in the spool */
 	int		 repair;	/* a batch of missing records */
-	/* A finish: its body is made when it first runs. */
+	int		 finish;	/* the batch ends with the finish */
+	/* A finish: its record is made when it first runs. */
+	int		 made;		/* the finish record is in body */
 	int		 spoolfd;
 	off_t		 spoolend;
 	char		 result[16];

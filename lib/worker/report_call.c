@@ -118,6 +118,8 @@ call_reset(struct report *rep, struct report_call *call, int kind)
 	call->first = call->last = 0;
 	call->end = 0;
 	call->repair = 0;
+	call->finish = 0;
+	call->made = 0;
 	call->spoolfd = -1;
 	call->dirfd = -1;
 	call->path = call->name = NULL;
@@ -250,22 +252,18 @@ fail:
 	return NULL;
 }
 
-struct report_call *
-report_finish_call(struct report *rep, long long now)
+/*
+ * Readies call to finish the job: its result, reason, and the spool to
+ * digest.  Returns 0, or -1 with the report over.
+ */
+static int
+finish_fields(struct report *rep, struct report_call *call)
 {
-	struct lane *l = &rep->lane[REPORT_EVENTS];
-	struct report_call *call = &l->call;
 	const char *res = rep->result, *why = rep->reason;
 	static const char *results[] = { "success", "failure", "timeout",
 	    "cancelled", "error" };
 	size_t i;
 
-	/* The job's whole record is on disk before it is finished. */
-	if (report_sync(rep, now) == -1)
-		return NULL;
-	call_reset(rep, call, REPORT_CALL_FINISH);
-	(void)snprintf(call->url, sizeof(call->url), "/v1/jobs/%s/finish",
-	    rep->id);
 	for (i = 0; i < nitems(results); i++)
 		if (strcmp(res, results[i]) == 0)
 			break;
@@ -282,9 +280,11 @@ report_finish_call(struct report *rep, long long now)
 		why = rep->cut_reason;
 	}
 	(void)strlcpy(call->result, res, sizeof(call->result));
+	free(call->reason);
+	call->reason = NULL;
 	if (why != NULL && (call->reason = strdup(why)) == NULL) {
 		report_stop(rep, EX_OSERR, 1, "%s: out of memory", rep->what);
-		return NULL;
+		return -1;
 	}
 	call->spoolfd = rep->sp->fd;
 	call->spoolend = rep->sp->end;
@@ -294,8 +294,45 @@ report_finish_call(struct report *rep, long long now)
 		call->spoolend = rep->sp->acked_off;
 		call->last = rep->sp->acked;
 	}
+	return 0;
+}
+
+struct report_call *
+report_finish_call(struct report *rep, long long now)
+{
+	struct lane *l = &rep->lane[REPORT_EVENTS];
+	struct report_call *call = &l->call;
+
+	/* The job's whole record is on disk before it is finished. */
+	if (report_sync(rep, now) == -1)
+		return NULL;
+	call_reset(rep, call, REPORT_CALL_FINISH);
+	(void)snprintf(call->url, sizeof(call->url), "/v1/jobs/%s/finish",
+	    rep->id);
+	if (finish_fields(rep, call) == -1)
+		return NULL;
 	rep->last_events = now;
 	return report_hand_out(l);
+}
+
+struct report_call *
+report_last_call(struct report *rep, long long now)
+{
+	struct report_call *call;
+	long long seq = rep->seq;
+
+	/* The job's whole record is on disk before it is finished. */
+	if (report_sync(rep, now) == -1)
+		return NULL;
+	if ((call = report_events_call(rep, now)) == NULL)
+		return NULL;
+	/* All that is left went in it: the finish follows in the body. */
+	if (rep->next_off == rep->sp->end && call->last == seq) {
+		if (finish_fields(rep, call) == -1)
+			return NULL;
+		call->finish = 1;
+	}
+	return call;
 }
 
 struct report_call *
@@ -493,16 +530,20 @@ out:
 	close(fd);
 }
 
-static void
-exec_finish(struct report_call *call)
+/*
+ * Makes the finish record of call (the digest of its spool) at the end
+ * of its body, the first time.  Returns 0, or -1 with call->err set.
+ */
+static int
+finish_record(struct report_call *call)
 {
 	char hex[DIGEST_HEXLEN + 1];
 	struct record r;
 	off_t size;
+	size_t len = call->body->len;
 	int fd;
 
-	call->rc = -1;
-	if (call->body->len == 0) {
+	if (!call->made) {
 		record_init(&r);
 		fd = dup(call->spoolfd);
 		if (fd == -1 || lseek(fd, 0, SEEK_SET) == -1 ||
@@ -513,7 +554,7 @@ exec_finish(struct report_call *call)
 			if (fd != -1)
 				close(fd);
 			record_free(&r);
-			return;
+			return -1;
 		}
 		close(fd);
 		if (record_start(&r, "finish", &call->err) == -1 ||
@@ -524,14 +565,24 @@ exec_finish(struct report_call *call)
 		    (call->reason != NULL && record_set(&r, "reason",
 		    call->reason, &call->err) == -1) ||
 		    record_encode(&r, call->body, &call->err) == -1) {
-			buf_reset(call->body);
+			call->body->len = len;
 			record_free(&r);
-			return;
+			return -1;
 		}
 		record_free(&r);
+		call->made = 1;
 	}
 	call->req.body = call->body->data;
 	call->req.len = call->body->len;
+	return 0;
+}
+
+static void
+exec_finish(struct report_call *call)
+{
+	call->rc = -1;
+	if (finish_record(call) == -1)
+		return;
 	call->rc = http_do(call->c, &call->req, &call->resp, &call->err);
 }
 
@@ -547,6 +598,12 @@ report_exec(void *p)
 	case REPORT_CALL_FINISH:
 		exec_finish(call);
 		break;
+	case REPORT_CALL_EVENTS:
+		if (call->finish) {
+			exec_finish(call);
+			break;
+		}
+		/* FALLTHROUGH */
 	default:
 		call->rc = http_do(call->c, &call->req, &call->resp,
 		    &call->err);

@@ -190,6 +190,13 @@ struct report_call	*report_hand_out(struct lane *);
 struct report_call	*report_events_call(struct report *, long long now);
 struct report_call	*report_repair_call(struct report *, long long now);
 struct report_call	*report_finish_call(struct report *, long long now);
+
+/*
+ * The last batch of the job's records: with a hub of bb-protocol 4 or
+ * newer, when all that is left fits in one batch, the finish ends it
+ * (call->finish); else a batch as report_events_call's.
+ */
+struct report_call	*report_last_call(struct report *, long long now);
 struct report_call	*report_abandon_call(struct report *, long long now);
 
 /*

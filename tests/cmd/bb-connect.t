@@ -228,7 +228,7 @@ exit 78"
 like "$err" "this hub 5 to 6: upgrade the worker" "  which says what to upgrade"
 run bb-connect -p -H "$FAKEHUB/q" -n w1 -s "$T/secret"
 is "$rc $err" "78 bb-connect: POST $FAKEHUB/q/v1/hello: the hub speaks \
-bb-protocol 9 to 9, this worker 1 to 3: upgrade the worker" \
+bb-protocol 9 to 9, this worker 1 to 4: upgrade the worker" \
     "a session in a version the worker does not speak: exit 78"
 
 # TLS with a CA made here.

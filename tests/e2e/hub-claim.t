@@ -20,18 +20,21 @@ hub_req POST /v1/hello -u "$W1" --data-binary 'hello caps=linux
 like "$body" ' protocol=1$' "a worker of the first release (no protocol): 1"
 hub_req POST /v1/hello -u "$W1" --data-binary 'hello protocol=2 protocol_min=1
 '
-like "$body" ' protocol=2$' "a worker of the release before: 2"
+like "$body" ' protocol=2$' "a worker of an older release: 2"
 hub_req POST /v1/hello -u "$W1" --data-binary 'hello protocol=3 protocol_min=1
 '
-like "$body" ' protocol=3$' "a worker of this release: 3"
-hub_req POST /v1/hello -u "$W1" --data-binary 'hello protocol=4 protocol_min=3
+like "$body" ' protocol=3$' "a worker of the release before: 3"
+hub_req POST /v1/hello -u "$W1" --data-binary 'hello protocol=4 protocol_min=1
 '
-like "$body" ' protocol=3$' "a worker of the next release: 3, its oldest"
+like "$body" ' protocol=4$' "a worker of this release: 4"
+hub_req POST /v1/hello -u "$W1" --data-binary 'hello protocol=5 protocol_min=4
+'
+like "$body" ' protocol=4$' "a worker of the next release: 4, its oldest"
 hub_req POST /v1/hello -u "$W1" --data-binary 'hello protocol=9 protocol_min=8
 '
 is "$code" 400 "a worker that speaks only newer versions: 400"
 is "$body" "error status=400 reason=protocol msg=the%20worker%20speaks\
-%20bb-protocol%208%20to%209,%20this%20hub%201%20to%203:%20upgrade%20the%20hub" \
+%20bb-protocol%208%20to%209,%20this%20hub%201%20to%204:%20upgrade%20the%20hub" \
     "  which says to upgrade the hub"
 like "$(cat "$HUB_LOG")" "hello from w1 refused: .*upgrade the hub" \
     "  in the hub's log too"

@@ -3,7 +3,8 @@
  * driven by hand with the hub's answers made up: ranges of a 412, when a
  * batch goes (at once, after the flush time, at the keepalive), a retry
  * of the same bytes, the missing records sent again, a lost lease, a log
- * the hub cuts (413).
+ * the hub cuts (413), the last records and the finish in one call
+ * (bb-protocol 4).
  */
 #include <sys/stat.h>
 
@@ -204,6 +205,94 @@ log_cut(void)
 	report_free(rep);
 }
 
+/* call is acknowledged; then the finish goes alone and ends the report. */
+static void
+then_finish(struct report *rep, struct report_call *call, const char *what)
+{
+	struct bb_error err;
+	long long wake;
+
+	answer(call, 200, 0, "ack\n");
+	report_done(rep, call, 1000);
+	call = report_next(rep, REPORT_EVENTS, 1000, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_FINISH, "%s", what);
+	answer(call, 200, 0, "finished\n");
+	report_done(rep, call, 1000);
+	ok(report_over(rep) && report_end(rep, &err) == 0, "  finished");
+	report_free(rep);
+}
+
+/*
+ * bb-protocol 4: the job's last records and the finish in one call; a
+ * 412 to it sends the missing records, then the finish alone.
+ */
+static void
+last_call(void)
+{
+	struct report_call *call;
+	struct bb_error err;
+	struct report *rep;
+	long long wake;
+	size_t len;
+
+	rep = new_report(0);
+	ok(feed(rep, NOHUB " protocol=4", 0) == 0 &&
+	    feed(rep, "job id=12 lease=L attempt=1", 0) == 0 &&
+	    feed(rep, "beat step=a", 0) == 0 &&
+	    feed(rep, "done result=success", 0) == 0, "a job of one beat");
+	call = report_next(rep, REPORT_EVENTS, 1000, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_EVENTS && call->finish &&
+	    call->first == 1 && call->last == 2, "one call: the records and "
+	    "the finish");
+	report_exec(call);
+	/* sha256 of "beat step=a seq=1\ndone result=success seq=2\n". */
+	is_str(call->body->data, "beat step=a seq=1\ndone result=success "
+	    "seq=2\nfinish result=success last=2 sha256="
+	    "16e466b385dc84e473fc487b9389c901ac428da00941fea02a42cad22bd4ea10\n",
+	    "the finish ends the batch, with the digest of the records");
+	ok(call->req.len == call->body->len, "all of it is sent");
+	answer(call, 412, EX_PROTOCOL, "error status=412 reason=incomplete "
+	    "msg=x have=2 missing=1\n");
+	report_done(rep, call, 1000);
+	call = report_next(rep, REPORT_EVENTS, 1000, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_EVENTS && call->repair &&
+	    !call->finish && call->first == 1 && call->last == 1,
+	    "412: the missing record goes again, alone");
+	then_finish(rep, call, "412: then the finish, alone");
+
+	rep = new_report(0);
+	ok(feed(rep, NOHUB " protocol=4", 0) == 0 &&
+	    feed(rep, "job id=13 lease=L attempt=1", 0) == 0 &&
+	    feed(rep, "done result=failure", 0) == 0, "another");
+	call = report_next(rep, REPORT_EVENTS, 1000, &wake);
+	ok(call != NULL && call->finish, "the last call");
+	report_exec(call);
+	len = call->body->len;
+	answer(call, 503, EX_TEMPFAIL, "");
+	report_done(rep, call, 1000);
+	call = report_next(rep, REPORT_EVENTS, 1000 + 300000, &wake);
+	ok(call != NULL && call->finish, "503: it goes again");
+	report_exec(call);
+	ok(call->body->len == len && len > 0 && call->req.len == len,
+	    "  the same bytes, one finish record (%zu bytes)", len);
+	answer(call, 200, 0, "ack stored=1 dup=0 upto=1\n"
+	    "finished id=13 attempt=1 result=failure\n");
+	report_done(rep, call, 1000);
+	ok(report_over(rep) && report_end(rep, &err) == 0 &&
+	    strstr(err.msg, "finished, result failure") != NULL,
+	    "200: finished: %s", err.msg);
+	report_free(rep);
+
+	rep = new_report(0);
+	ok(feed(rep, NOHUB " protocol=3", 0) == 0 &&
+	    feed(rep, "job id=14 lease=L attempt=1", 0) == 0 &&
+	    feed(rep, "done result=success", 0) == 0, "a hub of version 3");
+	call = report_next(rep, REPORT_EVENTS, 1000, &wake);
+	ok(call != NULL && call->kind == REPORT_CALL_EVENTS && !call->finish,
+	    "the records alone");
+	then_finish(rep, call, "then the finish");
+}
+
 int
 main(void)
 {
@@ -212,6 +301,7 @@ main(void)
 	flow();
 	lease_lost();
 	log_cut();
+	last_call();
 	base_teardown();
 	return tap_done();
 }

@@ -109,7 +109,7 @@ main(void)
 	ok(session_hello_body(b, "linux", "x86_64", 2, &caps, &err) == 0,
 	    "hello body");
 	(void)snprintf(want, sizeof(want), "hello version=%s os=linux "
-	    "arch=x86_64 slots=2 caps=linux,cc protocol=3 protocol_min=1\n",
+	    "arch=x86_64 slots=2 caps=linux,cc protocol=4 protocol_min=1\n",
 	    buildinfo_version());
 	is_str(b->data, want,
 	    "hello record, with the versions of bb-protocol(7) it speaks");
@@ -192,7 +192,7 @@ main(void)
 	parse("session token=T keepalive=30 ttl=90 wait=0 protocol=99", &a);
 	ok(session_make(&a, &so, &out, &err) == -1 && err.code == EX_CONFIG &&
 	    strcmp(err.msg, "the hub speaks bb-protocol 99 to 99, this worker "
-	    "1 to 3: upgrade the worker") == 0, "a hub newer by far: %s",
+	    "1 to 4: upgrade the worker") == 0, "a hub newer by far: %s",
 	    err.msg);
 	parse("session token=T keepalive=30 ttl=90 wait=0 protocol=x", &a);
 	ok(session_make(&a, &so, &out, &err) == -1 && err.code == EX_PROTOCOL,
