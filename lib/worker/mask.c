@@ -2,13 +2,18 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "mask.h"
 
-#define MASK_CHUNK	65536	/* bytes scanned at a time */
+#define FIRST_VEC	8	/* first bytes sought 16 bytes at a time */
 
 struct secret {
 	char	*v;
@@ -19,6 +24,9 @@ struct mask {
 	struct secret	*s;		/* longest first */
 	size_t		 n;
 	unsigned char	 first[256];	/* 1 if a value starts with the byte */
+	unsigned char	 firsts[FIRST_VEC];	/* those, if so few */
+	size_t		 nfirst;	/* FIRST_VEC + 1: more */
+	uint8_t		 pair[8192];	/* the 2 first bytes' set */
 };
 
 static const char *const default_patterns[] = {
@@ -55,7 +63,7 @@ static int
 add_one(struct mask *m, const char *v, size_t len)
 {
 	struct secret *s;
-	size_t i;
+	size_t i, k;
 
 	for (i = 0; i < m->n; i++)
 		if (m->s[i].len == len && memcmp(m->s[i].v, v, len) == 0)
@@ -76,7 +84,15 @@ add_one(struct mask *m, const char *v, size_t len)
 	memcpy(m->s[i].v, v, len);
 	m->s[i].len = len;
 	m->n++;
-	m->first[(unsigned char)v[0]] = 1;
+	if (!m->first[(unsigned char)v[0]]) {
+		m->first[(unsigned char)v[0]] = 1;
+		if (m->nfirst < FIRST_VEC)
+			m->firsts[m->nfirst] = (unsigned char)v[0];
+		if (m->nfirst <= FIRST_VEC)
+			m->nfirst++;
+	}
+	k = (size_t)(unsigned char)v[0] << 8 | (unsigned char)v[1];
+	m->pair[k / 8] |= (uint8_t)(1 << (k % 8));
 	return 1;
 }
 
@@ -131,7 +147,7 @@ mask_name_match(const char *name, char *const *pats, size_t n)
 int
 mask_stream_init(struct mask_stream *ms)
 {
-	ms->hold = buf_new(MASK_MAXLEN + MASK_CHUNK);
+	ms->hold = buf_new(2 * MASK_MAXLEN);
 	return ms->hold == NULL ? -1 : 0;
 }
 
@@ -140,6 +156,68 @@ mask_stream_free(struct mask_stream *ms)
 {
 	buf_freezero(ms->hold);
 	ms->hold = NULL;
+}
+
+/* Whether a value may begin at d[i]: its first two bytes are a value's. */
+static inline int
+pair_ok(const struct mask *m, const unsigned char *d, size_t i, size_t len)
+{
+	size_t k;
+
+	if (i + 1 >= len)
+		return 1;	/* the second byte is not there yet */
+	k = (size_t)d[i] << 8 | d[i + 1];
+	return m->pair[k / 8] >> (k % 8) & 1;
+}
+
+/*
+ * Returns the first place from i on where a value may begin, or len.
+ * Bytes no value begins with are skipped sixteen at a time when the
+ * values begin with few bytes (memchr(3) for one), one at a time else.
+ */
+static size_t
+candidate(const struct mask *m, const unsigned char *d, size_t i, size_t len)
+{
+	const unsigned char *p;
+
+	if (m->nfirst == 1) {
+		while (i < len &&
+		    (p = memchr(d + i, m->firsts[0], len - i)) != NULL) {
+			i = (size_t)(p - d);
+			if (pair_ok(m, d, i, len))
+				return i;
+			i++;
+		}
+		return len;
+	}
+#ifdef __SSE2__
+	if (m->nfirst <= FIRST_VEC) {
+		__m128i want[FIRST_VEC], v, hit;
+		size_t k, j;
+		unsigned bits;
+
+		for (k = 0; k < m->nfirst; k++)
+			want[k] = _mm_set1_epi8((char)m->firsts[k]);
+		for (; i + 16 <= len; i += 16) {
+			v = _mm_loadu_si128((const __m128i *)(const void *)
+			    (d + i));
+			hit = _mm_cmpeq_epi8(v, want[0]);
+			for (k = 1; k < m->nfirst; k++)
+				hit = _mm_or_si128(hit,
+				    _mm_cmpeq_epi8(v, want[k]));
+			bits = (unsigned)_mm_movemask_epi8(hit);
+			for (; bits != 0; bits &= bits - 1) {
+				j = i + (size_t)__builtin_ctz(bits);
+				if (pair_ok(m, d, j, len))
+					return j;
+			}
+		}
+	}
+#endif
+	for (; i < len; i++)
+		if (m->first[d[i]] && pair_ok(m, d, i, len))
+			return i;
+	return len;
 }
 
 /*
@@ -153,11 +231,7 @@ scan(const struct mask *m, const char *d, size_t len, int final,
 	const struct secret *s;
 	size_t i = 0, from = 0, k, left, match;
 
-	while (i < len) {
-		if (!m->first[(unsigned char)d[i]]) {
-			i++;
-			continue;
-		}
+	while ((i = candidate(m, (const unsigned char *)d, i, len)) < len) {
 		left = len - i;
 		match = 0;
 		for (k = 0; k < m->n; k++) {
@@ -188,27 +262,46 @@ scan(const struct mask *m, const char *d, size_t len, int final,
 	return 0;
 }
 
+/*
+ * The bytes come straight from p, not copied first: only what may begin a
+ * secret is held (fewer than MASK_MAXLEN bytes), and once more bytes come,
+ * the held ones are looked at again with at most MASK_MAXLEN of them, so
+ * that any value that begins in the held bytes ends in what they see.
+ */
 int
 mask_feed(const struct mask *m, struct mask_stream *ms, const void *p,
     size_t len, struct buf *out)
 {
 	const char *s = p;
-	size_t n, done;
+	size_t n, old, done, back;
 
 	if (m == NULL || m->n == 0)
 		return buf_add(out, p, len);
-	while (len > 0) {
-		n = len < MASK_CHUNK ? len : MASK_CHUNK;
+	while (len > 0 && ms->hold->len > 0) {
+		n = len < MASK_MAXLEN ? len : MASK_MAXLEN;
+		old = ms->hold->len;
 		if (buf_add(ms->hold, s, n) == -1)
 			return -1;
 		s += n;
 		len -= n;
 		if (scan(m, ms->hold->data, ms->hold->len, 0, out, &done) == -1)
 			return -1;
-		/* What is left can only be a proper prefix of a value. */
-		buf_consume(ms->hold, done);
+		if (done >= old) {
+			/* What is not dealt with came from p: go back to it. */
+			back = ms->hold->len - done;
+			s -= back;
+			len += back;
+			explicit_bzero(ms->hold->data, ms->hold->len);
+			buf_reset(ms->hold);
+		} else
+			buf_consume(ms->hold, done);
 	}
-	return 0;
+	if (len == 0)
+		return 0;
+	if (scan(m, s, len, 0, out, &done) == -1)
+		return -1;
+	/* What is left can only be a proper prefix of a value. */
+	return buf_add(ms->hold, s + done, len - done);
 }
 
 int

@@ -6,9 +6,18 @@
 #include "mask.h"
 #include "tap.h"
 
-/* Feeds s to a fresh stream in pieces of step bytes; returns the output. */
+struct mask_case {
+	const char	*v[16];
+	size_t		 len[16];
+	size_t		 n;
+};
+
+/*
+ * Feeds s to a fresh stream in pieces of step bytes (of random sizes up to
+ * step if rnd); returns the output.
+ */
 static char *
-stream(const struct mask *m, const char *s, size_t len, size_t step)
+feed(const struct mask *m, const char *s, size_t len, size_t step, int rnd)
 {
 	struct mask_stream ms;
 	struct buf *out;
@@ -18,7 +27,9 @@ stream(const struct mask *m, const char *s, size_t len, size_t step)
 	if (mask_stream_init(&ms) == -1 || (out = buf_new(1 << 24)) == NULL)
 		abort();
 	while (len > 0) {
-		n = len < step ? len : step;
+		n = rnd ? 1 + (size_t)random() % step : step;
+		if (n > len)
+			n = len;
 		if (mask_feed(m, &ms, s, n, out) == -1)
 			abort();
 		s += n;
@@ -30,6 +41,12 @@ stream(const struct mask *m, const char *s, size_t len, size_t step)
 	r = strdup(out->data);
 	buf_free(out);
 	return r;
+}
+
+static char *
+stream(const struct mask *m, const char *s, size_t len, size_t step)
+{
+	return feed(m, s, len, step, 0);
 }
 
 static void
@@ -194,6 +211,119 @@ test_random(void)
 	mask_free(m);
 }
 
+/* What masking must give: at each byte the longest value there, if any. */
+static char *
+naive(const struct mask_case *c, const char *in, size_t len)
+{
+	struct buf *out;
+	size_t i = 0, k, best, blen;
+	char *r;
+
+	out = buf_new(1 << 24);
+	while (i < len) {
+		best = c->n;
+		blen = 0;
+		for (k = 0; k < c->n; k++)
+			if (c->len[k] > blen && c->len[k] <= len - i &&
+			    memcmp(in + i, c->v[k], c->len[k]) == 0) {
+				best = k;
+				blen = c->len[k];
+			}
+		if (best < c->n) {
+			(void)buf_adds(out, "[masked]");
+			i += blen;
+		} else
+			(void)buf_addc(out, in[i++]);
+	}
+	r = strdup(out->data);
+	buf_free(out);
+	return r;
+}
+
+/*
+ * Long streams against the plain definition, for values that begin with
+ * one byte (memchr), a few (sixteen bytes at a time) and many (byte by
+ * byte), values up to MASK_MAXLEN long, fed in pieces of one byte to
+ * several times MASK_MAXLEN: a value across two pieces, or across the
+ * bytes held and many pieces after, is masked all the same.
+ */
+static void
+test_against_plain(void)
+{
+	static const char *const sets[][10] = {
+	    { "qwerty", "qwe-long-1", "q\n\nq", NULL },
+	    { "tok-1234", "tok-12", "AAAAAAAAB", "\n\n\n\n", "xyzzy",
+	      "zzzz", NULL },
+	    { "a1b2", "b2c3", "c3d4", "d4e5", "e5f6", "f6g7", "g7h8",
+	      "h8i9", "i9j0", "j0k1" },
+	};
+	static const char alpha[] = "qwertyzxAB-1234abcdefghijk\n ";
+	struct mask_case c;
+	struct bb_error err;
+	struct mask *m;
+	struct buf *in;
+	char *want, *got, *big;
+	size_t set, i, k, max, last;
+	int round, good;
+
+	big = malloc(MASK_MAXLEN);
+	for (i = 0; i < MASK_MAXLEN; i++)
+		big[i] = alpha[i % 7];
+	srandom(7);
+	for (set = 0; set < nitems(sets); set++) {
+		good = 1;
+		m = mask_new();
+		memset(&c, 0, sizeof(c));
+		for (k = 0; k < nitems(sets[set]) && sets[set][k] != NULL;
+		    k++) {
+			c.v[c.n] = sets[set][k];
+			c.len[c.n] = strlen(sets[set][k]);
+			(void)mask_add(m, c.v[c.n], c.len[c.n], &err);
+			c.n++;
+		}
+		if (set == 0) {
+			/* The longest value there is, beginning with q. */
+			big[0] = 'q';
+			c.v[c.n] = big;
+			c.len[c.n++] = MASK_MAXLEN;
+			(void)mask_add(m, big, MASK_MAXLEN, &err);
+		}
+		for (round = 0; round < 12; round++) {
+			in = buf_new(1 << 22);
+			while (in->len < 300000) {
+				k = (size_t)random() % 64;
+				last = c.len[c.n - 1];
+				if (k < c.n &&
+				    (c.len[k] < 100 || round % 3 == 0))
+					(void)buf_add(in, c.v[k], c.len[k]);
+				else if (k == 63 && last > 100)
+					/* The longest value but its end. */
+					(void)buf_add(in, c.v[c.n - 1],
+					    last - 1);
+				else
+					(void)buf_addc(in, alpha[(size_t)
+					    random() % (sizeof(alpha) - 1)]);
+			}
+			want = naive(&c, in->data, in->len);
+			max = round < 4 ? 7 : round < 8 ? 70000 :
+			    3 * MASK_MAXLEN;
+			got = feed(m, in->data, in->len, max, 1);
+			if (strcmp(got, want) != 0) {
+				printf("# set %zu round %d: differs\n", set,
+				    round);
+				good = 0;
+			}
+			free(want);
+			free(got);
+			buf_free(in);
+		}
+		ok(good, "value set %zu: long streams in random pieces are "
+		    "masked as the plain definition says", set);
+		mask_free(m);
+	}
+	free(big);
+}
+
 static void
 test_names(void)
 {
@@ -218,6 +348,7 @@ main(void)
 	test_held();
 	test_overlap();
 	test_random();
+	test_against_plain();
 	test_names();
 	return tap_done();
 }
