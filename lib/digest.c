@@ -79,6 +79,22 @@ digest_tohex(const void *p, size_t len, char *dst)
 	dst[2 * len] = '\0';
 }
 
+/*
+ * The value of a hex digit (either case), or -1: inline, for record_parse
+ * calls digest_unhex for every %XX of a log (OPENSSL_hexchar2int, a call
+ * into libcrypto a digit, was 8% of the hub's time storing a big log).
+ */
+static inline int
+hexval(unsigned char c)
+{
+	if ((unsigned)(c - '0') < 10)
+		return c - '0';
+	c |= 0x20;
+	if ((unsigned)(c - 'a') < 6)
+		return c - 'a' + 10;
+	return -1;
+}
+
 int
 digest_unhex(const char *s, size_t len, unsigned char *out)
 {
@@ -86,9 +102,8 @@ digest_unhex(const char *s, size_t len, unsigned char *out)
 	int hi, lo;
 
 	for (i = 0; i < len; i++) {
-		if ((hi = OPENSSL_hexchar2int((unsigned char)s[2 * i])) == -1 ||
-		    (lo = OPENSSL_hexchar2int((unsigned char)s[2 * i + 1])) ==
-		    -1)
+		if ((hi = hexval((unsigned char)s[2 * i])) == -1 ||
+		    (lo = hexval((unsigned char)s[2 * i + 1])) == -1)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);
 	}

@@ -53,6 +53,59 @@ test_parse(void)
 	record_free(&r);
 }
 
+/*
+ * Every byte as %XX, upper and lower case, in a field and in the raw
+ * field, decodes to itself; a %-escape whose digit is next to a hex
+ * digit's range is refused in both.
+ */
+static void
+test_hex_digits(void)
+{
+	static const char *const near[] = { "/", ":", "@", "G", "`", "g",
+	    " " };
+	struct bb_error err;
+	struct record r;
+	char line[64], want[2];
+	const char *v;
+	size_t i, n;
+	int c, good = 1, refused = 1, form;
+
+	record_init(&r);
+	for (c = 0; c < 256; c++)
+		for (form = 0; form < 4; form++) {
+			(void)snprintf(line, sizeof(line), form & 1 ?
+			    "x a:y%%%02x" : "x a=y%%%02X", c);
+			if (form & 2)
+				(void)snprintf(line, sizeof(line), form & 1 ?
+				    "x a:y%%%02X" : "x a=y%%%02x", c);
+			want[0] = 'y';
+			want[1] = (char)c;
+			if (parse(&r, line, &err) == -1 ||
+			    (v = record_getn(&r, "a", &n)) == NULL || n != 2 ||
+			    memcmp(v, want, 2) != 0) {
+				printf("# %s does not decode\n", line);
+				good = 0;
+			}
+		}
+	ok(good, "every byte's %%XX decodes, either case, either field");
+	for (i = 0; i < nitems(near); i++)
+		for (form = 0; form < 4; form++) {
+			(void)snprintf(line, sizeof(line), "x a%c%s%s",
+			    form & 1 ? ':' : '=', form & 2 ? "%0" : "%",
+			    near[i]);
+			if (!(form & 2))
+				(void)strlcat(line, "0", sizeof(line));
+			if (parse(&r, line, &err) != -1 ||
+			    strstr(err.msg, "bad %-escape") == NULL) {
+				printf("# %s is not refused\n", line);
+				refused = 0;
+			}
+		}
+	ok(refused, "a %%-escape with a digit just outside 0-9, a-f, A-F "
+	    "is refused");
+	record_free(&r);
+}
+
 static void
 test_malformed(void)
 {
@@ -412,6 +465,7 @@ main(void)
 	test_parse();
 	test_freezero();
 	test_malformed();
+	test_hex_digits();
 	test_build();
 	test_roundtrip();
 	test_raw();
