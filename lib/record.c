@@ -67,18 +67,20 @@ raw_escaped(unsigned char c)
 
 /*
  * Returns how many leading bytes of s (len) a raw value holds as they
- * are.  With SSE2, sixteen bytes at a time: the bytes up to 0x1F but a
- * tab, '%' and 0x7F are marked, the first mark is the end.  Else eight
- * at a time: a word with no byte below 0x20, no '%' and no 0x7F (the
- * tests of "Bit Twiddling Hacks", exact as to whether any byte is one)
- * is skipped whole; one with such a byte (a tab may be it) is looked at
- * byte by byte.
+ * are, and copies them to d if d is not NULL.  With SSE2, sixteen bytes
+ * at a time, loaded once for the test and the copy: the bytes up to 0x1F
+ * but a tab, '%' and 0x7F are marked, the first mark is the end (d must
+ * have len bytes: the block past the end is stored too, for the caller
+ * to write over).  Else eight at a time: a word with no byte below 0x20,
+ * no '%' and no 0x7F (the tests of "Bit Twiddling Hacks", exact as to
+ * whether any byte is one) is skipped whole; one with such a byte (a tab
+ * may be it) is looked at byte by byte.
  */
 static size_t
-raw_span(const unsigned char *s, size_t len)
+raw_span(char *d, const unsigned char *s, size_t len)
 {
 	uint64_t x, y, z;
-	size_t i = 0, end;
+	size_t i = 0, end, from;
 
 #ifdef __SSE2__
 	const __m128i c1f = _mm_set1_epi8(0x1f), pct = _mm_set1_epi8('%');
@@ -88,6 +90,8 @@ raw_span(const unsigned char *s, size_t len)
 
 	for (; i + 16 <= len; i += 16) {
 		v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		if (d != NULL)
+			_mm_storeu_si128((__m128i *)(void *)(d + i), v);
 		m = _mm_andnot_si128(_mm_cmpeq_epi8(v, tab),
 		    _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v));
 		m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(v, pct),
@@ -96,7 +100,7 @@ raw_span(const unsigned char *s, size_t len)
 			return i + (size_t)__builtin_ctz((unsigned)bits);
 	}
 #endif
-	for (;;) {
+	for (from = i;;) {
 		for (; i + 8 <= len; i += 8) {
 			memcpy(&x, s + i, 8);
 			y = x ^ (0x25 * ONES);
@@ -108,10 +112,13 @@ raw_span(const unsigned char *s, size_t len)
 		end = i + 8 < len ? i + 8 : len;
 		for (; i < end; i++)
 			if (raw_escaped(s[i]))
-				return i;
-		if (i >= len)
-			return len;
+				break;
+		if (i < end || i >= len)
+			break;
 	}
+	if (d != NULL)
+		memcpy(d + from, s + from, i - from);
+	return i;
 }
 
 static int
@@ -433,8 +440,7 @@ parse_raw(struct record *r, struct record_field *f, const char *line,
 		return -1;
 	}
 	while (i < len) {
-		n = raw_span(s + i, len - i);
-		memcpy(d, s + i, n);
+		n = raw_span(d, s + i, len - i);
 		d += n;
 		i += n;
 		if (i == len)
@@ -632,7 +638,7 @@ record_raw_len(const void *v, size_t len)
 	size_t i = 0, n = 0, k;
 
 	while (i < len) {
-		k = raw_span(s + i, len - i);
+		k = raw_span(NULL, s + i, len - i);
 		n += k;
 		i += k;
 		if (i < len) {
@@ -650,7 +656,7 @@ record_raw_fit(const void *v, size_t len, size_t room)
 	size_t i = 0, k;
 
 	while (i < len) {
-		k = raw_span(s + i, len - i);
+		k = raw_span(NULL, s + i, len - i);
 		if (k >= room)
 			return i + room;
 		room -= k;
@@ -667,25 +673,15 @@ ssize_t
 record_raw_add(struct buf *b, const void *v, size_t len, size_t room)
 {
 	const unsigned char *s = v;
-	size_t i = 0, k, start = b->len, cut_in = 0, cut_out = 0, spare;
+	size_t i = 0, k, start = b->len, cut_in = 0, cut_out = 0;
 	char *d;
 
 	if (room > b->max - b->len)
 		room = b->max - b->len;
-	/* Spare room lets a short span be copied as 16 bytes, no call. */
-	spare = b->max - b->len - room;
-	if (spare > 16)
-		spare = 16;
-	if ((d = buf_reserve(b, room + spare)) == NULL)
+	if ((d = buf_reserve(b, room)) == NULL)
 		return -1;
 	while (i < len) {
-		k = raw_span(s + i, len - i);
-		if (k > room)
-			k = room;
-		if (k <= 16 && spare == 16 && len - i >= 16)
-			memcpy(d, s + i, 16);
-		else
-			memcpy(d, s + i, k);
+		k = raw_span(d, s + i, len - i < room ? len - i : room);
 		d += k;
 		room -= k;
 		i += k;

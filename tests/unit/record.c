@@ -264,6 +264,83 @@ test_build(void)
 	buf_free(b);
 }
 
+/*
+ * The raw field against its rule, written out byte by byte: text with long
+ * plain runs, escapes at every place of a 16-byte block, random rooms;
+ * record_raw_add takes what fits, cut after the last newline taken, and
+ * record_parse gives the bytes back.
+ */
+static void
+test_raw_random(void)
+{
+	static const char pick[] = "abc -=/%\t\n\r\x7f\x01\xc3";
+	struct bb_error err;
+	struct record back;
+	struct buf *b = buf_new(RECORD_MAX), *want = buf_new(RECORD_MAX);
+	unsigned char *v = malloc(RECORD_MAX), c;
+	size_t len, room, i, took, cut_in, cut_out;
+	const char *p;
+	ssize_t n;
+	int fails = 0, iter;
+
+	record_init(&back);
+	srandom(99);
+	for (iter = 0; iter < 3000; iter++) {
+		len = 1 + (size_t)random() % 3000;
+		for (i = 0; i < len; i++)
+			v[i] = random() % (2 + iter % 40) == 0 ?
+			    (unsigned char)pick[random() % (sizeof(pick) - 1)] :
+			    (unsigned char)('A' + random() % 26);
+		room = 3 + (size_t)random() % (2 * len + 8);
+		/* The rule, a byte at a time. */
+		buf_reset(want);
+		(void)buf_adds(want, "log data:");
+		cut_in = cut_out = 0;
+		for (i = 0; i < len; i++) {
+			c = v[i];
+			if ((c < 0x20 && c != '\t') || c == '%' || c == 0x7f) {
+				if (want->len - 9 + 3 > room)
+					break;
+				(void)buf_addf(want, "%%%02X", c);
+				if (c == '\n') {
+					cut_in = i + 1;
+					cut_out = want->len;
+				}
+			} else {
+				if (want->len - 9 + 1 > room)
+					break;
+				(void)buf_addc(want, (char)c);
+			}
+		}
+		took = i;
+		if (took < len && cut_in > 0) {
+			took = cut_in;
+			want->len = cut_out;
+			want->data[want->len] = '\0';
+		}
+		buf_reset(b);
+		(void)buf_adds(b, "log data:");
+		n = record_raw_add(b, v, len, room);
+		if (took == 0 ? n != 0 : n != (ssize_t)took ||
+		    strcmp(b->data, want->data) != 0) {
+			if (fails++ < 3)
+				printf("# iteration %d: took %zd, want %zu\n",
+				    iter, n, took);
+			continue;
+		}
+		if (n > 0 && (record_parse(&back, b->data, b->len, &err) ==
+		    -1 || (p = record_getn(&back, "data", &i)) == NULL ||
+		    i != took || memcmp(p, v, took) != 0))
+			fails++;
+	}
+	is_int(fails, 0, "3000 raw values: encoded as the rule says, "
+	    "decoded back");
+	record_free(&back);
+	buf_free(b);
+	buf_free(want);
+	free(v);
+}
+
 /* Random values of random lengths up to the line limit round-trip. */
 static void
 test_roundtrip(void)
@@ -468,6 +545,7 @@ main(void)
 	test_hex_digits();
 	test_build();
 	test_roundtrip();
+	test_raw_random();
 	test_raw();
 	return tap_done();
 }
