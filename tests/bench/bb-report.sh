@@ -31,7 +31,7 @@ mkdir "$D/src"
 echo hi >"$D/src/f"
 printf 'step build: true\n' >"$D/recipe"
 claim() {
-	bb-hub submit -d "$D/hub" "$D/recipe" "$D/src" >/dev/null
+	bb-hub submit -f -d "$D/hub" "$D/recipe" "$D/src" >/dev/null
 	curl -sS -X POST -H "Authorization: Bearer $T" "$U/v1/claim?wait=5" |
 	    sed -n 1p >"$D/job"
 }
