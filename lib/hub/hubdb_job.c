@@ -19,6 +19,7 @@
 #include "hubauth.h"
 #include "hubdb.h"
 #include "hubdb_impl.h"
+#include "hublog.h"
 
 int
 hubdb_caps_match(const char *require, const char *caps)
@@ -141,6 +142,14 @@ hubdb_claim(struct hubdb *h, const char *worker, const char *caps,
 			bb_error_set(err, EX_SOFTWARE, "job %lld gone", id);
 		goto out;
 	}
+	/*
+	 * Ids are used again once the newest job is removed: a log file
+	 * that a removed job of this id left (the hub stopped between its
+	 * rows and its file) is not this attempt's.
+	 */
+	if (h->logs != NULL && hublog_remove(h->logs, id,
+	    sqlite3_column_int64(st, 3), err) == -1)
+		goto out;
 	hubdb_row_record(job, "job", st, 8);
 	r = buf_add(recipe, sqlite3_column_blob(st, 8),
 	    (size_t)sqlite3_column_bytes(st, 8));

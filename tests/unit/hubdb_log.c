@@ -114,7 +114,11 @@ main(void)
 	ok(worker("w1", "linux", "T1", 2000) == HUB_OK &&
 	    worker("w2", "linux", "T2", 2000) == HUB_OK, "two workers");
 	j2 = submit("job two\nrequire linux\nstep a: true\n");
+	/* Left by a removed job of the same id (ids are used again). */
+	append_file(j2, 1, "log data=stale seq=1\n");
 	is_int(claim("w1", "linux", 5000, l1), j2, "w1 runs a job");
+	is_str(file_text(j2, 1), "", "a log file a removed job of its id left "
+	    "is gone when the attempt starts");
 
 	/* Events, stored once. */
 	is_int(events(j2, l1, "w1", 6000,
