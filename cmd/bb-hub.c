@@ -269,14 +269,7 @@ cmd_serve(int argc, char **argv)
 	const char *errstr;
 	int ch, lease_set = 0;
 
-	memset(&c, 0, sizeof(c));
-	c.listen = "https://0.0.0.0:8443";
-	c.keepalive = 30 * 1000;
-	c.maxwait = 60 * 1000;
-	c.attempts = 3;
-	c.connections = 10000;
-	c.keep_builds = HUBDB_KEEP_BUILDS;
-	c.keep_days = HUBDB_KEEP_DAYS;
+	hub_conf_defaults(&c);
 	c.log = log_stderr;
 	opterr = 0;
 	while ((ch = getopt(argc, argv, "+:A:c:D:K:k:L:l:N:n:Pp:t:W:w:")) !=
@@ -417,37 +410,16 @@ cmd_remove_worker(const struct opts *o, const struct target *t)
 		warnx("%lld jobs of %s back in the queue", n, t->name);
 }
 
-/*
- * Adds the stages of -S to rc, each from its file: named by its job
- * line, else by its file's name without ".recipe".
- */
+/* Adds the stages of -S to rc (recipe_append_file), then checks rc. */
 static void
 add_stages(const struct opts *o, struct recipe *rc)
 {
-	struct recipe *st, *last;
 	struct bb_error e;
-	const char *base;
-	size_t i, n;
+	size_t i;
 
-	for (i = 0; i < o->nstages; i++) {
-		if (recipe_parse_file(o->stages[i], &st, &e) == -1)
-			fail(&e);
-		if (st->name == NULL) {
-			base = strrchr(o->stages[i], '/');
-			base = base != NULL ? base + 1 : o->stages[i];
-			n = strlen(base);
-			if (n > 7 && strcmp(base + n - 7, ".recipe") == 0)
-				n -= 7;
-			if ((st->name = strndup(base, n)) == NULL)
-				err(EX_OSERR, NULL);
-			if (!recipe_valid_name(st->name))
-				errx(EX_DATAERR, "-S %s: no job name, and the "
-				    "file's is no name", o->stages[i]);
-		}
-		for (last = rc; last->next != NULL; last = last->next)
-			;
-		last->next = st;
-	}
+	for (i = 0; i < o->nstages; i++)
+		if (recipe_append_file(rc, o->stages[i], &e) == -1)
+			errx(e.code, "-S %s", e.msg);
 	if (recipe_check(rc, &e) == -1)
 		errx(EX_DATAERR, "%s", e.msg);
 }

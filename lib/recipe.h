@@ -98,6 +98,13 @@ int	recipe_parse(const char *, size_t, const char *, struct recipe **,
 int	recipe_parse_file(const char *, struct recipe **, struct bb_error *);
 
 /*
+ * Appends the recipe file at path to r as its next stage(s): a file
+ * without a job line is named by the file's name, less ".recipe".
+ * Returns 0, or -1 (EX_DATAERR when that name is no name).
+ */
+int	recipe_append_file(struct recipe *, const char *, struct bb_error *);
+
+/*
  * Returns 1 if type is one of the recipe's record types (recipe, env,
  * secret, mask, cache, matrix, exclude, step, collect, stage), else 0.
  */

@@ -349,6 +349,37 @@ recipe_parse_file(const char *path, struct recipe **out, struct bb_error *err)
 	return rv;
 }
 
+int
+recipe_append_file(struct recipe *r, const char *path, struct bb_error *err)
+{
+	struct recipe *st;
+	const char *base;
+	size_t n;
+
+	if (recipe_parse_file(path, &st, err) == -1)
+		return -1;
+	if (st->name == NULL) {
+		base = strrchr(path, '/');
+		base = base != NULL ? base + 1 : path;
+		n = strlen(base);
+		if (n > 7 && strcmp(base + n - 7, ".recipe") == 0)
+			n -= 7;
+		if ((st->name = strndup(base, n)) == NULL) {
+			bb_error_errno(err, EX_OSERR, "%s", path);
+			recipe_free(st);
+			return -1;
+		}
+		if (!recipe_valid_name(st->name)) {
+			bb_error_set(err, EX_DATAERR, "%s: no job name, and "
+			    "the file's is no name", path);
+			recipe_free(st);
+			return -1;
+		}
+	}
+	recipe_last_stage(r)->next = st;
+	return 0;
+}
+
 /* The text of one stage; a later one starts with its stage line. */
 static int
 format_one(const struct recipe *r, int first, struct buf *b)

@@ -48,6 +48,13 @@ struct hub_conf {
 	void		*logarg;
 };
 
+/*
+ * Fills c with bb-hub serve's defaults (bb-hub(8)): https on port 8443,
+ * keepalive 30 s, a lease of three keepalives, claims waiting up to
+ * 60 s, 3 attempts, 10000 connections, the retention of hubdb.h.
+ */
+void	hub_conf_defaults(struct hub_conf *);
+
 struct hub_server;
 
 /*

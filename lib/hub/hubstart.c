@@ -2,7 +2,8 @@
  * What bb-hub's server does before it serves (lib/hub/hubsrv.h): its
  * listening address read, the certificate and key of an https address,
  * the connection limits set within what RLIMIT_NOFILE allows, and the
- * URL it listens on written for those who start it (serve -w).
+ * URL it listens on written for those who start it (serve -w); and
+ * the settings a hub has when bb-hub serve is given none.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -17,6 +18,7 @@
 
 #include "file.h"
 #include "hubconn.h"
+#include "hubdb.h"
 #include "hublisten.h"
 #include "hubsrv.h"
 
@@ -157,4 +159,18 @@ hubsrv_write_url(struct hub_server *s, const struct addrinfo *ai, const char *ho
 	n = snprintf(line, sizeof(line), "%s\n", s->url);
 	return file_write_atomic(AT_FDCWD, s->conf.addr_file, line,
 	    (size_t)n, 0644, err);
+}
+
+void
+hub_conf_defaults(struct hub_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->listen = "https://0.0.0.0:8443";
+	c->keepalive = 30 * 1000;
+	c->ttl = 3 * c->keepalive;
+	c->maxwait = 60 * 1000;
+	c->attempts = 3;
+	c->connections = 10000;
+	c->keep_builds = HUBDB_KEEP_BUILDS;
+	c->keep_days = HUBDB_KEEP_DAYS;
 }

@@ -14,28 +14,56 @@
 #include "tap.h"
 
 /*
- * Runs cli_warn (code -1), cli_warn_retry (-2, 1001 ms) or cli_die
- * (else) on msg in a child whose
- * standard error goes to a file; puts what it wrote in out and returns
- * its exit status (-1 if it did not exit).
+ * Forks a child whose descriptor target goes to a fresh file (its
+ * descriptor in *fd); returns the child's pid, 0 in the child.
  */
-static int
-child(const char *msg, int code, char *out, size_t size)
+static pid_t
+fork_into(int target, int *fd)
 {
-	struct bb_error e;
 	char path[] = "/tmp/bb-cli-XXXXXX";
-	ssize_t n;
 	pid_t pid;
-	int fd, st;
 
-	if ((fd = mkstemp(path)) == -1)
+	if ((*fd = mkstemp(path)) == -1)
 		tap_bail("mkstemp: %s", strerror(errno));
 	(void)unlink(path);
 	fflush(stdout);
 	if ((pid = fork()) == -1)
 		tap_bail("fork: %s", strerror(errno));
-	if (pid == 0) {
-		(void)dup2(fd, STDERR_FILENO);
+	if (pid == 0)
+		(void)dup2(*fd, target);
+	return pid;
+}
+
+/* Waits for pid; puts what it wrote to fd in out; its exit status. */
+static int
+reap(pid_t pid, int fd, char *out, size_t size)
+{
+	ssize_t n;
+	int st;
+
+	if (waitpid(pid, &st, 0) == -1)
+		tap_bail("waitpid: %s", strerror(errno));
+	if ((n = pread(fd, out, size - 1, 0)) == -1)
+		tap_bail("read: %s", strerror(errno));
+	out[n] = '\0';
+	close(fd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * Runs cli_warn (code -1), cli_warn_retry (-2, 1001 ms) or cli_die
+ * (else) on msg in a child whose standard error goes to a file; puts
+ * what it wrote in out and returns its exit status (-1 if it did not
+ * exit).
+ */
+static int
+child(const char *msg, int code, char *out, size_t size)
+{
+	struct bb_error e;
+	pid_t pid;
+	int fd;
+
+	if ((pid = fork_into(STDERR_FILENO, &fd)) == 0) {
 		if (code == -1) {
 			cli_warn(msg);
 			_exit(0);
@@ -49,13 +77,7 @@ child(const char *msg, int code, char *out, size_t size)
 		e.code = code;
 		cli_die(&e);
 	}
-	if (waitpid(pid, &st, 0) == -1)
-		tap_bail("waitpid: %s", strerror(errno));
-	if ((n = pread(fd, out, size - 1, 0)) == -1)
-		tap_bail("read: %s", strerror(errno));
-	out[n] = '\0';
-	close(fd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return reap(pid, fd, out, size);
 }
 
 /*
@@ -66,29 +88,14 @@ child(const char *msg, int code, char *out, size_t size)
 static int
 start(int argc, char *argv[], char *out, size_t size)
 {
-	char path[] = "/tmp/bb-cli-XXXXXX";
-	ssize_t n;
 	pid_t pid;
-	int fd, st;
+	int fd;
 
-	if ((fd = mkstemp(path)) == -1)
-		tap_bail("mkstemp: %s", strerror(errno));
-	(void)unlink(path);
-	fflush(stdout);
-	if ((pid = fork()) == -1)
-		tap_bail("fork: %s", strerror(errno));
-	if (pid == 0) {
-		(void)dup2(fd, STDOUT_FILENO);
+	if ((pid = fork_into(STDOUT_FILENO, &fd)) == 0) {
 		cli_start(argc, argv, "bb-test");
 		_exit(42);
 	}
-	if (waitpid(pid, &st, 0) == -1)
-		tap_bail("waitpid: %s", strerror(errno));
-	if ((n = pread(fd, out, size - 1, 0)) == -1)
-		tap_bail("read: %s", strerror(errno));
-	out[n] = '\0';
-	close(fd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return reap(pid, fd, out, size);
 }
 
 int

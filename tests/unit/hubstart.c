@@ -96,5 +96,17 @@ main(void)
 	    s->conf.peraddr, s->conf.headtime);
 	hubconns_free(s->conns);
 	free(s);
+	{
+		struct hub_conf c;
+
+		hub_conf_defaults(&c);
+		ok(strcmp(c.listen, "https://0.0.0.0:8443") == 0 &&
+		    c.keepalive == 30000 && c.ttl == 3 * c.keepalive &&
+		    c.maxwait == 60000 && c.attempts == 3 &&
+		    c.connections == 10000 && c.peraddr == 0 && !c.public,
+		    "serve's defaults, as bb-hub(8) gives them");
+		ok(c.dir == NULL && c.cert == NULL && c.log == NULL,
+		    "and nothing else set");
+	}
 	return tap_done();
 }

@@ -1,5 +1,7 @@
 /* Unit tests of lib/recipe.c: bb-recipe(5) text and records. */
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -496,6 +498,62 @@ test_stages(void)
 	buf_free(t);
 }
 
+/* Writes text to dir/name, for recipe_append_file. */
+static void
+put(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		tap_bail("write %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+/* Stages from files (bb-hub submit -S): named by the file if need be. */
+static void
+test_append_file(void)
+{
+	char dir[] = "/tmp/bb-recipe-XXXXXX", path[512];
+	struct bb_error err;
+	struct recipe *r;
+
+	close(tap_tmpdir(dir));
+	put(dir, "sign.recipe", "step s: true\n");
+	put(dir, "named.recipe", "job pack\nstep p: true\n");
+	put(dir, "x y.recipe", "step s: true\n");
+	r = parse("job build\nstep b: true\n", &err);
+	if (r == NULL)
+		tap_bail("parse: %s", err.msg);
+	(void)snprintf(path, sizeof(path), "%s/sign.recipe", dir);
+	is_int(recipe_append_file(r, path, &err), 0, "a stage from a file");
+	(void)snprintf(path, sizeof(path), "%s/named.recipe", dir);
+	is_int(recipe_append_file(r, path, &err), 0, "and another");
+	ok(r->next != NULL && strcmp(r->next->name, "sign") == 0,
+	    "named by its file, less .recipe, without a job line");
+	ok(r->next != NULL && r->next->next != NULL &&
+	    strcmp(r->next->next->name, "pack") == 0 &&
+	    r->next->next->next == NULL, "by its job line with one, last");
+	(void)snprintf(path, sizeof(path), "%s/x y.recipe", dir);
+	is_int(recipe_append_file(r, path, &err), -1, "a file's name that is "
+	    "no job name");
+	ok(err.code == EX_DATAERR && strstr(err.msg, "x y.recipe: no job "
+	    "name") != NULL, "is refused, naming the file: %s", err.msg);
+	ok(r->next->next->next == NULL, "and adds nothing");
+	(void)snprintf(path, sizeof(path), "%s/none.recipe", dir);
+	is_int(recipe_append_file(r, path, &err), -1, "a missing file");
+	recipe_free(r);
+	(void)snprintf(path, sizeof(path), "%s/sign.recipe", dir);
+	(void)unlink(path);
+	(void)snprintf(path, sizeof(path), "%s/named.recipe", dir);
+	(void)unlink(path);
+	(void)snprintf(path, sizeof(path), "%s/x y.recipe", dir);
+	(void)unlink(path);
+	(void)rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -506,5 +564,6 @@ main(void)
 	test_network();
 	test_bad();
 	test_once();
+	test_append_file();
 	return tap_done();
 }
